@@ -1,0 +1,45 @@
+# SkillPass — `make run` starts it with demo data on SQLite; `make test` runs every test.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PORT ?= 5000
+
+.PHONY: setup run test test-sqlite test-postgres system-deps clean
+
+setup: $(VENV)/.installed node_modules/.installed static/vendor/.built
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.installed scripts/build_assets.py
+	$(PY) scripts/build_assets.py
+	touch $@
+
+# Debian packages WeasyPrint, the browser tests and the PostgreSQL tests need (root, or sudo).
+system-deps:
+	bash scripts/system-deps.sh
+
+run: setup
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --port $(PORT)
+
+test: setup
+	bash scripts/test.sh
+
+test-sqlite: setup
+	$(PY) -m pytest
+
+test-postgres: setup
+	bash scripts/with-postgres.sh $(PY) -m pytest -m "not e2e"
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,3 @@
+from skillpass import create_app
+
+app = create_app()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test: the whole suite on SQLite (browser tests included), then the
+# suite again on a throwaway PostgreSQL server on loopback.
+# Nothing is skipped: without Chromium the browser tests fail, and without the
+# PostgreSQL server binaries this script fails. `make system-deps` installs both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+
+echo "== SQLite: every test, browser tests included"
+"$PY" -m pytest
+
+if bash scripts/with-postgres.sh --check; then
+  echo "== PostgreSQL: every test but the browser ones"
+  bash scripts/with-postgres.sh "$PY" -m pytest -m "not e2e" -p no:cacheprovider
+else
+  echo "The PostgreSQL server binaries are missing: run 'make system-deps' (Debian), then 'make test' again." >&2
+  exit 1
+fi

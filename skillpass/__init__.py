@@ -1,0 +1,108 @@
+"""SkillPass: skills passports for an NHS trust or a team."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from htmx_flask import Htmx
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from skillpass import config as config_module
+from skillpass.config import ROOT
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(config_module.load(overrides))
+    register_extensions(app)
+    register_templates(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from skillpass.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    Htmx(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from skillpass.models import Person
+
+        person = db.session.get(Person, int(user_id))
+        return person if person is not None and person.active else None
+
+
+def register_templates(app: Flask) -> None:
+    from skillpass import filters
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PackageLoader("nhsuk_frontend_jinja"),
+    ])
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    filters.register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from skillpass.auth.views import bp as auth_bp
+    from skillpass.core.views import bp as core_bp
+    from skillpass.passport.views import bp as passport_bp
+    from skillpass.people.views import bp as people_bp
+    from skillpass.print.views import bp as print_bp
+
+    for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from skillpass import access, htmx
+
+    app.before_request(access.enforce)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        htmx.add_vary(response)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from skillpass import htmx
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        if request.headers.get("HX-Request"):
+            response = app.response_class("The page had expired; it has been reloaded.", status=400)
+            return htmx.refresh(response)
+        return render_template("errors/csrf.html"), 400
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (403, 404, 405, 413, 500):
+        app.errorhandler(code)(render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from skillpass import cli
+
+    cli.register(app)

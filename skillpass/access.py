@@ -1,0 +1,121 @@
+"""Who may reach which route: every rule in one place.
+
+Each view declares its policy with ``@guard(...)``; ``enforce()`` runs before
+every request, loads the object the URL names, checks the role and the
+relationship (own passport, supported team, admin), and keeps what it loaded
+on ``g`` so the view does not load it twice. A route without a policy is
+refused, so a new route cannot slip through unguarded.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from skillpass import htmx
+from skillpass.extensions import db
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+ADMIN = "admin"
+STAFF = "staff"                  # educators and admins
+VIEW_PERSON = "view_person"      # own passport, a supported team's, or admin
+RECORD_FOR_PERSON = "record_for_person"
+OWN_ENTRY = "own_entry"
+OWN_INFORMAL = "own_informal"
+
+
+def guard(policy: str) -> Callable:
+    if policy not in POLICIES:
+        raise ValueError(f"unknown access policy {policy!r}")
+
+    def decorate(view):
+        view.access_policy = policy
+        return view
+
+    return decorate
+
+
+def can_view_person(user, person) -> bool:
+    return user.id == person.id or user.is_admin or user.supports(person)
+
+
+def can_record_for(user, person) -> bool:
+    """Learners record for themselves; deciding for others comes with sign-off."""
+    return user.id == person.id
+
+
+def _person(args) -> bool:
+    from skillpass.models import Person
+
+    g.person = db.get_or_404(Person, args["person_id"])
+    return can_view_person(current_user, g.person)
+
+
+def _record(args) -> bool:
+    from skillpass.models import Person
+
+    g.person = db.get_or_404(Person, args["person_id"])
+    return can_record_for(current_user, g.person)
+
+
+def _own_entry(args) -> bool:
+    from skillpass.models import Entry
+
+    g.entry = db.get_or_404(Entry, args["entry_id"])
+    return g.entry.person_id == current_user.id
+
+
+def _own_informal(args) -> bool:
+    from skillpass.models import InformalEntry
+
+    g.informal = db.get_or_404(InformalEntry, args["informal_id"])
+    return g.informal.person_id == current_user.id
+
+
+POLICIES: dict[str, Callable[[dict], bool] | None] = {
+    PUBLIC: None,
+    SIGNED_IN: lambda args: True,
+    ADMIN: lambda args: current_user.is_admin,
+    STAFF: lambda args: current_user.is_admin or current_user.is_educator,
+    VIEW_PERSON: _person,
+    RECORD_FOR_PERSON: _record,
+    OWN_ENTRY: _own_entry,
+    OWN_INFORMAL: _own_informal,
+}
+
+
+def policy_for(endpoint: str | None) -> str | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_policy", None)
+
+
+def enforce():
+    """before_request: authenticate, then authorise by the view's policy."""
+    if request.endpoint is None:  # 404 / 405 follow their own path
+        return None
+    policy = policy_for(request.endpoint)
+    if policy is None:
+        current_app.logger.error("route %s has no access policy; refused", request.endpoint)
+        abort(403)
+    if policy == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        login_url = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
+        if htmx.is_htmx() or request.headers.get("HX-Request"):
+            response = current_app.response_class("Your session has ended. Please sign in again.", status=401)
+            return htmx.redirect(response, url_for("auth.sign_in"))
+        return redirect(login_url)
+    if current_user.must_change_password and request.endpoint not in (
+        "auth.change_password", "auth.sign_out"
+    ):
+        return redirect(url_for("auth.change_password"))
+    check = POLICIES[policy]
+    if not check(request.view_args or {}):
+        abort(403)
+    return None

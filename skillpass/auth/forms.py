@@ -1,0 +1,23 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(min=12, message="Use at least 12 characters"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")],
+    )

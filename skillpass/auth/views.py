@@ -1,0 +1,93 @@
+"""Sign in and out with email and password."""
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from skillpass.access import PUBLIC, SIGNED_IN, guard
+from skillpass.auth.forms import ChangePasswordForm, SignInForm
+from skillpass.extensions import db
+from skillpass.models import Person
+from skillpass.services import audit
+
+bp = Blueprint("auth", __name__)
+
+GENERIC_FAILURE = "The email address or password is not right. Check them and try again."
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash, checked when no account matches, so a wrong email costs as long as a wrong password."""
+    return generate_password_hash("not-a-real-password")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path may be a redirect target: no scheme, no host, no '//' or '\\'."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@guard(PUBLIC)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        person = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
+        if person is not None:
+            password_ok = person.check_password(form.password.data)
+        else:
+            password_ok = check_password_hash(_dummy_hash(), form.password.data) and False
+        if person is not None and password_ok and person.active:
+            login_user(person)
+            audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
+                      summary=f"{person.name} signed in")
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("core.index"), code=303)
+        failed = True
+    status = 422 if (failed or form.errors) else 200
+    return render_template("auth/sign_in.html", form=form, failed=failed, generic=GENERIC_FAILURE), status
+
+
+@bp.post("/sign-out")
+@guard(SIGNED_IN)
+def sign_out():
+    logout_user()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@guard(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("Your current password is not right")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Choose a password different from the current one")
+        else:
+            current_user.set_password(form.new_password.data)
+            current_user.must_change_password = False
+            audit.log(actor=current_user, action="person.password_changed", subject=current_user,
+                      person_id=current_user.id, summary=f"{current_user.name} changed their password")
+            db.session.commit()
+            flash("Your password has been changed.")
+            return redirect(url_for("core.index"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,60 @@
+"""flask commands: create-admin, seed-demo."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from skillpass.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--start-date", default=None, help="YYYY-MM-DD; today if not given")
+def create_admin(email: str, name: str, password: str, start_date: str | None):
+    """Create an admin (the first one on a fresh database, or another)."""
+    from skillpass.clock import today
+    from skillpass.models import Person, Role
+    from skillpass.services import audit
+
+    email = email.strip().lower()
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    if db.session.scalar(select(Person).where(func.lower(Person.email) == email)):
+        raise click.BadParameter(f"{email} already has an account", param_hint="--email")
+    person = Person(
+        name=name.strip(),
+        email=email,
+        job_role="Administrator",
+        role=Role.ADMIN,
+        start_date=dt.date.fromisoformat(start_date) if start_date else today(),
+    )
+    person.set_password(password)
+    db.session.add(person)
+    db.session.flush()
+    audit.log(actor=None, action="person.created", subject=person, person_id=person.id,
+              summary=f"Admin {person.name} created from the command line",
+              after={"email": email, "role": "admin"})
+    db.session.commit()
+    click.echo(f"Admin {email} created. Sign in at /sign-in.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Build the demo trust (idempotent): templates, teams, ~30 people, their histories."""
+    from skillpass import demo
+    from skillpass.clock import today
+
+    created = demo.seed(today=today())
+    db.session.commit()
+    click.echo("Demo data ready." if created else "Demo data was already there; nothing changed.")
+    click.echo(demo.sign_in_help())

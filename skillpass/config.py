@@ -1,0 +1,75 @@
+"""Settings: defaults, overridden by SKILLPASS_* environment variables.
+
+Production refuses to start with the development secret key.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SKILLPASS_{name}", default)
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"SKILLPASS_{name} must be a whole number, not {raw!r}") from exc
+
+
+def _date(name: str) -> dt.date | None:
+    raw = _env(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"SKILLPASS_{name} must be a date like 2026-01-31, not {raw!r}") from exc
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping; fail fast on bad values."""
+    env = _env("ENV", "development")
+    cfg = {
+        "ENV_NAME": env,
+        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'skillpass.db'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ORGANISATION_NAME": _env("ORGANISATION_NAME", "SkillPass"),
+        "WARNING_WINDOW_DAYS": _int("WARNING_WINDOW_DAYS", 60),
+        # A fixed "today" for demos and tests; None means the real date.
+        "FIXED_TODAY": _date("TODAY"),
+        "UPLOAD_FOLDER": _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads")),
+        "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 10),
+        # Long-open passport pages post with htmx; give the CSRF token a working day.
+        "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT", 12 * 3600),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=_int("SESSION_HOURS", 12)),
+    }
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
+    elif cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgresql://"):]
+    if overrides:
+        cfg.update(overrides)
+    if cfg["WARNING_WINDOW_DAYS"] < 0:
+        raise ConfigError("SKILLPASS_WARNING_WINDOW_DAYS cannot be negative")
+    if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
+        raise ConfigError("Set SKILLPASS_SECRET_KEY to a long random value before running in production")
+    return cfg

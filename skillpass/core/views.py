@@ -1,0 +1,30 @@
+"""Home (sends each role to where it works) and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from skillpass.access import PUBLIC, SIGNED_IN, guard
+from skillpass.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@guard(SIGNED_IN)
+def index():
+    if current_user.is_admin or current_user.is_educator:
+        return redirect(url_for("people.index"))
+    return redirect(url_for("passport.index"))
+
+
+@bp.get("/healthz")
+@guard(PUBLIC)
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,22 @@
+"""The data model of PRODUCT.md §2, one module per aggregate."""
+from skillpass.models.audit import AuditEvent
+from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
+from skillpass.models.people import Person, Role, Team, educator_teams
+from skillpass.models.settings import Setting
+from skillpass.models.templates import (
+    Assignment,
+    AssignmentSource,
+    EvidenceRule,
+    Item,
+    ItemKind,
+    OffsetUnit,
+    PassportTemplate,
+    Section,
+    TemplateStatus,
+)
+
+__all__ = [
+    "AuditEvent", "Assignment", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
+    "EvidenceRule", "InformalEntry", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "Section", "Setting", "Team", "TemplateStatus", "educator_teams",
+]

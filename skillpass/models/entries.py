@@ -1,0 +1,123 @@
+"""Entries against items, evidence files, and informal learning."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skillpass.extensions import db
+from skillpass.models._types import UTCDateTime, enum_column, utcnow
+
+
+class EntryMethod(enum.Enum):
+    HERE = "here"              # completed here
+    EQUIVALENT = "equivalent"  # equivalent training demonstrated elsewhere
+    OBSERVED = "observed"      # observed practice, recorded by an educator
+    IMPORTED = "imported"      # brought in from another system
+
+    @property
+    def label(self) -> str:
+        return {
+            "here": "Completed here",
+            "equivalent": "Equivalent training demonstrated",
+            "observed": "Observed practice",
+            "imported": "Imported record",
+        }[self.value]
+
+
+class EntryStatus(enum.Enum):
+    ACCEPTED = "accepted"
+    AWAITING = "awaiting"    # awaiting sign-off or approval
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return {
+            "accepted": "Accepted",
+            "awaiting": "Awaiting sign-off",
+            "rejected": "Rejected",
+            "withdrawn": "Withdrawn",
+            "revoked": "Revoked",
+        }[self.value]
+
+
+class Evidence(db.Model):
+    """An uploaded file, stored outside static/ under a random name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Entry(db.Model):
+    """One record against an item. Never edited in place: a correction is a new entry.
+
+    Only the decision fields change, once, as the entry moves out of
+    *awaiting* (or from *accepted* to *revoked*).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    completed_on: Mapped[dt.date]
+    method: Mapped[EntryMethod] = mapped_column(enum_column(EntryMethod, "entry_method"))
+    equivalent_source: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus, "entry_status"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The decision (sign-off, rejection, withdrawal, revocation) with a snapshot
+    # of the decider's name and job title as they were, for print.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_by_name: Mapped[str] = mapped_column(String(200), default="")
+    decided_by_job_title: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic lock: a decision only applies to the version it was made on.
+    version: Mapped[int] = mapped_column(default=1)
+
+
+    evidence: Mapped[Evidence | None] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_entry_person_item", "person_id", "item_id"),
+        CheckConstraint(
+            "method <> 'equivalent' OR equivalent_source <> ''", name="equivalent_needs_source"
+        ),
+    )
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (EntryStatus.ACCEPTED, EntryStatus.AWAITING)
+
+
+class InformalEntry(db.Model):
+    """Free learning outside any template: title, date, hours, reflection."""
+
+    __tablename__ = "informal_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[dt.date]
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),)

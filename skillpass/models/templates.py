@@ -1,0 +1,141 @@
+"""Passport templates: sections (time bands) and items; assignments to people."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skillpass.extensions import db
+from skillpass.models._types import UTCDateTime, enum_column, utcnow
+
+
+class TemplateStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class OffsetUnit(enum.Enum):
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ItemKind(enum.Enum):
+    LEARNING = "learning"      # the learner's own tick counts
+    COMPETENCY = "competency"  # needs an educator's sign-off
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class EvidenceRule(enum.Enum):
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+class AssignmentSource(enum.Enum):
+    MANUAL = "manual"
+    RULE = "rule"
+
+
+class PassportTemplate(db.Model):
+    __tablename__ = "passport_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[TemplateStatus] = mapped_column(
+        enum_column(TemplateStatus, "template_status"), default=TemplateStatus.DRAFT
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="template", order_by="Section.position", lazy="raise"
+    )
+
+    def __repr__(self) -> str:
+        return f"<PassportTemplate {self.name}>"
+
+
+class Section(db.Model):
+    """A time band of a template, due a fixed offset after the anchor date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    offset_amount: Mapped[int] = mapped_column(default=0)
+    offset_unit: Mapped[OffsetUnit] = mapped_column(enum_column(OffsetUnit, "offset_unit"), default=OffsetUnit.DAYS)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    template: Mapped[PassportTemplate] = relationship(back_populates="sections", lazy="raise")
+    items: Mapped[list[Item]] = relationship(back_populates="section", order_by="Item.position", lazy="raise")
+
+    __table_args__ = (CheckConstraint("offset_amount >= 0", name="offset_not_negative"),)
+
+
+class Item(db.Model):
+    """One learning topic or competency."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    corporate_lead: Mapped[str] = mapped_column(String(200), default="")
+    code: Mapped[str | None] = mapped_column(String(60), index=True)
+    # None: once, never expires; N: renew every N months.
+    frequency_months: Mapped[int | None]
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind"), default=ItemKind.LEARNING)
+    evidence: Mapped[EvidenceRule] = mapped_column(
+        enum_column(EvidenceRule, "evidence_rule"), default=EvidenceRule.OPTIONAL
+    )
+    prior_learning_accepted: Mapped[bool] = mapped_column(default=True)
+    mandatory: Mapped[bool] = mapped_column(default=True)
+    added_on: Mapped[dt.date]
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    section: Mapped[Section] = relationship(back_populates="items", lazy="raise")
+
+    __table_args__ = (CheckConstraint("frequency_months IS NULL OR frequency_months > 0", name="frequency_positive"),)
+
+
+class Assignment(db.Model):
+    """A template given to a person. Removal is recorded, never a delete."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id"), index=True)
+    assigned_on: Mapped[dt.date]
+    source: Mapped[AssignmentSource] = mapped_column(
+        enum_column(AssignmentSource, "assignment_source"), default=AssignmentSource.MANUAL
+    )
+    source_detail: Mapped[str] = mapped_column(String(200), default="")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    removed_on: Mapped[dt.date | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    template: Mapped[PassportTemplate] = relationship(lazy="raise")
+
+    __table_args__ = (
+        # At most one live assignment of a template to a person.
+        Index(
+            "uq_assignment_live",
+            "person_id",
+            "template_id",
+            unique=True,
+            sqlite_where=text("removed_on IS NULL"),
+            postgresql_where=text("removed_on IS NULL"),
+        ),
+    )
+
+    @property
+    def is_live(self) -> bool:
+        return self.removed_on is None

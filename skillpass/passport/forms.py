@@ -1,0 +1,45 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, RadioField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from skillpass.models import EntryMethod
+
+DATE_MESSAGE = "Enter a real date, for example 15/01/2026."
+
+
+class RecordForm(FlaskForm):
+    completed_on = DateField("Date completed", validators=[Optional()], format="%Y-%m-%d")
+    method = RadioField(
+        "How",
+        choices=[
+            (EntryMethod.HERE.value, "Completed here"),
+            (EntryMethod.EQUIVALENT.value, "Equivalent training demonstrated (at another organisation or through a qualification)"),
+        ],
+        default=EntryMethod.HERE.value,
+    )
+    equivalent_source = StringField("Organisation or qualification")
+    note = TextAreaField("Note (optional)")
+
+
+class InformalForm(FlaskForm):
+    title = StringField("What did you learn?")
+    completed_on = DateField("Date", validators=[Optional()], format="%Y-%m-%d")
+    hours = DecimalField("Hours (optional)", validators=[Optional()], places=2)
+    reflection = TextAreaField("Reflection (optional)")
+
+
+def field_errors(form) -> dict[str, str]:
+    """WTForms' parse errors, first message per field, in our words."""
+    errors = {}
+    for name, messages in form.errors.items():
+        if name == "csrf_token":
+            continue
+        if name == "completed_on":
+            errors[name] = DATE_MESSAGE
+        elif name == "hours":
+            errors[name] = "Enter hours as a number, for example 1.5."
+        elif name == "method":
+            errors[name] = "Choose how you completed it."
+        else:
+            errors[name] = messages[0]
+    return errors

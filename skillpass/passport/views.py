@@ -1,0 +1,239 @@
+"""My passport, a person's passport, recording learning inline."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from skillpass import access, htmx
+from skillpass.access import OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
+from skillpass.clock import today
+from skillpass.extensions import db
+from skillpass.models import EntryMethod, Item
+from skillpass.passport.forms import InformalForm, RecordForm, field_errors
+from skillpass.rules import format_date
+from skillpass.services import entries as entry_service
+from skillpass.services.errors import DomainError
+from skillpass.services.passport import build_passport
+from skillpass.services.settings import get_settings
+
+bp = Blueprint("passport", __name__)
+
+
+def _passport(person):
+    return build_passport(person, today=today(), warning_days=get_settings().warning_days)
+
+
+def _page(person, status=200, **extra):
+    passport = _passport(person)
+    context = dict(
+        passport=passport,
+        person=person,
+        can_record=access.can_record_for(current_user, person),
+        own=person.id == current_user.id,
+        informal_form=extra.pop("informal_form", None) or InformalForm(formdata=None, completed_on=today()),
+        informal_errors=extra.pop("informal_errors", {}),
+    )
+    context.update(extra)
+    return render_template("passport/page.html", **context), status
+
+
+@bp.get("/passport")
+@guard(SIGNED_IN)
+def index():
+    return _page(current_user._get_current_object())
+
+
+@bp.get("/people/<int:person_id>/passport")
+@guard(VIEW_PERSON)
+def detail(person_id: int):
+    if g.person.id == current_user.id:
+        return redirect(url_for("passport.index"))
+    return _page(g.person)
+
+
+def _row_or_404(passport, item_id):
+    row = passport.row(item_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/people/<int:person_id>/passport/items/<int:item_id>")
+@guard(VIEW_PERSON)
+def item_row(person_id: int, item_id: int):
+    passport = _passport(g.person)
+    row = _row_or_404(passport, item_id)
+    if not htmx.is_htmx():
+        return redirect(_passport_url(g.person) + f"#item-{item_id}")
+    return render_template(
+        "passport/_item_row.html", row=row, passport=passport, person=g.person,
+        can_record=access.can_record_for(current_user, g.person), focus_record=True,
+    )
+
+
+@bp.get("/people/<int:person_id>/passport/summary")
+@guard(VIEW_PERSON)
+def summary(person_id: int):
+    if not htmx.is_htmx():
+        return redirect(_passport_url(g.person))
+    return render_template("passport/_summary.html", passport=_passport(g.person), person=g.person)
+
+
+@bp.get("/people/<int:person_id>/passport/sections/<int:section_id>/progress")
+@guard(VIEW_PERSON)
+def section_progress(person_id: int, section_id: int):
+    passport = _passport(g.person)
+    section = passport.section(section_id)
+    if section is None:
+        abort(404)
+    if not htmx.is_htmx():
+        return redirect(_passport_url(g.person) + f"#section-{section_id}")
+    return render_template("passport/_section_progress.html", section=section, person=g.person)
+
+
+def _passport_url(person) -> str:
+    if person.id == current_user.id:
+        return url_for("passport.index")
+    return url_for("passport.detail", person_id=person.id)
+
+
+@bp.route("/people/<int:person_id>/passport/items/<int:item_id>/record", methods=["GET", "POST"])
+@guard(RECORD_FOR_PERSON)
+def record(person_id: int, item_id: int):
+    person = g.person
+    passport = _passport(person)
+    row = _row_or_404(passport, item_id)
+    if not row.state.required:
+        abort(404)
+    item: Item = row.item
+    form = RecordForm(completed_on=today()) if not _is_post() else RecordForm()
+    errors: dict[str, str] = {}
+    if _is_post():
+        if form.validate():
+            try:
+                entry = entry_service.record_entry(
+                    actor=current_user,
+                    person=person,
+                    item=item,
+                    completed_on=form.completed_on.data,
+                    method=EntryMethod(form.method.data),
+                    equivalent_source=form.equivalent_source.data or "",
+                    note=form.note.data or "",
+                    today=today(),
+                )
+            except DomainError as error:
+                db.session.rollback()
+                errors = error.errors
+            else:
+                db.session.commit()
+                return _recorded(person, item, entry)
+        else:
+            errors = field_errors(form)
+    status = 422 if errors else 200
+    context = dict(row=row, item=item, person=person, form=form, errors=errors, passport=passport)
+    if htmx.is_htmx():
+        return render_template("passport/_record_form_row.html", **context), status
+    return render_template("passport/record.html", **context), status
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
+def _recorded(person, item, entry):
+    passport = _passport(person)
+    row = passport.row(item.id)
+    message = f"{item.title}: recorded {format_date(entry.completed_on)}. Status: {row.state.label}."
+    if not htmx.is_htmx():
+        flash(message)
+        return redirect(url_for("passport.index") + f"#item-{item.id}", code=303)
+    response = make_response(render_template(
+        "passport/_item_row.html", row=row, passport=passport, person=person, can_record=True,
+        announce=message, focus_record=True,
+    ))
+    htmx.trigger(response, "passportChanged")
+    htmx.trigger(response, f"section{row.section.id}Changed")
+    return response
+
+
+@bp.post("/entries/<int:entry_id>/withdraw")
+@guard(OWN_ENTRY)
+def withdraw(entry_id: int):
+    entry = g.entry
+    person = current_user._get_current_object()
+    try:
+        entry_service.withdraw_entry(actor=person, entry=entry)
+    except DomainError as error:
+        db.session.rollback()
+        message = next(iter(error.errors.values()))
+    else:
+        db.session.commit()
+        message = f"Entry of {format_date(entry.completed_on)} withdrawn."
+    if not htmx.is_htmx():
+        flash(message)
+        return redirect(url_for("passport.index") + f"#item-{entry.item_id}", code=303)
+    passport = _passport(person)
+    row = passport.row(entry.item_id)
+    response = make_response(render_template(
+        "passport/_item_row.html", row=row, passport=passport, person=person, can_record=True,
+        announce=message, focus_record=True,
+    ))
+    htmx.trigger(response, "passportChanged")
+    htmx.trigger(response, f"section{row.section.id}Changed")
+    return response
+
+
+@bp.get("/people/<int:person_id>/passport/informal")
+@guard(VIEW_PERSON)
+def informal_log(person_id: int):
+    if not htmx.is_htmx():
+        return redirect(_passport_url(g.person) + "#informal-learning")
+    passport = _passport(g.person)
+    return render_template(
+        "passport/_informal.html", passport=passport, person=g.person,
+        can_record=access.can_record_for(current_user, g.person),
+        informal_form=InformalForm(formdata=None, completed_on=today()), informal_errors={},
+    )
+
+
+@bp.post("/people/<int:person_id>/passport/informal")
+@guard(RECORD_FOR_PERSON)
+def informal_add(person_id: int):
+    person = g.person
+    form = InformalForm()
+    errors: dict[str, str] = {}
+    if form.validate():
+        try:
+            added = entry_service.add_informal(
+                actor=current_user,
+                person=person,
+                title=form.title.data,
+                completed_on=form.completed_on.data,
+                hours=form.hours.data,
+                reflection=form.reflection.data,
+                today=today(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            message = f"Added to your informal learning log: {added.title}."
+            if not htmx.is_htmx():
+                flash(message)
+                return redirect(url_for("passport.index") + "#informal-learning", code=303)
+            passport = _passport(person)
+            return render_template(
+                "passport/_informal.html", passport=passport, person=person, can_record=True,
+                informal_form=InformalForm(formdata=None, completed_on=today()), informal_errors={},
+                announce=message,
+            )
+    else:
+        errors = field_errors(form)
+    if htmx.is_htmx():
+        passport = _passport(person)
+        return render_template(
+            "passport/_informal.html", passport=passport, person=person, can_record=True,
+            informal_form=form, informal_errors=errors,
+        ), 422
+    return _page(person, status=422, informal_form=form, informal_errors=errors)

@@ -1,0 +1,45 @@
+"""The people list: live search, so any passport is two clicks from home."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from skillpass import htmx
+from skillpass.access import STAFF, guard
+from skillpass.extensions import db
+from skillpass.models import Person, Team
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+PAGE_SIZE = 50
+
+
+def _visible_people(q: str):
+    stmt = select(Person).outerjoin(Team, Person.team_id == Team.id)
+    if not current_user.is_admin:
+        team_ids = [t.id for t in current_user.supported_teams]
+        stmt = stmt.where(Person.team_id.in_(team_ids))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(
+            func.lower(Person.name).like(like),
+            func.lower(Person.email).like(like),
+            func.lower(Person.employee_number).like(like),
+            func.lower(Person.job_role).like(like),
+            func.lower(Team.name).like(like),
+        ))
+    return stmt
+
+
+@bp.get("/")
+@guard(STAFF)
+def index():
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = _visible_people(q)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    people = db.session.scalars(stmt.order_by(Person.active.desc(), Person.name).limit(PAGE_SIZE)).all()
+    context = dict(people=people, q=q, total=total, page_size=PAGE_SIZE)
+    if htmx.is_htmx():
+        return render_template("people/_results.html", **context)
+    return render_template("people/index.html", **context)

@@ -1,0 +1,292 @@
+"""The date rules of PRODUCT.md §3, as pure functions.
+
+No database and no Flask here: everything arrives as plain values, "today"
+included, so the rules can be tested as a table and reused by every screen
+(passport, team matrix, forecasts, impact previews).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Iterable
+
+DEFAULT_WARNING_DAYS = 60
+
+
+class Status(enum.Enum):
+    COMPLETE = "complete"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    OVERDUE = "overdue"
+    TODO = "todo"
+    NOT_REQUIRED = "not_required"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def colour(self) -> str:
+        """NHS.UK tag colour; the word is always shown beside it."""
+        return _COLOURS[self]
+
+    @property
+    def counts_as_met(self) -> bool:
+        return self in (Status.COMPLETE, Status.EXPIRING)
+
+    @property
+    def counts_as_unmet(self) -> bool:
+        return self in (Status.OVERDUE, Status.EXPIRED)
+
+
+_LABELS = {
+    Status.COMPLETE: "Complete",
+    Status.EXPIRING: "Expiring",
+    Status.EXPIRED: "Expired",
+    Status.OVERDUE: "Overdue",
+    Status.TODO: "To do",
+    Status.NOT_REQUIRED: "Not required",
+}
+_COLOURS = {
+    Status.COMPLETE: "green",
+    Status.EXPIRING: "orange",
+    Status.EXPIRED: "red",
+    Status.OVERDUE: "red",
+    Status.TODO: "blue",
+    Status.NOT_REQUIRED: "grey",
+}
+
+
+# ---------------------------------------------------------------- dates
+
+def format_date(d: dt.date) -> str:
+    """19 Jan 2026 — the one date format people see."""
+    return f"{d.day} {d.strftime('%b %Y')}"
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """Calendar months; a day past the end of the target month is clamped.
+
+    31 Aug + 6 months = 28 Feb (29 Feb in a leap year); 29 Feb + 12 months = 28 Feb.
+    """
+    total = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(total, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(d.day, last_day))
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A section's due offset: N days, weeks or months."""
+
+    amount: int
+    unit: str  # "days" | "weeks" | "months"
+
+    def __post_init__(self):
+        if self.amount < 0:
+            raise ValueError("an offset cannot be negative")
+        if self.unit not in ("days", "weeks", "months"):
+            raise ValueError(f"unknown offset unit {self.unit!r}")
+
+    def after(self, d: dt.date) -> dt.date:
+        if self.unit == "months":
+            return add_months(d, self.amount)
+        days = self.amount * 7 if self.unit == "weeks" else self.amount
+        return d + dt.timedelta(days=days)
+
+    def describe(self) -> str:
+        if self.amount == 0:
+            return "day one"
+        unit = self.unit[:-1] if self.amount == 1 else self.unit
+        return f"{self.amount} {unit}"
+
+
+def describe_frequency(months: int | None) -> str:
+    """How the passport names a frequency: Once, Annual, Every 3 years …"""
+    if months is None:
+        return "Once"
+    if months == 12:
+        return "Annual"
+    if months % 12 == 0:
+        return f"Every {months // 12} years"
+    if months == 1:
+        return "Monthly"
+    return f"Every {months} months"
+
+
+# ---------------------------------------------------------------- due and expiry
+
+@dataclass(frozen=True)
+class Due:
+    on: dt.date
+    reason: str  # "start date 5 Jan 2026 + 2 weeks"
+
+
+def anchor_date(start_date: dt.date, assigned_on: dt.date) -> tuple[dt.date, str]:
+    """A = the later of the start date and the assignment date, with its name."""
+    if assigned_on > start_date:
+        return assigned_on, "assigned"
+    return start_date, "start date"
+
+
+def due_date(
+    *, start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date, offset: Offset
+) -> Due:
+    """D = base + offset, base being the later of A and the day the item was added."""
+    base, base_name = anchor_date(start_date, assigned_on)
+    if item_added_on > base:
+        base, base_name = item_added_on, "item added"
+    on = offset.after(base)
+    if offset.amount == 0:
+        reason = f"{base_name} {format_date(base)} (day one)"
+    else:
+        reason = f"{base_name} {format_date(base)} + {offset.describe()}"
+    return Due(on=on, reason=reason)
+
+
+def expiry_date(completed_on: dt.date, frequency_months: int | None) -> dt.date | None:
+    """E = completion date + frequency; one-off items never expire."""
+    if frequency_months is None:
+        return None
+    return add_months(completed_on, frequency_months)
+
+
+# ---------------------------------------------------------------- status
+
+@dataclass(frozen=True)
+class ItemState:
+    status: Status
+    due: Due | None             # when there is no accepted entry
+    expires_on: dt.date | None  # when there is an accepted entry of a recurring item
+    completed_on: dt.date | None
+    frequency_months: int | None
+    awaiting: bool              # an entry awaits sign-off
+    mandatory: bool
+    required: bool
+
+    @property
+    def label(self) -> str:
+        if not self.awaiting:
+            return self.status.label
+        if self.completed_on is not None:
+            return f"{self.status.label} · renewal awaiting sign-off"
+        return f"{self.status.label} · awaiting sign-off"
+
+    @property
+    def counts(self) -> bool:
+        """Does this item count towards compliance at all?"""
+        return self.required and self.mandatory
+
+    @property
+    def date_line(self) -> str:
+        """The due or expiry date shown, with its one-line reason."""
+        if self.completed_on is not None:
+            if self.expires_on is None:
+                return f"Completed {format_date(self.completed_on)}: one-off, does not expire"
+            verb = "Expired" if self.status is Status.EXPIRED else "Expires"
+            return (
+                f"{verb} {format_date(self.expires_on)}: completed {format_date(self.completed_on)}"
+                f" + {self.frequency_months} months"
+            )
+        if self.due is None:
+            return ""
+        return f"Due {format_date(self.due.on)}: {self.due.reason}"
+
+
+def item_state(
+    *,
+    today: dt.date,
+    due: Due,
+    frequency_months: int | None,
+    latest_accepted_on: dt.date | None,
+    awaiting: bool = False,
+    mandatory: bool = True,
+    required: bool = True,
+    warning_days: int = DEFAULT_WARNING_DAYS,
+) -> ItemState:
+    """The status of one item for one person on day *today* (PRODUCT.md §3)."""
+    expires_on = None
+    if latest_accepted_on is not None:
+        expires_on = expiry_date(latest_accepted_on, frequency_months)
+    if not required:
+        status = Status.NOT_REQUIRED
+    elif latest_accepted_on is not None:
+        if expires_on is None or today < expires_on - dt.timedelta(days=warning_days):
+            status = Status.COMPLETE
+        elif today < expires_on:
+            status = Status.EXPIRING
+        else:
+            status = Status.EXPIRED
+    elif today > due.on:
+        status = Status.OVERDUE
+    else:
+        status = Status.TODO
+    return ItemState(
+        status=status,
+        due=due if latest_accepted_on is None else None,
+        expires_on=expires_on,
+        completed_on=latest_accepted_on,
+        frequency_months=frequency_months,
+        awaiting=awaiting,
+        mandatory=mandatory,
+        required=required,
+    )
+
+
+# ---------------------------------------------------------------- compliance
+
+@dataclass
+class Compliance:
+    complete: int = 0
+    expiring: int = 0
+    overdue: int = 0
+    expired: int = 0
+    todo: int = 0
+    optional: int = field(default=0)  # shown, never counted
+
+    @property
+    def met(self) -> int:
+        return self.complete + self.expiring
+
+    @property
+    def due(self) -> int:
+        return self.complete + self.expiring + self.overdue + self.expired
+
+    @property
+    def percent(self) -> int | None:
+        """Whole-number percentage, rounded down so 99.6 % never shows as 100 %; None if nothing is due yet."""
+        if self.due == 0:
+            return None
+        return (100 * self.met) // self.due
+
+    def add(self, state: ItemState) -> None:
+        if state.status is Status.NOT_REQUIRED:
+            return
+        if not state.mandatory:
+            self.optional += 1
+            return
+        if state.status is Status.COMPLETE:
+            self.complete += 1
+        elif state.status is Status.EXPIRING:
+            self.expiring += 1
+        elif state.status is Status.OVERDUE:
+            self.overdue += 1
+        elif state.status is Status.EXPIRED:
+            self.expired += 1
+        elif state.status is Status.TODO:
+            self.todo += 1
+
+    def describe(self) -> str:
+        if self.percent is None:
+            return "Nothing due yet"
+        return f"{self.percent}% compliant: {self.met} of {self.due} due items in date"
+
+
+def compliance(states: Iterable[ItemState]) -> Compliance:
+    """(Complete + Expiring) ÷ (Complete + Expiring + Overdue + Expired), over mandatory items."""
+    result = Compliance()
+    for state in states:
+        result.add(state)
+    return result

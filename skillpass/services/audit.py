@@ -1,0 +1,51 @@
+"""Write to the append-only audit log."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from skillpass.extensions import db
+from skillpass.models import AuditEvent
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def log(
+    *,
+    actor,
+    action: str,
+    subject,
+    person_id: int | None,
+    summary: str,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        subject_type=type(subject).__name__,
+        subject_id=getattr(subject, "id", None),
+        person_id=person_id,
+        summary=summary,
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,223 @@
+"""Recording learning: entries against items, withdrawals, informal learning."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    Entry,
+    EntryMethod,
+    EntryStatus,
+    EvidenceRule,
+    InformalEntry,
+    Item,
+    ItemKind,
+    Person,
+)
+from skillpass.models._types import utcnow
+from skillpass.rules import format_date
+from skillpass.services import audit
+from skillpass.services.errors import NotAllowed, ValidationFailed
+
+ENTRY_FIELDS = [
+    "person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
+    "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason",
+]
+
+
+def _live_assignment(person: Person, item: Item) -> Assignment | None:
+    return db.session.scalar(
+        select(Assignment).where(
+            Assignment.person_id == person.id,
+            Assignment.template_id == item.template_id,
+            Assignment.removed_on.is_(None),
+        )
+    )
+
+
+def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMethod) -> EntryStatus:
+    """PRODUCT.md §4: what an entry needs before it counts."""
+    if method is EntryMethod.EQUIVALENT:
+        return EntryStatus.AWAITING
+    if method is EntryMethod.OBSERVED:
+        return EntryStatus.ACCEPTED
+    if method is EntryMethod.IMPORTED:
+        return EntryStatus.ACCEPTED
+    if item.kind is ItemKind.COMPETENCY:
+        return EntryStatus.AWAITING
+    return EntryStatus.ACCEPTED
+
+
+def record_entry(
+    *,
+    actor: Person,
+    person: Person,
+    item: Item,
+    completed_on: dt.date | None,
+    method: EntryMethod,
+    today: dt.date,
+    equivalent_source: str = "",
+    note: str = "",
+    evidence=None,
+) -> Entry:
+    """Record learning against an item. Raises ValidationFailed with per-field messages."""
+    equivalent_source = (equivalent_source or "").strip()
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+
+    if method is EntryMethod.OBSERVED and actor.id == person.id:
+        raise NotAllowed("You cannot record observed practice for yourself.")
+    if method in (EntryMethod.HERE, EntryMethod.EQUIVALENT) and actor.id != person.id:
+        raise NotAllowed("Only the learner records their own completions.")
+
+    if item.archived_at is not None or _live_assignment(person, item) is None:
+        raise ValidationFailed("This item is not part of a passport assigned to you.", field="__all__")
+
+    if completed_on is None:
+        errors["completed_on"] = "Enter the date you completed it, for example 15 1 2026."
+    elif completed_on > today:
+        errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
+    elif method is EntryMethod.HERE and completed_on < person.start_date:
+        errors["completed_on"] = (
+            f"That is before your start date ({format_date(person.start_date)}). If you did this training"
+            " before you joined, choose Equivalent training demonstrated and name where you did it."
+        )
+
+    if method is EntryMethod.EQUIVALENT:
+        if not item.prior_learning_accepted:
+            errors["method"] = "This item does not accept equivalent training: it must be completed here."
+        elif not equivalent_source:
+            errors["equivalent_source"] = "Enter the organisation or qualification where you did the training."
+        elif len(equivalent_source) > 200:
+            errors["equivalent_source"] = "Use 200 characters or fewer."
+    else:
+        equivalent_source = ""
+
+    if len(note) > 2000:
+        errors["note"] = "Keep the note to 2,000 characters or fewer."
+
+    if item.evidence is EvidenceRule.REQUIRED and evidence is None:
+        errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
+
+    pending = db.session.scalar(
+        select(Entry.id).where(
+            Entry.person_id == person.id, Entry.item_id == item.id, Entry.status == EntryStatus.AWAITING
+        )
+    )
+    if pending is not None and "completed_on" not in errors:
+        errors["completed_on"] = (
+            "An entry for this item is already awaiting sign-off. Withdraw it first if it needs correcting."
+        )
+
+    if errors:
+        raise ValidationFailed(errors)
+
+    entry = Entry(
+        person_id=person.id,
+        item_id=item.id,
+        completed_on=completed_on,
+        method=method,
+        equivalent_source=equivalent_source,
+        note=note,
+        evidence_id=getattr(evidence, "id", None),
+        status=initial_status(actor=actor, person=person, item=item, method=method),
+        recorded_by_id=actor.id,
+        recorded_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.log(
+        actor=actor,
+        action="entry.recorded",
+        subject=entry,
+        person_id=person.id,
+        summary=f"{item.title}: {method.label.lower()} on {format_date(completed_on)} ({entry.status.label.lower()})",
+        after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    return entry
+
+
+def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
+    """A learner takes back their own entry before it is decided."""
+    if entry.person_id != actor.id:
+        raise NotAllowed("Only the learner can withdraw their own entry.")
+    if entry.status is not EntryStatus.AWAITING:
+        raise ValidationFailed(
+            f"This entry is {entry.status.label.lower()} and can no longer be withdrawn.", field="__all__"
+        )
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    entry.status = EntryStatus.WITHDRAWN
+    entry.decided_by_id = actor.id
+    entry.decided_by_name = actor.name
+    entry.decided_by_job_title = actor.job_role
+    entry.decided_at = utcnow()
+    db.session.flush()
+    item = db.session.get(Item, entry.item_id)
+    audit.log(
+        actor=actor,
+        action="entry.withdrawn",
+        subject=entry,
+        person_id=entry.person_id,
+        summary=f"{item.title}: entry of {format_date(entry.completed_on)} withdrawn",
+        before=before,
+        after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    return entry
+
+
+INFORMAL_FIELDS = ["person_id", "title", "completed_on", "hours", "reflection", "evidence_id"]
+
+
+def add_informal(
+    *,
+    actor: Person,
+    person: Person,
+    title: str,
+    completed_on: dt.date | None,
+    hours: Decimal | None,
+    reflection: str,
+    today: dt.date,
+) -> InformalEntry:
+    if actor.id != person.id:
+        raise NotAllowed("Only the learner adds to their informal learning log.")
+    title = (title or "").strip()
+    reflection = (reflection or "").strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Enter what you learned, for example 'Shadowed the falls team'."
+    elif len(title) > 200:
+        errors["title"] = "Use 200 characters or fewer."
+    if completed_on is None:
+        errors["completed_on"] = "Enter the date of the learning."
+    elif completed_on > today:
+        errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
+    if hours is not None and (hours < 0 or hours > 999):
+        errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
+    if len(reflection) > 4000:
+        errors["reflection"] = "Keep the reflection to 4,000 characters or fewer."
+    if errors:
+        raise ValidationFailed(errors)
+    entry = InformalEntry(
+        person_id=person.id,
+        title=title,
+        completed_on=completed_on,
+        hours=hours,
+        reflection=reflection,
+        recorded_by_id=actor.id,
+        recorded_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.log(
+        actor=actor,
+        action="informal.added",
+        subject=entry,
+        person_id=person.id,
+        summary=f"Informal learning: {title} on {format_date(completed_on)}",
+        after=audit.snapshot(entry, INFORMAL_FIELDS),
+    )
+    return entry

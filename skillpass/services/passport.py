@@ -1,0 +1,217 @@
+"""Build a person's passport: templates, sections, rows with derived statuses.
+
+A constant number of queries whatever the number of items or entries:
+assignments, entries, items, sections, and templates no longer assigned;
+then everything is put together in Python with the pure date rules.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    Entry,
+    EntryStatus,
+    InformalEntry,
+    Item,
+    PassportTemplate,
+    Person,
+    Section,
+)
+
+
+@dataclass
+class Row:
+    item: Item
+    section: Section
+    state: rules.ItemState
+    accepted: Entry | None = None   # the latest accepted entry (what counts)
+    pending: Entry | None = None    # the latest entry awaiting sign-off
+    rejected: Entry | None = None   # a rejection newer than anything live
+    history: list[Entry] = field(default_factory=list)
+
+    @property
+    def frequency(self) -> str:
+        return rules.describe_frequency(self.item.frequency_months)
+
+
+@dataclass
+class SectionView:
+    section: Section
+    rows: list[Row]
+    offset: rules.Offset
+
+    @property
+    def compliance(self) -> rules.Compliance:
+        return rules.compliance(r.state for r in self.rows)
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(done, total) over the section's required items: done means Complete or Expiring."""
+        required = [r for r in self.rows if r.state.required]
+        return sum(1 for r in required if r.state.status.counts_as_met), len(required)
+
+
+@dataclass
+class TemplateView:
+    template: PassportTemplate
+    assignment: Assignment | None   # the live assignment, or None if no longer assigned
+    sections: list[SectionView]
+
+    @property
+    def live(self) -> bool:
+        return self.assignment is not None
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for s in self.sections for r in s.rows]
+
+
+@dataclass
+class Passport:
+    person: Person
+    today: dt.date
+    templates: list[TemplateView]
+    informal: list[InformalEntry]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for t in self.templates for r in t.rows]
+
+    @property
+    def compliance(self) -> rules.Compliance:
+        return rules.compliance(r.state for r in self.rows)
+
+    def row(self, item_id: int) -> Row | None:
+        return next((r for r in self.rows if r.item.id == item_id), None)
+
+    def section(self, section_id: int) -> SectionView | None:
+        return next((s for t in self.templates for s in t.sections if s.section.id == section_id), None)
+
+
+def _offset(section: Section) -> rules.Offset:
+    return rules.Offset(section.offset_amount, section.offset_unit.value)
+
+
+def build_passport(person: Person, *, today: dt.date, warning_days: int, with_informal: bool = True) -> Passport:
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.person_id == person.id)
+        .options(joinedload(Assignment.template))
+        .order_by(Assignment.assigned_on, Assignment.id)
+    ).all()
+    live = {a.template_id: a for a in assignments if a.removed_on is None}
+
+    entries = db.session.scalars(
+        select(Entry)
+        .where(Entry.person_id == person.id)
+        .order_by(Entry.completed_on, Entry.recorded_at, Entry.id)
+    ).all()
+    entry_item_ids = {e.item_id for e in entries}
+
+    # Items of live templates, plus any item this person has history against.
+    item_filter = [Item.template_id.in_(live.keys())] if live else []
+    if entry_item_ids:
+        item_filter.append(Item.id.in_(entry_item_ids))
+    items = (
+        db.session.scalars(select(Item).where(or_(*item_filter)).order_by(Item.position, Item.id)).all()
+        if item_filter
+        else []
+    )
+    section_ids = {i.section_id for i in items}
+    sections = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Section).where(Section.id.in_(section_ids)).order_by(Section.position, Section.id)
+        )
+    } if section_ids else {}
+
+    templates = {a.template_id: a.template for a in assignments}
+    missing = {i.template_id for i in items} - templates.keys()
+    if missing:
+        for t in db.session.scalars(select(PassportTemplate).where(PassportTemplate.id.in_(missing))):
+            templates[t.id] = t
+
+    by_item: dict[int, list[Entry]] = {}
+    for e in entries:
+        by_item.setdefault(e.item_id, []).append(e)
+
+    views: list[TemplateView] = []
+    order = list(live.keys()) + [tid for tid in templates if tid not in live]
+    for tid in order:
+        template = templates[tid]
+        assignment = live.get(tid)
+        t_items = [i for i in items if i.template_id == tid]
+        if assignment is not None:
+            # Archived items stay only where the person has history against them.
+            t_items = [i for i in t_items if i.archived_at is None or i.id in entry_item_ids]
+        else:
+            t_items = [i for i in t_items if i.id in entry_item_ids]
+        if not t_items and assignment is None:
+            continue
+        section_views: list[SectionView] = []
+        for sid in sorted({i.section_id for i in t_items}, key=lambda s: (sections[s].position, s)):
+            section = sections[sid]
+            rows = [
+                _row(person, item, section, assignment, by_item.get(item.id, []), today, warning_days)
+                for item in t_items
+                if item.section_id == sid
+            ]
+            section_views.append(SectionView(section=section, rows=rows, offset=_offset(section)))
+        views.append(TemplateView(template=template, assignment=assignment, sections=section_views))
+
+    informal = []
+    if with_informal:
+        informal = db.session.scalars(
+            select(InformalEntry)
+            .where(InformalEntry.person_id == person.id, InformalEntry.withdrawn_at.is_(None))
+            .order_by(InformalEntry.completed_on.desc(), InformalEntry.id.desc())
+        ).all()
+    return Passport(person=person, today=today, templates=views, informal=list(informal))
+
+
+def _row(person, item, section, assignment, history, today, warning_days) -> Row:
+    accepted = [e for e in history if e.status is EntryStatus.ACCEPTED]
+    latest_accepted = max(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id), default=None)
+    pending = [e for e in history if e.status is EntryStatus.AWAITING]
+    latest_pending = pending[-1] if pending else None
+    rejected = None
+    if history:
+        newest = max(history, key=lambda e: (e.recorded_at, e.id))
+        if newest.status is EntryStatus.REJECTED:
+            rejected = newest
+    required = assignment is not None and item.archived_at is None
+    if assignment is not None:
+        due = rules.due_date(
+            start_date=person.start_date,
+            assigned_on=assignment.assigned_on,
+            item_added_on=item.added_on,
+            offset=_offset(section),
+        )
+    else:
+        due = rules.Due(on=today, reason="no longer assigned")
+    state = rules.item_state(
+        today=today,
+        due=due,
+        frequency_months=item.frequency_months,
+        latest_accepted_on=latest_accepted.completed_on if latest_accepted else None,
+        awaiting=latest_pending is not None,
+        mandatory=item.mandatory,
+        required=required,
+        warning_days=warning_days,
+    )
+    return Row(
+        item=item,
+        section=section,
+        state=state,
+        accepted=latest_accepted,
+        pending=latest_pending,
+        rejected=rejected,
+        history=list(history),
+    )

@@ -1,0 +1,45 @@
+"""Deployment settings: admin-set values in the database over environment defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+
+from skillpass.extensions import db
+from skillpass.models import Setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation_name: str
+    warning_days: int
+    max_upload_mb: int
+    demo_mode: bool
+
+
+def get_settings() -> Settings:
+    """One query per request at most."""
+    if has_request_context() and "settings" in g:
+        return g.settings
+    stored = {s.key: s.value for s in db.session.scalars(select(Setting))}
+    cfg = current_app.config
+    settings = Settings(
+        organisation_name=stored.get("organisation_name") or cfg["ORGANISATION_NAME"],
+        warning_days=int(stored.get("warning_days") or cfg["WARNING_WINDOW_DAYS"]),
+        max_upload_mb=int(stored.get("max_upload_mb") or cfg["MAX_UPLOAD_MB"]),
+        demo_mode=stored.get("demo_mode") == "1",
+    )
+    if has_request_context():
+        g.settings = settings
+    return settings
+
+
+def set_setting(key: str, value: str) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    if has_request_context():
+        g.pop("settings", None)

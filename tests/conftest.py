@@ -1,0 +1,141 @@
+"""Fixtures: a migrated database per test (SQLite file copy, or a PostgreSQL
+database cloned from a migrated template), an app with a fixed "today", and
+clients signed in as each role.
+
+Set SKILLPASS_TEST_DATABASE_URL to a PostgreSQL server URL to run the suite
+there (scripts/with-postgres.sh does it with a throwaway server).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from skillpass import create_app
+from skillpass.extensions import db as _db
+from tests import factories
+
+TODAY = dt.date(2026, 3, 2)
+PG_URL = os.environ.get("SKILLPASS_TEST_DATABASE_URL")
+
+
+def base_config(uri: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "FIXED_TODAY": TODAY,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "ORGANISATION_NAME": "Test Trust",
+    }
+
+
+def _pg_admin_engine():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+
+
+def _pg_url_for(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """A database migrated once with `flask db upgrade`; each test gets a copy."""
+    if PG_URL:
+        name = f"sp_tpl_{uuid.uuid4().hex[:8]}"
+        engine = _pg_admin_engine()
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        app = create_app(base_config(_pg_url_for(name), tmp_path_factory.mktemp("tpl")))
+        with app.app_context():
+            upgrade()
+            _db.engine.dispose()
+        yield name
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+    else:
+        path = tmp_path_factory.mktemp("tpl") / "template.db"
+        app = create_app(base_config(f"sqlite:///{path}", path.parent))
+        with app.app_context():
+            upgrade()
+            _db.engine.dispose()
+        yield path
+
+
+@pytest.fixture
+def database_uri(migrated_template, tmp_path):
+    if PG_URL:
+        name = f"sp_t_{uuid.uuid4().hex[:10]}"
+        engine = _pg_admin_engine()
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}" STRATEGY FILE_COPY'))
+        yield _pg_url_for(name)
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(migrated_template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_uri, tmp_path):
+    return base_config(database_uri, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A small trust: two teams, a learner, educators of each team, an admin, one template."""
+    return factories.world()
+
+
+def sign_in(client, person, password=factories.PASSWORD):
+    response = client.post("/sign-in", data={"email": person.email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def as_learner(app, world):
+    return sign_in(app.test_client(), world.learner)
+
+
+@pytest.fixture
+def as_educator(app, world):
+    return sign_in(app.test_client(), world.educator)
+
+
+@pytest.fixture
+def as_admin(app, world):
+    return sign_in(app.test_client(), world.admin)
+
+
+HTMX = {"HX-Request": "true"}
