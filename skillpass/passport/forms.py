@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, RadioField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from skillpass.models import EntryMethod
@@ -9,14 +9,8 @@ DATE_MESSAGE = "Enter a real date, for example 15/01/2026."
 
 class RecordForm(FlaskForm):
     completed_on = DateField("Date completed", validators=[Optional()], format="%Y-%m-%d")
-    method = RadioField(
-        "How",
-        choices=[
-            (EntryMethod.HERE.value, "Completed here"),
-            (EntryMethod.EQUIVALENT.value, "Equivalent training demonstrated (at another organisation or through a qualification)"),
-        ],
-        default=EntryMethod.HERE.value,
-    )
+    # The radios are drawn by the template; the value is checked against EntryMethod in the view.
+    method = StringField("How", default=EntryMethod.HERE.value)
     equivalent_source = StringField("Organisation or qualification")
     note = TextAreaField("Note (optional)")
 

@@ -18,6 +18,8 @@ from skillpass.services.settings import get_settings
 
 bp = Blueprint("passport", __name__)
 
+LEARNER_METHODS = {m.value: m for m in (EntryMethod.HERE, EntryMethod.EQUIVALENT)}
+
 
 def _passport(person):
     return build_passport(person, today=today(), warning_days=get_settings().warning_days)
@@ -88,7 +90,7 @@ def section_progress(person_id: int, section_id: int):
         abort(404)
     if not htmx.is_htmx():
         return redirect(_passport_url(g.person) + f"#section-{section_id}")
-    return render_template("passport/_section_progress.html", section=section, person=g.person)
+    return render_template("passport/_section_progress.html", sv=section, person=g.person)
 
 
 def _passport_url(person) -> str:
@@ -109,14 +111,19 @@ def record(person_id: int, item_id: int):
     form = RecordForm(completed_on=today()) if not _is_post() else RecordForm()
     errors: dict[str, str] = {}
     if _is_post():
-        if form.validate():
+        valid = form.validate()
+        method = LEARNER_METHODS.get(form.method.data or "")
+        if method is None:
+            form.method.errors = ["Choose how you completed it."]
+            valid = False
+        if valid:
             try:
                 entry = entry_service.record_entry(
                     actor=current_user,
                     person=person,
                     item=item,
                     completed_on=form.completed_on.data,
-                    method=EntryMethod(form.method.data),
+                    method=method,
                     equivalent_source=form.equivalent_source.data or "",
                     note=form.note.data or "",
                     today=today(),
