@@ -10,3 +10,15 @@ document.addEventListener("htmx:afterSettle", function () {
   }
   target.focus();
 });
+
+// Conditional reveal for radios: a radio with data-reveals="<id>" shows that
+// element while it is checked. Without JavaScript the element is always shown.
+document.addEventListener("change", function (event) {
+  var radio = event.target;
+  if (!radio.matches || !radio.matches('input[type="radio"]') || !radio.form) return;
+  var group = radio.form.querySelectorAll('input[type="radio"][name="' + radio.name + '"][data-reveals]');
+  group.forEach(function (input) {
+    var target = document.getElementById(input.getAttribute("data-reveals"));
+    if (target) target.toggleAttribute("data-hidden", !input.checked);
+  });
+});
