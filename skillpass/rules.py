@@ -190,6 +190,8 @@ class ItemState:
                 f"{verb} {format_date(self.expires_on)}: completed {format_date(self.completed_on)}"
                 f" + {self.frequency_months} months"
             )
+        if self.status is Status.NOT_REQUIRED:
+            return "No longer required"
         if self.due is None:
             return ""
         return f"Due {format_date(self.due.on)}: {self.due.reason}"
