@@ -1,0 +1,341 @@
+"""Demo data: a small fictional trust, built relative to "today".
+
+`flask seed-demo` calls seed(); it is idempotent (a second run changes nothing).
+The histories are chosen so that every status of PRODUCT.md §3 appears today,
+the demo learner's own passport included. Everything is deterministic for a
+given "today" (a seeded random number generator).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import func, select
+
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    Entry,
+    EntryMethod,
+    EntryStatus,
+    EvidenceRule,
+    InformalEntry,
+    Item,
+    ItemKind,
+    OffsetUnit,
+    PassportTemplate,
+    Person,
+    Role,
+    Section,
+    Team,
+    TemplateStatus,
+)
+from skillpass.rules import add_months
+from skillpass.services import audit
+from skillpass.services.settings import set_setting
+
+DEMO_PASSWORD = "skillpass-demo"
+LEARNER_EMAIL = "learner@example.org"
+EDUCATOR_EMAIL = "educator@example.org"
+ADMIN_EMAIL = "admin@example.org"
+ORGANISATION = "Northgate Community NHS Trust"
+
+TEAMS = ["Physiotherapy", "Occupational Therapy", "Ward 7 (Elderly Care)"]
+
+# The AHP support worker passport: the rows of the paper original
+# (REFERENCE-DATA.md §1) and, marked as examples, trust-specific items.
+# (section, title, description, corporate lead, frequency months, kind, prior learning, mandatory)
+AHP_SECTIONS = [
+    ("Onboarding (day one)", 0, "days"),
+    ("Must complete within the first 2 weeks of joining the organisation", 2, "weeks"),
+    ("Must complete within the first 6 months of joining the organisation", 6, "months"),
+    ("Within the first year, then yearly", 12, "months"),
+]
+AHP_ITEMS = [
+    (0, "Local induction", "Example trust item: a tour of the ward or department, fire exits, who is who, and where to find policies.",
+     "Therapies", None, "learning", False, True),
+    (0, "Clinical systems access and training", "Example trust item: signing in to the electronic patient record and recording care safely.",
+     "Digital Services", None, "learning", True, True),
+    (1, "Statutory and mandatory training", "", "Learning and Development", 12, "learning", True, True),
+    (1, "Taking and recording vital signs", "Example trust item: competency observed by an educator — temperature, pulse, respirations, blood pressure, oxygen saturation, NEWS2.",
+     "Therapies", None, "competency", False, True),
+    (2, "Managing work and life stress",
+     "To enable participants to recognise stresses in their lives and to develop ways of reducing, managing or eliminating stress",
+     "Health and Wellbeing", None, "learning", True, True),
+    (2, "Appraisal and Knowledge and Skills Framework for staff", "", "People and Organisational Development", None, "learning", True, True),
+    (2, "Safe use of a hoist (observed practice)", "Example trust item: competency observed by an educator on the ward.",
+     "Therapies", None, "competency", False, True),
+    (3, "Annual appraisal", "Example trust item: a yearly appraisal conversation with your line manager.",
+     "People and Organisational Development", 12, "learning", False, True),
+    (2, "Falls prevention awareness", "Example trust item: optional learning for staff on wards with frail older people.",
+     "Therapies", None, "learning", True, False),
+]
+
+# Core Skills Training Framework (REFERENCE-DATA.md §2): code, subject, refresher months, corporate lead.
+CSTF_ITEMS = [
+    ("CSTF-EDHR", "Equality, Diversity and Human Rights", 36, "People and Organisational Development"),
+    ("CSTF-HSW", "Health, Safety and Welfare", 36, "Health and Safety"),
+    ("CSTF-CR", "Conflict Resolution", 36, "Security Management"),
+    ("CSTF-FIRE", "Fire Safety", 24, "Estates and Facilities"),
+    ("CSTF-IPC2", "Infection Prevention and Control (level 2)", 12, "Infection Prevention and Control"),
+    ("CSTF-IG", "Information Governance and Data Security", 12, "Information Governance"),
+    ("CSTF-MH2", "Moving and Handling (level 2)", 24, "Manual Handling Service"),
+    ("CSTF-PREV", "Preventing Radicalisation", 36, "Safeguarding"),
+    ("CSTF-RESUS", "Resuscitation (level 2, adult basic life support)", 12, "Resuscitation Service"),
+    ("CSTF-SGA", "Safeguarding Adults (level 2)", 36, "Safeguarding"),
+    ("CSTF-SGC", "Safeguarding Children (level 2)", 36, "Safeguarding"),
+]
+
+FIRST_NAMES = [
+    "Amara", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hamza", "Isla", "Jack", "Kiran", "Leah",
+    "Mohammed", "Niamh", "Oliver", "Precious", "Ravi", "Sophie", "Tomasz", "Uche", "Yasmin", "Zoe",
+    "Aled", "Bethan", "Chidi", "Dylan", "Farah",
+]
+SURNAMES = [
+    "Adeyemi", "Brown", "Chen", "Davies", "Evans", "Fernandes", "Green", "Hussain", "Iqbal", "Jones",
+    "Kowalski", "Lewis", "Mensah", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts", "Singh", "Thomas",
+    "Usman", "Walker", "Williams", "Young", "Zielinski", "Okafor", "Murphy",
+]
+JOB_ROLES = ["Therapy Support Worker", "Healthcare Assistant", "Rehabilitation Assistant", "Occupational Therapy Assistant"]
+OTHER_EMPLOYERS = ["Leeds Teaching Hospitals NHS Trust", "Sheffield Children's NHS Foundation Trust",
+                   "Care Certificate (previous employer)", "Bradford District Care NHS Foundation Trust"]
+INFORMAL = [
+    ("Shadowed the community falls team", "3", "Saw how home hazard assessments are done; will use the checklist on home visits."),
+    ("Read the trust's pressure ulcer prevention policy", "1", "Learned the SSKIN bundle."),
+    ("Dementia awareness webinar", "1.5", "Useful tips on communication with people living with dementia."),
+    ("Attended the therapies team journal club", "1", ""),
+]
+
+
+def _utc(d: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(hour, 0), tzinfo=dt.timezone.utc)
+
+
+def seed(today: dt.date) -> bool:
+    """Build the demo trust; return False (and change nothing) if it is already there."""
+    if db.session.scalar(select(func.count()).select_from(Person).where(Person.email == ADMIN_EMAIL)):
+        return False
+    rng = random.Random(f"skillpass-demo-{today.isoformat()}")
+
+    teams = [Team(name=name) for name in TEAMS]
+    db.session.add_all(teams)
+    db.session.flush()
+    physio = teams[0]
+
+    ahp, ahp_items = _ahp_template(today)
+    cstf, cstf_items = _cstf_template(today)
+
+    hashed = _hash(DEMO_PASSWORD)
+    admin = Person(name="Alex Morgan", email=ADMIN_EMAIL, employee_number="100001", job_role="Learning and Development Lead",
+                   team=None, start_date=today - dt.timedelta(days=5 * 365), role=Role.ADMIN, password_hash=hashed)
+    educator = Person(name="Priya Shah", email=EDUCATOR_EMAIL, employee_number="100002", job_role="Practice Educator",
+                      team=physio, start_date=today - dt.timedelta(days=4 * 365), role=Role.EDUCATOR, password_hash=hashed)
+    educator.supported_teams = [physio]
+    ot_educator = Person(name="Gareth Llewellyn", email="ot.educator@example.org", employee_number="100003",
+                         job_role="Clinical Educator", team=teams[1], start_date=today - dt.timedelta(days=6 * 365),
+                         role=Role.EDUCATOR, password_hash=hashed)
+    ot_educator.supported_teams = [teams[1], teams[2]]
+    learner = Person(name="Sam Taylor", email=LEARNER_EMAIL, employee_number="200001", job_role="Therapy Support Worker",
+                     team=physio, start_date=add_months(today, -7), role=Role.LEARNER, password_hash=hashed)
+    db.session.add_all([admin, educator, ot_educator, learner])
+
+    people = [learner]
+    for n in range(27):
+        team = teams[n % 3]
+        start = today - dt.timedelta(days=rng.randint(10, 3 * 365))
+        name = f"{FIRST_NAMES[n]} {SURNAMES[(n * 7) % len(SURNAMES)]}"
+        email = name.lower().replace(" ", ".").replace("'", "") + "@example.org"
+        person = Person(name=name, email=email, employee_number=f"{200002 + n}", job_role=JOB_ROLES[n % len(JOB_ROLES)],
+                        team=team, start_date=start, role=Role.LEARNER, password_hash=hashed)
+        people.append(person)
+    db.session.add_all(people[1:])
+    db.session.flush()
+
+    deciders = {physio.id: educator, teams[1].id: ot_educator, teams[2].id: ot_educator}
+    assignments, entries = [], []
+    for index, person in enumerate(people):
+        # Most people get both passports from their start date; a few long-serving
+        # staff were given the Core Skills template later, when the trust adopted it.
+        cstf_on = person.start_date
+        if index % 9 == 5 and (today - person.start_date).days > 400:
+            cstf_on = today - dt.timedelta(days=rng.randint(20, 200))
+        assignments.append(Assignment(person_id=person.id, template_id=ahp.id, assigned_on=person.start_date, assigned_by_id=admin.id))
+        assignments.append(Assignment(person_id=person.id, template_id=cstf.id, assigned_on=cstf_on, assigned_by_id=admin.id))
+        decider = deciders[person.team_id]
+        if person is learner:
+            entries += _learner_history(learner, ahp_items, cstf_items, educator, today)
+        else:
+            entries += _history(rng, person, ahp_items + cstf_items, decider, today, awaiting=index % 8 == 2)
+    db.session.add_all(assignments)
+    db.session.add_all(entries)
+
+    informal = []
+    for index, person in enumerate(people[:12]):
+        for title, hours, reflection in INFORMAL[: 1 + index % 3]:
+            day = max(person.start_date, today - dt.timedelta(days=rng.randint(3, 200)))
+            informal.append(InformalEntry(person_id=person.id, title=title, completed_on=min(day, today), hours=hours,
+                                          reflection=reflection, recorded_by_id=person.id, recorded_at=_utc(min(day, today), 16)))
+    db.session.add_all(informal)
+
+    set_setting("organisation_name", ORGANISATION)
+    set_setting("demo_mode", "1")
+    db.session.flush()
+    audit.log(actor=None, action="demo.seeded", subject=admin, person_id=None,
+              summary=f"Demo trust seeded: {len(people) + 3} people, {len(entries)} entries",
+              after={"today": today.isoformat()})
+    db.session.flush()
+    return True
+
+
+def _hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
+def _ahp_template(today: dt.date):
+    template = PassportTemplate(name="AHP Support Worker Skills Passport", status=TemplateStatus.PUBLISHED,
+                                description="Allied Health Professions support worker learning log, after the HEE framework.")
+    db.session.add(template)
+    db.session.flush()
+    sections = [Section(template_id=template.id, name=name, offset_amount=amount, offset_unit=OffsetUnit(unit), position=i)
+                for i, (name, amount, unit) in enumerate(AHP_SECTIONS)]
+    db.session.add_all(sections)
+    db.session.flush()
+    items = [
+        Item(template_id=template.id, section_id=sections[s].id, position=i, title=title, description=description,
+             corporate_lead=lead, frequency_months=months, kind=ItemKind(kind), prior_learning_accepted=prior,
+             mandatory=mandatory, evidence=EvidenceRule.OPTIONAL, added_on=today - dt.timedelta(days=6 * 365))
+        for i, (s, title, description, lead, months, kind, prior, mandatory) in enumerate(AHP_ITEMS)
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    return template, items
+
+
+def _cstf_template(today: dt.date):
+    template = PassportTemplate(name="Core Skills (CSTF)", status=TemplateStatus.PUBLISHED,
+                                description="The 11 statutory and mandatory subjects of the Core Skills Training Framework.")
+    db.session.add(template)
+    db.session.flush()
+    section = Section(template_id=template.id, name="Within the first 2 weeks, then refreshed", offset_amount=2,
+                      offset_unit=OffsetUnit.WEEKS, position=0)
+    db.session.add(section)
+    db.session.flush()
+    items = [
+        Item(template_id=template.id, section_id=section.id, position=i, title=title, code=code, corporate_lead=lead,
+             frequency_months=months, kind=ItemKind.LEARNING, prior_learning_accepted=True, mandatory=True,
+             evidence=EvidenceRule.OPTIONAL, added_on=today - dt.timedelta(days=6 * 365),
+             description=f"Core Skills Training Framework subject, refreshed every {months // 12} year{'s' if months > 12 else ''}.")
+        for i, (code, title, months, lead) in enumerate(CSTF_ITEMS)
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    return template, items
+
+
+def _entry(person, item, completed_on, *, status=EntryStatus.ACCEPTED, method=EntryMethod.HERE, source="",
+           decider=None, decided_on=None, reason="", note=""):
+    recorded_at = _utc(completed_on, 11)
+    entry = Entry(person_id=person.id, item_id=item.id, completed_on=completed_on, method=method,
+                  equivalent_source=source, note=note, status=status, recorded_by_id=person.id, recorded_at=recorded_at)
+    if decider is not None:
+        entry.decided_by_id = decider.id
+        entry.decided_by_name = decider.name
+        entry.decided_by_job_title = decider.job_role
+        entry.decided_at = _utc(decided_on or completed_on, 15)
+        entry.decision_reason = reason
+    return entry
+
+
+def _history(rng, person, items, decider, today, awaiting=False):
+    """A plausible history: most items done on time and renewed, some lapsed, some missed.
+
+    With *awaiting*, the person's competencies were recorded last week and await sign-off.
+    """
+    entries = []
+    for item in items:
+        if awaiting and item.kind is ItemKind.COMPETENCY:
+            entries.append(_entry(person, item, max(person.start_date, today - dt.timedelta(days=7)),
+                                  status=EntryStatus.AWAITING))
+            continue
+        if not item.mandatory and rng.random() < 0.6:
+            continue
+        roll = rng.random()
+        if roll < 0.12:
+            continue  # never done: To do or Overdue, depending on the due date
+        first = min(today, person.start_date + dt.timedelta(days=rng.randint(0, 40)))
+        done, method, source = first, EntryMethod.HERE, ""
+        if item.prior_learning_accepted and rng.random() < 0.1:
+            done = person.start_date - dt.timedelta(days=rng.randint(30, 500))
+            method, source = EntryMethod.EQUIVALENT, rng.choice(OTHER_EMPLOYERS)
+        competency = item.kind is ItemKind.COMPETENCY
+        needs_decision = competency or method is EntryMethod.EQUIVALENT
+        if needs_decision and roll > 0.93 and (today - done).days < 60:
+            entries.append(_entry(person, item, done, status=EntryStatus.AWAITING, method=method, source=source))
+            continue
+        entries.append(_entry(person, item, done, method=method, source=source,
+                              decider=decider if needs_decision else None,
+                              decided_on=min(today, done + dt.timedelta(days=rng.randint(1, 10))) if needs_decision else None))
+        # Renewals: usually a little before each expiry; now and then someone lets one lapse.
+        if item.frequency_months:
+            last = done
+            while True:
+                due_again = add_months(last, item.frequency_months)
+                renew = due_again - dt.timedelta(days=rng.randint(5, 50))
+                if renew > today or rng.random() < 0.15:
+                    break
+                entries.append(_entry(person, item, renew))
+                last = renew
+    return entries
+
+
+def _learner_history(learner, ahp, cstf, educator, today):
+    """The demo learner, started seven months ago: a mix of every state, all on their own passport."""
+    start = learner.start_date
+    by_title = {i.title: i for i in ahp}
+    by_code = {i.code: i for i in cstf}
+    e = []
+    e.append(_entry(learner, by_title["Local induction"], start))
+    e.append(_entry(learner, by_title["Clinical systems access and training"], start + dt.timedelta(days=2)))
+    # Annual statutory training done before joining, at the last employer: Expiring within 60 days.
+    e.append(_entry(learner, by_title["Statutory and mandatory training"], add_months(today, -12) + dt.timedelta(days=40),
+                    method=EntryMethod.EQUIVALENT, source="Leeds Teaching Hospitals NHS Trust",
+                    decider=educator, decided_on=start + dt.timedelta(days=3)))
+    # A competency signed off by the educator.
+    e.append(_entry(learner, by_title["Taking and recording vital signs"], start + dt.timedelta(days=9),
+                    decider=educator, decided_on=start + dt.timedelta(days=10)))
+    # A competency awaiting sign-off, recorded last week.
+    e.append(_entry(learner, by_title["Safe use of a hoist (observed practice)"], today - dt.timedelta(days=6),
+                    status=EntryStatus.AWAITING))
+    # A claim rejected with a reason, then not yet resubmitted.
+    e.append(_entry(learner, by_title["Managing work and life stress"], start - dt.timedelta(days=400),
+                    status=EntryStatus.REJECTED, method=EntryMethod.EQUIVALENT, source="Wellbeing webinar (unaccredited)",
+                    decider=educator, decided_on=today - dt.timedelta(days=20),
+                    reason="The webinar does not cover the course outcomes; please book the trust's half-day course."))
+    # Appraisal (KSF) not done: due six months after the start date, so Overdue.
+    # Core Skills: most done in the first fortnight; fire and resuscitation at the last employer and expiring;
+    # information governance done here; conflict resolution never done (Overdue).
+    for code, item in by_code.items():
+        if code == "CSTF-CR":
+            continue
+        if code == "CSTF-RESUS":
+            e.append(_entry(learner, item, add_months(today, -12) + dt.timedelta(days=25), method=EntryMethod.EQUIVALENT,
+                            source="Leeds Teaching Hospitals NHS Trust", decider=educator, decided_on=start + dt.timedelta(days=4)))
+            continue
+        if code == "CSTF-IPC2":
+            # Withdrawn by the learner (recorded against the wrong item), then recorded properly.
+            e.append(_entry(learner, item, start + dt.timedelta(days=5), status=EntryStatus.WITHDRAWN,
+                            method=EntryMethod.EQUIVALENT, source="Care Certificate (previous employer)",
+                            decider=learner, decided_on=start + dt.timedelta(days=6)))
+        e.append(_entry(learner, item, start + dt.timedelta(days=8)))
+    return e
+
+
+def sign_in_help() -> str:
+    return "\n".join([
+        "Demo sign-ins (password for all: %s):" % DEMO_PASSWORD,
+        f"  learner   {LEARNER_EMAIL}",
+        f"  educator  {EDUCATOR_EMAIL}",
+        f"  admin     {ADMIN_EMAIL}",
+    ])
