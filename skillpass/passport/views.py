@@ -137,7 +137,8 @@ def record(person_id: int, item_id: int):
         else:
             errors = field_errors(form)
     status = 422 if errors else 200
-    context = dict(row=row, item=item, person=person, form=form, errors=errors, passport=passport)
+    context = dict(row=row, item=item, person=person, form=form, errors=errors, passport=passport,
+                   back_url=_passport_url(person))
     if htmx.is_htmx():
         return render_template("passport/_record_form_row.html", **context), status
     return render_template("passport/record.html", **context), status

@@ -1,20 +1,42 @@
-"""HTML to PDF with WeasyPrint; stylesheets come from the app's own static folder."""
+"""HTML to PDF with WeasyPrint, offline.
+
+The page links its stylesheet by its ordinary /static/ URL; the fetcher below
+serves such URLs from the app's static folder and data: URIs, and refuses
+everything else, so printing never touches the network.
+"""
 from __future__ import annotations
 
-from flask import current_app
+import mimetypes
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, request
 
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: it loads Pango
 
-    base_url = current_app.static_folder
-    return HTML(string=html, base_url=base_url, url_fetcher=_local_only).write_pdf()
+    fetcher = _static_only_fetcher(Path(current_app.static_folder), current_app.static_url_path)
+    return HTML(string=html, base_url=request.url_root, url_fetcher=fetcher).write_pdf()
 
 
-def _local_only(url: str, *args, **kwargs):
-    """Never fetch from the network: only data: URIs and files under static/."""
-    from weasyprint.urls import default_url_fetcher
+def _static_only_fetcher(static_folder: Path, static_url_path: str):
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-    if url.startswith("data:") or url.startswith("file://" + str(current_app.static_folder)):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"refusing to fetch {url!r} while printing")
+    root = static_folder.resolve()
+    prefix = static_url_path.rstrip("/") + "/"
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = urlsplit(url).path
+            if not path.startswith(prefix):
+                raise ValueError(f"refusing to fetch {url!r} while printing")
+            target = (root / path[len(prefix):]).resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                raise FatalURLFetchingError(f"{url!r} is not a static file")
+            mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+
+    return StaticOnly()

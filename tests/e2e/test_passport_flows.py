@@ -144,6 +144,7 @@ def test_pages_have_no_accessibility_violations(live_server, page, world):
     assert_no_axe_violations(page)
     page.goto(f"{live_server}/people/{world.learner.id}/passport/items/{world.fire.id}/record")
     assert_no_axe_violations(page)
+    page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, world.admin.email, factories.PASSWORD)
     page.goto(f"{live_server}/people/")
     assert_no_axe_violations(page)

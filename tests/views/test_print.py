@@ -1,0 +1,120 @@
+"""The printed passport: the A4 page on screen, and the same page as a PDF."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry
+from tests import factories
+from tests.conftest import sign_in
+
+
+def _entry(person, item, on, *, method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, **extra):
+    e = Entry(person_id=person.id, item_id=item.id, completed_on=on, method=method, status=status,
+              recorded_by_id=person.id, **extra)
+    db.session.add(e)
+    db.session.commit()
+    return e
+
+
+def _pdf_pages(response) -> list[str]:
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    return [page.extract_text() for page in reader.pages]
+
+
+def test_print_page_has_the_paper_passport_columns_and_person(as_learner, world):
+    _entry(world.learner, world.fire, dt.date(2026, 1, 10))
+    html = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    for text in ("Test Trust", "Skills passport", "Lee Learner", world.learner.employee_number,
+                 "Support Worker", "Physiotherapy", "5 Jan 2026", "Printed", "2 Mar 2026",
+                 "Topic (Corporate lead)", "Frequency",
+                 "Date completed or equivalent training demonstrated", "Signed off by", "Status",
+                 "Fire safety", "(Estates)", "Every 2 years", "10 Jan 2026",
+                 "Expires 10 Jan 2028: completed 10 Jan 2026 + 24 months",
+                 "Appendix: informal learning", "Signatures"):
+        assert text in html, text
+    assert 'href="/people/%d/passport.pdf"' % world.learner.id in html
+    # The toolbar's print button needs JavaScript; without it, it stays hidden.
+    assert "data-print hidden" in html
+
+
+def test_pdf_holds_each_item_with_its_date_status_and_sign_off(as_admin, world):
+    _entry(world.learner, world.fire, dt.date(2026, 1, 10))
+    _entry(world.learner, world.competency, dt.date(2026, 2, 20), decided_by_id=world.educator.id,
+           decided_by_name="Eve Educator", decided_by_job_title="Practice Educator",
+           decided_at=dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.timezone.utc))
+    _entry(world.learner, world.stress, dt.date(2025, 11, 1), method=EntryMethod.EQUIVALENT,
+           status=EntryStatus.AWAITING, equivalent_source="Leeds Teaching Hospitals")
+    db.session.add(InformalEntry(person_id=world.learner.id, title="Shadowed the falls team",
+                                 completed_on=dt.date(2026, 2, 2), hours=3, recorded_by_id=world.learner.id))
+    db.session.commit()
+
+    response = as_admin.get(f"/people/{world.learner.id}/passport.pdf")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="skills-passport-lee-learner-2026-03-02.pdf"'
+    )
+    text = " ".join(" ".join(_pdf_pages(response)).split())
+    for expected in ("Lee Learner", "Fire safety", "10 Jan 2026", "Complete",
+                     "Moving a patient with a hoist", "Eve Educator, Practice Educator", "23 Feb 2026",
+                     "Managing work and life stress", "awaiting sign-off",
+                     "Reflective practice", "To do",
+                     "Shadowed the falls team", "Printed 2 Mar 2026", "Page 1 of"):
+        assert expected in text, expected
+
+
+def test_long_passport_repeats_the_table_header_and_numbers_every_page(as_learner, world):
+    for n in range(60):
+        factories.item(world.week2, f"Long topic number {n:02d}", frequency_months=12, position=10 + n)
+    db.session.commit()
+    pages = _pdf_pages(as_learner.get(f"/people/{world.learner.id}/passport.pdf"))
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        flat = " ".join(page.split())
+        assert f"Page {number} of {len(pages)}" in flat
+        assert "Skills passport: Lee Learner" in flat
+    # Every page that continues the long table starts it with its header again.
+    table_pages = [p for p in pages if "Long topic number" in p]
+    assert len(table_pages) >= 2
+    for page in table_pages:
+        assert "Topic (Corporate lead)" in page
+    text = " ".join(pages)
+    for n in range(60):
+        assert f"Long topic number {n:02d}" in text
+
+
+def test_educator_prints_their_teams_passports_only(app, world):
+    educator = sign_in(app.test_client(), world.educator)
+    assert educator.get(f"/people/{world.learner.id}/passport/print").status_code == 200
+    assert educator.get(f"/people/{world.learner.id}/passport.pdf").status_code == 200
+    other = sign_in(app.test_client(), world.other_educator)
+    assert other.get(f"/people/{world.learner.id}/passport/print").status_code == 403
+    assert other.get(f"/people/{world.learner.id}/passport.pdf").status_code == 403
+
+
+def test_a_learner_cannot_print_someone_elses_passport(as_learner, world):
+    assert as_learner.get(f"/people/{world.other_learner.id}/passport/print").status_code == 403
+    assert as_learner.get(f"/people/{world.other_learner.id}/passport.pdf").status_code == 403
+
+
+def test_pdf_fetcher_serves_static_files_and_refuses_everything_else(app):
+    from weasyprint.urls import FatalURLFetchingError
+
+    from skillpass.print.pdf import _static_only_fetcher
+
+    fetcher = _static_only_fetcher(Path(app.static_folder), app.static_url_path)
+    css = fetcher("http://localhost/static/css/print.css")
+    assert b"@page" in css.read()
+    assert css.content_type == "text/css"
+    with pytest.raises(ValueError):
+        fetcher("https://assets.nhs.uk/fonts/frutiger.woff2")
+    with pytest.raises(FatalURLFetchingError):
+        fetcher("http://localhost/static/../skillpass/config.py")
+    with pytest.raises(FatalURLFetchingError):
+        fetcher("http://localhost/static/css/missing.css")
