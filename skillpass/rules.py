@@ -168,7 +168,7 @@ class ItemState:
 
     @property
     def label(self) -> str:
-        if not self.awaiting:
+        if not self.awaiting or self.status is Status.NOT_REQUIRED:
             return self.status.label
         if self.completed_on is not None:
             return f"{self.status.label} · renewal awaiting sign-off"
@@ -182,16 +182,18 @@ class ItemState:
     @property
     def date_line(self) -> str:
         """The due or expiry date shown, with its one-line reason."""
+        if self.status is Status.NOT_REQUIRED:
+            if self.completed_on is not None:
+                return f"No longer required: last completed {format_date(self.completed_on)}"
+            return "No longer required"
         if self.completed_on is not None:
             if self.expires_on is None:
                 return f"Completed {format_date(self.completed_on)}: one-off, does not expire"
             verb = "Expired" if self.status is Status.EXPIRED else "Expires"
             return (
                 f"{verb} {format_date(self.expires_on)}: completed {format_date(self.completed_on)}"
-                f" + {self.frequency_months} months"
+                f" + {self.frequency_months} month{'' if self.frequency_months == 1 else 's'}"
             )
-        if self.status is Status.NOT_REQUIRED:
-            return "No longer required"
         if self.due is None:
             return ""
         return f"Due {format_date(self.due.on)}: {self.due.reason}"

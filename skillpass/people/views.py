@@ -21,14 +21,13 @@ def _visible_people(q: str):
         team_ids = [t.id for t in current_user.supported_teams]
         stmt = stmt.where(Person.team_id.in_(team_ids))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(
-            func.lower(Person.name).like(like),
-            func.lower(Person.email).like(like),
-            func.lower(Person.employee_number).like(like),
-            func.lower(Person.job_role).like(like),
-            func.lower(Team.name).like(like),
-        ))
+        # The search words are literal: % and _ match themselves.
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        stmt = stmt.where(or_(*(
+            func.lower(column).like(like, escape="\\")
+            for column in (Person.name, Person.email, Person.employee_number, Person.job_role, Team.name)
+        )))
     return stmt
 
 

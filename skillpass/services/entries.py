@@ -78,7 +78,7 @@ def record_entry(
         raise ValidationFailed("This item is not part of a passport assigned to you.", field="__all__")
 
     if completed_on is None:
-        errors["completed_on"] = "Enter the date you completed it, for example 15 1 2026."
+        errors["completed_on"] = "Enter the date you completed it, for example 15/01/2026."
     elif completed_on > today:
         errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
     elif method is EntryMethod.HERE and completed_on < person.start_date:

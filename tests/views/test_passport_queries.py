@@ -1,0 +1,94 @@
+"""A passport costs the same number of SQL queries whatever its size:
+5 items with no history, or 60 items with five years of history."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry, ItemKind
+from tests import factories
+from tests.conftest import HTMX, sign_in
+from tests.querycount import count_queries
+
+
+def _passport(items: int, years_of_history: int):
+    team = factories.team()
+    learner = factories.person(team=team, start_date=dt.date(2021, 1, 4))
+    educator = factories.person(role=factories.Role.EDUCATOR, supports=[team])
+    tpl = factories.template()
+    sections = [factories.section(tpl, f"Band {n}", n * 2, "weeks", position=n) for n in range(4)]
+    made = []
+    for n in range(items):
+        kind = ItemKind.COMPETENCY if n % 7 == 0 else ItemKind.LEARNING
+        made.append(factories.item(sections[n % 4], f"Topic {n}", frequency_months=12 if n % 2 else None,
+                                   kind=kind, position=n))
+    factories.assign(learner, tpl)
+    for item in made:
+        for year in range(years_of_history):
+            for status in (EntryStatus.ACCEPTED, EntryStatus.REJECTED):
+                db.session.add(Entry(person_id=learner.id, item_id=item.id,
+                                     completed_on=dt.date(2021 + year, 2, 1), method=EntryMethod.HERE,
+                                     status=status, recorded_by_id=learner.id,
+                                     decided_by_id=educator.id if status is EntryStatus.REJECTED else None,
+                                     decided_by_name="Eve" if status is EntryStatus.REJECTED else "",
+                                     decision_reason="Wrong date" if status is EntryStatus.REJECTED else ""))
+        if item.kind is ItemKind.COMPETENCY:
+            db.session.add(Entry(person_id=learner.id, item_id=item.id, completed_on=dt.date(2026, 2, 1),
+                                 method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=learner.id))
+    for n in range(years_of_history * 6):
+        db.session.add(InformalEntry(person_id=learner.id, title=f"Reading {n}",
+                                     completed_on=dt.date(2021, 3, 1) + dt.timedelta(days=40 * n),
+                                     recorded_by_id=learner.id))
+    db.session.commit()
+    return learner, educator, made, sections
+
+
+PAGES = {
+    "own passport": lambda p, items, sections: ("/passport", {}),
+    "person's passport": lambda p, items, sections: (f"/people/{p.id}/passport", {}),
+    "item row (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/items/{items[1].id}", HTMX),
+    "record form (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/items/{items[1].id}/record", HTMX),
+    "summary (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/summary", HTMX),
+    "section progress (htmx)": lambda p, items, sections: (
+        f"/people/{p.id}/passport/sections/{sections[1].id}/progress", HTMX),
+    "informal log (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/informal", HTMX),
+    "print view": lambda p, items, sections: (f"/people/{p.id}/passport/print", {}),
+}
+
+
+def _count(app, size, years, page):
+    learner, educator, items, sections = _passport(size, years)
+    # The person's passport as their educator sees it; everything else as the learner.
+    client = sign_in(app.test_client(), educator if page == "person's passport" else learner)
+    url, headers = PAGES[page](learner, items, sections)
+    client.get(url, headers=headers)  # warm: first-request work is not the page's
+    with count_queries() as log:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return log, response
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_does_not_grow_with_items_or_history(app, page):
+    small, small_response = _count(app, 5, 0, page)
+    large, large_response = _count(app, 60, 5, page)
+    assert small.count == large.count, f"small: {small!r}\n\nlarge: {large!r}"
+    assert small.count <= 12, repr(small)
+    if page in ("own passport", "print view"):
+        assert large_response.get_data(as_text=True).count("Topic ") >= 60
+
+
+def test_record_post_query_count_does_not_grow(app):
+    counts = []
+    for size, years in ((5, 0), (60, 5)):
+        learner, _educator, items, _sections = _passport(size, years)
+        client = sign_in(app.test_client(), learner)
+        with count_queries() as log:
+            response = client.post(f"/people/{learner.id}/passport/items/{items[1].id}/record",
+                                   data={"completed_on": "2026-02-20", "method": "here", "note": ""},
+                                   headers=HTMX)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        counts.append(log)
+    assert counts[0].count == counts[1].count, f"{counts[0]!r}\n\n{counts[1]!r}"
