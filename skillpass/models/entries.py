@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skillpass.extensions import db
@@ -94,6 +94,15 @@ class Entry(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_entry_person_item", "person_id", "item_id"),
+        # At most one entry per person and item awaits a decision at a time.
+        Index(
+            "uq_entry_one_awaiting",
+            "person_id",
+            "item_id",
+            unique=True,
+            sqlite_where=text("status = 'awaiting'"),
+            postgresql_where=text("status = 'awaiting'"),
+        ),
         CheckConstraint(
             "method <> 'equivalent' OR equivalent_source <> ''", name="equivalent_needs_source"
         ),

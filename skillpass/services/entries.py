@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from skillpass.extensions import db
 from skillpass.models import (
@@ -21,7 +23,9 @@ from skillpass.models import (
 from skillpass.models._types import utcnow
 from skillpass.rules import format_date
 from skillpass.services import audit
-from skillpass.services.errors import NotAllowed, ValidationFailed
+from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
+
+ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdraw it first if it needs correcting."
 
 ENTRY_FIELDS = [
     "person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
@@ -109,9 +113,7 @@ def record_entry(
         )
     )
     if pending is not None and "completed_on" not in errors:
-        errors["completed_on"] = (
-            "An entry for this item is already awaiting sign-off. Withdraw it first if it needs correcting."
-        )
+        errors["completed_on"] = ALREADY_AWAITING
 
     if errors:
         raise ValidationFailed(errors)
@@ -129,7 +131,11 @@ def record_entry(
         recorded_at=utcnow(),
     )
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # uq_entry_one_awaiting: another request recorded one a moment ago.
+        raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
     audit.log(
         actor=actor,
         action="entry.recorded",
@@ -155,7 +161,14 @@ def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
     entry.decided_by_name = actor.name
     entry.decided_by_job_title = actor.job_role
     entry.decided_at = utcnow()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        # The version lock: someone decided or withdrew it since this request read it.
+        raise Conflict(
+            "This entry was changed a moment ago, so nothing was withdrawn. Its row now shows where it stands.",
+            field="__all__",
+        ) from error
     item = db.session.get(Item, entry.item_id)
     audit.log(
         actor=actor,

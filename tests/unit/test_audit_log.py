@@ -1,0 +1,230 @@
+"""The audit log is append-only (PRODUCT.md §4): the ORM refuses to change or
+delete an event, and the database triggers added by the first migration
+refuse raw UPDATE and DELETE too. Runs on PostgreSQL as well when
+SKILLPASS_TEST_DATABASE_URL is set.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from skillpass.models import AuditEvent, EntryMethod, EntryStatus, ItemKind
+from skillpass.models.audit import AuditLogIsAppendOnly
+from skillpass.services import audit
+from skillpass.services.entries import ENTRY_FIELDS, record_entry
+from tests.conftest import PG_URL, TODAY
+
+APPEND_ONLY = "append-only"
+
+
+def _count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def _stored_rows(db) -> list[tuple]:
+    """The rows as the database holds them, read past the session's identity map."""
+    return [tuple(r) for r in db.session.execute(
+        text("SELECT id, action, summary, actor_id FROM audit_event ORDER BY id")
+    )]
+
+
+@pytest.fixture
+def events(db, world):
+    """Two committed events, so row-level triggers have rows to fire on."""
+    first = audit.log(actor=world.admin, action="test.first", subject=world.learner,
+                      person_id=world.learner.id, summary="First", after={"a": 1})
+    second = audit.log(actor=world.admin, action="test.second", subject=world.learner,
+                       person_id=world.learner.id, summary="Second", before={"a": 1}, after={"a": 2})
+    db.session.commit()
+    return SimpleNamespace(first=first, second=second, rows=_stored_rows(db))
+
+
+def _unchanged(db, events) -> None:
+    db.session.rollback()
+    db.session.expire_all()
+    assert _stored_rows(db) == events.rows
+
+
+# --------------------------------------------------------------------------- ORM
+
+
+def test_the_orm_refuses_to_update_an_event(db, events):
+    events.first.summary = "Rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    _unchanged(db, events)
+
+
+def test_the_orm_refuses_to_update_an_event_on_commit(db, events):
+    events.second.after = {"a": 3}
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.commit()
+    _unchanged(db, events)
+
+
+def test_the_orm_refuses_to_delete_an_event(db, events):
+    db.session.delete(events.first)
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    _unchanged(db, events)
+
+
+def test_bulk_orm_statements_skip_the_mapper_hooks_but_meet_the_trigger(db, events):
+    with pytest.raises(DBAPIError, match=APPEND_ONLY):
+        db.session.execute(update(AuditEvent).values(summary="Rewritten"))
+    _unchanged(db, events)
+    with pytest.raises(DBAPIError, match=APPEND_ONLY):
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id == events.first.id))
+    _unchanged(db, events)
+
+
+# --------------------------------------------------------------------------- database triggers
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_event SET summary = 'Rewritten'",
+        "UPDATE audit_event SET actor_id = NULL WHERE id = :id",
+        "DELETE FROM audit_event",
+        "DELETE FROM audit_event WHERE id = :id",
+    ],
+    ids=["update-all", "update-one", "delete-all", "delete-one"],
+)
+def test_raw_sql_cannot_change_the_log(db, events, sql):
+    with pytest.raises(DBAPIError, match=APPEND_ONLY):
+        db.session.execute(text(sql), {"id": events.first.id} if ":id" in sql else {})
+    _unchanged(db, events)
+
+
+def test_raw_sql_on_a_separate_connection_cannot_change_the_log(db, events):
+    with db.engine.connect() as conn:
+        with pytest.raises(DBAPIError, match=APPEND_ONLY):
+            conn.execute(text("DELETE FROM audit_event"))
+        conn.rollback()
+    _unchanged(db, events)
+
+
+@pytest.mark.skipif(not PG_URL, reason="TRUNCATE is PostgreSQL only")
+def test_truncate_is_refused_on_postgresql(db, events):
+    with pytest.raises(DBAPIError, match=APPEND_ONLY):
+        db.session.execute(text("TRUNCATE audit_event"))
+    _unchanged(db, events)
+
+
+# --------------------------------------------------------------------------- inserting still works
+
+
+def test_inserting_still_works(db, events, world):
+    before = _count(db)
+    event = audit.log(actor=world.educator, action="test.third", subject=world.learner,
+                      person_id=world.learner.id, summary="Third", after={"b": True})
+    db.session.commit()
+    db.session.expire_all()
+
+    assert _count(db) == before + 1
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored.actor_id == world.educator.id
+    assert stored.action == "test.third"
+    assert stored.subject_type == "Person"
+    assert stored.subject_id == world.learner.id
+    assert stored.summary == "Third"
+    assert stored.before is None
+    assert stored.after == {"b": True}
+    assert stored.at.tzinfo is not None
+    # …and the earlier rows are untouched.
+    assert _stored_rows(db)[: len(events.rows)] == events.rows
+
+
+def test_raw_insert_still_works(db, events, world):
+    db.session.execute(
+        text("INSERT INTO audit_event (at, actor_id, action, subject_type, subject_id, person_id, summary)"
+             " VALUES (:at, NULL, 'test.raw', 'Person', NULL, NULL, 'Raw')"),
+        {"at": dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)},
+    )
+    db.session.commit()
+    assert _count(db) == len(events.rows) + 1
+
+
+def test_a_service_writes_and_the_log_then_stays_put(db, world):
+    entry = record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                         completed_on=dt.date(2026, 2, 10), method=EntryMethod.HERE, today=TODAY)
+    db.session.commit()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == entry.id)).all()
+    db.session.delete(event)
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.commit()
+    db.session.rollback()
+    assert _count(db) == 1
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def test_snapshot_is_json_safe(db, world):
+    thing = SimpleNamespace(
+        completed_on=dt.date(2026, 2, 10),
+        decided_at=dt.datetime(2026, 2, 11, 14, 30, tzinfo=dt.timezone.utc),
+        method=EntryMethod.EQUIVALENT,
+        status=EntryStatus.AWAITING,
+        kind=ItemKind.COMPETENCY,
+        hours=Decimal("1.50"),
+        note="plain",
+        count=3,
+        flag=True,
+        nothing=None,
+    )
+    snap = audit.snapshot(thing, list(vars(thing)))
+    assert snap == {
+        "completed_on": "2026-02-10",
+        "decided_at": "2026-02-11T14:30:00+00:00",
+        "method": "equivalent",
+        "status": "awaiting",
+        "kind": "competency",
+        "hours": "1.50",
+        "note": "plain",
+        "count": 3,
+        "flag": True,
+        "nothing": None,
+    }
+    assert json.loads(json.dumps(snap)) == snap
+
+
+def test_snapshot_of_an_entry_and_its_round_trip_through_the_log(db, world):
+    entry = record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                         completed_on=dt.date(2026, 2, 10), method=EntryMethod.HERE, today=TODAY)
+    db.session.flush()
+    snap = audit.snapshot(entry, ENTRY_FIELDS)
+    assert set(snap) == set(ENTRY_FIELDS)
+    assert snap["completed_on"] == "2026-02-10"
+    assert snap["method"] == "here"
+    assert snap["status"] == "accepted"
+    json.dumps(snap)
+
+    event = audit.log(actor=world.learner, action="test.snapshot", subject=entry, person_id=world.learner.id,
+                      summary="", before=snap, after=snap)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored.before == snap
+    assert stored.after == snap
+
+
+def test_log_makes_nested_before_and_after_json_safe(db, world):
+    event = audit.log(
+        actor=world.admin, action="test.nested", subject=world.template, person_id=None, summary="",
+        before={"dates": [dt.date(2026, 1, 5), dt.date(2026, 2, 5)], "inner": {"kind": ItemKind.LEARNING}},
+        after={"when": (dt.date(2026, 3, 2),), "hours": Decimal("2.25")},
+    )
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored.before == {"dates": ["2026-01-05", "2026-02-05"], "inner": {"kind": "learning"}}
+    assert stored.after == {"when": ["2026-03-02"], "hours": "2.25"}
+    assert stored.subject_type == "PassportTemplate"
