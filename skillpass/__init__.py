@@ -1,6 +1,8 @@
 """SkillPass: skills passports for an NHS trust or a team."""
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import Htmx
@@ -42,8 +44,13 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from skillpass.models import Person
 
-        person = db.session.get(Person, int(user_id))
-        return person if person is not None and person.active else None
+        person_id, _, token = user_id.partition(":")
+        if not person_id.isdigit() or not token:
+            return None
+        person = db.session.get(Person, int(person_id))
+        if person is None or not person.active or not person.session_token:
+            return None
+        return person if hmac.compare_digest(person.session_token, token) else None
 
 
 def register_templates(app: Flask) -> None:

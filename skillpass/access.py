@@ -8,6 +8,8 @@ refused, so a new route cannot slip through unguarded.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from typing import Callable
 
 from flask import abort, current_app, g, redirect, request, url_for
@@ -106,14 +108,20 @@ def enforce():
     if policy == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        login_url = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
-        if htmx.is_htmx() or request.headers.get("HX-Request"):
+        if request.headers.get("HX-Request"):
+            # Back to the page the person was on (not the fragment) once signed in.
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = page.path + (f"?{page.query}" if page.query else "") if page.path else None
             response = current_app.response_class("Your session has ended. Please sign in again.", status=401)
-            return htmx.redirect(response, url_for("auth.sign_in"))
-        return redirect(login_url)
+            return htmx.redirect(response, url_for("auth.sign_in", next=back))
+        # Only a page can be gone back to: after a refused POST, home instead.
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.sign_in", next=back))
     if current_user.must_change_password and request.endpoint not in (
         "auth.change_password", "auth.sign_out"
     ):
+        if request.headers.get("HX-Request"):
+            return htmx.redirect(current_app.response_class(status=204), url_for("auth.change_password"))
         return redirect(url_for("auth.change_password"))
     check = POLICIES[policy]
     if not check(request.view_args or {}):

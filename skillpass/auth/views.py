@@ -31,6 +31,8 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     target = target.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # line breaks, tabs: never a header
+        return None
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     parts = urlsplit(target)
@@ -49,11 +51,13 @@ def sign_in():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         person = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
-        if person is not None:
+        if person is not None and person.password_hash:
             password_ok = person.check_password(form.password.data)
-        else:
+        else:  # no account, or one without a password: the same work, the same answer
             password_ok = check_password_hash(_dummy_hash(), form.password.data) and False
         if person is not None and password_ok and person.active:
+            if not person.session_token:
+                person.new_session_token()
             login_user(person)
             audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
@@ -67,6 +71,9 @@ def sign_in():
 @bp.post("/sign-out")
 @guard(SIGNED_IN)
 def sign_out():
+    # A new token ends every session of this person, a copied cookie included.
+    current_user.new_session_token()
+    db.session.commit()
     logout_user()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"), code=303)
@@ -84,6 +91,8 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             current_user.must_change_password = False
+            current_user.new_session_token()  # other sessions end; this one carries on
+            login_user(current_user._get_current_object())
             audit.log(actor=current_user, action="person.password_changed", subject=current_user,
                       person_id=current_user.id, summary=f"{current_user.name} changed their password")
             db.session.commit()

@@ -1,0 +1,329 @@
+"""Who may reach which route: every rule in the URL map, tried by every kind of actor.
+
+The table below is the whole access policy written out by hand. It is keyed by
+endpoint; a new route fails ``test_every_route_has_an_expectation`` until
+someone decides, here, who may reach it.
+
+For each actor the table says ``OK`` (the request goes through: 200, a
+redirect, or 422 for an empty form) or the refusal code:
+
+* 403 for a signed-in actor;
+* 401 for anonymous: a full page is redirected to /sign-in, an htmx request is
+  answered 401 with an HX-Redirect header to /sign-in. Both are tried.
+
+Every URL parameter is filled from the world: the learner's person, the fire
+safety item in the "Within 2 weeks" section, an entry of the learner's awaiting
+sign-off, an informal entry of the learner's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import url_for
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry
+from tests import factories
+from tests.conftest import HTMX, sign_in
+
+OK = "allowed"
+ALLOWED_STATUSES = {200, 302, 303, 422}
+ACTORS = ("anonymous", "learner", "other_learner", "educator", "other_educator", "admin")
+METHODS = ("GET", "POST")
+
+
+def _expect(anonymous, learner, other_learner, educator, other_educator, admin) -> dict:
+    return dict(anonymous=anonymous, learner=learner, other_learner=other_learner, educator=educator,
+                other_educator=other_educator, admin=admin)
+
+
+# URL parameters name the learner (team A) and the learner's own things.
+# "educator" supports team A; "other_educator" supports team B only.
+#
+#                                   anonymous  learner  other_l  educator  other_e  admin
+EXPECTED: dict[str, dict] = {
+    "core.index":                 _expect(401, OK,  OK,  OK,  OK,  OK),
+    "core.healthz":               _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "auth.sign_in":               _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "auth.sign_out":              _expect(401, OK,  OK,  OK,  OK,  OK),
+    "auth.change_password":       _expect(401, OK,  OK,  OK,  OK,  OK),
+    "passport.index":             _expect(401, OK,  OK,  OK,  OK,  OK),
+    "passport.detail":            _expect(401, OK,  403, OK,  403, OK),
+    "passport.item_row":          _expect(401, OK,  403, OK,  403, OK),
+    "passport.summary":           _expect(401, OK,  403, OK,  403, OK),
+    "passport.section_progress":  _expect(401, OK,  403, OK,  403, OK),
+    "passport.informal_log":      _expect(401, OK,  403, OK,  403, OK),
+    "passport.record":            _expect(401, OK,  403, 403, 403, 403),
+    "passport.informal_add":      _expect(401, OK,  403, 403, 403, 403),
+    "passport.withdraw":          _expect(401, OK,  403, 403, 403, 403),
+    "people.index":               _expect(401, 403, 403, OK,  OK,  OK),
+    "print.passport":             _expect(401, OK,  403, OK,  403, OK),
+    "print.passport_pdf":         _expect(401, OK,  403, OK,  403, OK),
+}
+
+# Requests to these end the session of the client that makes them.
+ENDS_SESSION = {"auth.sign_out"}
+
+
+def _params(world) -> dict[str, int]:
+    entry = Entry(person_id=world.learner.id, item_id=world.competency.id, completed_on=dt.date(2026, 2, 20),
+                  method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=world.learner.id)
+    informal = InformalEntry(person_id=world.learner.id, title="Shadowed the falls team",
+                             completed_on=dt.date(2026, 2, 2), hours=3, recorded_by_id=world.learner.id)
+    db.session.add_all([entry, informal])
+    db.session.commit()
+    return {
+        "person_id": world.learner.id,
+        "item_id": world.fire.id,
+        "section_id": world.week2.id,
+        "entry_id": entry.id,
+        "informal_id": informal.id,
+    }
+
+
+PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id"}
+
+
+def _rules(app):
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule)
+
+
+def _url(app, rule, params) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: params[name] for name in rule.arguments})
+
+
+def _is_sign_in_redirect(response) -> bool:
+    if response.status_code not in (302, 303):
+        return False
+    return urlsplit(response.headers.get("Location", "")).path == "/sign-in"
+
+
+def _is_guard_redirect(response) -> bool:
+    """The guard's bounce to sign-in carries ?next=; sign-out's own redirect to /sign-in does not."""
+    return _is_sign_in_redirect(response) and "next" in parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def _check(response, expected, *, anonymous: bool, htmx: bool, url: str, method: str) -> str | None:
+    """None when the response matches the expectation; otherwise what went wrong."""
+    status = response.status_code
+    got = f"got {status}"
+    if "Location" in response.headers:
+        got += f" -> {response.headers['Location']}"
+    if "HX-Redirect" in response.headers:
+        got += f" (HX-Redirect {response.headers['HX-Redirect']})"
+    if expected == OK:
+        if status in ALLOWED_STATUSES and not _is_guard_redirect(response):
+            return None
+        return f"expected allowed, {got}"
+    if anonymous:
+        assert expected == 401, "anonymous refusals are written 401 in the table"
+        if htmx:
+            hx = response.headers.get("HX-Redirect", "")
+            if status == 401 and urlsplit(hx).path == "/sign-in":
+                return None
+            return f"expected 401 with HX-Redirect to /sign-in, {got}"
+        if _is_sign_in_redirect(response):
+            if method != "GET":
+                return None  # where a refused POST should lead after sign-in: see test_auth_views
+            nxt = parse_qs(urlsplit(response.headers["Location"]).query).get("next", [""])[0]
+            if nxt == url:
+                return None
+            return f"expected the sign-in redirect to carry next={url}, {got}"
+        return f"expected a redirect to /sign-in, {got}"
+    if status == expected:
+        return None
+    return f"expected {expected}, {got}"
+
+
+def test_every_route_has_an_expectation(app):
+    """A new route fails here until the table says who may reach it."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - set(EXPECTED) == set(), "routes with no row in EXPECTED"
+    assert set(EXPECTED) - endpoints == set(), "rows in EXPECTED for routes that no longer exist"
+    assert endpoints == set(EXPECTED)
+    for rule in app.url_map.iter_rules():
+        assert set(rule.arguments) <= PARAM_NAMES or rule.endpoint == "static", (
+            f"{rule.rule}: teach _params() how to fill {set(rule.arguments) - PARAM_NAMES}"
+        )
+        assert rule.methods - {"HEAD", "OPTIONS"} <= set(METHODS), f"{rule.rule}: try {rule.methods} too"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_route_lets_in_exactly_who_the_table_says(app, world, actor):
+    params = _params(world)
+    person = None if actor == "anonymous" else getattr(world, actor)
+
+    def new_client():
+        return app.test_client() if person is None else sign_in(app.test_client(), person)
+
+    client = new_client()
+    failures: list[str] = []
+    walked = 0
+    for rule in _rules(app):
+        expected = EXPECTED.get(rule.endpoint)
+        if expected is None:
+            failures.append(f"{rule.endpoint} ({rule.rule}): no row in EXPECTED")
+            continue
+        url = _url(app, rule, params)
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            for htmx in (False, True):
+                c = new_client() if rule.endpoint in ENDS_SESSION else client
+                response = c.open(url, method=method, headers=HTMX if htmx else {})
+                walked += 1
+                problem = _check(response, expected[actor], anonymous=person is None, htmx=htmx, url=url,
+                                 method=method)
+                if problem:
+                    kind = "htmx" if htmx else "page"
+                    failures.append(f"{actor} {method} {url} [{rule.endpoint}, {kind}]: {problem}")
+    assert walked >= 2 * len(EXPECTED)
+    assert failures == [], "\n" + "\n".join(failures)
+
+
+def test_actors_keep_their_session_through_the_walk(app, world):
+    """Guard against a walk that passes because a client was silently signed out."""
+    client = sign_in(app.test_client(), world.educator)
+    assert client.get(f"/people/{world.learner.id}/passport").status_code == 200
+    assert client.get(f"/people/{world.other_learner.id}/passport").status_code == 403
+    assert client.get("/people/").status_code == 200
+
+
+def test_refusals_do_not_leak_another_persons_passport(app, world):
+    """A 403 page carries nothing of the passport it refused."""
+    client = sign_in(app.test_client(), world.other_educator)
+    for url in (f"/people/{world.learner.id}/passport", f"/people/{world.learner.id}/passport/print",
+                f"/people/{world.learner.id}/passport/summary"):
+        response = client.get(url, headers=HTMX)
+        assert response.status_code == 403
+        body = response.get_data(as_text=True)
+        assert "Lee Learner" not in body and world.learner.employee_number not in body
+
+
+def test_a_route_without_a_policy_is_refused_to_everyone(app, world):
+    """The safety net: a view nobody guarded answers 403, even to an admin and to anonymous."""
+    app.add_url_rule("/unguarded", "unguarded", lambda: "secret")
+    assert app.test_client().get("/unguarded").status_code == 403
+    assert app.test_client().get("/unguarded", headers=HTMX).status_code == 403
+    admin = sign_in(app.test_client(), world.admin)
+    response = admin.get("/unguarded")
+    assert response.status_code == 403
+    assert "secret" not in response.get_data(as_text=True)
+
+
+def test_an_unknown_object_is_404_not_a_refusal_or_a_crash(app, world):
+    admin = sign_in(app.test_client(), world.admin)
+    assert admin.get("/people/999999/passport").status_code == 404
+    learner = sign_in(app.test_client(), world.learner)
+    assert learner.post("/entries/999999/withdraw").status_code == 404
+
+
+# --- CSRF on --------------------------------------------------------------------------------
+
+_HIDDEN_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+_HX_HEADER_TOKEN = re.compile(r'X-CSRFToken(?:&#34;|&quot;|")\s*:\s*(?:&#34;|&quot;|")([^"&]+)')
+
+
+def _form_token(html: str) -> str:
+    match = _HIDDEN_TOKEN.search(html)
+    assert match, "no csrf_token hidden input on the page"
+    return match.group(1) or match.group(2)
+
+
+def _hx_token(html: str) -> str:
+    match = _HX_HEADER_TOKEN.search(html)
+    assert match, "no X-CSRFToken in the page's hx-headers"
+    return match.group(1)
+
+
+def _informal_count(world) -> int:
+    db.session.expire_all()
+    return db.session.query(InformalEntry).filter_by(person_id=world.learner.id).count()
+
+
+INFORMAL = {"title": "Read the falls policy", "completed_on": "2026-02-27", "hours": "1", "reflection": ""}
+
+
+class TestCsrfEnabled:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "WTF_CSRF_ENABLED": True}
+
+    def _signed_in(self, app, person):
+        client = app.test_client()
+        token = _form_token(client.get("/sign-in").get_data(as_text=True))
+        response = client.post("/sign-in", data={"email": person.email, "password": factories.PASSWORD,
+                                                 "csrf_token": token})
+        assert response.status_code == 303
+        return client
+
+    def test_csrf_is_really_on(self, app):
+        assert app.config["WTF_CSRF_ENABLED"] is True
+
+    def test_sign_in_without_token_is_refused_with_400(self, app, world):
+        client = app.test_client()
+        response = client.post("/sign-in", data={"email": world.learner.email, "password": factories.PASSWORD})
+        assert response.status_code == 400
+        assert "The page had expired" in response.get_data(as_text=True)
+        assert "HX-Refresh" not in response.headers
+        assert client.get("/passport").status_code == 302  # still anonymous
+
+    def test_full_page_post_without_token_is_refused_with_400(self, app, world):
+        client = self._signed_in(app, world.learner)
+        response = client.post(f"/people/{world.learner.id}/passport/informal", data=INFORMAL)
+        assert response.status_code == 400
+        body = response.get_data(as_text=True)
+        assert "The page had expired" in body and "Nothing was saved." in body
+        assert _informal_count(world) == 0
+
+    def test_post_with_a_wrong_token_is_refused(self, app, world):
+        client = self._signed_in(app, world.learner)
+        response = client.post(f"/people/{world.learner.id}/passport/informal",
+                               data={**INFORMAL, "csrf_token": "not-the-token"})
+        assert response.status_code == 400
+        response = client.post(f"/people/{world.learner.id}/passport/informal", data=INFORMAL,
+                               headers={**HTMX, "X-CSRFToken": "not-the-token"})
+        assert response.status_code == 400
+        assert response.headers.get("HX-Refresh") == "true"
+        assert _informal_count(world) == 0
+
+    def test_htmx_post_without_token_asks_for_a_refresh(self, app, world):
+        client = self._signed_in(app, world.learner)
+        response = client.post(f"/people/{world.learner.id}/passport/informal", data=INFORMAL, headers=HTMX)
+        assert response.status_code == 400
+        assert response.headers.get("HX-Refresh") == "true"
+        assert response.get_data(as_text=True) == "The page had expired; it has been reloaded."
+        assert _informal_count(world) == 0
+
+    def test_sign_out_without_token_keeps_the_session(self, app, world):
+        client = self._signed_in(app, world.learner)
+        assert client.post("/sign-out").status_code == 400
+        assert client.get("/passport").status_code == 200
+
+    def test_post_with_the_form_token_succeeds(self, app, world):
+        client = self._signed_in(app, world.learner)
+        page = client.get("/passport").get_data(as_text=True)
+        response = client.post(f"/people/{world.learner.id}/passport/informal",
+                               data={**INFORMAL, "csrf_token": _form_token(page)})
+        assert response.status_code == 303
+        assert _informal_count(world) == 1
+
+    def test_htmx_post_with_the_header_token_succeeds(self, app, world):
+        client = self._signed_in(app, world.learner)
+        page = client.get("/passport").get_data(as_text=True)
+        response = client.post(f"/people/{world.learner.id}/passport/informal", data=INFORMAL,
+                               headers={**HTMX, "X-CSRFToken": _hx_token(page)})
+        assert response.status_code == 200
+        assert "Added to your informal learning log: Read the falls policy." in response.get_data(as_text=True)
+        assert _informal_count(world) == 1
+
+    def test_sign_out_with_the_token_signs_out(self, app, world):
+        client = self._signed_in(app, world.learner)
+        page = client.get("/passport").get_data(as_text=True)
+        response = client.post("/sign-out", data={"csrf_token": _form_token(page)})
+        assert response.status_code == 303
+        assert client.get("/passport").status_code == 302
