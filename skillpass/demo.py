@@ -86,6 +86,18 @@ CSTF_ITEMS = [
     ("CSTF-SGC", "Safeguarding Children (level 2)", 36, "Safeguarding"),
 ]
 
+# The Care Certificate's 16 standards (REFERENCE-DATA.md §3): within 12 weeks, signed
+# off standard by standard; those marked True need observed practice by an assessor.
+CARE_CERTIFICATE_STANDARDS = [
+    ("Understand your role", False), ("Your personal development", False), ("Duty of care", False),
+    ("Equality, diversity, inclusion and human rights", False), ("Work in a person-centred way", True),
+    ("Communication", True), ("Privacy and dignity", True), ("Fluids and nutrition", True),
+    ("Awareness of mental health and dementia", False), ("Safeguarding adults", False),
+    ("Safeguarding children", False), ("Basic life support", True), ("Health and safety", True),
+    ("Handling information", False), ("Infection prevention and control", True),
+    ("Awareness of learning disability and autism", False),
+]
+
 FIRST_NAMES = [
     "Amara", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hamza", "Isla", "Jack", "Kiran", "Leah",
     "Mohammed", "Niamh", "Oliver", "Precious", "Ravi", "Sophie", "Tomasz", "Uche", "Yasmin", "Zoe",
@@ -166,6 +178,19 @@ def seed(today: dt.date) -> bool:
             entries += _learner_history(learner, ahp_items, cstf_items, educator, today)
         else:
             entries += _history(rng, person, ahp_items + cstf_items, decider, today, awaiting=index % 8 == 2)
+    # Healthcare assistants on the elderly-care ward also take the Care Certificate.
+    # One of them moved to a role that no longer needs it: their record stays, Not required.
+    care, care_items = _care_certificate_template(today)
+    ward = [p for p in people if p.team_id == teams[2].id and p.job_role == "Healthcare Assistant"]
+    for index, person in enumerate(ward):
+        removed = today - dt.timedelta(days=30) if index == 0 else None
+        assignments.append(Assignment(person_id=person.id, template_id=care.id, assigned_on=person.start_date,
+                                      assigned_by_id=admin.id, removed_on=removed))
+        for number, item in enumerate(care_items):
+            done = person.start_date + dt.timedelta(days=7 + 4 * number)
+            if done < today - dt.timedelta(days=2) and (index == 0 or number < 12 + index):
+                decider = deciders[person.team_id] if item.kind is ItemKind.COMPETENCY else None
+                entries.append(_entry(person, item, done, decider=decider, decided_on=done + dt.timedelta(days=2)))
     db.session.add_all(assignments)
     db.session.add_all(entries)
 
@@ -228,6 +253,28 @@ def _cstf_template(today: dt.date):
              evidence=EvidenceRule.OPTIONAL, added_on=today - dt.timedelta(days=6 * 365),
              description=f"Core Skills Training Framework subject, refreshed every {months // 12} year{'s' if months > 12 else ''}.")
         for i, (code, title, months, lead) in enumerate(CSTF_ITEMS)
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    return template, items
+
+
+def _care_certificate_template(today: dt.date):
+    template = PassportTemplate(name="Care Certificate", status=TemplateStatus.PUBLISHED,
+                                description="The 16 standards for new care staff, assessed standard by standard.")
+    db.session.add(template)
+    db.session.flush()
+    section = Section(template_id=template.id, name="Within the first 12 weeks", offset_amount=12,
+                      offset_unit=OffsetUnit.WEEKS, position=0)
+    db.session.add(section)
+    db.session.flush()
+    items = [
+        Item(template_id=template.id, section_id=section.id, position=i, title=f"Standard {i + 1}: {title}",
+             corporate_lead="Nursing Education", frequency_months=None,
+             kind=ItemKind.COMPETENCY if observed else ItemKind.LEARNING, prior_learning_accepted=True,
+             mandatory=True, evidence=EvidenceRule.OPTIONAL, added_on=today - dt.timedelta(days=6 * 365),
+             description="Knowledge and observed practice, signed off by an assessor." if observed else "Knowledge.")
+        for i, (title, observed) in enumerate(CARE_CERTIFICATE_STANDARDS)
     ]
     db.session.add_all(items)
     db.session.flush()
