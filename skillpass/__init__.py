@@ -73,7 +73,11 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.people.views import bp as people_bp
     from skillpass.print.views import bp as print_bp
 
-    for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp):
+    from skillpass.audit_log.views import bp as audit_log_bp
+    from skillpass.evidence.views import bp as evidence_bp
+    from skillpass.signoff.views import bp as signoff_bp
+
+    for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp, signoff_bp, evidence_bp, audit_log_bp):
         app.register_blueprint(bp)
 
 
@@ -105,8 +109,18 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors/error.html", code=code, error=error), code
 
-    for code in (403, 404, 405, 413, 500):
+    for code in (403, 404, 405, 500):
         app.errorhandler(code)(render_error)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        message = "That file is far too large to upload. Choose a smaller one: a PDF, PNG or JPEG."
+        if request.headers.get("HX-Request"):
+            response = app.response_class(render_template("_announce.html", announce=message), status=413)
+            response.headers["HX-Retarget"] = "#flash"
+            response.headers["HX-Reswap"] = "none"
+            return response
+        return render_template("errors/error.html", code=413, error=error, message=message), 413
 
 
 def register_commands(app: Flask) -> None:

@@ -26,6 +26,9 @@ VIEW_PERSON = "view_person"      # own passport, a supported team's, or admin
 RECORD_FOR_PERSON = "record_for_person"
 OWN_ENTRY = "own_entry"
 OWN_INFORMAL = "own_informal"
+DECIDE_ENTRY = "decide_entry"          # an educator of the entry's person's team, or an admin; never their own
+DECIDE_FOR_PERSON = "decide_for_person"
+VIEW_EVIDENCE = "view_evidence"        # the learner, their team's educators, admins
 
 
 def guard(policy: str) -> Callable:
@@ -41,6 +44,11 @@ def guard(policy: str) -> Callable:
 
 def can_view_person(user, person) -> bool:
     return user.id == person.id or user.is_admin or user.supports(person)
+
+
+def can_decide_for(user, person) -> bool:
+    """Sign-off, approval, revocation, observed practice: never on one's own passport."""
+    return user.id != person.id and (user.is_admin or user.supports(person))
 
 
 def can_record_for(user, person) -> bool:
@@ -69,6 +77,29 @@ def _own_entry(args) -> bool:
     return g.entry.person_id == current_user.id
 
 
+def _decide_entry(args) -> bool:
+    from skillpass.models import Entry, Person
+
+    g.entry = db.get_or_404(Entry, args["entry_id"])
+    g.person = db.session.get(Person, g.entry.person_id)
+    return can_decide_for(current_user, g.person)
+
+
+def _decide_for_person(args) -> bool:
+    from skillpass.models import Person
+
+    g.person = db.get_or_404(Person, args["person_id"])
+    return can_decide_for(current_user, g.person)
+
+
+def _view_evidence(args) -> bool:
+    from skillpass.models import Evidence, Person
+
+    g.evidence = db.get_or_404(Evidence, args["evidence_id"])
+    g.person = db.session.get(Person, g.evidence.person_id)
+    return can_view_person(current_user, g.person)
+
+
 def _own_informal(args) -> bool:
     from skillpass.models import InformalEntry
 
@@ -85,6 +116,9 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
     RECORD_FOR_PERSON: _record,
     OWN_ENTRY: _own_entry,
     OWN_INFORMAL: _own_informal,
+    DECIDE_ENTRY: _decide_entry,
+    DECIDE_FOR_PERSON: _decide_for_person,
+    VIEW_EVIDENCE: _view_evidence,
 }
 
 

@@ -49,11 +49,14 @@ def load(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'skillpass.db'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANISATION_NAME": _env("ORGANISATION_NAME", "SkillPass"),
+        "TIMEZONE": _env("TIMEZONE", "Europe/London"),
         "WARNING_WINDOW_DAYS": _int("WARNING_WINDOW_DAYS", 60),
         # A fixed "today" for demos and tests; None means the real date.
         "FIXED_TODAY": _date("TODAY"),
         "UPLOAD_FOLDER": _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads")),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 10),
+        # A hard ceiling on any request body; the upload setting is checked, in place, below it.
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         # Long-open passport pages post with htmx; give the CSRF token a working day.
         "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT", 12 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,

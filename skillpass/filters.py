@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -20,11 +21,15 @@ def register(app: Flask) -> None:
             value = value.date()
         return rules.format_date(value)
 
+    zone = ZoneInfo(app.config.get("TIMEZONE", "Europe/London"))
+
     @app.template_filter("datetime")
     def format_datetime(value):
+        """A moment in the organisation's time zone: "5 Jan 2026, 14:03"."""
         if value is None:
             return ""
-        return f"{rules.format_date(value.date())}, {value.strftime('%H:%M')} UTC"
+        local = value.astimezone(zone)
+        return f"{rules.format_date(local.date())}, {local.strftime('%H:%M')}"
 
     @app.template_filter("hours")
     def format_hours(value):
@@ -35,7 +40,17 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         settings=get_settings,
+        queue_total=_queue_total,
         today=today,
         Status=rules.Status,
         describe_frequency=rules.describe_frequency,
     )
+
+
+def _queue_total() -> int:
+    """The number beside "Sign-off queue" in the header: one query, only for staff."""
+    from flask_login import current_user
+
+    from skillpass.services.decisions import awaiting_count
+
+    return awaiting_count(current_user) if current_user.is_authenticated else 0

@@ -14,7 +14,9 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @guard(SIGNED_IN)
 def index():
-    if current_user.is_admin or current_user.is_educator:
+    if current_user.is_educator:
+        return redirect(url_for("signoff.index"))
+    if current_user.is_admin:
         return redirect(url_for("people.index"))
     return redirect(url_for("passport.index"))
 

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_login import current_user
 
 from skillpass import access, htmx
-from skillpass.access import OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
+from skillpass.access import DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.models import EntryMethod, Item
+from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
 from skillpass.services import entries as entry_service
@@ -21,8 +21,21 @@ bp = Blueprint("passport", __name__)
 LEARNER_METHODS = {m.value: m for m in (EntryMethod.HERE, EntryMethod.EQUIVALENT)}
 
 
+def _row_flags(person) -> dict:
+    """What the signed-in person may do on this passport's rows."""
+    return dict(
+        can_record=access.can_record_for(current_user, person),
+        can_decide=access.can_decide_for(current_user, person),
+    )
+
+
 def _passport(person):
     return build_passport(person, today=today(), warning_days=get_settings().warning_days)
+
+
+def render_passport_page(person, status=200, **extra):
+    """The whole passport page (also used by the sign-off views to show a refused decision in place)."""
+    return _page(person, status=status, **extra)
 
 
 def _page(person, status=200, **extra):
@@ -30,7 +43,7 @@ def _page(person, status=200, **extra):
     context = dict(
         passport=passport,
         person=person,
-        can_record=access.can_record_for(current_user, person),
+        **_row_flags(person),
         own=person.id == current_user.id,
         informal_form=extra.pop("informal_form", None) or InformalForm(formdata=None, completed_on=today()),
         informal_errors=extra.pop("informal_errors", {}),
@@ -69,7 +82,7 @@ def item_row(person_id: int, item_id: int):
         return redirect(_passport_url(g.person) + f"#item-{item_id}")
     return render_template(
         "passport/_item_row.html", row=row, passport=passport, person=g.person,
-        can_record=access.can_record_for(current_user, g.person), focus_record=True,
+        **_row_flags(g.person), focus_record=True,
     )
 
 
@@ -102,17 +115,28 @@ def _passport_url(person) -> str:
 @bp.route("/people/<int:person_id>/passport/items/<int:item_id>/record", methods=["GET", "POST"])
 @guard(RECORD_FOR_PERSON)
 def record(person_id: int, item_id: int):
+    return _record_form(observed=False)
+
+
+@bp.route("/people/<int:person_id>/passport/items/<int:item_id>/observed", methods=["GET", "POST"])
+@guard(DECIDE_FOR_PERSON)
+def observed(person_id: int, item_id: int):
+    """An educator records observed practice of a competency: it counts at once, signed off in their name."""
+    return _record_form(observed=True)
+
+
+def _record_form(*, observed: bool):
     person = g.person
     passport = _passport(person)
-    row = _row_or_404(passport, item_id)
-    if not row.state.required:
+    row = _row_or_404(passport, request.view_args["item_id"])
+    if not row.state.required or (observed and row.item.kind is not ItemKind.COMPETENCY):
         abort(404)
     item: Item = row.item
     form = RecordForm(completed_on=today()) if not _is_post() else RecordForm()
     errors: dict[str, str] = {}
     if _is_post():
         valid = form.validate()
-        method = LEARNER_METHODS.get(form.method.data or "")
+        method = EntryMethod.OBSERVED if observed else LEARNER_METHODS.get(form.method.data or "")
         if method is None:
             form.method.errors = ["Choose how you completed it."]
             valid = False
@@ -126,6 +150,8 @@ def record(person_id: int, item_id: int):
                     method=method,
                     equivalent_source=form.equivalent_source.data or "",
                     note=form.note.data or "",
+                    upload=request.files.get("evidence"),
+                    max_upload_mb=get_settings().max_upload_mb,
                     today=today(),
                 )
             except DomainError as error:
@@ -138,7 +164,7 @@ def record(person_id: int, item_id: int):
             errors = field_errors(form)
     status = 422 if errors else 200
     context = dict(row=row, item=item, person=person, form=form, errors=errors, passport=passport,
-                   back_url=_passport_url(person))
+                   back_url=_passport_url(person), observed=observed)
     if htmx.is_htmx():
         return render_template("passport/_record_form_row.html", **context), status
     return render_template("passport/record.html", **context), status
@@ -151,12 +177,14 @@ def _is_post() -> bool:
 def _recorded(person, item, entry):
     passport = _passport(person)
     row = passport.row(item.id)
-    message = f"{item.title}: recorded {format_date(entry.completed_on)}. Status: {row.state.label}."
+    what = "observed practice recorded" if entry.method is EntryMethod.OBSERVED else "recorded"
+    who = f"{person.name}: " if person.id != current_user.id else ""
+    message = f"{who}{item.title}: {what} {format_date(entry.completed_on)}. Status: {row.state.label}."
     if not htmx.is_htmx():
         flash(message)
-        return redirect(url_for("passport.index") + f"#item-{item.id}", code=303)
+        return redirect(_passport_url(person) + f"#item-{item.id}", code=303)
     response = make_response(render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=person, can_record=True,
+        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
         announce=message, focus_record=True,
     ))
     htmx.trigger(response, "passportChanged")
@@ -183,7 +211,7 @@ def withdraw(entry_id: int):
     passport = _passport(person)
     row = passport.row(entry.item_id)
     response = make_response(render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=person, can_record=True,
+        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
         announce=message, focus_record=True,
     ))
     htmx.trigger(response, "passportChanged")
@@ -219,6 +247,8 @@ def informal_add(person_id: int):
                 completed_on=form.completed_on.data,
                 hours=form.hours.data,
                 reflection=form.reflection.data,
+                upload=request.files.get("evidence"),
+                max_upload_mb=get_settings().max_upload_mb,
                 today=today(),
             )
         except DomainError as error:

@@ -1,14 +1,15 @@
 """The people list: live search, so any passport is two clicks from home."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from skillpass import htmx
-from skillpass.access import STAFF, guard
+from skillpass.access import ADMIN, STAFF, guard
 from skillpass.extensions import db
-from skillpass.models import Person, Team
+from skillpass.models import Person, Role, Team
+from skillpass.services import people as people_service
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -42,3 +43,23 @@ def index():
     if htmx.is_htmx():
         return render_template("people/_results.html", **context)
     return render_template("people/index.html", **context)
+
+
+@bp.route("/<int:person_id>/teams", methods=["GET", "POST"])
+@guard(ADMIN)
+def supported_teams(person_id: int):
+    """The teams an educator supports: whose entries they sign off and whose passports they see."""
+    person = db.get_or_404(Person, person_id)
+    if person.role is not Role.EDUCATOR:
+        abort(404)
+    teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
+    if request.method == "POST":
+        chosen = {int(v) for v in request.form.getlist("team") if v.isdigit()}
+        people_service.set_supported_teams(actor=current_user, educator=person,
+                                           teams=[t for t in teams if t.id in chosen])
+        db.session.commit()
+        names = ", ".join(t.name for t in person.supported_teams) or "no team"
+        flash(f"{person.name} now supports {names}.")
+        return redirect(url_for("passport.detail", person_id=person.id), code=303)
+    return render_template("people/teams.html", person=person, teams=teams,
+                           chosen={t.id for t in person.supported_teams})

@@ -23,6 +23,7 @@ from skillpass.models import (
 from skillpass.models._types import utcnow
 from skillpass.rules import format_date
 from skillpass.services import audit
+from skillpass.services import evidence as evidence_service
 from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
 
 ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdraw it first if it needs correcting."
@@ -53,7 +54,18 @@ def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMe
         return EntryStatus.ACCEPTED
     if item.kind is ItemKind.COMPETENCY:
         return EntryStatus.AWAITING
+    if item.evidence is EvidenceRule.REQUIRED:
+        return EntryStatus.AWAITING  # a certificate: someone checks it before it counts
     return EntryStatus.ACCEPTED
+
+
+def queue_kind(entry: Entry, item: Item) -> str:
+    """What an awaiting entry asks for: "prior learning", "competency" or "certificate"."""
+    if entry.method is EntryMethod.EQUIVALENT:
+        return "prior learning"
+    if item.kind is ItemKind.COMPETENCY:
+        return "competency"
+    return "certificate"
 
 
 def record_entry(
@@ -66,15 +78,25 @@ def record_entry(
     today: dt.date,
     equivalent_source: str = "",
     note: str = "",
-    evidence=None,
+    upload=None,
+    max_upload_mb: int = 10,
 ) -> Entry:
-    """Record learning against an item. Raises ValidationFailed with per-field messages."""
+    """Record learning against an item. Raises ValidationFailed with per-field messages.
+
+    *upload* is an uploaded evidence file (werkzeug FileStorage), checked by
+    its content; it is written to disk only once everything else is valid.
+    """
     equivalent_source = (equivalent_source or "").strip()
     note = (note or "").strip()
     errors: dict[str, str] = {}
 
-    if method is EntryMethod.OBSERVED and actor.id == person.id:
-        raise NotAllowed("You cannot record observed practice for yourself.")
+    if method is EntryMethod.OBSERVED:
+        if actor.id == person.id:
+            raise NotAllowed("You cannot record observed practice for yourself.")
+        if not (actor.is_admin or actor.supports(person)):
+            raise NotAllowed("Only an educator of their team, or an admin, records observed practice.")
+        if item.kind is not ItemKind.COMPETENCY:
+            raise ValidationFailed("Observed practice is recorded for competencies only.", field="__all__")
     if method in (EntryMethod.HERE, EntryMethod.EQUIVALENT) and actor.id != person.id:
         raise NotAllowed("Only the learner records their own completions.")
 
@@ -104,7 +126,13 @@ def record_entry(
     if len(note) > 2000:
         errors["note"] = "Keep the note to 2,000 characters or fewer."
 
-    if item.evidence is EvidenceRule.REQUIRED and evidence is None:
+    checked = None
+    try:
+        checked = evidence_service.check(upload, max_mb=max_upload_mb)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
+            and checked is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
 
     pending = db.session.scalar(
@@ -113,11 +141,16 @@ def record_entry(
         )
     )
     if pending is not None and "completed_on" not in errors:
-        errors["completed_on"] = ALREADY_AWAITING
+        errors["completed_on"] = (
+            "An entry for this item already awaits sign-off: approve or reject it instead."
+            if method is EntryMethod.OBSERVED else ALREADY_AWAITING
+        )
 
     if errors:
         raise ValidationFailed(errors)
 
+    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
+    now = utcnow()
     entry = Entry(
         person_id=person.id,
         item_id=item.id,
@@ -128,13 +161,20 @@ def record_entry(
         evidence_id=getattr(evidence, "id", None),
         status=initial_status(actor=actor, person=person, item=item, method=method),
         recorded_by_id=actor.id,
-        recorded_at=utcnow(),
+        recorded_at=now,
     )
+    if method is EntryMethod.OBSERVED:
+        # The observer's record is their sign-off: name and job title as they are today.
+        entry.decided_by_id = actor.id
+        entry.decided_by_name = actor.name
+        entry.decided_by_job_title = actor.job_role
+        entry.decided_at = now
     db.session.add(entry)
     try:
         db.session.flush()
     except IntegrityError as error:
         # uq_entry_one_awaiting: another request recorded one a moment ago.
+        evidence_service.discard(evidence)
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
     audit.log(
         actor=actor,
@@ -194,6 +234,8 @@ def add_informal(
     hours: Decimal | None,
     reflection: str,
     today: dt.date,
+    upload=None,
+    max_upload_mb: int = 10,
 ) -> InformalEntry:
     if actor.id != person.id:
         raise NotAllowed("Only the learner adds to their informal learning log.")
@@ -212,13 +254,20 @@ def add_informal(
         errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
     if len(reflection) > 4000:
         errors["reflection"] = "Keep the reflection to 4,000 characters or fewer."
+    checked = None
+    try:
+        checked = evidence_service.check(upload, max_mb=max_upload_mb)
+    except ValidationFailed as error:
+        errors.update(error.errors)
     if errors:
         raise ValidationFailed(errors)
+    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     entry = InformalEntry(
         person_id=person.id,
         title=title,
         completed_on=completed_on,
         hours=hours,
+        evidence_id=getattr(evidence, "id", None),
         reflection=reflection,
         recorded_by_id=actor.id,
         recorded_at=utcnow(),

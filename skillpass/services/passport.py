@@ -18,6 +18,7 @@ from skillpass.models import (
     Assignment,
     Entry,
     EntryStatus,
+    Evidence,
     InformalEntry,
     Item,
     PassportTemplate,
@@ -79,6 +80,11 @@ class Passport:
     today: dt.date
     templates: list[TemplateView]
     informal: list[InformalEntry]
+    evidence: dict[int, Evidence] = field(default_factory=dict)
+
+    def evidence_of(self, entry) -> Evidence | None:
+        """An entry's (or informal entry's) evidence file, if it has one."""
+        return self.evidence.get(entry.evidence_id) if entry is not None and entry.evidence_id else None
 
     @property
     def rows(self) -> list[Row]:
@@ -173,7 +179,10 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
             .where(InformalEntry.person_id == person.id, InformalEntry.withdrawn_at.is_(None))
             .order_by(InformalEntry.completed_on.desc(), InformalEntry.id.desc())
         ).all()
-    return Passport(person=person, today=today, templates=views, informal=list(informal))
+    evidence = {
+        e.id: e for e in db.session.scalars(select(Evidence).where(Evidence.person_id == person.id))
+    }
+    return Passport(person=person, today=today, templates=views, informal=list(informal), evidence=evidence)
 
 
 def _row(person, item, section, assignment, history, today, warning_days) -> Row:
@@ -184,7 +193,7 @@ def _row(person, item, section, assignment, history, today, warning_days) -> Row
     rejected = None
     if history:
         newest = max(history, key=lambda e: (e.recorded_at, e.id))
-        if newest.status is EntryStatus.REJECTED:
+        if newest.status in (EntryStatus.REJECTED, EntryStatus.REVOKED):
             rejected = newest
     required = assignment is not None and item.archived_at is None
     if assignment is not None:

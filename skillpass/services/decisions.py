@@ -1,0 +1,177 @@
+"""Deciding entries: sign-off and approval, rejection with a reason, revocation.
+
+Who may decide: never the person whose entry it is (admins included);
+educators for the teams they support; admins for everyone. A decision is
+made once: the entry's version check makes a second, simultaneous decision
+match no row, and a database trigger refuses any other change of state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
+from skillpass.models._types import utcnow
+from skillpass.rules import format_date
+from skillpass.services import audit
+from skillpass.services.entries import ENTRY_FIELDS, queue_kind
+from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
+
+REASON_MAX = 1000
+
+
+def may_decide(actor: Person, person: Person) -> bool:
+    """May *actor* decide entries on *person*'s passport at all?"""
+    if actor.id == person.id:
+        return False
+    return actor.is_admin or actor.supports(person)
+
+
+def _check_actor(actor: Person, entry: Entry, person: Person) -> None:
+    if entry.person_id != person.id:
+        raise ValueError("entry and person do not match")
+    if actor.id == person.id:
+        raise NotAllowed("Nobody decides their own entries: another educator or an admin must.")
+    if not (actor.is_admin or actor.supports(person)):
+        raise NotAllowed("Only educators of their team, or admins, decide this person's entries.")
+
+
+def _who_decided(entry: Entry) -> str:
+    if entry.decided_by_name:
+        return f" by {entry.decided_by_name}"
+    return ""
+
+
+def _stale(entry: Entry) -> Conflict:
+    return Conflict(
+        "Someone decided this entry a moment ago, so your decision was not saved. The row now shows theirs.",
+        field="__all__",
+    )
+
+
+def _describe(entry: Entry, item: Item) -> str:
+    how = f"equivalent training at {entry.equivalent_source}" if entry.method is EntryMethod.EQUIVALENT else entry.method.label.lower()
+    return f"{item.title}: {how}, {format_date(entry.completed_on)}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    entry: Entry
+    action: str       # entry.signed_off / entry.approved / entry.rejected / entry.revoked
+    message: str      # for the person who decided, in words
+
+
+def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: bool, reason: str = "") -> Decision:
+    """Approve or reject an entry awaiting sign-off or approval."""
+    _check_actor(actor, entry, person)
+    reason = (reason or "").strip()
+    if entry.status is not EntryStatus.AWAITING:
+        raise Conflict(
+            f"This entry is already {entry.status.label.lower()}{_who_decided(entry)}: nothing was changed.",
+            field="__all__",
+        )
+    if not approve and not reason:
+        raise ValidationFailed({"reason": "Enter the reason for rejecting it: the learner will see it."})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": f"Keep the reason to {REASON_MAX:,} characters or fewer."})
+
+    kind = queue_kind(entry, item)
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    entry.status = EntryStatus.ACCEPTED if approve else EntryStatus.REJECTED
+    entry.decided_by_id = actor.id
+    entry.decided_by_name = actor.name
+    entry.decided_by_job_title = actor.job_role
+    entry.decided_at = utcnow()
+    entry.decision_reason = reason
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise _stale(entry) from error
+    if approve:
+        action = "entry.signed_off" if kind == "competency" else "entry.approved"
+        verb = "signed off" if kind == "competency" else "approved"
+        message = f"{person.name}: {item.title} {verb}."
+    else:
+        action, verb = "entry.rejected", "rejected"
+        message = f"{person.name}: {item.title} rejected. They will see your reason."
+    audit.log(
+        actor=actor, action=action, subject=entry, person_id=person.id,
+        summary=f"{_describe(entry, item)} ({kind}) {verb}" + (f": {reason}" if reason else ""),
+        before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    return Decision(entry=entry, action=action, message=message)
+
+
+def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: str) -> Decision:
+    """Take back an accepted entry, with a reason: it no longer counts."""
+    _check_actor(actor, entry, person)
+    reason = (reason or "").strip()
+    if entry.status is not EntryStatus.ACCEPTED:
+        raise Conflict(f"Only an accepted entry can be revoked; this one is {entry.status.label.lower()}.",
+                       field="__all__")
+    if not reason:
+        raise ValidationFailed({"reason": "Enter the reason for revoking it: the learner will see it."})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": f"Keep the reason to {REASON_MAX:,} characters or fewer."})
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    entry.status = EntryStatus.REVOKED
+    # The sign-off stays in the audit log; the entry now carries who revoked it.
+    entry.decided_by_id = actor.id
+    entry.decided_by_name = actor.name
+    entry.decided_by_job_title = actor.job_role
+    entry.decided_at = utcnow()
+    entry.decision_reason = reason
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise _stale(entry) from error
+    audit.log(
+        actor=actor, action="entry.revoked", subject=entry, person_id=person.id,
+        summary=f"{_describe(entry, item)} revoked: {reason}",
+        before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    return Decision(entry=entry, action="entry.revoked", message=f"{person.name}: {item.title} revoked.")
+
+
+KINDS = ("competency", "certificate", "prior learning")
+
+
+def awaiting_for(actor: Person, *, team_id: int | None = None, kind: str | None = None):
+    """The sign-off queue: entries awaiting a decision that *actor* may make, oldest first.
+
+    Returns (entry, person, item, evidence-or-None) rows, from one query.
+    """
+    stmt = (
+        select(Entry, Person, Item, Evidence)
+        .join(Person, Entry.person_id == Person.id)
+        .join(Item, Entry.item_id == Item.id)
+        .outerjoin(Evidence, Entry.evidence_id == Evidence.id)
+        .where(Entry.status == EntryStatus.AWAITING, Person.id != actor.id, Person.active.is_(True))
+        .order_by(Entry.recorded_at, Entry.id)
+    )
+    if not actor.is_admin:
+        stmt = stmt.where(Person.team_id.in_([t.id for t in actor.supported_teams]))
+    if team_id is not None:
+        stmt = stmt.where(Person.team_id == team_id)
+    if kind == "prior learning":
+        stmt = stmt.where(Entry.method == EntryMethod.EQUIVALENT)
+    elif kind == "competency":
+        stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind == ItemKind.COMPETENCY)
+    elif kind == "certificate":
+        stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind != ItemKind.COMPETENCY)
+    return db.session.execute(stmt).all()
+
+
+def awaiting_count(actor: Person) -> int:
+    """How many entries wait for *actor*: the number in the header."""
+    stmt = (
+        select(func.count(Entry.id))
+        .join(Person, Entry.person_id == Person.id)
+        .where(Entry.status == EntryStatus.AWAITING, Person.id != actor.id, Person.active.is_(True))
+    )
+    if not actor.is_admin:
+        stmt = stmt.where(Person.team_id.in_([t.id for t in actor.supported_teams]))
+    return db.session.scalar(stmt) or 0
