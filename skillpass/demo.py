@@ -32,6 +32,7 @@ from skillpass.models import (
 )
 from skillpass.rules import add_months
 from skillpass.services import audit
+from skillpass.services import evidence as evidence_service
 from skillpass.services.settings import set_setting
 
 DEMO_PASSWORD = "skillpass-demo"
@@ -191,6 +192,7 @@ def seed(today: dt.date) -> bool:
             if done < today - dt.timedelta(days=2) and (index == 0 or number < 12 + index):
                 decider = deciders[person.team_id] if item.kind is ItemKind.COMPETENCY else None
                 entries.append(_entry(person, item, done, decider=decider, decided_on=done + dt.timedelta(days=2)))
+    entries += _physiotherapy_queue(people, physio, ahp_items, cstf_items, entries, today)
     db.session.add_all(assignments)
     db.session.add_all(entries)
 
@@ -257,6 +259,65 @@ def _cstf_template(today: dt.date):
     db.session.add_all(items)
     db.session.flush()
     return template, items
+
+
+def _physiotherapy_queue(people, physio, ahp_items, cstf_items, entries, today):
+    """A Friday afternoon's worth of work for the demo educator: competencies to sign
+    off and certificates of training done elsewhere to approve, waiting a few days each."""
+    waiting = {(e.person_id, e.item_id) for e in entries if e.status is EntryStatus.AWAITING}
+    competencies = [i for i in ahp_items if i.kind is ItemKind.COMPETENCY]
+    team = [p for p in people[1:] if p.team_id == physio.id]
+    added = []
+    for k, person in enumerate(team[:6]):
+        claim = cstf_items[(3 * k) % len(cstf_items)]
+        if (person.id, claim.id) not in waiting:
+            done = person.start_date - dt.timedelta(days=90 + 30 * k)
+            entry = _entry(person, claim, done, status=EntryStatus.AWAITING, method=EntryMethod.EQUIVALENT,
+                           source=OTHER_EMPLOYERS[k % len(OTHER_EMPLOYERS)])
+            entry.recorded_at = _utc(today - dt.timedelta(days=1 + 3 * k), 9)
+            certificate = evidence_service.Checked(
+                data=demo_certificate(person.name, claim.title, done, entry.equivalent_source),
+                file_type=evidence_service.PDF, filename=f"{claim.title} certificate.pdf")
+            entry.evidence_id = evidence_service.save(certificate, person=person, actor=person).id
+            added.append(entry)
+            waiting.add((person.id, claim.id))
+        for n, item in enumerate(competencies):
+            if (person.id, item.id) not in waiting and (k + n) % 2 == 0:
+                done = max(person.start_date, today - dt.timedelta(days=2 + k + n))
+                entry = _entry(person, item, done, status=EntryStatus.AWAITING,
+                               note="Observed on the ward by the senior physiotherapist.")
+                entry.recorded_at = _utc(done, 17)
+                added.append(entry)
+                waiting.add((person.id, item.id))
+    return added
+
+
+def demo_certificate(name: str, title: str, on: dt.date, issuer: str) -> bytes:
+    """A small, real one-page PDF certificate, written by hand (no PDF library needed)."""
+    def text(value: str) -> str:
+        return value.encode("latin-1", "replace").decode("latin-1").replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    lines = [(24, 720, "Certificate of completion"), (14, 670, text(title)), (12, 640, f"awarded to {text(name)}"),
+             (12, 620, f"on {on.strftime('%d %B %Y')}"), (12, 600, f"by {text(issuer)}"),
+             (9, 80, "Demonstration document made by SkillPass's demo data.")]
+    stream = "".join(f"BT /F1 {size} Tf 72 {y} Td ({line}) Tj ET\n" for size, y, line in lines).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
 
 
 def _care_certificate_template(today: dt.date):

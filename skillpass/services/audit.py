@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import AuditEvent
 
@@ -38,6 +39,7 @@ def log(
     after: dict | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
+        at=clock.now(),
         actor_id=getattr(actor, "id", None),
         action=action,
         subject_type=type(subject).__name__,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
-from skillpass.models._types import utcnow
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind
@@ -84,7 +84,7 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
     entry.decided_by_id = actor.id
     entry.decided_by_name = actor.name
     entry.decided_by_job_title = actor.job_role
-    entry.decided_at = utcnow()
+    entry.decided_at = clock.now()
     entry.decision_reason = reason
     try:
         db.session.flush()
@@ -122,7 +122,7 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     entry.decided_by_id = actor.id
     entry.decided_by_name = actor.name
     entry.decided_by_job_title = actor.job_role
-    entry.decided_at = utcnow()
+    entry.decided_at = clock.now()
     entry.decision_reason = reason
     try:
         db.session.flush()

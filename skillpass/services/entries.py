@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import (
     Assignment,
@@ -20,7 +21,6 @@ from skillpass.models import (
     ItemKind,
     Person,
 )
-from skillpass.models._types import utcnow
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
@@ -150,7 +150,7 @@ def record_entry(
         raise ValidationFailed(errors)
 
     evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
-    now = utcnow()
+    now = clock.now()
     entry = Entry(
         person_id=person.id,
         item_id=item.id,
@@ -200,7 +200,7 @@ def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
     entry.decided_by_id = actor.id
     entry.decided_by_name = actor.name
     entry.decided_by_job_title = actor.job_role
-    entry.decided_at = utcnow()
+    entry.decided_at = clock.now()
     try:
         db.session.flush()
     except StaleDataError as error:
@@ -270,7 +270,7 @@ def add_informal(
         evidence_id=getattr(evidence, "id", None),
         reflection=reflection,
         recorded_by_id=actor.id,
-        recorded_at=utcnow(),
+        recorded_at=clock.now(),
     )
     db.session.add(entry)
     db.session.flush()

@@ -22,3 +22,21 @@ document.addEventListener("change", function (event) {
     if (target) target.toggleAttribute("data-hidden", !input.checked);
   });
 });
+
+// "Select all" for the sign-off queue: a checkbox with data-select-all="<form id>"
+// ticks every checkbox that belongs to that form. Hidden without JavaScript.
+function showSelectAll(root) {
+  (root || document).querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.closest("[hidden]") && box.closest("[hidden]").removeAttribute("hidden");
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { showSelectAll(); });
+document.addEventListener("htmx:load", function (event) { showSelectAll(event.target); });
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("[data-select-all]")) return;
+  var form = box.getAttribute("data-select-all");
+  document.querySelectorAll('input[type="checkbox"][form="' + form + '"]').forEach(function (other) {
+    other.checked = box.checked;
+  });
+});
