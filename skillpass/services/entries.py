@@ -131,6 +131,8 @@ def record_entry(
         checked = evidence_service.check(upload, max_mb=max_upload_mb)
     except ValidationFailed as error:
         errors.update(error.errors)
+    if item.evidence is EvidenceRule.NONE and checked is not None:
+        errors["evidence"] = "This item takes no evidence file."
     if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
             and checked is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."

@@ -50,9 +50,9 @@ def clean_name(name: str | None, file_type: FileType) -> str:
     """A display name: the last path part, printable characters only, a sensible length."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?').strip(" .")
+    name = "".join(c for c in name if c.isprintable() and c not in '"<>|:*?')
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = stem[:120] or "evidence"
+    stem = stem.strip(" .")[:120].strip(" .") or "evidence"
     return f"{stem}.{file_type.extension}"
 
 
@@ -84,7 +84,7 @@ def check(upload, *, max_mb: int) -> Checked | None:
     if not data:
         raise ValidationFailed({"evidence": "The chosen file is empty."})
     if len(data) > limit:
-        raise ValidationFailed({"evidence": f"The file must be smaller than {max_mb} MB."})
+        raise ValidationFailed({"evidence": f"The file must be {max_mb} MB or smaller."})
     file_type = sniff(data[:16])
     if file_type is None:
         raise ValidationFailed({"evidence": "The file must be a PDF, PNG or JPEG."})
