@@ -61,7 +61,7 @@ class Person(UserMixin, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(lazy="joined", innerjoin=False)
-    supported_teams: Mapped[list[Team]] = relationship(secondary=educator_teams, lazy="selectin")
+    supported_teams: Mapped[list[Team]] = relationship(secondary=educator_teams, lazy="selectin", order_by=Team.name)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

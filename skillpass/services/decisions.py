@@ -18,7 +18,7 @@ from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, It
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind
-from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
+from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, ValidationFailed
 
 REASON_MAX = 1000
 
@@ -46,7 +46,7 @@ def _who_decided(entry: Entry) -> str:
 
 
 def _stale(entry: Entry) -> Conflict:
-    return Conflict(
+    return DecidedElsewhere(
         "Someone decided this entry a moment ago, so your decision was not saved. The row now shows theirs.",
         field="__all__",
     )

@@ -22,3 +22,7 @@ class NotAllowed(DomainError):
 
 class Conflict(DomainError):
     """Somebody else changed it first."""
+
+
+class DecidedElsewhere(Conflict):
+    """Someone else's decision landed between reading the entry and writing ours."""

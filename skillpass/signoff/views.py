@@ -12,7 +12,7 @@ from skillpass.clock import today
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Item, Person, Team
 from skillpass.services import decisions
-from skillpass.services.errors import Conflict, DomainError, ValidationFailed
+from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
 
@@ -133,7 +133,8 @@ def _refused(error: DomainError, entry_id: int, person: Person, item: Item, *, r
     if htmx.is_htmx():
         if decided_elsewhere:
             response = make_response(render_template(
-                "signoff/_gone_row.html", entry=entry, person=person, item=item, message=message))
+                "signoff/_gone_row.html", entry=entry, person=person, item=item, message=message,
+                announce=f"{person.name}: {item.title}. {message}"))
             htmx.trigger(response, "queueChanged")
             return response
         row = _queue_row(entry_id)
@@ -169,8 +170,7 @@ def approve_selected():
         if raw.isdigit() and int(raw) not in ids:
             ids.append(int(raw))
     results: list[tuple[str, bool, str]] = []   # (what, ok, message)
-    if not ids:
-        results.append(("", False, "Select the entries to approve first."))
+    raced = False
     entries = db.session.scalars(select(Entry).where(Entry.id.in_(ids))).all() if ids else []
     by_id = {e.id: e for e in entries}
     people = {p.id: p for p in db.session.scalars(
@@ -190,14 +190,14 @@ def approve_selected():
             continue
         try:
             decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True)
-        except Conflict as error:
-            if entry.status is EntryStatus.AWAITING:   # a race: nothing of this request is kept
-                db.session.rollback()
-                results = [("", False, "Someone else decided some of these at the same moment, so nothing "
-                                       "was approved. The queue below is up to date: select again.")]
-                approved = 0
-                break
-            results.append((what, False, next(iter(error.errors.values()))))
+        except DecidedElsewhere:
+            # A race: the transaction is spoilt, so nothing of this request is kept.
+            db.session.rollback()
+            results = [("", False, "Someone else decided some of these at the same moment, so nothing "
+                                   "was approved. The queue below is up to date: select again.")]
+            approved = 0
+            raced = True
+            break
         except DomainError as error:
             results.append((what, False, next(iter(error.errors.values()))))
         else:
@@ -205,7 +205,13 @@ def approve_selected():
             results.append((what, True, "approved"))
     if approved:
         db.session.commit()
-    summary = f"{approved} approved" + (f", {sum(1 for r in results if not r[1])} not" if any(not r[1] for r in results) else "") + "."
+    refused = sum(1 for r in results if not r[1])
+    if not ids:
+        summary = "Select the entries to approve first."
+    elif raced:
+        summary = "Nothing was approved."
+    else:
+        summary = f"{approved} approved" + (f", {refused} not" if refused else "") + "."
     if htmx.is_htmx():
         response = make_response(render_template(
             "signoff/_queue.html", **_queue_context(results=results, results_summary=summary)))
