@@ -30,7 +30,7 @@ from skillpass.models import (
     Team,
     TemplateStatus,
 )
-from skillpass.rules import add_months
+from skillpass.rules import add_months, format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.settings import set_setting
@@ -207,6 +207,7 @@ def seed(today: dt.date) -> bool:
     set_setting("organisation_name", ORGANISATION)
     set_setting("demo_mode", "1")
     db.session.flush()
+    _history_in_the_audit_log(entries, people + [admin, educator, ot_educator], ahp_items + cstf_items + care_items)
     audit.log(actor=None, action="demo.seeded", subject=admin, person_id=None,
               summary=f"Demo trust seeded: {len(people) + 3} people, {len(entries)} entries",
               after={"today": today.isoformat()})
@@ -259,6 +260,30 @@ def _cstf_template(today: dt.date):
     db.session.add_all(items)
     db.session.flush()
     return template, items
+
+
+def _history_in_the_audit_log(entries, people, items):
+    """Each demo entry's past, as the audit log would have recorded it: so row histories
+    and the audit log read as they would in a trust that has used SkillPass for years."""
+    names = {p.id: p for p in people}
+    titles = {i.id: i.title for i in items}
+    verbs = {EntryStatus.REJECTED: "entry.rejected", EntryStatus.WITHDRAWN: "entry.withdrawn"}
+    for entry in sorted(entries, key=lambda e: (e.recorded_at, e.id)):
+        title = titles.get(entry.item_id, "Item")
+        how = (f"equivalent training at {entry.equivalent_source}" if entry.method is EntryMethod.EQUIVALENT
+               else entry.method.label.lower())
+        audit.log(actor=names.get(entry.recorded_by_id), action="entry.recorded", subject=entry,
+                  person_id=entry.person_id, at=entry.recorded_at,
+                  summary=f"{title}: {how} on {format_date(entry.completed_on)}",
+                  after={"status": "awaiting" if entry.decided_at or entry.status is EntryStatus.AWAITING else "accepted"})
+        if entry.decided_at and entry.status is not EntryStatus.AWAITING:
+            action = verbs.get(entry.status) or (
+                "entry.approved" if entry.method is EntryMethod.EQUIVALENT else "entry.signed_off")
+            audit.log(actor=names.get(entry.decided_by_id), action=action, subject=entry,
+                      person_id=entry.person_id, at=entry.decided_at,
+                      summary=f"{title}: {action.split('.')[1].replace('_', ' ')}"
+                              + (f": {entry.decision_reason}" if entry.decision_reason else ""),
+                      before={"status": "awaiting"}, after={"status": entry.status.value})
 
 
 def _physiotherapy_queue(people, physio, ahp_items, cstf_items, entries, today):

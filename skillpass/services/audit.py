@@ -37,9 +37,11 @@ def log(
     summary: str,
     before: dict | None = None,
     after: dict | None = None,
+    at=None,
 ) -> AuditEvent:
+    """Append one event. *at* is for bringing in history (demo data, imports); otherwise now."""
     event = AuditEvent(
-        at=clock.now(),
+        at=at or clock.now(),
         actor_id=getattr(actor, "id", None),
         action=action,
         subject_type=type(subject).__name__,
