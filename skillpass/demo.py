@@ -216,9 +216,9 @@ def seed(today: dt.date) -> bool:
 
 
 def _hash(password: str) -> str:
-    from werkzeug.security import generate_password_hash
+    from skillpass.models.people import hash_password
 
-    return generate_password_hash(password)
+    return hash_password(password)
 
 
 def _ahp_template(today: dt.date):

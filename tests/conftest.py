@@ -15,6 +15,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,26 @@ from skillpass.extensions import db as _db
 from tests import factories
 
 TODAY = dt.date(2026, 3, 2)
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every test's app (keyed by name and source checksum):
+    each test builds its own app, and compiling the NHS.UK templates anew each time
+    was most of a view test's run time."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_BYTECODE = _SharedBytecode()
 PG_URL = os.environ.get("SKILLPASS_TEST_DATABASE_URL")
 
 
@@ -35,6 +56,8 @@ def base_config(uri: str, tmp_path) -> dict:
         "FIXED_TODAY": TODAY,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "ORGANISATION_NAME": "Test Trust",
+        # Real hashing, at a test's pace: scrypt costs ~60 ms a person, many times a test.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
@@ -109,6 +132,7 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = SHARED_BYTECODE
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

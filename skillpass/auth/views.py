@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,10 +20,15 @@ bp = Blueprint("auth", __name__)
 GENERIC_FAILURE = "The email address or password is not right. Check them and try again."
 
 
-@cache
 def _dummy_hash() -> str:
     """A real hash, checked when no account matches, so a wrong email costs as long as a wrong password."""
-    return generate_password_hash("not-a-real-password")
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return _dummy_hash_for(method)
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import secrets
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from skillpass.extensions import db
 from skillpass.models._types import UTCDateTime, enum_column, utcnow
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's scrypt by default; PASSWORD_HASH_METHOD may name a cheaper one for tests."""
+    method = "scrypt"
+    if has_app_context():
+        method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+    return generate_password_hash(password, method=method)
 
 
 class Role(enum.Enum):
@@ -64,7 +73,7 @@ class Person(UserMixin, db.Model):
     supported_teams: Mapped[list[Team]] = relationship(secondary=educator_teams, lazy="selectin", order_by=Team.name)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def new_session_token(self) -> None:
         self.session_token = secrets.token_urlsafe(32)
