@@ -73,11 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.people.views import bp as people_bp
     from skillpass.print.views import bp as print_bp
 
+    from skillpass.admin.views import bp as admin_bp
     from skillpass.audit_log.views import bp as audit_log_bp
     from skillpass.evidence.views import bp as evidence_bp
     from skillpass.signoff.views import bp as signoff_bp
 
-    for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp, signoff_bp, evidence_bp, audit_log_bp):
+    for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp, signoff_bp, evidence_bp, audit_log_bp, admin_bp):
         app.register_blueprint(bp)
 
 

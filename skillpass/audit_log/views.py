@@ -27,6 +27,7 @@ ACTIONS = {
     "person.teams_changed": "Supported teams changed",
     "person.password_changed": "Password changed",
     "auth.signed_in": "Signed in",
+    "settings.changed": "Settings changed",
     "demo.seeded": "Demo data seeded",
 }
 

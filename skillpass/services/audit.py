@@ -38,13 +38,14 @@ def log(
     before: dict | None = None,
     after: dict | None = None,
     at=None,
+    subject_type: str | None = None,
 ) -> AuditEvent:
     """Append one event. *at* is for bringing in history (demo data, imports); otherwise now."""
     event = AuditEvent(
         at=at or clock.now(),
         actor_id=getattr(actor, "id", None),
         action=action,
-        subject_type=type(subject).__name__,
+        subject_type=subject_type or type(subject).__name__,
         subject_id=getattr(subject, "id", None),
         person_id=person_id,
         summary=summary,

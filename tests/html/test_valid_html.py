@@ -64,6 +64,7 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "people": (admin, "/people/?q=lee"),
         "audit": (admin, "/admin/audit"),
         "teams": (admin, f"/people/{world.educator.id}/teams"),
+        "settings": (admin, "/admin/settings"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []

@@ -73,6 +73,7 @@ EXPECTED: dict[str, dict] = {
     "audit_log.index":            _expect(401, 403, 403, 403, 403, OK),
     "audit_log.item_history":     _expect(401, OK,  403, OK,  403, OK),
     "people.supported_teams":     _expect(401, 403, 403, 403, 403, OK),
+    "admin.settings":             _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for

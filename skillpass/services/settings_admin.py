@@ -1,0 +1,50 @@
+"""Changing the deployment's settings from the admin screen: validated, audited."""
+from __future__ import annotations
+
+from skillpass.services import audit
+from skillpass.services.errors import ValidationFailed
+from skillpass.services.settings import get_settings, set_setting
+
+UPLOAD_CEILING_MB = 50   # below the hard request ceiling (MAX_CONTENT_LENGTH, 64 MB)
+
+
+def _whole_number(raw: str, field: str, low: int, high: int, what: str, errors: dict) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        errors[field] = f"Enter {what}."
+        return None
+    if not raw.isdigit():
+        errors[field] = f"Enter {what} as a whole number, for example {low + (high - low) // 6}."
+        return None
+    value = int(raw)
+    if not low <= value <= high:
+        errors[field] = f"Enter a number from {low} to {high}."
+        return None
+    return value
+
+
+def update_settings(*, actor, organisation_name: str, warning_days: str, max_upload_mb: str) -> list[str]:
+    """Validate and store the settings; returns the names of those that changed."""
+    errors: dict[str, str] = {}
+    name = " ".join((organisation_name or "").split())
+    if not name:
+        errors["organisation_name"] = "Enter the organisation's name, as it should appear on every page and print."
+    elif len(name) > 120:
+        errors["organisation_name"] = "Use 120 characters or fewer."
+    warning = _whole_number(warning_days, "warning_days", 1, 365, "the warning window in days", errors)
+    upload = _whole_number(max_upload_mb, "max_upload_mb", 1, UPLOAD_CEILING_MB, "the largest file size in MB", errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    current = get_settings()
+    before = {"organisation_name": current.organisation_name, "warning_days": current.warning_days,
+              "max_upload_mb": current.max_upload_mb}
+    after = {"organisation_name": name, "warning_days": warning, "max_upload_mb": upload}
+    changed = [key for key in after if after[key] != before[key]]
+    for key in changed:
+        set_setting(key, str(after[key]))
+    if changed:
+        audit.log(actor=actor, action="settings.changed", subject=None, subject_type="Settings", person_id=None,
+                  summary="Settings changed: " + ", ".join(k.replace("_", " ") for k in changed),
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return changed
