@@ -5,7 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skillpass.access import ADMIN, guard
+from sqlalchemy import func, select
+
 from skillpass.extensions import db
+from skillpass.models import Person, Team
+from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
 from skillpass.services.settings_admin import UPLOAD_CEILING_MB, update_settings
@@ -35,3 +39,57 @@ def settings():
             return redirect(url_for("admin.settings"), code=303)
     return render_template("admin/settings.html", values=values, errors=errors,
                            ceiling=UPLOAD_CEILING_MB), (422 if errors else 200)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@guard(ADMIN)
+def teams():
+    """Teams: create, rename, archive (never delete: people and history point at them)."""
+    errors: dict[str, str] = {}
+    new_name = ""
+    if request.method == "POST":
+        new_name = request.form.get("name", "")
+        try:
+            team = people_service.save_team(actor=current_user, team=None, name=new_name)
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            flash(f"Team {team.name} created.")
+            return redirect(url_for("admin.teams"), code=303)
+    return _teams_page(errors=errors, new_name=new_name)
+
+
+def _teams_page(*, errors=None, new_name="", rename_errors=None, rename_values=None):
+    counts = dict(db.session.execute(
+        select(Person.team_id, func.count(Person.id)).where(Person.active.is_(True)).group_by(Person.team_id)).all())
+    all_teams = db.session.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)).all()
+    failed = bool(errors or rename_errors)
+    return render_template("admin/teams.html", teams=all_teams, counts=counts, errors=errors or {}, new_name=new_name,
+                           rename_errors=rename_errors or {}, rename_values=rename_values or {}), (422 if failed else 200)
+
+
+@bp.post("/teams/<int:team_id>")
+@guard(ADMIN)
+def team(team_id: int):
+    """Rename (action=rename, name=…), archive (action=archive) or restore (action=restore) a team."""
+    team = db.get_or_404(Team, team_id)
+    action = request.form.get("action")
+    try:
+        if action == "archive":
+            people_service.set_team_archived(actor=current_user, team=team, archived=True)
+            message = f"Team {team.name} archived. Its people keep it until they move."
+        elif action == "restore":
+            people_service.set_team_archived(actor=current_user, team=team, archived=False)
+            message = f"Team {team.name} restored."
+        else:
+            people_service.save_team(actor=current_user, team=team, name=request.form.get("name", ""))
+            message = f"Team renamed {team.name}."
+    except DomainError as error:
+        db.session.rollback()
+        return _teams_page(rename_errors={team_id: error.errors.get("name", "")},
+                           rename_values={team_id: request.form.get("name", "")})
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("admin.teams"), code=303)

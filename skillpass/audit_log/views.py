@@ -28,6 +28,17 @@ ACTIONS = {
     "person.password_changed": "Password changed",
     "auth.signed_in": "Signed in",
     "settings.changed": "Settings changed",
+    "person.created": "Person added",
+    "person.changed": "Person changed",
+    "person.deactivated": "Deactivated",
+    "person.reactivated": "Reactivated",
+    "person.password_reset": "Temporary password set",
+    "assignment.added": "Passport assigned",
+    "assignment.removed": "Passport removed",
+    "team.created": "Team created",
+    "team.renamed": "Team renamed",
+    "team.archived": "Team archived",
+    "team.restored": "Team restored",
     "demo.seeded": "Demo data seeded",
 }
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, or_, select
 from skillpass import htmx
 from skillpass.access import ADMIN, STAFF, guard
 from skillpass.extensions import db
-from skillpass.models import Person, Role, Team
+from skillpass.clock import today
+from skillpass.models import Assignment, PassportTemplate, Person, Role, Team, TemplateStatus
+from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -63,3 +65,122 @@ def supported_teams(person_id: int):
         return redirect(url_for("passport.detail", person_id=person.id), code=303)
     return render_template("people/teams.html", person=person, teams=teams,
                            chosen={t.id for t in person.supported_teams})
+
+
+# ---------------------------------------------------------------- admin: people
+
+def _form_from_request() -> people_service.PersonForm:
+    return people_service.PersonForm(**{k: request.form.get(k, "") for k in people_service.PersonForm.__dataclass_fields__})
+
+
+def _form_from_person(person: Person) -> people_service.PersonForm:
+    return people_service.PersonForm(
+        name=person.name, email=person.email, employee_number=person.employee_number or "",
+        job_role=person.job_role, team_id=str(person.team_id or ""), start_date=person.start_date.isoformat(),
+        role=person.role.value,
+    )
+
+
+def _teams_for_form(person: Person | None = None):
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return [t for t in teams if t.archived_at is None or (person is not None and person.team_id == t.id)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@guard(ADMIN)
+def new():
+    form, errors = people_service.PersonForm(start_date=today().isoformat()), {}
+    if request.method == "POST":
+        form = _form_from_request()
+        try:
+            person, password = people_service.create_person(actor=current_user, form=form, today=today())
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            return render_template("people/password.html", person=person, password=password, created=True)
+    return render_template("people/form.html", form=form, errors=errors, person=None,
+                           teams=_teams_for_form(), roles=list(Role)), (422 if errors else 200)
+
+
+def _assignments(person: Person):
+    live = db.session.execute(
+        select(Assignment, PassportTemplate).join(PassportTemplate, Assignment.template_id == PassportTemplate.id)
+        .where(Assignment.person_id == person.id, Assignment.removed_on.is_(None)).order_by(PassportTemplate.name)
+    ).all()
+    held = {a.template_id for a, _ in live}
+    available = [t for t in db.session.scalars(
+        select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED).order_by(PassportTemplate.name)
+    ) if t.id not in held]
+    return live, available
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@guard(ADMIN)
+def edit(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form, errors = _form_from_person(person), {}
+    if request.method == "POST":
+        form = _form_from_request()
+        try:
+            changed = people_service.update_person(actor=current_user, person=person, form=form, today=today())
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            flash(f"{person.name}: saved." if changed else "Nothing changed.")
+            return redirect(url_for("people.edit", person_id=person.id), code=303)
+    live, available = _assignments(person)
+    return render_template("people/form.html", form=form, errors=errors, person=person, teams=_teams_for_form(person),
+                           roles=list(Role), assignments=live, available=available), (422 if errors else 200)
+
+
+@bp.post("/<int:person_id>/active")
+@guard(ADMIN)
+def set_active(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    active = request.form.get("active") == "1"
+    try:
+        people_service.set_active(actor=current_user, person=person, active=active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(next(iter(error.errors.values())))
+    else:
+        db.session.commit()
+        flash(f"{person.name} {'can sign in again' if active else 'is deactivated: they cannot sign in; their records are kept'}.")
+    return redirect(url_for("people.edit", person_id=person.id), code=303)
+
+
+@bp.post("/<int:person_id>/password")
+@guard(ADMIN)
+def reset_password(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    password = people_service.reset_password(actor=current_user, person=person)
+    db.session.commit()
+    return render_template("people/password.html", person=person, password=password, created=False)
+
+
+@bp.post("/<int:person_id>/assignments")
+@guard(ADMIN)
+def assignments(person_id: int):
+    """Add (action=add) or remove (action=remove) a passport template by hand."""
+    person = db.get_or_404(Person, person_id)
+    template = db.session.get(PassportTemplate, request.form.get("template_id", type=int) or 0)
+    try:
+        if template is None:
+            raise ValidationFailed({"template_id": "Choose a passport."})
+        if request.form.get("action") == "remove":
+            people_service.unassign(actor=current_user, person=person, template=template, today=today())
+            message = f"{template.name} is no longer assigned to {person.name}. Their records are kept."
+        else:
+            people_service.assign(actor=current_user, person=person, template=template, today=today())
+            message = f"{template.name} assigned to {person.name}."
+    except DomainError as error:
+        db.session.rollback()
+        message = next(iter(error.errors.values()))
+    else:
+        db.session.commit()
+    flash(message)
+    return redirect(url_for("people.edit", person_id=person.id) + "#assignments", code=303)

@@ -1,8 +1,26 @@
 """Changes to people, audited."""
 from __future__ import annotations
 
-from skillpass.models import Person, Team
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from skillpass import clock
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    AssignmentSource,
+    PassportTemplate,
+    Person,
+    Role,
+    Team,
+    TemplateStatus,
+)
 from skillpass.services import audit
+from skillpass.services.errors import ValidationFailed
 
 
 def set_supported_teams(*, actor: Person, educator: Person, teams: list[Team]) -> None:
@@ -14,3 +32,194 @@ def set_supported_teams(*, actor: Person, educator: Person, teams: list[Team]) -
     audit.log(actor=actor, action="person.teams_changed", subject=educator, person_id=educator.id,
               summary=f"{educator.name} supports: {', '.join(after) or 'no team'}",
               before={"supported_teams": before}, after={"supported_teams": after})
+
+
+# ---------------------------------------------------------------- people
+
+PERSON_FIELDS = ["name", "email", "employee_number", "job_role", "team_id", "start_date", "role", "active"]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class PersonForm:
+    name: str = ""
+    email: str = ""
+    employee_number: str = ""
+    job_role: str = ""
+    team_id: str = ""
+    start_date: str = ""
+    role: str = "learner"
+
+
+def _clean(form: PersonForm, *, person: Person | None, today: dt.date) -> dict:
+    errors: dict[str, str] = {}
+    name = " ".join(form.name.split())
+    email = form.email.strip().lower()
+    number = form.employee_number.strip() or None
+    job_role = " ".join(form.job_role.split())
+    if not name:
+        errors["name"] = "Enter the person's full name."
+    elif len(name) > 200:
+        errors["name"] = "Use 200 characters or fewer."
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = "Enter an email address in the right format, like name@example.nhs.uk."
+    else:
+        clash = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
+        if clash is not None and clash is not person:
+            errors["email"] = f"{clash.name} already has this email address."
+    if number is not None:
+        if len(number) > 40:
+            errors["employee_number"] = "Use 40 characters or fewer."
+        else:
+            clash = db.session.scalar(select(Person).where(Person.employee_number == number))
+            if clash is not None and clash is not person:
+                errors["employee_number"] = f"{clash.name} already has this employee number."
+    if len(job_role) > 120:
+        errors["job_role"] = "Use 120 characters or fewer."
+    team = None
+    if form.team_id:
+        team = db.session.get(Team, int(form.team_id)) if form.team_id.isdigit() else None
+        if team is None or (team.archived_at is not None and (person is None or person.team_id != team.id)):
+            errors["team_id"] = "Choose a team from the list."
+    try:
+        start = dt.date.fromisoformat(form.start_date.strip())
+    except ValueError:
+        start = None
+        errors["start_date"] = "Enter the date they joined the organisation, for example 2026-01-05."
+    if start is not None and start > today + dt.timedelta(days=366):
+        errors["start_date"] = "The start date must be within the next year."
+    try:
+        role = Role(form.role)
+    except ValueError:
+        role = None
+        errors["role"] = "Choose learner, educator or admin."
+    if errors:
+        raise ValidationFailed(errors)
+    return dict(name=name, email=email, employee_number=number, job_role=job_role, team=team,
+                start_date=start, role=role)
+
+
+def temporary_password() -> str:
+    """Easy to read out over the phone; must be changed at the first sign-in."""
+    return "-".join(secrets.token_hex(2) for _ in range(4))
+
+
+def create_person(*, actor: Person, form: PersonForm, today: dt.date) -> tuple[Person, str]:
+    values = _clean(form, person=None, today=today)
+    password = temporary_password()
+    person = Person(**values, must_change_password=True)
+    person.set_password(password)
+    db.session.add(person)
+    db.session.flush()
+    audit.log(actor=actor, action="person.created", subject=person, person_id=person.id,
+              summary=f"{person.name} added as {person.role.label.lower()}",
+              after=audit.snapshot(person, PERSON_FIELDS))
+    return person, password
+
+
+def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.date) -> list[str]:
+    values = _clean(form, person=person, today=today)
+    before = audit.snapshot(person, PERSON_FIELDS)
+    if actor.id == person.id and values["role"] is not Role.ADMIN:
+        raise ValidationFailed({"role": "You cannot take away your own admin role: ask another admin."})
+    for key, value in values.items():
+        setattr(person, key, value)
+    if person.role is not Role.EDUCATOR:
+        person.supported_teams = []
+    db.session.flush()
+    after = audit.snapshot(person, PERSON_FIELDS)
+    changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
+    if changed:
+        audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
+                  summary=f"{person.name}: {', '.join(c.replace('_', ' ') for c in changed)} changed",
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return changed
+
+
+def set_active(*, actor: Person, person: Person, active: bool) -> None:
+    if actor.id == person.id and not active:
+        raise ValidationFailed("You cannot deactivate yourself: ask another admin.", field="__all__")
+    if person.active == active:
+        return
+    person.active = active
+    person.new_session_token()   # a deactivated person's sessions end now
+    audit.log(actor=actor, action="person.reactivated" if active else "person.deactivated", subject=person,
+              person_id=person.id, summary=f"{person.name} {'reactivated' if active else 'deactivated'}",
+              before={"active": not active}, after={"active": active})
+
+
+def reset_password(*, actor: Person, person: Person) -> str:
+    password = temporary_password()
+    person.set_password(password)
+    person.must_change_password = True
+    person.new_session_token()
+    audit.log(actor=actor, action="person.password_reset", subject=person, person_id=person.id,
+              summary=f"Temporary password set for {person.name}")
+    return password
+
+
+# ---------------------------------------------------------------- assignments by hand
+
+def assign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date) -> Assignment:
+    live = db.session.scalar(select(Assignment).where(
+        Assignment.person_id == person.id, Assignment.template_id == template.id, Assignment.removed_on.is_(None)))
+    if live is not None:
+        raise ValidationFailed({"template_id": f"{person.name} already has {template.name}."})
+    if template.status is not TemplateStatus.PUBLISHED:
+        raise ValidationFailed({"template_id": "Only a published passport can be assigned."})
+    assignment = Assignment(person_id=person.id, template_id=template.id, assigned_on=today,
+                            source=AssignmentSource.MANUAL, source_detail="by hand", assigned_by_id=actor.id)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.log(actor=actor, action="assignment.added", subject=assignment, person_id=person.id,
+              summary=f"{template.name} assigned to {person.name} by hand",
+              after={"template": template.name, "assigned_on": today})
+    return assignment
+
+
+def unassign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date) -> Assignment:
+    live = db.session.scalar(select(Assignment).where(
+        Assignment.person_id == person.id, Assignment.template_id == template.id, Assignment.removed_on.is_(None)))
+    if live is None:
+        raise ValidationFailed({"template_id": f"{person.name} does not have {template.name}."})
+    live.removed_on = today
+    live.removed_by_id = actor.id
+    db.session.flush()
+    audit.log(actor=actor, action="assignment.removed", subject=live, person_id=person.id,
+              summary=f"{template.name} no longer assigned to {person.name}: entries kept, items not required",
+              before={"removed_on": None}, after={"removed_on": today})
+    return live
+
+
+# ---------------------------------------------------------------- teams
+
+def save_team(*, actor: Person, team: Team | None, name: str) -> Team:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed({"name": "Enter the team's name."})
+    if len(name) > 120:
+        raise ValidationFailed({"name": "Use 120 characters or fewer."})
+    clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+    if clash is not None and clash is not team:
+        raise ValidationFailed({"name": f"There is already a team called {clash.name}."})
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+        db.session.flush()
+        audit.log(actor=actor, action="team.created", subject=team, person_id=None, summary=f"Team {name} created",
+                  after={"name": name})
+    elif team.name != name:
+        before = team.name
+        team.name = name
+        audit.log(actor=actor, action="team.renamed", subject=team, person_id=None,
+                  summary=f"Team {before} renamed {name}", before={"name": before}, after={"name": name})
+    return team
+
+
+def set_team_archived(*, actor: Person, team: Team, archived: bool) -> None:
+    if (team.archived_at is not None) == archived:
+        return
+    team.archived_at = clock.now() if archived else None
+    audit.log(actor=actor, action="team.archived" if archived else "team.restored", subject=team, person_id=None,
+              summary=f"Team {team.name} {'archived' if archived else 'restored'}",
+              before={"archived": not archived}, after={"archived": archived})

@@ -10,7 +10,7 @@ from skillpass import access, htmx
 from skillpass.access import DECIDE_ENTRY, STAFF, guard
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryStatus, Item, Person, Team
+from skillpass.models import Entry, Evidence, Item, Person, Team
 from skillpass.services import decisions
 from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
 from skillpass.services.passport import build_passport
@@ -155,10 +155,17 @@ def _passport_page(person: Person, *, errors: dict, open_form: tuple):
 
 
 def _queue_row(entry_id: int):
-    for row in decisions.awaiting_for(current_user):
-        if row[0].id == entry_id:
-            return row
-    abort(404)
+    """One queue row (entry, person, item, evidence), to show it again with its error."""
+    row = db.session.execute(
+        select(Entry, Person, Item, Evidence)
+        .join(Person, Entry.person_id == Person.id)
+        .join(Item, Entry.item_id == Item.id)
+        .outerjoin(Evidence, Entry.evidence_id == Evidence.id)
+        .where(Entry.id == entry_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row
 
 
 @bp.post("/approve")

@@ -65,6 +65,9 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "audit": (admin, "/admin/audit"),
         "teams": (admin, f"/people/{world.educator.id}/teams"),
         "settings": (admin, "/admin/settings"),
+        "person-new": (admin, "/people/new"),
+        "person-edit": (admin, f"/people/{pid}/edit"),
+        "teams-admin": (admin, "/admin/teams"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []

@@ -74,6 +74,13 @@ EXPECTED: dict[str, dict] = {
     "audit_log.item_history":     _expect(401, OK,  403, OK,  403, OK),
     "people.supported_teams":     _expect(401, 403, 403, 403, 403, OK),
     "admin.settings":             _expect(401, 403, 403, 403, 403, OK),
+    "admin.teams":                _expect(401, 403, 403, 403, 403, OK),
+    "admin.team":                 _expect(401, 403, 403, 403, 403, OK),
+    "people.new":                 _expect(401, 403, 403, 403, 403, OK),
+    "people.edit":                _expect(401, 403, 403, 403, 403, OK),
+    "people.set_active":          _expect(401, 403, 403, 403, 403, OK),
+    "people.reset_password":      _expect(401, 403, 403, 403, 403, OK),
+    "people.assignments":         _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -107,10 +114,11 @@ def _params(world) -> dict[str, int]:
         "evidence_id": evidence.id,
         "competency_id": world.competency.id,
         "educator_id": world.educator.id,
+        "team_id": world.team_a.id,
     }
 
 
-PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id"}
+PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id"}
 
 
 def _rules(app):
