@@ -18,11 +18,25 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE_SIZE = 50
 
 
-def _visible_people(q: str):
+def _filters() -> dict:
+    args = request.args
+    role = args.get("role") or ""
+    status = args.get("status") or "active"
+    return {
+        "q": (args.get("q") or "").strip()[:100],
+        "team": args.get("team", type=int),
+        "job_role": (args.get("job_role") or "").strip()[:120],
+        "role": role if role in {r.value for r in Role} else "",
+        "status": status if status in ("active", "deactivated", "all") else "active",
+    }
+
+
+def _visible_people(filters: dict):
     stmt = select(Person).outerjoin(Team, Person.team_id == Team.id)
     if not current_user.is_admin:
         team_ids = [t.id for t in current_user.supported_teams]
         stmt = stmt.where(Person.team_id.in_(team_ids))
+    q = filters["q"]
     if q:
         # The search words are literal: % and _ match themselves.
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -31,20 +45,41 @@ def _visible_people(q: str):
             func.lower(column).like(like, escape="\\")
             for column in (Person.name, Person.email, Person.employee_number, Person.job_role, Team.name)
         )))
+    if filters["team"]:
+        stmt = stmt.where(Person.team_id == filters["team"])
+    if filters["job_role"]:
+        stmt = stmt.where(Person.job_role == filters["job_role"])
+    if filters["role"]:
+        stmt = stmt.where(Person.role == Role(filters["role"]))
+    if filters["status"] == "active":
+        stmt = stmt.where(Person.active.is_(True))
+    elif filters["status"] == "deactivated":
+        stmt = stmt.where(Person.active.is_(False))
     return stmt
 
 
 @bp.get("/")
 @guard(STAFF)
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
-    stmt = _visible_people(q)
+    filters = _filters()
+    stmt = _visible_people(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    people = db.session.scalars(stmt.order_by(Person.active.desc(), Person.name).limit(PAGE_SIZE)).all()
-    context = dict(people=people, q=q, total=total, page_size=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    people = db.session.scalars(
+        stmt.order_by(Person.active.desc(), Person.name, Person.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    shown = {k: v for k, v in filters.items() if v and not (k == "status" and v == "active")}
+    context = dict(people=people, q=filters["q"], filters=filters, total=total, page_size=PAGE_SIZE, page=page,
+                   pages=pages, page_url=lambda n: url_for("people.index", **shown, page=n),
+                   filtered=bool(shown))
     if htmx.is_htmx():
         return render_template("people/_results.html", **context)
-    return render_template("people/index.html", **context)
+    teams = (db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin
+             else current_user.supported_teams)
+    job_roles = db.session.scalars(
+        select(Person.job_role).where(Person.job_role != "").distinct().order_by(Person.job_role)).all()
+    return render_template("people/index.html", teams=teams, job_roles=job_roles, roles=list(Role), **context)
 
 
 @bp.route("/<int:person_id>/teams", methods=["GET", "POST"])

@@ -126,3 +126,21 @@ def test_teams_are_created_renamed_and_archived_never_deleted(as_admin, world):
     assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("team.%"))
                                                  .order_by(AuditEvent.id))] == [
         "team.created", "team.renamed", "team.archived", "team.restored"]
+
+
+def test_the_people_list_filters_and_pages(as_admin, world):
+    from tests import factories
+
+    for n in range(55):
+        factories.person(name=f"Zed Person {n:02d}", team=world.team_b, job_role="Porter")
+    world.other_learner.active = False
+    db.session.commit()
+    html = as_admin.get("/people/?team=%d&job_role=Porter" % world.team_b.id).get_data(as_text=True)
+    assert "55 people: page 1 of 2." in html and "Zed Person 00" in html and "Zed Person 54" not in html
+    second = as_admin.get(f"/people/?team={world.team_b.id}&job_role=Porter&page=2", headers={"HX-Request": "true"})
+    text = second.get_data(as_text=True)
+    assert text.lstrip().startswith('<div id="people-results"') and "Zed Person 54" in text
+    assert "Olu Other" not in as_admin.get("/people/?q=olu").get_data(as_text=True)       # active only, by default
+    assert "Olu Other" in as_admin.get("/people/?q=olu&status=deactivated").get_data(as_text=True)
+    educators = as_admin.get("/people/?role=educator").get_data(as_text=True)
+    assert "Eve Educator" in educators and "Lee Learner" not in educators
