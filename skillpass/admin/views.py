@@ -8,7 +8,9 @@ from skillpass.access import ADMIN, guard
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
-from skillpass.models import Person, Team
+from skillpass.clock import today
+from skillpass.models import AssignmentRule, PassportTemplate, Person, Team, TemplateStatus
+from skillpass.services import assignment_rules
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -93,3 +95,48 @@ def team(team_id: int):
     db.session.commit()
     flash(message)
     return redirect(url_for("admin.teams"), code=303)
+
+
+# ---------------------------------------------------------------- assignment rules
+
+@bp.route("/rules", methods=["GET", "POST"])
+@guard(ADMIN)
+def rules():
+    """Assignment rules: a passport for everyone in chosen teams and/or job roles."""
+    errors: dict[str, str] = {}
+    chosen = {"template_id": None, "teams": set(), "job_roles": set()}
+    if request.method == "POST":
+        chosen = {"template_id": request.form.get("template_id", type=int),
+                  "teams": {int(v) for v in request.form.getlist("team") if v.isdigit()},
+                  "job_roles": set(request.form.getlist("job_role"))}
+        try:
+            rule, added = assignment_rules.create_rule(
+                actor=current_user, template_id=chosen["template_id"], team_ids=sorted(chosen["teams"]),
+                job_roles=sorted(chosen["job_roles"]), today=today())
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            flash(f"Rule added: {rule.template.name} for {rule.describe()}. "
+                  f"{added} {'person' if added == 1 else 'people'} given it now.")
+            return redirect(url_for("admin.rules"), code=303)
+    all_rules = db.session.scalars(select(AssignmentRule).order_by(AssignmentRule.archived_at.is_not(None),
+                                                                   AssignmentRule.id)).all()
+    templates = db.session.scalars(select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED)
+                                   .order_by(PassportTemplate.name)).all()
+    teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
+    job_roles = db.session.scalars(select(Person.job_role).where(Person.job_role != "").distinct()
+                                   .order_by(Person.job_role)).all()
+    return render_template("admin/rules.html", rules=all_rules, templates=templates, teams=teams,
+                           job_roles=job_roles, errors=errors, chosen=chosen), (422 if errors else 200)
+
+
+@bp.post("/rules/<int:rule_id>/archive")
+@guard(ADMIN)
+def archive_rule(rule_id: int):
+    rule = db.get_or_404(AssignmentRule, rule_id)
+    assignment_rules.archive_rule(actor=current_user, rule=rule)
+    db.session.commit()
+    flash(f"Rule archived: {rule.template.name} for {rule.describe()}. Who has the passport keeps it.")
+    return redirect(url_for("admin.rules"), code=303)

@@ -35,6 +35,8 @@ ACTIONS = {
     "person.password_reset": "Temporary password set",
     "assignment.added": "Passport assigned",
     "assignment.removed": "Passport removed",
+    "rule.created": "Assignment rule added",
+    "rule.archived": "Assignment rule archived",
     "team.created": "Team created",
     "team.renamed": "Team renamed",
     "team.archived": "Team archived",

@@ -117,6 +117,7 @@ class Assignment(db.Model):
         enum_column(AssignmentSource, "assignment_source"), default=AssignmentSource.MANUAL
     )
     source_detail: Mapped[str] = mapped_column(String(200), default="")
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_rule.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     removed_on: Mapped[dt.date | None]
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

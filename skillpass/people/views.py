@@ -178,7 +178,7 @@ def set_active(person_id: int):
     person = db.get_or_404(Person, person_id)
     active = request.form.get("active") == "1"
     try:
-        people_service.set_active(actor=current_user, person=person, active=active)
+        people_service.set_active(actor=current_user, person=person, active=active, today=today())
     except DomainError as error:
         db.session.rollback()
         flash(next(iter(error.errors.values())))

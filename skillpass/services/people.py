@@ -19,7 +19,7 @@ from skillpass.models import (
     Team,
     TemplateStatus,
 )
-from skillpass.services import audit
+from skillpass.services import assignment_rules, audit
 from skillpass.services.errors import ValidationFailed
 
 
@@ -114,6 +114,7 @@ def create_person(*, actor: Person, form: PersonForm, today: dt.date) -> tuple[P
     audit.log(actor=actor, action="person.created", subject=person, person_id=person.id,
               summary=f"{person.name} added as {person.role.label.lower()}",
               after=audit.snapshot(person, PERSON_FIELDS))
+    assignment_rules.apply_to(person, actor=actor, today=today)
     return person, password
 
 
@@ -133,10 +134,12 @@ def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.
         audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
                   summary=f"{person.name}: {', '.join(c.replace('_', ' ') for c in changed)} changed",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    if {"team_id", "job_role"} & set(changed):
+        assignment_rules.apply_to(person, actor=actor, today=today)
     return changed
 
 
-def set_active(*, actor: Person, person: Person, active: bool) -> None:
+def set_active(*, actor: Person, person: Person, active: bool, today: dt.date | None = None) -> None:
     if actor.id == person.id and not active:
         raise ValidationFailed("You cannot deactivate yourself: ask another admin.", field="__all__")
     if person.active == active:
@@ -146,6 +149,8 @@ def set_active(*, actor: Person, person: Person, active: bool) -> None:
     audit.log(actor=actor, action="person.reactivated" if active else "person.deactivated", subject=person,
               person_id=person.id, summary=f"{person.name} {'reactivated' if active else 'deactivated'}",
               before={"active": not active}, after={"active": active})
+    if active and today is not None:
+        assignment_rules.apply_to(person, actor=actor, today=today)
 
 
 def reset_password(*, actor: Person, person: Person) -> str:

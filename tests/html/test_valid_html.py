@@ -68,6 +68,7 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "person-new": (admin, "/people/new"),
         "person-edit": (admin, f"/people/{pid}/edit"),
         "teams-admin": (admin, "/admin/teams"),
+        "rules": (admin, "/admin/rules"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []

@@ -25,7 +25,7 @@ import pytest
 from flask import url_for
 
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry
+from skillpass.models import AssignmentRule, Entry, EntryMethod, EntryStatus, InformalEntry
 from skillpass.services import evidence as evidence_service
 from tests import factories
 from tests.conftest import HTMX, sign_in
@@ -81,6 +81,8 @@ EXPECTED: dict[str, dict] = {
     "people.set_active":          _expect(401, 403, 403, 403, 403, OK),
     "people.reset_password":      _expect(401, 403, 403, 403, 403, OK),
     "people.assignments":         _expect(401, 403, 403, 403, 403, OK),
+    "admin.rules":                _expect(401, 403, 403, 403, 403, OK),
+    "admin.archive_rule":         _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -99,7 +101,8 @@ def _params(world) -> dict[str, int]:
                   method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=world.learner.id)
     informal = InformalEntry(person_id=world.learner.id, title="Shadowed the falls team",
                              completed_on=dt.date(2026, 2, 2), hours=3, recorded_by_id=world.learner.id)
-    db.session.add_all([entry, informal])
+    rule = AssignmentRule(template_id=world.template.id, teams=[world.team_a], job_roles=[])
+    db.session.add_all([entry, informal, rule])
     evidence = evidence_service.save(
         evidence_service.Checked(data=b"%PDF-1.4 certificate", file_type=evidence_service.PDF, filename="cert.pdf"),
         person=world.learner, actor=world.learner,
@@ -115,10 +118,11 @@ def _params(world) -> dict[str, int]:
         "competency_id": world.competency.id,
         "educator_id": world.educator.id,
         "team_id": world.team_a.id,
+        "rule_id": rule.id,
     }
 
 
-PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id"}
+PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id"}
 
 
 def _rules(app):

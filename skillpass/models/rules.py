@@ -1,0 +1,54 @@
+"""Assignment rules: a passport template for everyone in chosen teams and/or job roles."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, ForeignKey, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skillpass.extensions import db
+from skillpass.models._types import UTCDateTime, utcnow
+from skillpass.models.people import Person, Team
+from skillpass.models.templates import PassportTemplate
+
+assignment_rule_teams = Table(
+    "assignment_rule_team",
+    db.metadata,
+    Column("rule_id", ForeignKey("assignment_rule.id"), primary_key=True),
+    Column("team_id", ForeignKey("team.id"), primary_key=True),
+)
+
+
+class AssignmentRule(db.Model):
+    """Matches a person when they are in one of its teams (if it names any) and
+    have one of its job roles (if it names any); it names at least one of either."""
+
+    __tablename__ = "assignment_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id"), index=True)
+    job_roles: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    template: Mapped[PassportTemplate] = relationship(lazy="joined")
+    teams: Mapped[list[Team]] = relationship(secondary=assignment_rule_teams, lazy="selectin", order_by=Team.name)
+
+    def matches(self, person: Person) -> bool:
+        if not person.active or (not self.teams and not self.job_roles):
+            return False
+        if self.teams and person.team_id not in {t.id for t in self.teams}:
+            return False
+        if self.job_roles and person.job_role not in self.job_roles:
+            return False
+        return True
+
+    def describe(self) -> str:
+        """"Physiotherapy team", "Healthcare Assistant", "Ward 7 team, Healthcare Assistant"."""
+        parts = []
+        if self.teams:
+            parts.append(" or ".join(t.name for t in self.teams) + (" team" if len(self.teams) == 1 else " teams"))
+        if self.job_roles:
+            parts.append(" or ".join(self.job_roles))
+        return ", ".join(parts)
