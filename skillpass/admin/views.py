@@ -1,7 +1,11 @@
 """Admin screens. Settings: organisation name, warning window, upload size limit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import re
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skillpass.access import ADMIN, guard
@@ -10,7 +14,7 @@ from sqlalchemy import func, select
 from skillpass.extensions import db
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, PassportTemplate, Person, Team, TemplateStatus
-from skillpass.services import assignment_rules
+from skillpass.services import assignment_rules, people_import
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -140,3 +144,61 @@ def archive_rule(rule_id: int):
     db.session.commit()
     flash(f"Rule archived: {rule.template.name} for {rule.describe()}. Who has the passport keeps it.")
     return redirect(url_for("admin.rules"), code=303)
+
+
+# ---------------------------------------------------------------- CSV import of people
+
+def _imports_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.get("/import/people/template.csv")
+@guard(ADMIN)
+def people_import_template():
+    return Response(people_import.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="skillpass-people-template.csv"'})
+
+
+@bp.route("/import/people", methods=["GET", "POST"])
+@guard(ADMIN)
+def people_import_start():
+    """Upload a CSV; every row is checked and shown before anything changes."""
+    if request.method == "GET":
+        return render_template("admin/import_people.html", plan=None, error=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("admin/import_people.html", plan=None, error="Choose a CSV file to import."), 422
+    data = upload.stream.read(20 * 1024 * 1024 + 1)
+    text = people_import.decode(data) if len(data) <= 20 * 1024 * 1024 else None
+    if text is None:
+        return render_template("admin/import_people.html", plan=None,
+                               error="The file must be a CSV saved as UTF-8 or Windows text, 20 MB or smaller."), 422
+    checked = people_import.plan(text, today=today())
+    token = ""
+    if not checked.problems:
+        token = secrets.token_hex(16)
+        (_imports_folder() / f"{token}.csv").write_text(text, encoding="utf-8")
+    filename = Path(upload.filename.replace("\\", "/")).name[:120]
+    return render_template("admin/import_people.html", plan=checked, error=None, token=token,
+                           filename=filename), (422 if checked.problems else 200)
+
+
+@bp.post("/import/people/confirm")
+@guard(ADMIN)
+def people_import_confirm():
+    token = request.form.get("token", "")
+    filename = request.form.get("filename", "import.csv")[:120]
+    path = _imports_folder() / f"{token}.csv"
+    if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
+        flash("That preview has expired: upload the file again.")
+        return redirect(url_for("admin.people_import_start"), code=303)
+    checked = people_import.plan(path.read_text(encoding="utf-8"), today=today())
+    if checked.problems:   # something changed since the preview: check again, change nothing
+        return render_template("admin/import_people.html", plan=checked, error=None, token="", filename=filename), 422
+    added, updated = people_import.apply(checked, actor=current_user, today=today(), filename=filename)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
+    return redirect(url_for("people.index"), code=303)

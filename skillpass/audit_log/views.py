@@ -35,6 +35,7 @@ ACTIONS = {
     "person.password_reset": "Temporary password set",
     "assignment.added": "Passport assigned",
     "assignment.removed": "Passport removed",
+    "import.people": "People imported",
     "rule.created": "Assignment rule added",
     "rule.archived": "Assignment rule archived",
     "team.created": "Team created",

@@ -69,6 +69,7 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "person-edit": (admin, f"/people/{pid}/edit"),
         "teams-admin": (admin, "/admin/teams"),
         "rules": (admin, "/admin/rules"),
+        "import-people": (admin, "/admin/import/people"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []

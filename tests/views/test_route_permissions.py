@@ -83,6 +83,9 @@ EXPECTED: dict[str, dict] = {
     "people.assignments":         _expect(401, 403, 403, 403, 403, OK),
     "admin.rules":                _expect(401, 403, 403, 403, 403, OK),
     "admin.archive_rule":         _expect(401, 403, 403, 403, 403, OK),
+    "admin.people_import_start":  _expect(401, 403, 403, 403, 403, OK),
+    "admin.people_import_confirm": _expect(401, 403, 403, 403, 403, OK),
+    "admin.people_import_template": _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for

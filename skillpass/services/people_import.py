@@ -1,0 +1,213 @@
+"""CSV import of people: every row checked first (row, column, reason), then all or nothing.
+
+Columns (headers in any order and case): employee_number, name, email, job_role,
+team, start_date, role. name, email and start_date are required; team must name an
+existing team; role is learner (default), educator or admin. People are matched by
+employee number, then by email: a match is updated, anyone else is added. The
+assignment rules then apply to everyone added or moved.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from skillpass.extensions import db
+from skillpass.models import Person, Role, Team
+from skillpass.services import assignment_rules, audit
+from skillpass.services.people import EMAIL, PERSON_FIELDS
+
+COLUMNS = ["employee_number", "name", "email", "job_role", "team", "start_date", "role"]
+REQUIRED = {"name", "email", "start_date"}
+EXAMPLE = ["200123", "Nia Newstarter", "nia.newstarter@example.nhs.uk", "Healthcare Assistant",
+           "Ward 7 (Elderly Care)", "2026-01-05", "learner"]
+MAX_ROWS = 20000
+
+
+@dataclass
+class Problem:
+    row: int        # the line in the file, header = 1
+    column: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    creates: list[dict] = field(default_factory=list)
+    updates: list[tuple[Person, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.creates) + len(self.updates) + self.unchanged
+
+
+def template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(EXAMPLE)
+    return out.getvalue()
+
+
+def decode(data: bytes) -> str | None:
+    """UTF-8 (with or without a byte-order mark), else Windows-1252 as spreadsheets save it."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def parse_date(raw: str) -> dt.date | None:
+    raw = raw.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def plan(text: str, *, today: dt.date) -> Plan:
+    """Read and check every row; change nothing."""
+    result = Plan()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one person."))
+        return result
+    header = [h.strip().lower().replace(" ", "_") for h in header]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    missing = sorted(REQUIRED - set(header))
+    if unknown:
+        result.problems.append(Problem(1, ", ".join(unknown), f"Unknown column. The columns are: {', '.join(COLUMNS)}."))
+    if missing:
+        result.problems.append(Problem(1, ", ".join(missing), "Missing column."))
+    if len(set(h for h in header if h)) != len([h for h in header if h]):
+        result.problems.append(Problem(1, "", "A column appears twice."))
+    if result.problems:
+        return result
+
+    teams = {t.name.lower(): t for t in db.session.scalars(select(Team))}
+    people = db.session.scalars(select(Person)).all()
+    by_number = {p.employee_number: p for p in people if p.employee_number}
+    by_email = {p.email.lower(): p for p in people}
+    seen_numbers: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    claimed: dict[int, int] = {}   # person id -> row that matched them
+
+    for line_no, raw in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        if line_no > MAX_ROWS + 1:
+            result.problems.append(Problem(line_no, "", f"The file has more than {MAX_ROWS:,} people: split it."))
+            break
+        if len(raw) > len(header):
+            result.problems.append(Problem(line_no, "", "This row has more cells than the header."))
+            continue
+        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
+        problems = []
+        name = " ".join(row.get("name", "").split())
+        email = row.get("email", "").lower()
+        number = row.get("employee_number", "") or None
+        job_role = " ".join(row.get("job_role", "").split())
+        if not name:
+            problems.append(Problem(line_no, "name", "Enter the person's name."))
+        elif len(name) > 200:
+            problems.append(Problem(line_no, "name", "Longer than 200 characters."))
+        if not EMAIL.match(email):
+            problems.append(Problem(line_no, "email", f"“{row.get('email', '')}” is not an email address."))
+        elif email in seen_emails:
+            problems.append(Problem(line_no, "email", f"Also on row {seen_emails[email]}."))
+        if number and number in seen_numbers:
+            problems.append(Problem(line_no, "employee_number", f"Also on row {seen_numbers[number]}."))
+        if number and len(number) > 40:
+            problems.append(Problem(line_no, "employee_number", "Longer than 40 characters."))
+        if len(job_role) > 120:
+            problems.append(Problem(line_no, "job_role", "Longer than 120 characters."))
+        team = None
+        if row.get("team"):
+            team = teams.get(row["team"].lower())
+            if team is None:
+                problems.append(Problem(line_no, "team", f"No team is called “{row['team']}”: add it under Teams first."))
+        start = parse_date(row.get("start_date", ""))
+        if start is None:
+            problems.append(Problem(line_no, "start_date",
+                                    f"“{row.get('start_date', '')}” is not a date: use 2026-01-05 or 05/01/2026."))
+        elif start > today + dt.timedelta(days=366):
+            problems.append(Problem(line_no, "start_date", "More than a year in the future."))
+        role_raw = (row.get("role") or "learner").lower()
+        role = Role(role_raw) if role_raw in {r.value for r in Role} else None
+        if role is None:
+            problems.append(Problem(line_no, "role", f"“{row.get('role')}” is not learner, educator or admin."))
+        if email:
+            seen_emails.setdefault(email, line_no)
+        if number:
+            seen_numbers.setdefault(number, line_no)
+
+        match = by_number.get(number) if number else None
+        match = match or by_email.get(email)
+        if match is not None:
+            if match.id in claimed:
+                problems.append(Problem(line_no, "employee_number" if number else "email",
+                                        f"Matches the same person as row {claimed[match.id]}."))
+            other = by_email.get(email)
+            if other is not None and other is not match:
+                problems.append(Problem(line_no, "email", f"{other.name} already has this email address."))
+            claimed[match.id] = line_no
+        if problems:
+            result.problems.extend(problems)
+            continue
+        values = dict(name=name, email=email, employee_number=number, job_role=job_role, team=team,
+                      start_date=start, role=role)
+        if match is None:
+            result.creates.append(values)
+        else:
+            changes = {k: v for k, v in values.items()
+                       if (getattr(match, k) if k != "team" else match.team) != v
+                       and not (k == "employee_number" and v is None)}
+            if changes:
+                result.updates.append((match, changes))
+            else:
+                result.unchanged += 1
+    if not result.problems and result.rows == 0:
+        result.problems.append(Problem(2, "", "There is nobody in the file below the header row."))
+    return result
+
+
+def apply(plan_: Plan, *, actor: Person, today: dt.date, filename: str) -> tuple[int, int]:
+    """Make every change of a checked plan, in the caller's one transaction."""
+    moved: list[Person] = []
+    for values in plan_.creates:
+        person = Person(**values)
+        db.session.add(person)
+        db.session.flush()
+        audit.log(actor=actor, action="person.created", subject=person, person_id=person.id,
+                  summary=f"{person.name} added by import of {filename}", after=audit.snapshot(person, PERSON_FIELDS))
+        moved.append(person)
+    for person, changes in plan_.updates:
+        before = audit.snapshot(person, PERSON_FIELDS)
+        for key, value in changes.items():
+            setattr(person, key, value)
+        db.session.flush()
+        after = audit.snapshot(person, PERSON_FIELDS)
+        changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
+        audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
+                  summary=f"{person.name} updated by import of {filename}",
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+        if {"team", "job_role"} & set(changes):
+            moved.append(person)
+    for person in moved:
+        assignment_rules.apply_to(person, actor=actor, today=today)
+    audit.log(actor=actor, action="import.people", subject=None, subject_type="Import", person_id=None,
+              summary=f"People imported from {filename}: {len(plan_.creates)} added, {len(plan_.updates)} updated",
+              after={"file": filename, "added": len(plan_.creates), "updated": len(plan_.updates),
+                     "unchanged": plan_.unchanged})
+    return len(plan_.creates), len(plan_.updates)

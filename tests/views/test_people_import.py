@@ -1,0 +1,121 @@
+"""CSV import of people: preview with every row checked, then all or nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from skillpass.extensions import db
+from skillpass.models import Assignment, AssignmentRule, AuditEvent, Person
+
+HEADER = "employee_number,name,email,job_role,team,start_date,role"
+
+
+def _upload(client, content: bytes | str, name="people.csv"):
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return client.post("/admin/import/people", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def _confirm(client, preview_html):
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', preview_html).group(1)
+    filename = re.search(r'name="filename" value="([^"]*)"', preview_html).group(1)
+    return client.post("/admin/import/people/confirm", data={"token": token, "filename": filename})
+
+
+def _people():
+    return db.session.scalar(select(func.count()).select_from(Person))
+
+
+def test_the_template_csv_has_the_headers_and_an_example(as_admin):
+    response = as_admin.get("/admin/import/people/template.csv")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == HEADER.split(",") and len(rows) == 2
+
+
+def test_a_good_file_is_previewed_then_imported_with_rules_applied(as_admin, world):
+    db.session.add(AssignmentRule(template_id=world.template.id, teams=[world.team_b], job_roles=[]))
+    db.session.commit()
+    before = _people()
+    content = (
+        "\ufeff" + HEADER + "\r\n"
+        f"{world.learner.employee_number},Lee Learner,{world.learner.email},Senior Support Worker,Physiotherapy,2026-01-05,learner\r\n"
+        "E70001,Zoë Ångström,zoe@example.test,Porter,Occupational Therapy,05/01/2026,\r\n"
+        "E70002,Siobhán O'Neill,siobhan@example.test,,,2026-02-01,educator\r\n"
+    )
+    preview = _upload(as_admin, content)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Ready to import people.csv" in html
+    assert "<strong>2</strong> to add" in html and "<strong>1</strong> to update" in html
+    assert _people() == before                                   # nothing yet
+    done = _confirm(as_admin, html)
+    assert done.status_code == 303
+    assert _people() == before + 2
+    zoe = db.session.scalar(select(Person).where(Person.employee_number == "E70001"))
+    assert zoe.name == "Zoë Ångström" and zoe.team_id == world.team_b.id and zoe.password_hash is None
+    assert db.session.scalar(select(Assignment).where(Assignment.person_id == zoe.id)).rule_id is not None
+    db.session.refresh(world.learner)
+    assert world.learner.job_role == "Senior Support Worker"
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import.people")).all()
+    assert event.after == {"file": "people.csv", "added": 2, "updated": 1, "unchanged": 0}
+    # The same file again changes nothing.
+    again = _upload(as_admin, content).get_data(as_text=True)
+    assert "<strong>0</strong> to add" in again and "<strong>3</strong> already up to date" in again
+
+
+BAD_FILES = [
+    pytest.param("name,email\nA,a@example.test\n", [(1, "start_date", "Missing column.")], id="missing-header"),
+    pytest.param(HEADER + ",shoe_size\n", [(1, "shoe_size", "Unknown column")], id="unknown-header"),
+    pytest.param(HEADER + "\nE1,Ann,ann@example.test,,Cardiology,2026-01-05,\n",
+                 [(2, "team", "No team is called “Cardiology”")], id="unknown-team"),
+    pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,2026-01-05,\nE1,Bea,bea@example.test,,,2026-01-05,\n",
+                 [(3, "employee_number", "Also on row 2.")], id="duplicate-employee-number"),
+    pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,2029-01-05,\nE2,Bea,bea@example.test,,,31/02/2026,\n",
+                 [(2, "start_date", "More than a year in the future."), (3, "start_date", "is not a date")],
+                 id="future-and-unparseable-dates"),
+    pytest.param(HEADER + "\nE1,,not-an-email,,,2026-01-05,boss\n",
+                 [(2, "name", "Enter the person"), (2, "email", "is not an email address"), (2, "role", "is not learner")],
+                 id="several-in-one-row"),
+    pytest.param("", [(1, "", "The file is empty")], id="empty"),
+]
+
+
+@pytest.mark.parametrize("content, expected", BAD_FILES)
+def test_a_bad_file_imports_nothing_and_says_which_rows_and_why(as_admin, world, content, expected):
+    before = _people()
+    response = _upload(as_admin, content.replace("\n", "\r\n"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was imported" in html
+    cells = re.findall(r'<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">(\d+)</td>'
+                       r'<td class="nhsuk-table__cell">([^<]*)</td><td class="nhsuk-table__cell">([^<]*)</td>', html)
+    for row, column, reason in expected:
+        assert any(int(r) == row and (c == column or column in c) and reason in html_reason
+                   for r, c, html_reason in [(r, c, t.replace("&#39;", "'")) for r, c, t in cells]), (row, column, reason, cells)
+    assert 'name="token"' not in html
+    assert _people() == before
+
+
+def test_windows_text_is_read_too(as_admin, world):
+    content = (HEADER + "\r\nE1,Renée Dubois,renee@example.test,,,2026-01-05,\r\n").encode("cp1252")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert "<strong>1</strong> to add" in html
+    _confirm(as_admin, html)
+    assert db.session.scalar(select(Person.name).where(Person.employee_number == "E1")) == "Renée Dubois"
+
+
+def test_a_file_of_5000_people_is_checked_and_imported(as_admin, world):
+    lines = [HEADER] + [f"P{n:05d},Person {n},person{n}@example.test,Porter,Physiotherapy,2025-06-01,"
+                        for n in range(5000)]
+    html = _upload(as_admin, "\n".join(lines)).get_data(as_text=True)
+    assert "<strong>5000</strong> to add" in html
+    assert _confirm(as_admin, html).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Person).where(Person.job_role == "Porter")) == 5000
+
+
+def test_only_admins_import(as_educator):
+    assert _upload(as_educator, HEADER + "\n").status_code == 403
+    assert as_educator.get("/admin/import/people/template.csv").status_code == 403
