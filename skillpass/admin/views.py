@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from skillpass.extensions import db
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, PassportTemplate, Person, Team, TemplateStatus
-from skillpass.services import assignment_rules, people_import
+from skillpass.services import assignment_rules, completions_import, people_import
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -202,3 +202,56 @@ def people_import_confirm():
     path.unlink(missing_ok=True)
     flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
     return redirect(url_for("people.index"), code=303)
+
+
+# ---------------------------------------------------------------- CSV import of historic completions
+
+@bp.get("/import/completions/template.csv")
+@guard(ADMIN)
+def completions_import_template():
+    return Response(completions_import.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="skillpass-completions-template.csv"'})
+
+
+@bp.route("/import/completions", methods=["GET", "POST"])
+@guard(ADMIN)
+def completions_import_start():
+    """Upload historic completions; every row is checked and shown before anything changes."""
+    if request.method == "GET":
+        return render_template("admin/import_completions.html", plan=None, error=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("admin/import_completions.html", plan=None, error="Choose a CSV file to import."), 422
+    data = upload.stream.read(50 * 1024 * 1024 + 1)
+    text = people_import.decode(data) if len(data) <= 50 * 1024 * 1024 else None
+    if text is None:
+        return render_template("admin/import_completions.html", plan=None,
+                               error="The file must be a CSV saved as UTF-8 or Windows text, 50 MB or smaller."), 422
+    checked = completions_import.plan(text, today=today())
+    token = ""
+    if not checked.problems:
+        token = secrets.token_hex(16)
+        (_imports_folder() / f"{token}.csv").write_text(text, encoding="utf-8")
+    filename = Path(upload.filename.replace("\\", "/")).name[:120]
+    return render_template("admin/import_completions.html", plan=checked, error=None, token=token,
+                           filename=filename), (422 if checked.problems else 200)
+
+
+@bp.post("/import/completions/confirm")
+@guard(ADMIN)
+def completions_import_confirm():
+    token = request.form.get("token", "")
+    filename = request.form.get("filename", "import.csv")[:120]
+    path = _imports_folder() / f"{token}.csv"
+    if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
+        flash("That preview has expired: upload the file again.")
+        return redirect(url_for("admin.completions_import_start"), code=303)
+    checked = completions_import.plan(path.read_text(encoding="utf-8"), today=today())
+    if checked.problems:
+        return render_template("admin/import_completions.html", plan=checked, error=None, token="",
+                               filename=filename), 422
+    added = completions_import.apply(checked, actor=current_user, filename=filename)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record.")
+    return redirect(url_for("admin.completions_import_start"), code=303)

@@ -36,6 +36,8 @@ ACTIONS = {
     "assignment.added": "Passport assigned",
     "assignment.removed": "Passport removed",
     "import.people": "People imported",
+    "import.completions": "Completions imported",
+    "entry.imported": "Entry imported",
     "rule.created": "Assignment rule added",
     "rule.archived": "Assignment rule archived",
     "team.created": "Team created",

@@ -70,6 +70,7 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "teams-admin": (admin, "/admin/teams"),
         "rules": (admin, "/admin/rules"),
         "import-people": (admin, "/admin/import/people"),
+        "import-completions": (admin, "/admin/import/completions"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []

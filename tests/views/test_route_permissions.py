@@ -86,6 +86,9 @@ EXPECTED: dict[str, dict] = {
     "admin.people_import_start":  _expect(401, 403, 403, 403, 403, OK),
     "admin.people_import_confirm": _expect(401, 403, 403, 403, 403, OK),
     "admin.people_import_template": _expect(401, 403, 403, 403, 403, OK),
+    "admin.completions_import_start": _expect(401, 403, 403, 403, 403, OK),
+    "admin.completions_import_confirm": _expect(401, 403, 403, 403, 403, OK),
+    "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
