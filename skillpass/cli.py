@@ -1,4 +1,4 @@
-"""flask commands: create-admin, seed-demo."""
+"""flask commands: create-admin, seed-demo, backup, restore."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +13,40 @@ from skillpass.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False), required=False)
+def backup_command(out: str | None):
+    """Back up the database and evidence files to OUT (a .tar.gz; a dated name if not given)."""
+    from pathlib import Path
+
+    from skillpass.backup import BackupError, backup
+
+    path = Path(out or f"skillpass-backup-{dt.datetime.now():%Y%m%d-%H%M%S}.tar.gz")
+    try:
+        manifest = backup(path)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Backed up the {manifest['database']} database and {manifest['uploads']} evidence files to {path}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+def restore_command(archive: str):
+    """Restore a backup into the configured (new, empty) database and upload folder."""
+    from pathlib import Path
+
+    from skillpass.backup import BackupError, restore
+
+    try:
+        manifest = restore(Path(archive))
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Restored the {manifest['database']} database and {manifest['uploads']} evidence files "
+               f"from {archive} (made {manifest['made_at']})")
 
 
 @click.command("create-admin")
