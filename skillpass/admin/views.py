@@ -18,7 +18,8 @@ from skillpass.services import assignment_rules, completions_import, people_impo
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
-from skillpass.services.settings_admin import UPLOAD_CEILING_MB, update_settings
+from skillpass.services import impact as impact_service
+from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings, update_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,9 +33,20 @@ def settings():
     values = {"organisation_name": current.organisation_name, "warning_days": str(current.warning_days),
               "max_upload_mb": str(current.max_upload_mb)}
     errors: dict[str, str] = {}
+    preview = None
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in values}
         try:
+            checked = check_settings(**values)
+            new_window = checked["warning_days"]
+            if new_window != current.warning_days and request.form.get("confirmed") != str(new_window):
+                # A new warning window moves people between Complete and Expiring: show who first.
+                preview = impact_service.impact(
+                    today=today(), warning_days=current.warning_days, new_warning_days=new_window,
+                    what=f"Warning window: {current.warning_days} days → {new_window} days, on every passport")
+                preview.fingerprint = str(new_window)
+                return render_template("admin/settings.html", values=values, errors={}, preview=preview,
+                                       ceiling=UPLOAD_CEILING_MB)
             changed = update_settings(actor=current_user, **values)
         except DomainError as error:
             db.session.rollback()
@@ -43,7 +55,7 @@ def settings():
             db.session.commit()
             flash("Saved: " + ", ".join(LABELS[k] for k in changed) + "." if changed else "Nothing changed.")
             return redirect(url_for("admin.settings"), code=303)
-    return render_template("admin/settings.html", values=values, errors=errors,
+    return render_template("admin/settings.html", values=values, errors=errors, preview=preview,
                            ceiling=UPLOAD_CEILING_MB), (422 if errors else 200)
 
 

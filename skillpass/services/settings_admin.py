@@ -23,8 +23,8 @@ def _whole_number(raw: str, field: str, low: int, high: int, what: str, errors: 
     return value
 
 
-def update_settings(*, actor, organisation_name: str, warning_days: str, max_upload_mb: str) -> list[str]:
-    """Validate and store the settings; returns the names of those that changed."""
+def check_settings(*, organisation_name: str, warning_days: str, max_upload_mb: str) -> dict:
+    """Validate the settings form; the clean values, or ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
     name = " ".join((organisation_name or "").split())
     if not name:
@@ -35,11 +35,16 @@ def update_settings(*, actor, organisation_name: str, warning_days: str, max_upl
     upload = _whole_number(max_upload_mb, "max_upload_mb", 1, UPLOAD_CEILING_MB, "the largest file size in MB", errors)
     if errors:
         raise ValidationFailed(errors)
+    return {"organisation_name": name, "warning_days": warning, "max_upload_mb": upload}
 
+
+def update_settings(*, actor, organisation_name: str, warning_days: str, max_upload_mb: str) -> list[str]:
+    """Validate and store the settings; returns the names of those that changed."""
+    after = check_settings(organisation_name=organisation_name, warning_days=warning_days,
+                           max_upload_mb=max_upload_mb)
     current = get_settings()
     before = {"organisation_name": current.organisation_name, "warning_days": current.warning_days,
               "max_upload_mb": current.max_upload_mb}
-    after = {"organisation_name": name, "warning_days": warning, "max_upload_mb": upload}
     changed = [key for key in after if after[key] != before[key]]
     for key in changed:
         set_setting(key, str(after[key]))

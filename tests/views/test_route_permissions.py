@@ -89,6 +89,20 @@ EXPECTED: dict[str, dict] = {
     "admin.completions_import_start": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_confirm": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
+    "editor.index":               _expect(401, 403, 403, 403, 403, OK),
+    "editor.template":            _expect(401, 403, 403, 403, 403, OK),
+    "editor.status":              _expect(401, 403, 403, 403, 403, OK),
+    "editor.copy":                _expect(401, 403, 403, 403, 403, OK),
+    "editor.add_section":         _expect(401, 403, 403, 403, 403, OK),
+    "editor.section_head":        _expect(401, 403, 403, 403, 403, OK),
+    "editor.section_edit":        _expect(401, 403, 403, 403, 403, OK),
+    "editor.section_move":        _expect(401, 403, 403, 403, 403, OK),
+    "editor.section_remove":      _expect(401, 403, 403, 403, 403, OK),
+    "editor.add_item":            _expect(401, 403, 403, 403, 403, OK),
+    "editor.item_row":            _expect(401, 403, 403, 403, 403, OK),
+    "editor.item_edit":           _expect(401, 403, 403, 403, 403, OK),
+    "editor.item_move":           _expect(401, 403, 403, 403, 403, OK),
+    "editor.item_remove":         _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -125,10 +139,12 @@ def _params(world) -> dict[str, int]:
         "educator_id": world.educator.id,
         "team_id": world.team_a.id,
         "rule_id": rule.id,
+        "template_id": world.template.id,
     }
 
 
-PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id"}
+PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
+               "template_id"}
 
 
 def _rules(app):

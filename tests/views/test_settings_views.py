@@ -10,9 +10,12 @@ from skillpass.models import AuditEvent, Entry, EntryMethod, EntryStatus
 from tests.conftest import sign_in
 
 
-def _settings(client, **values):
+def _settings(client, *, confirm=True, **values):
+    """Post the settings form; a new warning window is confirmed as previewed unless confirm=False."""
     data = {"organisation_name": "Test Trust", "warning_days": "60", "max_upload_mb": "10"}
     data.update(values)
+    if confirm:
+        data["confirmed"] = data["warning_days"].strip()
     return client.post("/admin/settings", data=data)
 
 
@@ -42,6 +45,29 @@ def test_the_warning_window_moves_statuses_at_once(as_admin, as_learner, world):
     row = f"/people/{world.learner.id}/passport/items/{world.fire.id}"
     assert "app-row--expiring" in as_learner.get(row, headers={"HX-Request": "true"}).get_data(as_text=True)
     _settings(as_admin, warning_days="14")
+    assert "app-row--complete" in as_learner.get(row, headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+def test_a_new_warning_window_shows_who_it_moves_before_it_is_saved(as_admin, as_learner, world):
+    # Fire safety done 1 Apr 2024, renewed every 24 months: expires 1 Apr 2026, 30 days after today (2 Mar 2026):
+    # Expiring with a 60-day window, Complete with a 14-day one.
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2024, 4, 1),
+                         method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
+    db.session.commit()
+    response = _settings(as_admin, confirm=False, warning_days="14")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "1 person becomes Complete." in html
+    assert "Lee Learner: Fire safety, Expiring → Complete" in html
+    assert 'name="confirmed" value="14"' in html and 'value="14"' in html
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "settings.changed")).all() == []
+    row = f"/people/{world.learner.id}/passport/items/{world.fire.id}"
+    assert "app-row--expiring" in as_learner.get(row, headers={"HX-Request": "true"}).get_data(as_text=True)
+    # A confirmation of another value than the one previewed is previewed again, not saved.
+    response = as_admin.post("/admin/settings", data={"organisation_name": "Test Trust", "warning_days": "20",
+                                                      "max_upload_mb": "10", "confirmed": "14"})
+    assert response.status_code == 200 and 'name="confirmed" value="20"' in response.get_data(as_text=True)
+    assert _settings(as_admin, warning_days="14").status_code == 303
     assert "app-row--complete" in as_learner.get(row, headers={"HX-Request": "true"}).get_data(as_text=True)
 
 

@@ -1,0 +1,180 @@
+"""What a change to the date rules' inputs would do, before it is made.
+
+Changing an item's frequency, a section's due offset or the warning window
+moves people between statuses. ``impact()`` computes every affected status
+twice with the same pure rules the passport uses (before and after) and
+counts the moves, so the admin reads "12 people become Overdue" before
+confirming. A constant number of queries whatever the number of people.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.models import Assignment, Entry, EntryStatus, Item, Person, Section
+from skillpass.rules import Status
+
+
+@dataclass(frozen=True)
+class Move:
+    person_id: int
+    person_name: str
+    item_title: str
+    before: Status
+    after: Status
+
+
+@dataclass
+class Impact:
+    """The result: who moves from which status to which, and compliance before and after."""
+
+    what: str                       # "Fire safety: every 24 months → every 12 months"
+    people: int = 0                 # people who hold the passport(s) concerned
+    states: int = 0                 # item statuses computed
+    moves: list[Move] = field(default_factory=list)
+    before: rules.Compliance = field(default_factory=rules.Compliance)
+    after: rules.Compliance = field(default_factory=rules.Compliance)
+    fingerprint: str = ""           # what the admin confirms: the exact change previewed
+
+    @property
+    def people_moved(self) -> int:
+        return len({m.person_id for m in self.moves})
+
+    @property
+    def by_new_status(self) -> list[tuple[Status, int, int]]:
+        """(status, people, items) for each status people move into, worst first."""
+        people: dict[Status, set[int]] = defaultdict(set)
+        items: dict[Status, int] = defaultdict(int)
+        for m in self.moves:
+            people[m.after].add(m.person_id)
+            items[m.after] += 1
+        order = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE]
+        return [(s, len(people[s]), items[s]) for s in order if s in people]
+
+    @property
+    def transitions(self) -> list[tuple[Status, Status, int, int]]:
+        """(from, to, people, items), most people first."""
+        people: dict[tuple[Status, Status], set[int]] = defaultdict(set)
+        items: dict[tuple[Status, Status], int] = defaultdict(int)
+        for m in self.moves:
+            people[(m.before, m.after)].add(m.person_id)
+            items[(m.before, m.after)] += 1
+        rows = [(b, a, len(p), items[(b, a)]) for (b, a), p in people.items()]
+        return sorted(rows, key=lambda r: (-r[2], r[0].value, r[1].value))
+
+    def sentences(self) -> list[str]:
+        """"12 people become Overdue", "3 people become Expiring (5 items)"."""
+        out = []
+        for status, people, items in self.by_new_status:
+            noun = "person becomes" if people == 1 else "people become"
+            extra = f" ({items} items)" if items != people else ""
+            out.append(f"{people} {noun} {status.label}{extra}")
+        return out
+
+    @property
+    def headline(self) -> str:
+        if not self.people:
+            return "Nobody holds it yet: no status changes."
+        if not self.moves:
+            return f"No status changes for the {self.people} {'person' if self.people == 1 else 'people'} it applies to."
+        return ", ".join(self.sentences()) + "."
+
+    def sample(self, limit: int = 50) -> list[Move]:
+        order = {s: i for i, s in enumerate([Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO,
+                                             Status.COMPLETE])}
+        return sorted(self.moves, key=lambda m: (order.get(m.after, 9), m.person_name, m.item_title))[:limit]
+
+
+def impact(*, today: dt.date, warning_days: int, what: str, template_id: int | None = None,
+           item_frequency: dict[int, int | None] | None = None,
+           section_offset: dict[int, rules.Offset] | None = None,
+           item_offset: dict[int, rules.Offset] | None = None,
+           new_warning_days: int | None = None) -> Impact:
+    """Statuses before and after one change, for everyone holding the template (or every template).
+
+    *item_frequency* maps item id → new frequency; *section_offset* maps section
+    id → new offset; *item_offset* maps item id → the offset of the section an
+    item moves to; *new_warning_days* is a new warning window. Only the items
+    the change can touch are computed.
+    """
+    item_frequency = item_frequency or {}
+    section_offset = section_offset or {}
+    item_offset = item_offset or {}
+    result = Impact(what=what)
+
+    item_q = select(Item).where(Item.archived_at.is_(None))
+    if template_id is not None:
+        item_q = item_q.where(Item.template_id == template_id)
+    if new_warning_days is None:
+        # Only the items the change touches (a frequency or a section's offset).
+        conditions = []
+        if item_frequency or item_offset:
+            conditions.append(Item.id.in_(set(item_frequency) | set(item_offset)))
+        if section_offset:
+            conditions.append(Item.section_id.in_(section_offset.keys()))
+        if not conditions:
+            return result
+        item_q = item_q.where(or_(*conditions))
+    items = db.session.scalars(item_q).all()
+    template_ids = {i.template_id for i in items}
+    if template_id is not None:
+        template_ids.add(template_id)
+
+    live_q = (select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+              .where(Assignment.removed_on.is_(None), Person.active.is_(True)))
+    if template_id is not None:
+        live_q = live_q.where(Assignment.template_id == template_id)
+    live = db.session.execute(live_q).all()
+    result.people = len({p.id for _, p in live})
+    if not items or not live:
+        return result
+
+    sections = {s.id: s for s in db.session.scalars(select(Section).where(
+        Section.id.in_({i.section_id for i in items})))}
+
+    # The latest accepted completion of each (person, item) among those who hold the template.
+    latest_q = (select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on))
+                .join(Assignment, (Assignment.person_id == Entry.person_id) & Assignment.removed_on.is_(None))
+                .join(Item, (Item.id == Entry.item_id) & (Item.template_id == Assignment.template_id))
+                .where(Entry.status == EntryStatus.ACCEPTED, Item.archived_at.is_(None))
+                .group_by(Entry.person_id, Entry.item_id))
+    if template_id is not None:
+        latest_q = latest_q.where(Assignment.template_id == template_id)
+    if new_warning_days is None:
+        latest_q = latest_q.where(Entry.item_id.in_([i.id for i in items]))
+    latest = {(p, i): d for p, i, d in db.session.execute(latest_q)}
+
+    items_by_template: dict[int, list[Item]] = defaultdict(list)
+    for item in items:
+        items_by_template[item.template_id].append(item)
+
+    after_warning = new_warning_days if new_warning_days is not None else warning_days
+    for assignment, person in live:
+        for item in items_by_template.get(assignment.template_id, ()):
+            section = sections[item.section_id]
+            offset_before = rules.Offset(section.offset_amount, section.offset_unit.value)
+            offset_after = item_offset.get(item.id, section_offset.get(section.id, offset_before))
+            freq_before = item.frequency_months
+            freq_after = item_frequency.get(item.id, freq_before)
+            completed = latest.get((person.id, item.id))
+            before = _state(person, assignment, item, offset_before, freq_before, completed, today, warning_days)
+            after = _state(person, assignment, item, offset_after, freq_after, completed, today, after_warning)
+            result.states += 1
+            result.before.add(before)
+            result.after.add(after)
+            if before.status is not after.status:
+                result.moves.append(Move(person_id=person.id, person_name=person.name, item_title=item.title,
+                                         before=before.status, after=after.status))
+    return result
+
+
+def _state(person, assignment, item, offset, frequency, completed, today, warning_days) -> rules.ItemState:
+    due = rules.due_date(start_date=person.start_date, assigned_on=assignment.assigned_on,
+                         item_added_on=item.added_on, offset=offset)
+    return rules.item_state(today=today, due=due, frequency_months=frequency, latest_accepted_on=completed,
+                            mandatory=item.mandatory, warning_days=warning_days)

@@ -1,0 +1,464 @@
+"""Passport templates, edited by admins: templates, sections and items.
+
+Every change is validated (errors keyed by form field, so the form shows them
+in place), audited with before and after, and made in the caller's
+transaction. Nothing anyone recorded is ever lost: an item with entries is
+archived, never deleted; a template is archived, never deleted; a section can
+only be removed while it holds no items at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from skillpass import clock, rules
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    AssignmentRule,
+    Entry,
+    EvidenceRule,
+    Item,
+    ItemKind,
+    OffsetUnit,
+    PassportTemplate,
+    Person,
+    Section,
+    TemplateStatus,
+)
+from skillpass.services import audit
+from skillpass.services.errors import Conflict, ValidationFailed
+
+OFFSET_LIMITS = {"days": 3650, "weeks": 520, "months": 120}
+MAX_FREQUENCY_MONTHS = 120
+STARTER_SECTIONS = [
+    ("Onboarding (day one)", 0, "days"),
+    ("Within 2 weeks", 2, "weeks"),
+    ("Within 6 months", 6, "months"),
+    ("Annual refreshers", 12, "months"),
+]
+ITEM_FIELDS = ["title", "description", "corporate_lead", "code", "frequency_months", "kind", "evidence",
+               "prior_learning_accepted", "mandatory", "section_id"]
+SECTION_FIELDS = ["name", "offset_amount", "offset_unit"]
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+# ---------------------------------------------------------------- templates
+
+def _check_template_name(name: str, errors: dict, *, exclude_id: int | None = None) -> str:
+    name = _clean(name)
+    if not name:
+        errors["name"] = "Enter the passport's name, for example AHP Support Worker Skills Passport."
+    elif len(name) > 200:
+        errors["name"] = "Use 200 characters or fewer."
+    else:
+        q = select(PassportTemplate.id).where(func.lower(PassportTemplate.name) == name.lower())
+        if exclude_id is not None:
+            q = q.where(PassportTemplate.id != exclude_id)
+        if db.session.scalar(q) is not None:
+            errors["name"] = f"A passport called {name} already exists: choose another name."
+    return name
+
+
+def create_template(*, actor: Person, name: str, description: str = "", starter_sections: bool = False
+                    ) -> PassportTemplate:
+    errors: dict[str, str] = {}
+    name = _check_template_name(name, errors)
+    description = (description or "").strip()
+    if len(description) > 2000:
+        errors["description"] = "Use 2,000 characters or fewer."
+    if errors:
+        raise ValidationFailed(errors)
+    template = PassportTemplate(name=name, description=description, status=TemplateStatus.DRAFT)
+    db.session.add(template)
+    db.session.flush()
+    audit.log(actor=actor, action="template.created", subject=template, person_id=None,
+              summary=f"Passport template created: {name} (draft)",
+              after={"name": name, "description": description, "status": TemplateStatus.DRAFT})
+    if starter_sections:
+        for name_, amount, unit in STARTER_SECTIONS:
+            add_section(actor=actor, template=template, name=name_, offset_amount=str(amount), offset_unit=unit)
+    return template
+
+
+def update_template(*, actor: Person, template: PassportTemplate, name: str, description: str) -> list[str]:
+    errors: dict[str, str] = {}
+    name = _check_template_name(name, errors, exclude_id=template.id)
+    description = (description or "").strip()
+    if len(description) > 2000:
+        errors["description"] = "Use 2,000 characters or fewer."
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(template, ["name", "description"])
+    template.name, template.description = name, description
+    after = audit.snapshot(template, ["name", "description"])
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        audit.log(actor=actor, action="template.changed", subject=template, person_id=None,
+                  summary=f"Passport template changed: {name} ({', '.join(changed)})",
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return changed
+
+
+def publish(*, actor: Person, template: PassportTemplate) -> None:
+    """A draft becomes assignable once it has at least one section with an item in it."""
+    if template.status is TemplateStatus.PUBLISHED:
+        return
+    if template.status is TemplateStatus.ARCHIVED:
+        raise Conflict("This passport is archived: restore it to use it again.")
+    live_items = db.session.scalar(select(func.count(Item.id)).where(
+        Item.template_id == template.id, Item.archived_at.is_(None)))
+    if not live_items:
+        raise ValidationFailed("Add at least one item before publishing: a passport with nothing in it "
+                               "cannot be completed.")
+    template.status = TemplateStatus.PUBLISHED
+    audit.log(actor=actor, action="template.published", subject=template, person_id=None,
+              summary=f"Passport template published: {template.name}",
+              before={"status": TemplateStatus.DRAFT}, after={"status": TemplateStatus.PUBLISHED})
+
+
+@dataclass
+class ArchivePlan:
+    assignments: list[tuple[Assignment, Person]]
+    rules: list[AssignmentRule]
+
+
+def archive_plan(template: PassportTemplate) -> ArchivePlan:
+    """Who would stop being required to complete the passport, and which rules would stop."""
+    held = db.session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.template_id == template.id, Assignment.removed_on.is_(None))
+        .order_by(Person.name, Person.id)).all()
+    giving = db.session.scalars(select(AssignmentRule).where(
+        AssignmentRule.template_id == template.id, AssignmentRule.archived_at.is_(None))).all()
+    return ArchivePlan(assignments=[(a, p) for a, p in held], rules=list(giving))
+
+
+def archive_template(*, actor: Person, template: PassportTemplate, today: dt.date) -> ArchivePlan:
+    """Retire a passport: its assignments end (entries kept, items Not required) and its rules stop."""
+    if template.status is TemplateStatus.ARCHIVED:
+        return ArchivePlan([], [])
+    plan = archive_plan(template)
+    before = template.status
+    template.status = TemplateStatus.ARCHIVED
+    for assignment, person in plan.assignments:
+        assignment.removed_on = today
+        assignment.removed_by_id = actor.id
+        audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
+                  summary=f"{template.name} no longer assigned to {person.name}: the passport was archived "
+                          f"(entries kept, items not required)",
+                  before={"removed_on": None}, after={"removed_on": today})
+    for rule in plan.rules:
+        rule.archived_at = clock.now()
+        audit.log(actor=actor, action="rule.archived", subject=rule, person_id=None,
+                  summary=f"Rule archived with its passport: {template.name} for {rule.describe()}")
+    audit.log(actor=actor, action="template.archived", subject=template, person_id=None,
+              summary=f"Passport template archived: {template.name}; {len(plan.assignments)} assignments ended, "
+                      f"{len(plan.rules)} rules archived",
+              before={"status": before}, after={"status": TemplateStatus.ARCHIVED})
+    return plan
+
+
+def restore_template(*, actor: Person, template: PassportTemplate) -> None:
+    """An archived passport can be given again (by rule or by hand); nobody gets it back automatically."""
+    if template.status is not TemplateStatus.ARCHIVED:
+        return
+    template.status = TemplateStatus.PUBLISHED
+    audit.log(actor=actor, action="template.restored", subject=template, person_id=None,
+              summary=f"Passport template restored: {template.name}",
+              before={"status": TemplateStatus.ARCHIVED}, after={"status": TemplateStatus.PUBLISHED})
+
+
+def copy_name(template: PassportTemplate) -> str:
+    """"X (copy)", or "X (copy 2)" … whichever is free."""
+    taken = {n.lower() for n in db.session.scalars(select(PassportTemplate.name))}
+    base = f"{template.name} (copy"
+    candidate, n = base + ")", 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{base} {n})"
+    return candidate[:200]
+
+
+def copy_template(*, actor: Person, template: PassportTemplate, name: str, today: dt.date) -> PassportTemplate:
+    """A new draft with the same sections and live items (archived items stay behind)."""
+    copy = create_template(actor=actor, name=name or copy_name(template), description=template.description)
+    sections = db.session.scalars(select(Section).where(Section.template_id == template.id)
+                                  .order_by(Section.position, Section.id)).all()
+    items = db.session.scalars(select(Item).where(Item.template_id == template.id, Item.archived_at.is_(None))
+                               .order_by(Item.position, Item.id)).all()
+    for position, section in enumerate(sections):
+        new_section = Section(template_id=copy.id, name=section.name, position=position,
+                              offset_amount=section.offset_amount, offset_unit=section.offset_unit)
+        db.session.add(new_section)
+        db.session.flush()
+        for item_position, item in enumerate(i for i in items if i.section_id == section.id):
+            db.session.add(Item(template_id=copy.id, section_id=new_section.id, position=item_position,
+                                title=item.title, description=item.description, corporate_lead=item.corporate_lead,
+                                code=item.code, frequency_months=item.frequency_months, kind=item.kind,
+                                evidence=item.evidence, prior_learning_accepted=item.prior_learning_accepted,
+                                mandatory=item.mandatory, added_on=today))
+    db.session.flush()
+    audit.log(actor=actor, action="template.copied", subject=copy, person_id=None,
+              summary=f"Passport template {copy.name} copied from {template.name}: {len(sections)} sections, "
+                      f"{len(items)} items", after={"copied_from": template.name})
+    return copy
+
+
+# ---------------------------------------------------------------- sections
+
+@dataclass(frozen=True)
+class SectionValues:
+    name: str
+    offset: rules.Offset
+
+
+def check_section(*, name: str, offset_amount: str, offset_unit: str) -> SectionValues:
+    errors: dict[str, str] = {}
+    clean_name = _clean(name)
+    if not clean_name:
+        errors["name"] = "Enter the section's name, for example Within 2 weeks."
+    elif len(clean_name) > 200:
+        errors["name"] = "Use 200 characters or fewer."
+    unit = offset_unit if offset_unit in OFFSET_LIMITS else None
+    if unit is None:
+        errors["offset_unit"] = "Choose days, weeks or months."
+    raw = (offset_amount or "").strip()
+    amount = None
+    if not raw:
+        errors["offset_amount"] = "Enter how long after the start date items in this section are due (0 for day one)."
+    elif not raw.isdigit():
+        errors["offset_amount"] = "Enter the due offset as a whole number, for example 2."
+    else:
+        amount = int(raw)
+        limit = OFFSET_LIMITS.get(unit or "days", 3650)
+        if amount > limit:
+            errors["offset_amount"] = f"Enter a number from 0 to {limit}."
+    if errors:
+        raise ValidationFailed(errors)
+    return SectionValues(name=clean_name, offset=rules.Offset(amount, unit))
+
+
+def add_section(*, actor: Person, template: PassportTemplate, name: str, offset_amount: str, offset_unit: str
+                ) -> Section:
+    values = check_section(name=name, offset_amount=offset_amount, offset_unit=offset_unit)
+    last = db.session.scalar(select(func.max(Section.position)).where(Section.template_id == template.id))
+    section = Section(template_id=template.id, name=values.name, position=(last + 1) if last is not None else 0,
+                      offset_amount=values.offset.amount, offset_unit=OffsetUnit(values.offset.unit))
+    db.session.add(section)
+    db.session.flush()
+    audit.log(actor=actor, action="section.added", subject=section, person_id=None,
+              summary=f"Section added to {template.name}: {values.name}, due {values.offset.describe()}",
+              after=audit.snapshot(section, SECTION_FIELDS))
+    return section
+
+
+def offset_of(section: Section) -> rules.Offset:
+    return rules.Offset(section.offset_amount, section.offset_unit.value)
+
+
+def update_section(*, actor: Person, section: Section, values: SectionValues) -> list[str]:
+    before = audit.snapshot(section, SECTION_FIELDS)
+    section.name = values.name
+    section.offset_amount = values.offset.amount
+    section.offset_unit = OffsetUnit(values.offset.unit)
+    after = audit.snapshot(section, SECTION_FIELDS)
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        template = db.session.get(PassportTemplate, section.template_id)
+        audit.log(actor=actor, action="section.changed", subject=section, person_id=None,
+                  summary=f"Section changed in {template.name}: {values.name} ({', '.join(changed)})",
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return changed
+
+
+def move_section(*, actor: Person, section: Section, direction: str) -> bool:
+    siblings = db.session.scalars(select(Section).where(Section.template_id == section.template_id)
+                                  .order_by(Section.position, Section.id)).all()
+    return _move(actor, section, siblings, direction, what="Section", title=section.name)
+
+
+def remove_section(*, actor: Person, section: Section) -> None:
+    """Only an empty section goes: items (archived ones included) keep their section."""
+    count = db.session.scalar(select(func.count(Item.id)).where(Item.section_id == section.id))
+    if count:
+        raise Conflict(f"{section.name} still holds {count} item{'s' if count != 1 else ''}: "
+                       f"move or remove them first.")
+    template = db.session.get(PassportTemplate, section.template_id)
+    audit.log(actor=actor, action="section.removed", subject=section, person_id=None,
+              summary=f"Empty section removed from {template.name}: {section.name}",
+              before=audit.snapshot(section, SECTION_FIELDS))
+    db.session.execute(delete(Section).where(Section.id == section.id))
+    db.session.expunge(section)
+
+
+# ---------------------------------------------------------------- items
+
+@dataclass(frozen=True)
+class ItemValues:
+    title: str
+    description: str
+    corporate_lead: str
+    code: str | None
+    frequency_months: int | None
+    kind: ItemKind
+    evidence: EvidenceRule
+    prior_learning_accepted: bool
+    mandatory: bool
+    section_id: int
+
+
+def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
+    """Validate an item form (plain strings, as posted). Checkboxes are present or absent."""
+    errors: dict[str, str] = {}
+    title = _clean(form.get("title"))
+    if not title:
+        errors["title"] = "Enter the item's title, for example Fire safety."
+    elif len(title) > 200:
+        errors["title"] = "Use 200 characters or fewer."
+    description = (form.get("description") or "").strip()
+    if len(description) > 2000:
+        errors["description"] = "Use 2,000 characters or fewer."
+    lead = _clean(form.get("corporate_lead"))
+    if len(lead) > 200:
+        errors["corporate_lead"] = "Use 200 characters or fewer."
+    code = _clean(form.get("code")) or None
+    if code and len(code) > 60:
+        errors["code"] = "Use 60 characters or fewer."
+    raw = (form.get("frequency_months") or "").strip()
+    frequency = None
+    if raw:
+        if not raw.isdigit() or int(raw) == 0:
+            errors["frequency_months"] = ("Enter how many months until it must be renewed, as a whole number "
+                                          "(12 for yearly), or leave it empty if it is done once.")
+        elif int(raw) > MAX_FREQUENCY_MONTHS:
+            errors["frequency_months"] = f"Enter a number of months from 1 to {MAX_FREQUENCY_MONTHS}."
+        else:
+            frequency = int(raw)
+    kinds = {k.value: k for k in ItemKind}
+    kind = kinds.get(form.get("kind") or "")
+    if kind is None:
+        errors["kind"] = "Choose whether the learner's own tick counts or an educator must sign it off."
+    evidences = {e.value: e for e in EvidenceRule}
+    evidence = evidences.get(form.get("evidence") or "")
+    if evidence is None:
+        errors["evidence"] = "Choose whether evidence is not asked for, optional or required."
+    section_id = None
+    raw_section = str(form.get("section_id") or "")
+    if raw_section.isdigit():
+        section_id = db.session.scalar(select(Section.id).where(Section.id == int(raw_section),
+                                                                Section.template_id == template.id))
+    if section_id is None:
+        errors["section_id"] = "Choose the section the item belongs to."
+    if errors:
+        raise ValidationFailed(errors)
+    return ItemValues(title=title, description=description, corporate_lead=lead, code=code,
+                      frequency_months=frequency, kind=kind, evidence=evidence,
+                      prior_learning_accepted=bool(form.get("prior_learning_accepted")),
+                      mandatory=bool(form.get("mandatory")), section_id=section_id)
+
+
+def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, today: dt.date) -> Item:
+    last = db.session.scalar(select(func.max(Item.position)).where(Item.section_id == values.section_id))
+    item = Item(template_id=template.id, position=(last + 1) if last is not None else 0, added_on=today,
+                **_item_kwargs(values))
+    db.session.add(item)
+    db.session.flush()
+    audit.log(actor=actor, action="item.added", subject=item, person_id=None,
+              summary=f"Item added to {template.name}: {item.title}", after=audit.snapshot(item, ITEM_FIELDS))
+    return item
+
+
+def _item_kwargs(values: ItemValues) -> dict:
+    return dict(title=values.title, description=values.description, corporate_lead=values.corporate_lead,
+                code=values.code, frequency_months=values.frequency_months, kind=values.kind,
+                evidence=values.evidence, prior_learning_accepted=values.prior_learning_accepted,
+                mandatory=values.mandatory, section_id=values.section_id)
+
+
+def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
+    before = audit.snapshot(item, ITEM_FIELDS)
+    moved_section = values.section_id != item.section_id
+    for key, value in _item_kwargs(values).items():
+        setattr(item, key, value)
+    if moved_section:   # to the end of its new section
+        last = db.session.scalar(select(func.max(Item.position)).where(Item.section_id == values.section_id,
+                                                                       Item.id != item.id))
+        item.position = (last + 1) if last is not None else 0
+    after = audit.snapshot(item, ITEM_FIELDS)
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        template = db.session.get(PassportTemplate, item.template_id)
+        audit.log(actor=actor, action="item.changed", subject=item, person_id=None,
+                  summary=f"Item changed in {template.name}: {item.title} ({', '.join(changed)})",
+                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    db.session.flush()
+    return changed
+
+
+def move_item(*, actor: Person, item: Item, direction: str) -> bool:
+    siblings = db.session.scalars(select(Item).where(Item.section_id == item.section_id)
+                                  .order_by(Item.position, Item.id)).all()
+    return _move(actor, item, siblings, direction, what="Item", title=item.title)
+
+
+def has_entries(item: Item) -> bool:
+    return db.session.scalar(select(Entry.id).where(Entry.item_id == item.id).limit(1)) is not None
+
+
+def remove_item(*, actor: Person, item: Item) -> str:
+    """Archive an item that has entries; delete one nobody has recorded against. Returns "archived" or "deleted"."""
+    template = db.session.get(PassportTemplate, item.template_id)
+    if has_entries(item):
+        if item.archived_at is None:
+            item.archived_at = clock.now()
+            audit.log(actor=actor, action="item.archived", subject=item, person_id=None,
+                      summary=f"Item archived in {template.name}: {item.title} (entries kept; no longer required)",
+                      before={"archived_at": None}, after={"archived_at": item.archived_at})
+        return "archived"
+    audit.log(actor=actor, action="item.removed", subject=item, person_id=None,
+              summary=f"Item removed from {template.name}: {item.title} (nobody had recorded it)",
+              before=audit.snapshot(item, ITEM_FIELDS))
+    db.session.delete(item)
+    db.session.flush()
+    return "deleted"
+
+
+def restore_item(*, actor: Person, item: Item) -> None:
+    if item.archived_at is None:
+        return
+    template = db.session.get(PassportTemplate, item.template_id)
+    before = item.archived_at
+    item.archived_at = None
+    audit.log(actor=actor, action="item.restored", subject=item, person_id=None,
+              summary=f"Item restored in {template.name}: {item.title}",
+              before={"archived_at": before}, after={"archived_at": None})
+
+
+# ---------------------------------------------------------------- ordering
+
+def _move(actor, thing, siblings, direction, *, what: str, title: str) -> bool:
+    """Swap *thing* with its neighbour; positions are renumbered 0..n-1 on the way. False at either end."""
+    siblings = list(siblings)
+    index = next(i for i, s in enumerate(siblings) if s.id == thing.id)
+    target = index - 1 if direction == "up" else index + 1 if direction == "down" else None
+    if target is None or not 0 <= target < len(siblings):
+        return False
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        sibling.position = position
+    audit.log(actor=actor, action=f"{what.lower()}.moved", subject=thing, person_id=None,
+              summary=f"{what} moved {direction}: {title} is now {target + 1} of {len(siblings)}",
+              before={"position": index + 1}, after={"position": target + 1})
+    db.session.flush()
+    return True
+
+
+def position_of(thing, siblings) -> tuple[int, int]:
+    ids = [s.id for s in siblings]
+    return ids.index(thing.id) + 1, len(ids)
