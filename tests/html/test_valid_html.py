@@ -6,6 +6,7 @@ and only those, are set aside.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import json
 import shutil
 import subprocess
@@ -71,6 +72,10 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
         "rules": (admin, "/admin/rules"),
         "import-people": (admin, "/admin/import/people"),
         "import-completions": (admin, "/admin/import/completions"),
+        "templates": (admin, "/admin/templates/"),
+        "template-editor": (admin, f"/admin/templates/{world.template.id}"),
+        "item-edit": (admin, f"/admin/templates/items/{iid}/edit"),
+        "section-edit": (admin, f"/admin/templates/sections/{world.week2.id}/edit"),
         "not-found": (admin, "/people/999999/passport"),
     }
     files = []
@@ -84,10 +89,15 @@ def test_main_pages_are_valid_html(app, world, tmp_path):
     for name, (client, url) in {
         "row-partial": (learner, f"/people/{pid}/passport/items/{iid}"),
         "queue-partial": (educator, "/sign-off/"),
+        "item-form-partial": (admin, f"/admin/templates/items/{iid}/edit"),
+        "section-form-partial": (admin, f"/admin/templates/sections/{world.week2.id}/edit"),
     }.items():
         body = client.get(url, headers=HTMX).get_data(as_text=True)
         if body.lstrip().startswith("<tr"):
-            body = f"<table><tbody>{body}</tbody></table>"
+            # A row spanning the whole table goes in with a header row of that many columns.
+            span = re.search(r'colspan="(\d+)"', body)
+            head = f"<thead><tr>{'<th>x</th>' * int(span.group(1))}</tr></thead>" if span else ""
+            body = f"<table>{head}<tbody>{body}</tbody></table>"
         path = tmp_path / f"{name}.html"
         path.write_text(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>x</title></head>'
                         f"<body><main>{body}</main></body></html>")
