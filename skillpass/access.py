@@ -29,6 +29,8 @@ OWN_INFORMAL = "own_informal"
 DECIDE_ENTRY = "decide_entry"          # an educator of the entry's person's team, or an admin; never their own
 DECIDE_FOR_PERSON = "decide_for_person"
 VIEW_EVIDENCE = "view_evidence"        # the learner, their team's educators, admins
+TEAM = "team"                          # educators (the teams they support) and admins (any team)
+OWN_PRINT_JOB = "own_print_job"        # a bulk print, by whoever asked for it
 
 
 def guard(policy: str) -> Callable:
@@ -100,6 +102,35 @@ def _view_evidence(args) -> bool:
     return can_view_person(current_user, g.person)
 
 
+def visible_team_ids(user) -> tuple[int, ...] | None:
+    """The teams whose figures a person may see: None means every team (admins)."""
+    if user.is_admin:
+        return None
+    if user.is_educator:
+        return tuple(sorted(t.id for t in user.supported_teams))
+    return ()
+
+
+def _team(args) -> bool:
+    """Staff only; a ?team= (or posted team) must be one they may see."""
+    if not (current_user.is_admin or current_user.is_educator):
+        return False
+    raw = request.values.get("team", "")
+    if not raw:
+        return True
+    if not raw.isdigit():
+        return False
+    visible = visible_team_ids(current_user)
+    return visible is None or int(raw) in visible
+
+
+def _own_print_job(args) -> bool:
+    from skillpass.models import PrintJob
+
+    g.job = db.get_or_404(PrintJob, args["job_id"])
+    return g.job.requested_by_id == current_user.id
+
+
 def _own_informal(args) -> bool:
     from skillpass.models import InformalEntry
 
@@ -119,6 +150,8 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
     DECIDE_ENTRY: _decide_entry,
     DECIDE_FOR_PERSON: _decide_for_person,
     VIEW_EVIDENCE: _view_evidence,
+    TEAM: _team,
+    OWN_PRINT_JOB: _own_print_job,
 }
 
 

@@ -131,6 +131,11 @@ def anchor_date(start_date: dt.date, assigned_on: dt.date) -> tuple[dt.date, str
     return start_date, "start date"
 
 
+def due_on(*, start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date, offset: Offset) -> dt.date:
+    """D alone, without its reason: for the team-wide figures, where millions are computed."""
+    return offset.after(max(start_date, assigned_on, item_added_on))
+
+
 def due_date(
     *, start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date, offset: Offset
 ) -> Due:
@@ -216,17 +221,9 @@ def item_state(
         expires_on = expiry_date(latest_accepted_on, frequency_months)
     if not required:
         status = Status.NOT_REQUIRED
-    elif latest_accepted_on is not None:
-        if expires_on is None or today < expires_on - dt.timedelta(days=warning_days):
-            status = Status.COMPLETE
-        elif today < expires_on:
-            status = Status.EXPIRING
-        else:
-            status = Status.EXPIRED
-    elif today > due.on:
-        status = Status.OVERDUE
     else:
-        status = Status.TODO
+        status = status_of(today=today, due_on=due.on, expires_on=expires_on,
+                           latest_accepted_on=latest_accepted_on, warning_days=warning_days)
     return ItemState(
         status=status,
         due=due if latest_accepted_on is None else None,
@@ -237,6 +234,20 @@ def item_state(
         mandatory=mandatory,
         required=required,
     )
+
+
+def status_of(*, today: dt.date, due_on: dt.date, expires_on: dt.date | None, latest_accepted_on: dt.date | None,
+              warning_days: int) -> Status:
+    """The status table of PRODUCT.md §3, for a required item: the first row that applies."""
+    if latest_accepted_on is not None:
+        if expires_on is None or today < expires_on - dt.timedelta(days=warning_days):
+            return Status.COMPLETE
+        if today < expires_on:
+            return Status.EXPIRING
+        return Status.EXPIRED
+    if today > due_on:
+        return Status.OVERDUE
+    return Status.TODO
 
 
 # ---------------------------------------------------------------- compliance

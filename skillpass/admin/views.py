@@ -19,11 +19,21 @@ from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
 from skillpass.services import impact as impact_service
+from skillpass.services import team as team_service
 from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings, update_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 LABELS = {"organisation_name": "organisation name", "warning_days": "warning window", "max_upload_mb": "upload limit"}
+
+
+@bp.get("/")
+@guard(ADMIN)
+def home():
+    """The organisation at a glance: how compliant are we, and where are the gaps?"""
+    settings_now = get_settings()
+    figures = team_service.overview(today=today(), warning_days=settings_now.warning_days)
+    return render_template("admin/home.html", figures=figures)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ def index():
     if current_user.is_educator:
         return redirect(url_for("signoff.index"))
     if current_user.is_admin:
-        return redirect(url_for("people.index"))
+        return redirect(url_for("admin.home"))
     return redirect(url_for("passport.index"))
 
 

@@ -2,6 +2,7 @@
 from skillpass.models.audit import AuditEvent
 from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.people import Person, Role, Team, educator_teams
+from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.settings import Setting
 from skillpass.models.templates import (
@@ -18,6 +19,6 @@ from skillpass.models.templates import (
 
 __all__ = [
     "AuditEvent", "Assignment", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
-    "EvidenceRule", "InformalEntry", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "EvidenceRule", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "Team", "TemplateStatus", "educator_teams",
 ]

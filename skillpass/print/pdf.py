@@ -16,11 +16,11 @@ from flask import current_app, request
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: it loads Pango
 
-    fetcher = _static_only_fetcher(Path(current_app.static_folder), current_app.static_url_path)
+    fetcher = static_only_fetcher(Path(current_app.static_folder), current_app.static_url_path)
     return HTML(string=html, base_url=request.url_root, url_fetcher=fetcher).write_pdf()
 
 
-def _static_only_fetcher(static_folder: Path, static_url_path: str):
+def static_only_fetcher(static_folder: Path, static_url_path: str):
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     root = static_folder.resolve()

@@ -14,7 +14,7 @@ from skillpass.services.settings import get_settings
 bp = Blueprint("print", __name__)
 
 
-def _render(person, *, for_pdf: bool) -> str:
+def render_passport_html(person, *, for_pdf: bool) -> str:
     settings = get_settings()
     passport = build_passport(person, today=today(), warning_days=settings.warning_days)
     return render_template("print/passport.html", passport=passport, person=person, for_pdf=for_pdf)
@@ -23,13 +23,13 @@ def _render(person, *, for_pdf: bool) -> str:
 @bp.get("/people/<int:person_id>/passport/print")
 @guard(VIEW_PERSON)
 def passport(person_id: int):
-    return _render(g.person, for_pdf=False)
+    return render_passport_html(g.person, for_pdf=False)
 
 
 @bp.get("/people/<int:person_id>/passport.pdf")
 @guard(VIEW_PERSON)
 def passport_pdf(person_id: int):
-    html = _render(g.person, for_pdf=True)
+    html = render_passport_html(g.person, for_pdf=True)
     pdf = render_pdf(html)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", g.person.name).strip("-").lower() or "passport"
     filename = f"skills-passport-{slug}-{today().isoformat()}.pdf"

@@ -68,7 +68,7 @@ def test_sign_in_page_renders(client, world):
     assert GENERIC not in body
 
 
-@pytest.mark.parametrize("who, home", [("learner", "/passport"), ("educator", "/sign-off/"), ("admin", "/people/")])
+@pytest.mark.parametrize("who, home", [("learner", "/passport"), ("educator", "/sign-off/"), ("admin", "/admin/")])
 def test_right_password_signs_in_and_sends_each_role_home(client, world, who, home):
     person = getattr(world, who)
     response = _post_sign_in(client, person.email)

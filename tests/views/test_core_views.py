@@ -24,7 +24,7 @@ def test_healthz_says_unhealthy_when_the_database_does_not_answer(tmp_path):
 @pytest.mark.parametrize("who, lands_on", [
     ("learner", "/passport"),
     ("educator", "/sign-off/"),
-    ("admin", "/people/"),
+    ("admin", "/admin/"),
 ])
 def test_home_sends_each_role_to_where_it_works(app, world, who, lands_on):
     client = sign_in(app.test_client(), getattr(world, who))

@@ -106,9 +106,9 @@ def test_a_learner_cannot_print_someone_elses_passport(as_learner, world):
 def test_pdf_fetcher_serves_static_files_and_refuses_everything_else(app):
     from weasyprint.urls import FatalURLFetchingError
 
-    from skillpass.print.pdf import _static_only_fetcher
+    from skillpass.print.pdf import static_only_fetcher
 
-    fetcher = _static_only_fetcher(Path(app.static_folder), app.static_url_path)
+    fetcher = static_only_fetcher(Path(app.static_folder), app.static_url_path)
     css = fetcher("http://localhost/static/css/print.css")
     assert b"@page" in css.read()
     assert css.content_type == "text/css"

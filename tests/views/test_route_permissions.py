@@ -5,7 +5,7 @@ endpoint; a new route fails ``test_every_route_has_an_expectation`` until
 someone decides, here, who may reach it.
 
 For each actor the table says ``OK`` (the request goes through: 200, a
-redirect, or 422 for an empty form) or the refusal code:
+redirect, 204 with HX-Redirect, or 422 for an empty form) or the refusal code:
 
 * 403 for a signed-in actor;
 * 401 for anonymous: a full page is redirected to /sign-in, an htmx request is
@@ -31,7 +31,7 @@ from tests import factories
 from tests.conftest import HTMX, sign_in
 
 OK = "allowed"
-ALLOWED_STATUSES = {200, 302, 303, 422}
+ALLOWED_STATUSES = {200, 204, 302, 303, 422}
 ACTORS = ("anonymous", "learner", "other_learner", "educator", "other_educator", "admin")
 METHODS = ("GET", "POST")
 
@@ -89,6 +89,14 @@ EXPECTED: dict[str, dict] = {
     "admin.completions_import_start": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_confirm": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
+    "admin.home":                 _expect(401, 403, 403, 403, 403, OK),
+    "team.index":                 _expect(401, 403, 403, OK,  OK,  OK),
+    "team.trend":                 _expect(401, 403, 403, OK,  OK,  OK),
+    "team.export_matrix":         _expect(401, 403, 403, OK,  OK,  OK),
+    "team.export_records":        _expect(401, 403, 403, OK,  OK,  OK),
+    "team.print_start":           _expect(401, 403, 403, OK,  OK,  OK),
+    "team.print_status":          _expect(401, 403, 403, OK,  403, 403),
+    "team.print_download":        _expect(401, 403, 403, OK,  403, 403),
     "editor.index":               _expect(401, 403, 403, 403, 403, OK),
     "editor.template":            _expect(401, 403, 403, 403, 403, OK),
     "editor.status":              _expect(401, 403, 403, 403, 403, OK),
@@ -127,9 +135,18 @@ def _params(world) -> dict[str, int]:
         evidence_service.Checked(data=b"%PDF-1.4 certificate", file_type=evidence_service.PDF, filename="cert.pdf"),
         person=world.learner, actor=world.learner,
     )
+    # A finished bulk print of the educator's.
+    from skillpass.models import PrintJob, PrintJobStatus
+    from skillpass.services import bulk_print
+
+    (bulk_print.folder() / ("0" * 32 + ".pdf")).write_bytes(b"%PDF-1.4 test")
+    job = PrintJob(requested_by_id=world.educator.id, title="Physiotherapy", person_ids=[world.learner.id],
+                   total=1, done=1, status=PrintJobStatus.READY, stored_name="0" * 32 + ".pdf")
+    db.session.add(job)
     db.session.commit()
     return {
         "person_id": world.learner.id,
+        "job_id": job.id,
         "item_id": world.fire.id,
         "section_id": world.week2.id,
         "entry_id": entry.id,
@@ -144,7 +161,7 @@ def _params(world) -> dict[str, int]:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id"}
+               "template_id", "job_id"}
 
 
 def _rules(app):
@@ -239,9 +256,13 @@ def test_each_route_lets_in_exactly_who_the_table_says(app, world, actor):
                 walked += 1
                 problem = _check(response, expected[actor], anonymous=person is None, htmx=htmx, url=url,
                                  method=method)
+                response.close()   # a streamed export holds its request context until closed
                 if problem:
                     kind = "htmx" if htmx else "page"
                     failures.append(f"{actor} {method} {url} [{rule.endpoint}, {kind}]: {problem}")
+        if rule.endpoint in ENDS_SESSION and person is not None:
+            # Signing out renews the person's session token, which ends every session of theirs.
+            client = new_client()
     assert walked >= 2 * len(EXPECTED)
     assert failures == [], "\n" + "\n".join(failures)
 

@@ -1,0 +1,86 @@
+"""Bulk printing: many passports as one PDF, each starting on a new page.
+
+A job is recorded in the database (so any worker can report its progress),
+then made on a background thread: each passport is rendered by WeasyPrint on
+its own (its page numbers count its own pages), the pages are put together,
+and the file is stored beside the evidence files for whoever asked for it.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from skillpass import clock
+from skillpass.extensions import db
+from skillpass.models import Person, PrintJob, PrintJobStatus
+from skillpass.services import audit
+
+MAX_PEOPLE = 500
+
+
+def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
+    job = PrintJob(requested_by_id=actor.id, title=title[:200], person_ids=[p.id for p in people],
+                   total=len(people), done=0, status=PrintJobStatus.QUEUED)
+    db.session.add(job)
+    db.session.flush()
+    audit.log(actor=actor, action="print.requested", subject=job, person_id=None,
+              summary=f"Bulk print requested: {title} ({len(people)} passports)",
+              after={"people": len(people)})
+    return job
+
+
+def folder(app: Flask | None = None) -> Path:
+    path = Path((app or current_app).config["UPLOAD_FOLDER"]) / "prints"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def launch(job_id: int, *, base_url: str) -> threading.Thread:
+    """Start making the PDF in the background; the request that asked returns at once."""
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=run, args=(app, job_id, base_url), name=f"print-job-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def run(app: Flask, job_id: int, base_url: str) -> None:
+    from weasyprint import HTML
+
+    from skillpass.print.pdf import static_only_fetcher
+    from skillpass.print.views import render_passport_html
+
+    with app.test_request_context("/", base_url=base_url):
+        job = db.session.get(PrintJob, job_id)
+        try:
+            job.status = PrintJobStatus.RUNNING
+            db.session.commit()
+            fetcher = static_only_fetcher(Path(app.static_folder), app.static_url_path)
+            people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
+            documents = []
+            for person_id in job.person_ids:
+                html = render_passport_html(people[person_id], for_pdf=True)
+                documents.append(HTML(string=html, base_url=base_url, url_fetcher=fetcher).render())
+                job.done += 1
+                db.session.commit()
+            pages = [page for document in documents for page in document.pages]
+            pdf = documents[0].copy(pages).write_pdf()
+            name = secrets.token_hex(16) + ".pdf"
+            (folder(app) / name).write_bytes(pdf)
+            job.stored_name = name
+            job.status = PrintJobStatus.READY
+            job.finished_at = clock.now()
+            db.session.commit()
+        except Exception as error:  # the page shows the failure; the log keeps the detail
+            app.logger.exception("print job %s failed", job_id)
+            db.session.rollback()
+            job = db.session.get(PrintJob, job_id)
+            job.status = PrintJobStatus.FAILED
+            job.error = f"{type(error).__name__}: the passports could not be printed. Try again, or print them one by one."
+            job.finished_at = clock.now()
+            db.session.commit()
+        finally:
+            db.session.remove()

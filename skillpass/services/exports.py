@@ -1,0 +1,164 @@
+"""Exports of the team figures and of every record, as CSV (streamed) and XLSX.
+
+A cell that a spreadsheet would read as a formula (it begins with =, +, -, @,
+a tab or a carriage return) is neutralised with a leading apostrophe, so an
+exported name or note can never run as a formula in Excel.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import IO, Iterable, Iterator
+
+from sqlalchemy import select
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, Item, Person, Team
+from skillpass.rules import expiry_date
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 1000
+
+METHOD_WORDS = {
+    EntryMethod.HERE: "Completed here",
+    EntryMethod.EQUIVALENT: "Equivalent training demonstrated",
+    EntryMethod.OBSERVED: "Observed practice",
+    EntryMethod.IMPORTED: "Imported record",
+}
+STATUS_WORDS = {
+    EntryStatus.ACCEPTED: "Accepted",
+    EntryStatus.AWAITING: "Awaiting sign-off",
+    EntryStatus.REJECTED: "Rejected",
+    EntryStatus.WITHDRAWN: "Withdrawn",
+    EntryStatus.REVOKED: "Revoked",
+}
+
+
+def safe(value):
+    """A value as a spreadsheet cell: dates and numbers kept, text neutralised if it looks like a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, dt.date)):
+        return value
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterable[list]
+
+
+def matrix_table(matrix, rows) -> Table:
+    """One row per person: who, their compliance, then each item's status (and its date)."""
+    header = ["Employee number", "Name", "Team", "Job role", "Compliance %", "Met", "Due"]
+    for column in matrix.columns:
+        code = f" [{column.item.code}]" if column.item.code else ""
+        header.append(f"{column.template.name}: {column.item.title}{code}")
+
+    def body():
+        for row in rows:
+            c = row.compliance
+            out = [row.person.employee_number or "", row.person.name, row.team_name, row.person.job_role,
+                   c.percent if c.percent is not None else "", c.met, c.due]
+            for column in matrix.columns:
+                cell = row.cells.get(column.item.id)
+                if cell is None:
+                    out.append("Not assigned")
+                else:
+                    text = cell.label + (" (awaiting sign-off)" if cell.awaiting else "")
+                    out.append(f"{text}: {cell.date_line}")
+            yield out
+
+    return Table(header=header, rows=body())
+
+
+RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
+                 "Expires on", "How", "Signed off by", "Sign-off date"]
+
+
+def records_table(person_ids: list[int], *, template_id: int | None = None) -> Table:
+    """Every entry of these people, oldest person first, in chunks of people so memory stays bounded."""
+
+    def body():
+        for start in range(0, len(person_ids), CHUNK):
+            chunk = person_ids[start:start + CHUNK]
+            stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
+                           Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
+                           Person.employee_number, Person.name, Person.job_role, Team.name)
+                    .join(Item, Item.id == Entry.item_id)
+                    .join(Person, Person.id == Entry.person_id)
+                    .outerjoin(Team, Team.id == Person.team_id)
+                    .where(Entry.person_id.in_(chunk))
+                    .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
+            if template_id:
+                stmt = stmt.where(Item.template_id == template_id)
+            for (status, completed_on, method, source, decided_by, decided_at, title, code, frequency, number, name,
+                 job_role, team) in db.session.execute(stmt.execution_options(yield_per=2000)):
+                expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
+                how = METHOD_WORDS.get(method, method.value)
+                if method is EntryMethod.EQUIVALENT and source:
+                    how = f"{how}: {source}"
+                signed = decided_by if status is EntryStatus.ACCEPTED else ""
+                yield [number or "", name, team or "", job_role, title, code or "", STATUS_WORDS[status],
+                       completed_on, expires, how, signed,
+                       decided_at.date() if (decided_at and signed) else None]
+
+    return Table(header=RECORD_HEADER, rows=body())
+
+
+def csv_chunks(table: Table) -> Iterator[str]:
+    """CSV text, a few hundred rows at a time (with a BOM, so Excel reads UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([safe(h) for h in table.header])
+    for index, row in enumerate(table.rows, 1):
+        writer.writerow([_csv_value(v) for v in row])
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_value(value):
+    value = safe(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write_xlsx(table: Table, out: IO[bytes], *, sheet: str) -> None:
+    """A workbook written row by row (openpyxl's write-only mode): memory stays flat."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.freeze_panes = "C2"
+    bold = Font(bold=True)
+    head = []
+    for title in table.header:
+        cell = WriteOnlyCell(worksheet, value=safe(title))
+        cell.font = bold
+        head.append(cell)
+    worksheet.append(head)
+    for row in table.rows:
+        values = []
+        for value in row:
+            value = safe(value)
+            if isinstance(value, dt.date):
+                cell = WriteOnlyCell(worksheet, value=value)
+                cell.number_format = "d mmm yyyy"
+                values.append(cell)
+            else:
+                values.append(value)
+        worksheet.append(values)
+    workbook.save(out)

@@ -1,0 +1,472 @@
+"""Team-wide figures: the compliance matrix, the expiry forecast, the monthly trend,
+the admin home. Everything is derived from the entries with the date rules of
+rules.py, never stored, from a constant number of queries whatever the number
+of people or items: people, their live assignments, the items and sections of
+those templates, the latest accepted completion and any awaiting entry of each
+(person, item), computed in Python.
+"""
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, or_, select
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.models import (
+    Assignment,
+    Entry,
+    EntryStatus,
+    Item,
+    PassportTemplate,
+    Person,
+    Section,
+    Team,
+)
+from skillpass.rules import Status
+
+SHORT = {
+    Status.COMPLETE: "Complete",
+    Status.EXPIRING: "Expiring",
+    Status.EXPIRED: "Expired",
+    Status.OVERDUE: "Overdue",
+    Status.TODO: "To do",
+}
+
+
+# ---------------------------------------------------------------- who is in scope
+
+@dataclass(frozen=True)
+class Scope:
+    """Which people: a team (or all the teams an educator supports, or everyone), a job role."""
+
+    team_ids: tuple[int, ...] | None     # None: every team (admins), and people without a team
+    job_role: str = ""
+    template_id: int | None = None
+
+
+def people_query(scope: Scope) -> Select:
+    stmt = select(Person.id).where(Person.active.is_(True))
+    if scope.team_ids is not None:
+        stmt = stmt.where(Person.team_id.in_(scope.team_ids))
+    if scope.job_role:
+        stmt = stmt.where(Person.job_role == scope.job_role)
+    return stmt
+
+
+# ---------------------------------------------------------------- cells
+
+@dataclass(slots=True)
+class Cell:
+    status: Status
+    due_on: dt.date | None          # no accepted entry: when it is (was) due
+    expires_on: dt.date | None      # accepted and recurring: when it expires
+    completed_on: dt.date | None
+    awaiting: bool
+    mandatory: bool
+
+    @property
+    def label(self) -> str:
+        return SHORT[self.status]
+
+    @property
+    def date_line(self) -> str:
+        if self.completed_on is not None:
+            if self.expires_on is None:
+                return f"Completed {rules.format_date(self.completed_on)}, does not expire"
+            verb = "Expired" if self.status is Status.EXPIRED else "Expires"
+            return f"{verb} {rules.format_date(self.expires_on)} (completed {rules.format_date(self.completed_on)})"
+        return f"Due {rules.format_date(self.due_on)}"
+
+    @property
+    def counts(self) -> bool:
+        return self.mandatory
+
+    @property
+    def lapse_on(self) -> dt.date | None:
+        """The day it stops counting as met, or becomes overdue: the date a forecast is about."""
+        if self.completed_on is not None:
+            return self.expires_on
+        return self.due_on
+
+
+@dataclass
+class Column:
+    item: Item
+    template: PassportTemplate
+    section: Section
+    compliance: rules.Compliance = field(default_factory=rules.Compliance)
+
+
+@dataclass
+class Row:
+    person: Person
+    team_name: str
+    cells: dict[int, Cell]
+    compliance: rules.Compliance = field(default_factory=rules.Compliance)
+
+    @property
+    def out_of_compliance(self) -> bool:
+        return self.compliance.overdue + self.compliance.expired > 0
+
+    def has(self, status: Status) -> bool:
+        return any(c.status is status for c in self.cells.values())
+
+
+@dataclass
+class Matrix:
+    columns: list[Column]
+    rows: list[Row]
+    today: dt.date
+    overall: rules.Compliance = field(default_factory=rules.Compliance)
+    awaiting: int = 0
+
+    @property
+    def templates(self) -> list[tuple[PassportTemplate, int]]:
+        """(template, number of its columns), in column order: the header's first row."""
+        out: list[tuple[PassportTemplate, int]] = []
+        for column in self.columns:
+            if out and out[-1][0].id == column.template.id:
+                out[-1] = (out[-1][0], out[-1][1] + 1)
+            else:
+                out.append((column.template, 1))
+        return out
+
+
+def _add(compliance: rules.Compliance, cell: Cell) -> None:
+    if not cell.mandatory:
+        compliance.optional += 1
+    elif cell.status is Status.COMPLETE:
+        compliance.complete += 1
+    elif cell.status is Status.EXPIRING:
+        compliance.expiring += 1
+    elif cell.status is Status.OVERDUE:
+        compliance.overdue += 1
+    elif cell.status is Status.EXPIRED:
+        compliance.expired += 1
+    else:
+        compliance.todo += 1
+
+
+def build_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
+    """Every active person in scope × every live item of the templates they hold."""
+    ids = people_query(scope)
+    people = db.session.execute(
+        select(Person, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
+    assignment_q = select(Assignment).where(Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))
+    if scope.template_id:
+        assignment_q = assignment_q.where(Assignment.template_id == scope.template_id)
+    assignments = db.session.scalars(assignment_q).all()
+    template_ids = {a.template_id for a in assignments}
+    columns = _columns(template_ids)
+    latest, awaiting = _entries(ids, template_ids)
+
+    held: dict[int, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        held[a.person_id].append(a)
+    by_template: dict[int, list[Column]] = defaultdict(list)
+    for column in columns:
+        by_template[column.item.template_id].append(column)
+    offsets = {c.section.id: rules.Offset(c.section.offset_amount, c.section.offset_unit.value) for c in columns}
+
+    matrix = Matrix(columns=columns, rows=[], today=today)
+    for person, team_name in people:
+        row = Row(person=person, team_name=team_name or "", cells={})
+        for assignment in held.get(person.id, ()):
+            for column in by_template.get(assignment.template_id, ()):
+                item = column.item
+                key = (person.id, item.id)
+                completed = latest.get(key)
+                expires = rules.expiry_date(completed, item.frequency_months) if completed else None
+                due = rules.due_on(start_date=person.start_date, assigned_on=assignment.assigned_on,
+                                   item_added_on=item.added_on, offset=offsets[item.section_id])
+                status = rules.status_of(today=today, due_on=due, expires_on=expires, latest_accepted_on=completed,
+                                         warning_days=warning_days)
+                cell = Cell(status=status, due_on=due, expires_on=expires, completed_on=completed,
+                            awaiting=key in awaiting, mandatory=item.mandatory)
+                row.cells[item.id] = cell
+                _add(row.compliance, cell)
+                _add(column.compliance, cell)
+                _add(matrix.overall, cell)
+                matrix.awaiting += cell.awaiting
+        matrix.rows.append(row)
+    return matrix
+
+
+def _columns(template_ids: set[int]) -> list[Column]:
+    if not template_ids:
+        return []
+    found = db.session.execute(
+        select(Item, Section, PassportTemplate)
+        .join(Section, Section.id == Item.section_id)
+        .join(PassportTemplate, PassportTemplate.id == Item.template_id)
+        .where(Item.template_id.in_(template_ids), Item.archived_at.is_(None))
+        .order_by(PassportTemplate.name, Section.position, Section.id, Item.position, Item.id)).all()
+    return [Column(item=i, template=t, section=s) for i, s, t in found]
+
+
+def _entries(ids: Select, template_ids: set[int]) -> tuple[dict, set]:
+    """The latest accepted completion of each (person, item), and the (person, item) pairs awaiting sign-off."""
+    if not template_ids:
+        return {}, set()
+    item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
+    latest = {(p, i): d for p, i, d in db.session.execute(
+        select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on))
+        .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids), Entry.status == EntryStatus.ACCEPTED)
+        .group_by(Entry.person_id, Entry.item_id))}
+    awaiting = set(db.session.execute(
+        select(Entry.person_id, Entry.item_id)
+        .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids), Entry.status == EntryStatus.AWAITING)).all())
+    return latest, {tuple(a) for a in awaiting}
+
+
+def filter_rows(matrix: Matrix, *, status: Status | None, out_only: bool) -> list[Row]:
+    rows = matrix.rows
+    if status is not None:
+        rows = [r for r in rows if r.has(status)]
+    if out_only:
+        rows = [r for r in rows if r.out_of_compliance]
+    return rows
+
+
+# ---------------------------------------------------------------- about to lapse
+
+@dataclass
+class Lapse:
+    person: Person
+    team_name: str
+    item: Item
+    cell: Cell
+
+    @property
+    def kind(self) -> str:
+        return "expires" if self.cell.completed_on is not None else "due"
+
+
+@dataclass
+class Forecast:
+    days: int
+    today: dt.date
+    lapses: list[Lapse]
+
+    @property
+    def weeks(self) -> list[tuple[dt.date, int, int]]:
+        """(Monday, expiries, due dates) for each week from this one to the end of the window."""
+        start = self.today - dt.timedelta(days=self.today.weekday())
+        end = self.today + dt.timedelta(days=self.days)
+        weeks = []
+        monday = start
+        while monday <= end:
+            weeks.append(monday)
+            monday += dt.timedelta(days=7)
+        expiring = defaultdict(int)
+        due = defaultdict(int)
+        for lapse in self.lapses:
+            on = lapse.cell.lapse_on
+            week = on - dt.timedelta(days=on.weekday())
+            (expiring if lapse.kind == "expires" else due)[week] += 1
+        return [(w, expiring[w], due[w]) for w in weeks]
+
+    @property
+    def by_person(self) -> list[tuple[Person, str, list[Lapse]]]:
+        groups: dict[int, list[Lapse]] = defaultdict(list)
+        people: dict[int, tuple[Person, str]] = {}
+        for lapse in self.lapses:
+            groups[lapse.person.id].append(lapse)
+            people[lapse.person.id] = (lapse.person, lapse.team_name)
+        out = [(people[pid][0], people[pid][1], sorted(ls, key=lambda x: (x.cell.lapse_on, x.item.title)))
+               for pid, ls in groups.items()]
+        return sorted(out, key=lambda g: (g[2][0].cell.lapse_on, g[0].name))
+
+    @property
+    def people(self) -> int:
+        return len({lapse.person.id for lapse in self.lapses})
+
+
+def forecast(matrix: Matrix, rows: list[Row], *, days: int) -> Forecast:
+    """Mandatory items now in date that lapse within *days*: an expiry, or a due date not yet met."""
+    today = matrix.today
+    end = today + dt.timedelta(days=days)
+    items = {c.item.id: c.item for c in matrix.columns}
+    lapses = []
+    for row in rows:
+        for item_id, cell in row.cells.items():
+            if not cell.mandatory or cell.status not in (Status.COMPLETE, Status.EXPIRING, Status.TODO):
+                continue
+            on = cell.lapse_on
+            if on is None:
+                continue
+            # Expiring items lapse on their expiry day; a to-do item becomes overdue the day after it is due.
+            if cell.completed_on is not None and today <= on <= end or cell.completed_on is None and today <= on < end:
+                lapses.append(Lapse(person=row.person, team_name=row.team_name, item=items[item_id], cell=cell))
+    return Forecast(days=days, today=today, lapses=lapses)
+
+
+# ---------------------------------------------------------------- trend
+
+def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
+    """The last day of each of the last *months* months, the current month counting as of today."""
+    out = [today]
+    year, month = today.year, today.month
+    for _ in range(months - 1):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        out.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    return list(reversed(out))
+
+
+@dataclass
+class TrendLine:
+    name: str
+    points: list[tuple[dt.date, rules.Compliance]]
+
+
+def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) -> list[TrendLine]:
+    """Monthly compliance per team, each as of its month's end, from the entries themselves.
+
+    As of a day M: people who had started and were active then, the assignments
+    live then, items that existed then (added on or before M, not yet archived),
+    and the entries completed on or before M that were accepted (revoked ones
+    count until their revocation). Frequencies and offsets are today's.
+    """
+    ends = month_ends(today, months)
+    first = ends[0]
+    ids = people_query(scope)
+    people = db.session.execute(
+        select(Person.id, Person.start_date, Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(ids))).all()
+    assignments = db.session.scalars(select(Assignment).where(
+        Assignment.person_id.in_(ids), or_(Assignment.removed_on.is_(None), Assignment.removed_on > first),
+        *( [Assignment.template_id == scope.template_id] if scope.template_id else []))).all()
+    template_ids = {a.template_id for a in assignments}
+    columns = _columns_all(template_ids)
+    completions: dict[tuple[int, int], list[tuple[dt.date, dt.datetime | None]]] = defaultdict(list)
+    if template_ids:
+        item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
+        for person_id, item_id, completed_on, status, decided_at in db.session.execute(
+                select(Entry.person_id, Entry.item_id, Entry.completed_on, Entry.status, Entry.decided_at)
+                .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids),
+                       or_(Entry.status == EntryStatus.ACCEPTED, Entry.status == EntryStatus.REVOKED))):
+            # A revoked entry counted from its completion until it was revoked.
+            until = decided_at if status is EntryStatus.REVOKED else None
+            completions[(person_id, item_id)].append((completed_on, until))
+    for key in completions:
+        completions[key].sort(key=lambda c: c[0])
+
+    held: dict[int, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        held[a.person_id].append(a)
+    by_template: dict[int, list[tuple[Item, rules.Offset, dt.date | None]]] = defaultdict(list)
+    for item, section in columns:
+        archived = item.archived_at.date() if item.archived_at else None
+        by_template[item.template_id].append(
+            (item, rules.Offset(section.offset_amount, section.offset_unit.value), archived))
+
+    lines: dict[str, dict[dt.date, rules.Compliance]] = defaultdict(lambda: {m: rules.Compliance() for m in ends})
+    for person_id, start_date, _team_id, team_name in people:
+        name = team_name or "No team"
+        for assignment in held.get(person_id, ()):
+            for item, offset, archived in by_template.get(assignment.template_id, ()):
+                if not item.mandatory:
+                    continue
+                done = completions.get((person_id, item.id), [])
+                dates = [d for d, _ in done]
+                for m in ends:
+                    if start_date > m or assignment.assigned_on > m or item.added_on > m:
+                        continue
+                    if assignment.removed_on is not None and assignment.removed_on <= m:
+                        continue
+                    if archived is not None and archived <= m:
+                        continue
+                    latest = None
+                    index = bisect.bisect_right(dates, m)
+                    while index > 0:
+                        completed_on, until = done[index - 1]
+                        if until is None or until.date() > m:
+                            latest = completed_on
+                            break
+                        index -= 1
+                    expires = rules.expiry_date(latest, item.frequency_months) if latest else None
+                    due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
+                                       item_added_on=item.added_on, offset=offset)
+                    status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
+                                             warning_days=warning_days)
+                    _add(lines[name][m], Cell(status, due, expires, latest, False, True))
+    return [TrendLine(name=name, points=[(m, points[m]) for m in ends]) for name, points in sorted(lines.items())]
+
+
+def _columns_all(template_ids: set[int]) -> list[tuple[Item, Section]]:
+    """Items of these templates, archived ones included (they counted until archived)."""
+    if not template_ids:
+        return []
+    return [(i, s) for i, s in db.session.execute(
+        select(Item, Section).join(Section, Section.id == Item.section_id)
+        .where(Item.template_id.in_(template_ids)))]
+
+
+# ---------------------------------------------------------------- admin home
+
+@dataclass
+class TeamFigure:
+    name: str
+    team_id: int | None
+    people: int
+    compliance: rules.Compliance
+
+
+@dataclass
+class ItemFigure:
+    item: Item
+    template: PassportTemplate
+    compliance: rules.Compliance
+
+    @property
+    def out(self) -> int:
+        return self.compliance.overdue + self.compliance.expired
+
+
+@dataclass
+class Overview:
+    overall: rules.Compliance
+    awaiting: int
+    people: int
+    teams: list[TeamFigure]
+    items: list[ItemFigure]
+
+
+def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
+    """The organisation at a glance: compliance, counts, teams ranked worst first, items most often out."""
+    matrix = build_matrix(Scope(team_ids=team_ids), today=today, warning_days=warning_days)
+    awaiting_total = db.session.scalar(
+        select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
+        .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True),
+               *([Person.team_id.in_(team_ids)] if team_ids is not None else [])))
+    teams: dict[str, TeamFigure] = {}
+    for row in matrix.rows:
+        name = row.team_name or "No team"
+        figure = teams.setdefault(name, TeamFigure(name=name, team_id=row.person.team_id, people=0,
+                                                   compliance=rules.Compliance()))
+        figure.people += 1
+        c, r = figure.compliance, row.compliance
+        c.complete += r.complete
+        c.expiring += r.expiring
+        c.overdue += r.overdue
+        c.expired += r.expired
+        c.todo += r.todo
+        c.optional += r.optional
+    ranked = sorted(teams.values(), key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101,
+                                                   t.name))
+    items = [ItemFigure(item=c.item, template=c.template, compliance=c.compliance) for c in matrix.columns]
+    worst = sorted((i for i in items if i.out), key=lambda i: (-i.out, i.item.title))[:10]
+    return Overview(overall=matrix.overall, awaiting=awaiting_total, people=len(matrix.rows), teams=ranked,
+                    items=worst)
+
+
+__all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
+           "trend", "TrendLine", "overview", "Overview", "month_ends"]

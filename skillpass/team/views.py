@@ -1,0 +1,251 @@
+"""The team page (educators: their teams; admins: any team or everyone): the
+compliance matrix, who lapses next, the 12-month trend, exports and bulk print.
+Filters live in the URL, so a view can be shared and the back button works."""
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from skillpass import charts, htmx
+from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
+from skillpass.clock import today
+from skillpass.extensions import db
+from skillpass.models import PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
+from skillpass.rules import Status, format_date
+from skillpass.services import bulk_print, exports
+from skillpass.services import team as team_service
+from skillpass.services.settings import get_settings
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+PAGE_SIZE = 100
+FORECAST_DAYS = (30, 60, 90)
+STATUSES = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE]
+
+
+@dataclass
+class Filters:
+    team: int | None
+    job_role: str
+    template: int | None
+    status: Status | None
+    out: bool
+    days: int
+
+    def query(self, **changes) -> dict:
+        """The filters as URL parameters (only those set), with *changes* applied."""
+        values = {"team": self.team, "job_role": self.job_role, "template": self.template,
+                  "status": self.status.value if self.status else None, "out": "1" if self.out else None,
+                  "days": self.days if self.days != 60 else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _filters() -> Filters:
+    args = request.args
+    statuses = {s.value: s for s in STATUSES}
+    days = args.get("days", type=int)
+    team = args.get("team", "")
+    template = args.get("template", "")
+    return Filters(team=int(team) if team.isdigit() else None, job_role=(args.get("job_role") or "").strip()[:120],
+                   template=int(template) if template.isdigit() else None, status=statuses.get(args.get("status", "")),
+                   out=args.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
+
+
+def _scope(filters: Filters) -> team_service.Scope:
+    if filters.team is not None:
+        team_ids: tuple[int, ...] | None = (filters.team,)
+    else:
+        team_ids = visible_team_ids(current_user)
+    return team_service.Scope(team_ids=team_ids, job_role=filters.job_role, template_id=filters.template)
+
+
+def _title(filters: Filters, teams: dict[int, Team]) -> str:
+    if filters.team is not None:
+        team = teams.get(filters.team)
+        return team.name if team else "Team"
+    return "Whole organisation" if current_user.is_admin else "All your teams"
+
+
+def _teams() -> list[Team]:
+    if current_user.is_admin:
+        return list(db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)))
+    return list(current_user.supported_teams)
+
+
+def _matrix(filters: Filters):
+    settings = get_settings()
+    matrix = team_service.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days)
+    rows = team_service.filter_rows(matrix, status=filters.status, out_only=filters.out)
+    return matrix, rows
+
+
+@bp.get("/")
+@guard(TEAM)
+def index():
+    filters = _filters()
+    teams = _teams()
+    matrix, rows = _matrix(filters)
+    total = len(rows)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    forecast = team_service.forecast(matrix, rows, days=filters.days)
+    weeks = forecast.weeks
+    chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
+                                 for monday, expiring, due in weeks])
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    out_count = sum(1 for r in rows if r.out_of_compliance)
+    context = dict(filters=filters, matrix=matrix, rows=shown, total=total, page=page, pages=pages,
+                   page_url=lambda n: url_for("team.index", **filters.query(page=n)),
+                   forecast=forecast, weeks=weeks, chart=chart, out_count=out_count,
+                   title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES)
+    if htmx.is_htmx():
+        return htmx.add_vary(Response(render_template("team/_results.html", **context)))
+    templates = db.session.scalars(select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED)
+                                   .order_by(PassportTemplate.name)).all()
+    job_roles = db.session.scalars(select(Person.job_role).where(Person.job_role != "", Person.active.is_(True))
+                                   .distinct().order_by(Person.job_role)).all()
+    return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
+                                                  job_roles=job_roles, days_options=FORECAST_DAYS, **context)))
+
+
+@bp.get("/trend")
+@guard(TEAM)
+def trend():
+    """Monthly compliance over the last 12 months, as of each month's end (htmx loads it into the team page)."""
+    filters = _filters()
+    settings = get_settings()
+    lines = team_service.trend(_scope(filters), today=today(), warning_days=settings.warning_days)
+    ends = team_service.month_ends(today())
+    labels = [m.strftime("%b %Y") for m in ends]
+    drawn = lines[:6]
+    chart = charts.percent_lines(labels, [(line.name, [c.percent for _, c in line.points]) for line in drawn])
+    context = dict(filters=filters, lines=lines, chart=chart, labels=labels, ends=ends,
+                   more=len(lines) - len(drawn), title=_title(filters, {t.id: t for t in _teams()}))
+    if htmx.is_htmx():
+        return htmx.add_vary(Response(render_template("team/_trend.html", **context)))
+    return htmx.add_vary(Response(render_template("team/trend.html", **context)))
+
+
+# ---------------------------------------------------------------- exports
+
+def _stamp() -> str:
+    return today().isoformat()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "team"
+
+
+@bp.get("/export/matrix")
+@guard(TEAM)
+def export_matrix():
+    filters = _filters()
+    matrix, rows = _matrix(filters)
+    title = _title(filters, {t.id: t for t in _teams()})
+    table = exports.matrix_table(matrix, rows)
+    return _send(table, f"compliance-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"),
+                 sheet="Compliance")
+
+
+@bp.get("/export/records")
+@guard(TEAM)
+def export_records():
+    """Every entry of the people shown (the filters apply), streamed."""
+    filters = _filters()
+    matrix, rows = _matrix(filters)
+    title = _title(filters, {t.id: t for t in _teams()})
+    person_ids = [r.person.id for r in rows]
+    template_id = filters.template
+    table = exports.records_table(person_ids, template_id=template_id)
+    return _send(table, f"records-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"), sheet="Records")
+
+
+def _send(table: exports.Table, stem: str, fmt: str, *, sheet: str):
+    if fmt == "xlsx":
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        exports.write_xlsx(table, spool, sheet=sheet)
+        spool.seek(0)
+        return send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         as_attachment=True, download_name=f"{stem}.xlsx")
+    response = Response(stream_with_context(exports.csv_chunks(table)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------- bulk print
+
+@bp.post("/print")
+@guard(TEAM)
+def print_start():
+    """Print everyone the filters show (scope=all) or the people ticked (scope=selected)."""
+    form = request.form
+    statuses = {s.value: s for s in STATUSES}
+    filters = Filters(team=int(form["team"]) if form.get("team", "").isdigit() else None,
+                      job_role=(form.get("job_role") or "").strip()[:120],
+                      template=int(form["template"]) if form.get("template", "").isdigit() else None,
+                      status=statuses.get(form.get("status", "")), out=form.get("out") == "1", days=60)
+    matrix, rows = _matrix(filters)
+    title = _title(filters, {t.id: t for t in _teams()})
+    if form.get("scope") == "selected":
+        chosen = {int(v) for v in form.getlist("person") if v.isdigit()}
+        people = [r.person for r in rows if r.person.id in chosen]
+        title = f"{title}: {len(people)} selected"
+    else:
+        people = [r.person for r in rows]
+    back = url_for("team.index", **filters.query())
+    if form.get("scope") not in ("all", "selected"):
+        return _print_refused(back, "Choose what to print: everyone shown, or the people ticked.")
+    if not people:
+        return _print_refused(back, "Choose at least one person to print: tick them in the table, "
+                                    "or print everyone shown.")
+    if len(people) > bulk_print.MAX_PEOPLE:
+        return _print_refused(back, f"That is {len(people)} passports: print at most {bulk_print.MAX_PEOPLE} at a "
+                                    f"time. Narrow the filters (a team, a job role) and print each part.")
+    job = bulk_print.create(actor=current_user, people=people, title=title)
+    db.session.commit()
+    bulk_print.launch(job.id, base_url=request.url_root)
+    location = url_for("team.print_status", job_id=job.id)
+    if htmx.is_htmx():
+        return htmx.redirect(Response(status=204), location)
+    return redirect(location, code=303)
+
+
+def _print_refused(back: str, message: str):
+    flash(message)
+    if htmx.is_htmx():
+        return htmx.redirect(Response(status=204), back)
+    return redirect(back, code=303)
+
+
+@bp.get("/print/<int:job_id>")
+@guard(OWN_PRINT_JOB)
+def print_status(job_id: int):
+    job = g.job
+    db.session.refresh(job)
+    if htmx.is_htmx():
+        response = Response(render_template("team/_print_progress.html", job=job))
+        if job.finished:
+            # Stop polling: the finished fragment has no trigger left.
+            response.headers["HX-Trigger"] = "printFinished"
+        return htmx.add_vary(response)
+    return htmx.add_vary(Response(render_template("team/print.html", job=job)))
+
+
+@bp.get("/print/<int:job_id>/download")
+@guard(OWN_PRINT_JOB)
+def print_download(job_id: int):
+    job = g.job
+    if job.status is not PrintJobStatus.READY or not job.stored_name:
+        abort(404)
+    path = bulk_print.folder() / job.stored_name
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"passports-{_slug(job.title)}-{job.created_at.date().isoformat()}.pdf")
+
