@@ -104,3 +104,30 @@ def test_admin_overview_answers_how_compliant_we_are(live_server, page, world):
     page.get_by_role("link", name="See the monthly compliance trend").wait_for(state="detached")
     expect(page.get_by_role("table", name="Compliance by month")).to_be_visible()
     assert_no_axe_violations(page)
+
+
+def test_new_admin_pages_have_no_accessibility_violations(live_server, page, world):
+    """axe-core on the pages not already checked in a flow: lists, full-page fallbacks, confirmations."""
+    _accepted(world.learner, world.fire, dt.date(2024, 4, 1))
+    db.session.commit()
+    sign_in(page, live_server, world.admin.email, factories.PASSWORD)
+    for path in ("/admin/templates/", f"/admin/templates/items/{world.fire.id}/edit",
+                 f"/admin/templates/sections/{world.week2.id}/edit", f"/team/trend?team={world.team_a.id}",
+                 "/team/?days=90&status=expiring"):
+        page.goto(f"{live_server}{path}")
+        assert_no_axe_violations(page)
+    # The impact preview on the full-page (no JavaScript) item form, and the archive confirmation.
+    page.goto(f"{live_server}/admin/templates/items/{world.fire.id}/edit")
+    page.get_by_label("Renew every (months)").fill("12")
+    page.get_by_role("button", name="Save Fire safety").click()
+    expect(page.locator(".app-impact")).to_contain_text("1 person becomes Expired.")
+    assert_no_axe_violations(page)
+    page.goto(f"{live_server}/admin/templates/{world.template.id}")
+    page.get_by_role("button", name="Archive…").click()
+    expect(page.get_by_role("heading", name=f"Archive {world.template.name}?")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.goto(f"{live_server}/admin/settings")
+    page.get_by_label("Warning window").fill("14")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".app-impact")).to_contain_text("1 person becomes Complete.")
+    assert_no_axe_violations(page)
