@@ -140,13 +140,18 @@ class Matrix:
 def _add(compliance: rules.Compliance, cell: Cell) -> None:
     if not cell.mandatory:
         compliance.optional += 1
-    elif cell.status is Status.COMPLETE:
+    else:
+        _count(compliance, cell.status)
+
+
+def _count(compliance: rules.Compliance, status: Status) -> None:
+    if status is Status.COMPLETE:
         compliance.complete += 1
-    elif cell.status is Status.EXPIRING:
+    elif status is Status.EXPIRING:
         compliance.expiring += 1
-    elif cell.status is Status.OVERDUE:
+    elif status is Status.OVERDUE:
         compliance.overdue += 1
-    elif cell.status is Status.EXPIRED:
+    elif status is Status.EXPIRED:
         compliance.expired += 1
     else:
         compliance.todo += 1
@@ -370,19 +375,20 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
 
     lines: dict[str, dict[dt.date, rules.Compliance]] = defaultdict(lambda: {m: rules.Compliance() for m in ends})
     for person_id, start_date, _team_id, team_name in people:
-        name = team_name or "No team"
+        points = lines[team_name or "No team"]
         for assignment in held.get(person_id, ()):
+            removed = assignment.removed_on
             for item, offset, archived in by_template.get(assignment.template_id, ()):
                 if not item.mandatory:
                     continue
-                done = completions.get((person_id, item.id), [])
+                since = max(start_date, assignment.assigned_on, item.added_on)
+                due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
+                                   item_added_on=item.added_on, offset=offset)
+                done = completions.get((person_id, item.id), ())
                 dates = [d for d, _ in done]
+                frequency = item.frequency_months
                 for m in ends:
-                    if start_date > m or assignment.assigned_on > m or item.added_on > m:
-                        continue
-                    if assignment.removed_on is not None and assignment.removed_on <= m:
-                        continue
-                    if archived is not None and archived <= m:
+                    if since > m or (removed is not None and removed <= m) or (archived is not None and archived <= m):
                         continue
                     latest = None
                     index = bisect.bisect_right(dates, m)
@@ -392,12 +398,10 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
                             latest = completed_on
                             break
                         index -= 1
-                    expires = rules.expiry_date(latest, item.frequency_months) if latest else None
-                    due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
-                                       item_added_on=item.added_on, offset=offset)
+                    expires = rules.expiry_date(latest, frequency) if latest is not None else None
                     status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
                                              warning_days=warning_days)
-                    _add(lines[name][m], Cell(status, due, expires, latest, False, True))
+                    _count(points[m], status)
     return [TrendLine(name=name, points=[(m, points[m]) for m in ends]) for name, points in sorted(lines.items())]
 
 
