@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import Htmx
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
@@ -85,10 +86,25 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'{nonce}; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 def register_request_hooks(app: Flask) -> None:
     from skillpass import access, htmx
 
+    @app.before_request
+    def csp_nonce():
+        # The one inline script is the NHS.UK template's "js-enabled" line; it carries this nonce.
+        g.csp_nonce = secrets.token_urlsafe(16)
+
     app.before_request(access.enforce)
+
+    @app.context_processor
+    def nonce_for_templates():
+        return {"cspNonce": g.get("csp_nonce", "")}
 
     @app.after_request
     def vary_on_htmx(response):
@@ -96,6 +112,14 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # No inline script or style anywhere: htmx is configured to match (no eval, no indicator styles).
+        nonce = g.get("csp_nonce")
+        response.headers.setdefault("Content-Security-Policy",
+                                    CONTENT_SECURITY_POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else ""))
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

@@ -32,6 +32,8 @@ def test_demo_learner_records_and_the_admin_prints_it(live_server, page, app):
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, demo.ADMIN_EMAIL, demo.DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="How compliant are we?")).to_be_visible()
+    page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label(re.compile("Search by name")).press_sequentially("sam tay", delay=20)
     page.locator("#people-results").get_by_role("link", name="Sam Taylor").click()
     expect(page.get_by_role("heading", name="Sam Taylor")).to_be_visible()

@@ -115,6 +115,7 @@ def test_everything_works_without_javascript(live_server, browser, world):
 
 def test_admin_finds_a_learner_and_opens_the_passport_and_pdf(live_server, page, world):
     sign_in(page, live_server, world.admin.email, factories.PASSWORD)
+    page.get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", name="People")).to_be_visible()
     page.get_by_label(re.compile("Search by name")).press_sequentially("lee", delay=20)
     results = page.locator("#people-results")

@@ -36,6 +36,7 @@ def _email_value(html: str) -> str:
 
 def _normalised(html: str, email: str) -> str:
     html = html.replace(email, "EMAIL")
+    html = re.sub(r'nonce="[^"]*"', 'nonce="NONCE"', html)   # the CSP nonce is new on every response
     return re.sub(r"X-CSRFToken&#34;: &#34;[^&]*&#34;", "X-CSRFToken TOKEN", html)
 
 
@@ -100,7 +101,7 @@ def test_wrong_password_and_unknown_email_get_the_same_generic_message(app, worl
     # The email stays in its box...
     assert _email_value(wrong_html) == "lee@example.test"
     assert _email_value(unknown_html) == "nobody@example.test"
-    # ...and that (and the per-session CSRF token) is all that differs: nothing tells them apart.
+    # ...and that (and the per-session CSRF token, and the CSP nonce) is all that differs: nothing tells them apart.
     assert _normalised(wrong_html, "lee@example.test") == _normalised(unknown_html, "nobody@example.test")
     assert "<title>Error: Sign in" in wrong_html
     assert "Enter your email address" not in wrong_html and "Enter your password" not in wrong_html

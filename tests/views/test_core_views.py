@@ -49,3 +49,21 @@ def test_the_organisation_name_in_the_header_comes_from_the_setting(app, world):
     db.session.commit()
     html = client.get("/passport").get_data(as_text=True)
     assert "Riverside Community Health" in html and "Test Trust" not in html
+
+
+def test_pages_carry_a_content_security_policy_with_no_inline_script(as_learner):
+    import re
+
+    response = as_learner.get("/passport")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "script-src 'self' 'nonce-" in policy and "'unsafe-inline'" not in policy
+    assert "style-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    html = response.get_data(as_text=True)
+    # Every inline script (only the NHS.UK template's js-enabled line) carries this response's nonce.
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert ' style="' not in html
+    # A fresh nonce each time.
+    again = as_learner.get("/passport").headers["Content-Security-Policy"]
+    assert again != policy
