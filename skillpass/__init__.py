@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -21,6 +22,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(config_module.load(overrides))
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -99,6 +105,25 @@ def register_request_hooks(app: Flask) -> None:
     def csp_nonce():
         # The one inline script is the NHS.UK template's "js-enabled" line; it carries this nonce.
         g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def idle_timeout():
+        """Signed out after IDLE_MINUTES without a request; the sign-in page says why."""
+        from flask import flash, session
+        from flask_login import current_user, logout_user
+
+        if not current_user.is_authenticated:
+            return
+        now = int(time.time())
+        seen = session.get("seen")
+        if seen is not None and now - seen > app.config["IDLE_MINUTES"] * 60:
+            logout_user()
+            session.pop("seen", None)
+            flash(f"You were signed out after {app.config['IDLE_MINUTES']} minutes without activity. "
+                  f"Sign in again to carry on.")
+            return
+        if seen is None or now - seen >= 30:   # not every request: the cookie need not change each time
+            session["seen"] = now
 
     app.before_request(access.enforce)
 

@@ -60,9 +60,12 @@ def create_admin(email: str, name: str, password: str, start_date: str | None):
     from skillpass.models import Person, Role
     from skillpass.services import audit
 
+    from skillpass.services import passwords
+
     email = email.strip().lower()
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    weak = passwords.problem(password, user_inputs=[name, email])
+    if weak:
+        raise click.BadParameter(weak[0].lower() + weak[1:], param_hint="--password")
     if db.session.scalar(select(Person).where(func.lower(Person.email) == email)):
         raise click.BadParameter(f"{email} already has an account", param_hint="--email")
     person = Person(

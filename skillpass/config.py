@@ -64,6 +64,14 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=_int("SESSION_HOURS", 12)),
+        # Signed out after this long without a request.
+        "IDLE_MINUTES": _int("IDLE_MINUTES", 30),
+        # Sign-in throttling: wrong tries per email, and per address, within the window.
+        "SIGN_IN_EMAIL_LIMIT": _int("SIGN_IN_EMAIL_LIMIT", 5),
+        "SIGN_IN_IP_LIMIT": _int("SIGN_IN_IP_LIMIT", 50),
+        "SIGN_IN_WINDOW_MINUTES": _int("SIGN_IN_WINDOW_MINUTES", 15),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]

@@ -14,7 +14,7 @@ class ChangePasswordForm(FlaskForm):
         "New password",
         validators=[
             DataRequired("Enter a new password"),
-            Length(min=12, message="Use at least 12 characters"),
+            Length(min=12, max=128, message="Use from 12 to 128 characters"),
         ],
     )
     confirm = PasswordField(

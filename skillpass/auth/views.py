@@ -1,10 +1,11 @@
 """Sign in and out with email and password."""
 from __future__ import annotations
 
+import time
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,11 +14,12 @@ from skillpass.access import PUBLIC, SIGNED_IN, guard
 from skillpass.auth.forms import ChangePasswordForm, SignInForm
 from skillpass.extensions import db
 from skillpass.models import Person
-from skillpass.services import audit
+from skillpass.services import audit, passwords, throttle
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_FAILURE = "The email address or password is not right. Check them and try again."
+THROTTLED = "Too many wrong tries. Wait {minutes} minutes, then try again, or ask an admin to reset your password."
 
 
 def _dummy_hash() -> str:
@@ -55,6 +57,11 @@ def sign_in():
     failed = False
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        ip = request.remote_addr or "unknown"
+        if throttle.blocked(email, ip):
+            current_app.logger.warning("sign-in throttled for an email from %s", ip)
+            message = THROTTLED.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
+            return render_template("auth/sign_in.html", form=form, failed=True, generic=message), 429
         person = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
         if person is not None and person.password_hash:
             password_ok = person.check_password(form.password.data)
@@ -64,11 +71,15 @@ def sign_in():
             if not person.session_token:
                 person.new_session_token()
             login_user(person)
+            session["seen"] = int(time.time())
+            throttle.clear(email)
             audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"), code=303)
         failed = True
+        throttle.record_failure(email, ip)
+        db.session.commit()
     status = 422 if (failed or form.errors) else 200
     return render_template("auth/sign_in.html", form=form, failed=failed, generic=GENERIC_FAILURE), status
 
@@ -93,6 +104,8 @@ def change_password():
             form.current_password.errors.append("Your current password is not right")
         elif form.new_password.data == form.current_password.data:
             form.new_password.errors.append("Choose a password different from the current one")
+        elif weak := passwords.problem(form.new_password.data, user_inputs=[current_user.name, current_user.email]):
+            form.new_password.errors.append(weak)
         else:
             current_user.set_password(form.new_password.data)
             current_user.must_change_password = False

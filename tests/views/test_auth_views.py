@@ -6,6 +6,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry, Person
@@ -425,7 +426,9 @@ def test_changing_the_password_clears_the_flag_and_the_new_one_works(app, forced
 @pytest.mark.parametrize("data, message", [
     (dict(current="wrong-current-password"), "Your current password is not right"),
     (dict(new=factories.PASSWORD), "Choose a password different from the current one"),
-    (dict(new="short-pass"), "Use at least 12 characters"),
+    (dict(new="short-pass"), "Use from 12 to 128 characters"),
+    (dict(new="password1234"), "Choose a harder password: This is a very common password"),
+    (dict(new="qwertyuiop12"), "Choose a harder password: This is similar to a commonly used password"),
     (dict(confirm="something-else-entirely"), "The passwords do not match"),
     (dict(current=""), "Enter your current password"),
     (dict(new="", confirm=""), "Enter a new password"),
@@ -511,3 +514,64 @@ def test_a_forced_password_change_under_htmx_redirects_the_whole_page(app, world
     response = client.get(f"/people/{world.learner.id}/passport/items/{world.fire.id}", headers=HTMX)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/account/password"
+
+
+def test_wrong_tries_are_throttled_per_email_whether_or_not_the_account_exists(app, world):
+    """Five wrong tries, then a pause for that email: the same answer for a real and a made-up address."""
+    limit = app.config["SIGN_IN_EMAIL_LIMIT"]
+    answers = {}
+    for email in (world.learner.email, "nobody@example.test"):
+        client = app.test_client()
+        for _ in range(limit):
+            assert _post_sign_in(client, email, "not-the-password").status_code == 422
+        blocked = _post_sign_in(client, email, "not-the-password")
+        assert blocked.status_code == 429
+        answers[email] = _error_summary(blocked.get_data(as_text=True))
+    assert answers[world.learner.email] == answers["nobody@example.test"]
+    assert "Too many wrong tries. Wait 15 minutes" in answers["nobody@example.test"]
+    # Even the right password waits: guessing cannot go on.
+    assert _post_sign_in(app.test_client(), world.learner.email, factories.PASSWORD).status_code == 429
+    # Another person's sign-in is not held up.
+    assert _post_sign_in(app.test_client(), world.educator.email, factories.PASSWORD).status_code == 303
+    # The table holds no email addresses.
+    from skillpass.models import SignInFailure
+
+    keys = {f.email_key for f in db.session.scalars(select(SignInFailure))}
+    assert keys and all(len(k) == 64 and "@" not in k for k in keys)
+
+
+def test_a_success_clears_the_count_and_old_failures_expire(app, world):
+    import datetime as dt
+
+    from skillpass.models import SignInFailure
+
+    for _ in range(app.config["SIGN_IN_EMAIL_LIMIT"] - 1):
+        _post_sign_in(app.test_client(), world.learner.email, "not-the-password")
+    assert _post_sign_in(app.test_client(), world.learner.email, factories.PASSWORD).status_code == 303
+    assert db.session.scalar(select(func.count(SignInFailure.id))) == 0
+    # Failures older than the window no longer count.
+    for _ in range(app.config["SIGN_IN_EMAIL_LIMIT"]):
+        _post_sign_in(app.test_client(), world.learner.email, "not-the-password")
+    for failure in db.session.scalars(select(SignInFailure)):
+        failure.at = failure.at - dt.timedelta(minutes=app.config["SIGN_IN_WINDOW_MINUTES"] + 1)
+    db.session.commit()
+    assert _post_sign_in(app.test_client(), world.learner.email, factories.PASSWORD).status_code == 303
+
+
+def test_a_session_idle_too_long_is_signed_out_and_told_why(app, world):
+    import time
+
+    client = sign_in(app.test_client(), world.learner)
+    assert client.get("/passport").status_code == 200
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - app.config["IDLE_MINUTES"] * 60 - 5
+    response = client.get("/passport")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"You were signed out after {app.config['IDLE_MINUTES']} minutes without activity." in page
+    assert client.get("/passport").status_code == 302
+    # Activity within the limit keeps the session going.
+    fresh = sign_in(app.test_client(), world.learner)
+    with fresh.session_transaction() as session:
+        session["seen"] = int(time.time()) - 60
+    assert fresh.get("/passport").status_code == 200
