@@ -68,6 +68,9 @@ def register_templates(app: Flask) -> None:
         PackageLoader("nhsuk_frontend_jinja"),
     ])
     app.jinja_env.undefined = ChainableUndefined
+    # Escape everywhere, the NHS.UK .jinja macros included: Flask's default escapes only .html
+    # and friends, which would print a person's or the organisation's name raw inside the header.
+    app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     filters.register(app)
