@@ -9,6 +9,9 @@ PY=${PY:-.venv/bin/python}
 # One pytest worker per core (pytest-xdist); each test has its own database either way.
 WORKERS=${PYTEST_WORKERS:-auto}
 
+echo "== Static security check (bandit): the application code"
+.venv/bin/bandit -r skillpass -q
+
 echo "== SQLite: every test, browser tests included"
 "$PY" -m pytest -n "$WORKERS"
 

@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+# pg_dump and pg_restore, with argument lists, never through a shell.
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from pathlib import Path
@@ -65,9 +66,9 @@ def backup(out: Path) -> dict:
         elif url.get_backend_name() == "postgresql":
             target = tmp / "database.pgdump"
             conninfo, env = _libpq(url)
-            result = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                                     f"--file={target}", f"--dbname={conninfo}"], env=env, capture_output=True,
-                                    text=True)
+            args = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={target}",
+                    f"--dbname={conninfo}"]
+            result = subprocess.run(args, env=env, capture_output=True, text=True)  # nosec B603
             if result.returncode != 0:
                 raise BackupError(result.stderr.strip())
             kind = "postgresql"
@@ -114,9 +115,9 @@ def restore(archive: Path) -> dict:
             dest.close()
         else:
             conninfo, env = _libpq(url)
-            result = subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                                     f"--dbname={conninfo}", str(tmp / "database.pgdump")], env=env,
-                                    capture_output=True, text=True)
+            args = [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={conninfo}",
+                    str(tmp / "database.pgdump")]
+            result = subprocess.run(args, env=env, capture_output=True, text=True)  # nosec B603
             if result.returncode != 0:
                 raise BackupError(result.stderr.strip())
         source_uploads = tmp / "uploads"

@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-not-secret"
+# Development only: load() refuses it in production.
+DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105
 
 
 class ConfigError(RuntimeError):

@@ -35,7 +35,8 @@ from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.settings import set_setting
 
-DEMO_PASSWORD = "skillpass-demo"
+# The published demo sign-in: demo data only.
+DEMO_PASSWORD = "skillpass-demo"  # nosec B105
 LEARNER_EMAIL = "learner@example.org"
 EDUCATOR_EMAIL = "educator@example.org"
 ADMIN_EMAIL = "admin@example.org"
@@ -128,7 +129,8 @@ def seed(today: dt.date) -> bool:
     """Build the demo trust; return False (and change nothing) if it is already there."""
     if db.session.scalar(select(func.count()).select_from(Person).where(Person.email == ADMIN_EMAIL)):
         return False
-    rng = random.Random(f"skillpass-demo-{today.isoformat()}")
+    # Repeatable demo data, not security.
+    rng = random.Random(f"skillpass-demo-{today.isoformat()}")  # nosec B311
 
     teams = [Team(name=name) for name in TEAMS]
     db.session.add_all(teams)
