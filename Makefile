@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres system-deps clean
+.PHONY: setup run test test-sqlite test-postgres system-deps clean bench bench-smoke
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/.built
 
@@ -43,3 +43,11 @@ test-postgres: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
+
+# The trust-scale benchmark (5,000 people, ~500,000 entries) on SQLite and PostgreSQL; writes bench/RESULTS.md.
+bench: setup
+	bash scripts/with-postgres.sh $(PY) -m bench.run $(BENCH_ARGS)
+
+# A small-scale run of the same benchmark, so it cannot rot (CI runs it).
+bench-smoke: setup
+	bash scripts/with-postgres.sh $(PY) -m bench.run --scale 0.01 --repeat 2 --load-seconds 1 --output /tmp/skillpass-bench-smoke.md

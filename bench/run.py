@@ -1,0 +1,432 @@
+"""make bench: build a synthetic trust, then measure SkillPass on it.
+
+For SQLite and (when its server binaries are installed) PostgreSQL, per page:
+median and 95th-percentile server time and the number of SQL queries. Then,
+under gunicorn with 2 workers, the passport page's throughput beside a bare
+Flask page that renders a template of the same size, and each worker's peak
+memory. Prints a Markdown table and writes it to bench/RESULTS.md.
+
+    python -m bench.run [--scale 1.0] [--repeat 15] [--load-seconds 10] [--databases sqlite,postgresql]
+
+Server time is measured around the WSGI call with Flask's test client, in the
+process: no network, no browser. Budgets (2 cores) are printed beside the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 3, 2)
+BUDGETS = {
+    "My passport": ("median", 25),
+    "Team matrix (300 people)": ("median", 250),
+    "Admin home": ("median", 400),
+    "One passport PDF": ("median", 1000),
+    "CSV export of every record": ("median", 15000),
+}
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._on)
+
+    def _on(self, *args, **kwargs):
+        self.count += 1
+
+
+def _percentile(values, pct):
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def _app(url: str, upload: str):
+    from skillpass import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "FIXED_TODAY": TODAY, "UPLOAD_FOLDER": upload,
+                       "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench", "SIGN_IN_EMAIL_LIMIT": 10 ** 6,
+                       "SIGN_IN_IP_LIMIT": 10 ** 6})
+
+
+def _migrate(app):
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+
+
+def _client(app, email, password):
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": password})
+    assert response.status_code == 303, f"bench sign-in failed for {email}: {response.status_code}"
+    return client
+
+
+def measure(name, fn, counter, repeat):
+    """Run fn repeat times (after one warm-up); (median ms, p95 ms, queries of the last run)."""
+    fn()
+    times = []
+    queries = 0
+    for _ in range(repeat):
+        before = counter.count
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+        queries = counter.count - before
+    return {"name": name, "median": statistics.median(times), "p95": _percentile(times, 95), "queries": queries,
+            "runs": repeat}
+
+
+def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[list[dict], dict]:
+    from bench.generate import PASSWORD, generate
+    from skillpass.extensions import db
+    from skillpass.models import Person
+
+    upload = tempfile.mkdtemp(prefix="skillpass-bench-uploads-")
+    app = _app(url, upload)
+    _migrate(app)
+    results = []
+    with app.app_context():
+        started = time.perf_counter()
+        trust = generate(scale=scale, today=TODAY)
+        built = time.perf_counter() - started
+        counter = QueryCounter(db.engine)
+        someone = db.session.scalar(select(Person.id).where(Person.team_id == trust.big_team_id).offset(5).limit(1))
+        self_id = _self(db, trust)
+    # Requests run outside any app context of ours, as in production: each pushes its own.
+    learner = _client(app, trust.learner_email, PASSWORD)
+    educator = _client(app, trust.educator_email, PASSWORD)
+    admin = _client(app, trust.admin_email, PASSWORD)
+
+    def get(client, path, expect=200):
+        def call():
+            response = client.get(path)
+            assert response.status_code == expect, (path, response.status_code)
+            response.get_data()
+            response.close()
+        return call
+
+    results.append(measure("My passport", get(learner, "/passport"), counter, repeat))
+    results.append(measure("A person's passport", get(admin, f"/people/{someone}/passport"), counter, repeat))
+    results.append(measure("Sign-off queue", get(educator, "/sign-off/"), counter, repeat))
+    results.append(measure(f"Team matrix ({trust.big_team_size} people)",
+                           get(admin, f"/team/?team={trust.big_team_id}"), counter, repeat))
+    results.append(measure("Admin home", get(admin, "/admin/"), counter, repeat))
+    results.append(measure("One passport PDF", get(learner, f"/people/{self_id}/passport.pdf"),
+                           counter, max(3, repeat // 3)))
+
+    # Every record as CSV, streamed: time and the most Python memory held at once.
+    def export():
+        response = admin.get("/team/export/records?format=csv", buffered=False)
+        size = 0
+        for chunk in response.response:
+            size += len(chunk)
+        response.close()
+        export.size = size
+    export.size = 0
+    tracemalloc.start()
+    row = measure("CSV export of every record", export, counter, 1)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    row["note"] = f"{export.size / 1e6:.0f} MB of CSV, peak Python memory {peak / 1e6:.0f} MB (traced, so slower)"
+    results.append(row)
+
+    with app.app_context():
+        results.append(_bulk_print(app, db, trust, counter, count=max(3, min(50, int(50 * scale * 4)))))
+    with app.app_context():
+        results.append(_import_people(app, db, trust, counter, scale))
+    summary = {"people": trust.people, "teams": trust.teams, "entries": trust.entries, "generated_seconds": built}
+    return results, summary
+
+
+def _self(db, trust):
+    from skillpass.models import Person
+
+    return db.session.scalar(select(Person.id).where(Person.email == trust.learner_email))
+
+
+def _bulk_print(app, db, trust, counter, *, count: int):
+    from skillpass.models import Person
+    from skillpass.services import bulk_print
+
+    admin = db.session.scalar(select(Person).where(Person.email == trust.admin_email))
+    people = list(db.session.scalars(select(Person).where(Person.team_id == trust.big_team_id)
+                                     .order_by(Person.id).limit(count)))
+    job = bulk_print.create(actor=admin, people=people, title="Benchmark")
+    db.session.commit()
+    before = counter.count
+    start = time.perf_counter()
+    bulk_print.run(app, job.id, "http://localhost/")
+    elapsed = (time.perf_counter() - start) * 1000
+    db.session.expire_all()
+    return {"name": f"Bulk PDF of {len(people)} passports", "median": elapsed, "p95": elapsed,
+            "queries": counter.count - before, "runs": 1}
+
+
+def _import_people(app, db, trust, counter, scale):
+    """Plan and apply a CSV of new people (5,000 at scale 1), then roll back."""
+    from skillpass.models import Person
+    from skillpass.services import people_import
+
+    n = max(50, int(5000 * scale))
+    lines = ["employee_number,name,email,job_role,team,start_date,role"]
+    lines += [f"N{i:06d},New Person {i},new{i}@bench.example,Healthcare Assistant,Ward 02,2026-03-09,"
+              for i in range(n)]
+    text = "\n".join(lines) + "\n"
+    admin = db.session.scalar(select(Person).where(Person.email == trust.admin_email))
+    before = counter.count
+    start = time.perf_counter()
+    with app.test_request_context():
+        plan = people_import.plan(text, today=TODAY)
+        assert not plan.problems, plan.problems[:3]
+        people_import.apply(plan, actor=admin, today=TODAY, filename="bench.csv")
+        db.session.flush()
+    elapsed = (time.perf_counter() - start) * 1000
+    db.session.rollback()
+    return {"name": f"Import of {n} people", "median": elapsed, "p95": elapsed, "queries": counter.count - before,
+            "runs": 1, "note": f"{1000 * elapsed / n / 1000:.2f} ms a person"}
+
+
+# ---------------------------------------------------------------- throughput under gunicorn
+
+BARE_APP = '''
+from flask import Flask, render_template_string
+app = Flask(__name__)
+BODY = open({body!r}, encoding="utf-8").read()
+@app.get("/bare")
+def bare():
+    return render_template_string("{{{{ body|safe }}}}", body=BODY)
+'''
+
+
+def throughput(url: str, trust_emails: tuple[str, str], *, seconds: float, upload: str) -> dict:
+    """Requests a second for the passport page and for a bare page of the same size, under gunicorn (2 workers)."""
+    from bench.generate import PASSWORD
+
+    env = dict(os.environ, SKILLPASS_DATABASE_URL=url, SKILLPASS_TODAY=TODAY.isoformat(), SKILLPASS_SECRET_KEY="bench",
+               SKILLPASS_UPLOAD_FOLDER=upload, SKILLPASS_SIGN_IN_EMAIL_LIMIT="1000000",
+               SKILLPASS_SIGN_IN_IP_LIMIT="1000000", SKILLPASS_IDLE_MINUTES="600")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    port = _free_port()
+    server = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                               "--log-level", "warning", "app:app"], cwd=ROOT, env=env)
+    try:
+        _wait(port)
+        cookie = _sign_in(port, trust_emails[0], PASSWORD)
+        page = _fetch(port, "/passport", cookie)
+        body_file = Path(tempfile.mkdtemp(prefix="skillpass-bare-")) / "body.html"
+        body_file.write_text(page, encoding="utf-8")
+        app_file = body_file.parent / "bare_app.py"
+        app_file.write_text(BARE_APP.format(body=str(body_file)), encoding="utf-8")
+        bare_port = _free_port()
+        bare = subprocess.Popen([gunicorn, "--no-control-socket", "--workers", "2", "--bind",
+                                 f"127.0.0.1:{bare_port}", "--log-level", "warning", "bare_app:app"],
+                                cwd=body_file.parent, env=env)
+        try:
+            _wait(bare_port)
+            passport_rps, passport_errors = _load(port, "/passport", cookie, seconds)
+            bare_rps, bare_errors = _load(bare_port, "/bare", "", seconds)
+            memory = _worker_peak_memory(server.pid)
+        finally:
+            bare.terminate()
+            bare.wait(10)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"passport_rps": passport_rps, "bare_rps": bare_rps, "ratio": passport_rps / bare_rps if bare_rps else 0,
+            "errors": passport_errors + bare_errors, "page_bytes": len(page.encode()), "worker_peak_mb": memory}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int, timeout: float = 30):
+    import http.client
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def _sign_in(port: int, email: str, password: str) -> str:
+    import http.client
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/sign-in")
+    response = conn.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    html = _fetch(port, "/sign-in", cookie)
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    csrf = next(g for g in token.groups() if g)
+    body = urlencode({"email": email, "password": password, "csrf_token": csrf})
+    conn.request("POST", "/sign-in", body=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                         "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 303, f"sign-in under gunicorn failed: {response.status}"
+    return response.getheader("Set-Cookie", "").split(";")[0]
+
+
+def _fetch(port: int, path: str, cookie: str) -> str:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    data = response.read().decode()
+    assert response.status == 200, (path, response.status)
+    return data
+
+
+def _load(port: int, path: str, cookie: str, seconds: float, clients: int = 8) -> tuple[float, int]:
+    """Closed-loop load: *clients* threads with keep-alive connections, each sending the next request at once."""
+    import http.client
+
+    done = [0] * clients
+    errors = [0] * clients
+    stop = time.time() + seconds
+
+    def worker(i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie} if cookie else {}
+        while time.time() < stop:
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    done[i] += 1
+                else:
+                    errors[i] += 1
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.time() - started), sum(errors)
+
+
+def _worker_peak_memory(master_pid: int) -> float:
+    """The largest peak resident set (VmHWM) among the master's worker processes, in MB."""
+    peaks = []
+    for child in Path("/proc").iterdir():
+        if not child.name.isdigit():
+            continue
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return max(peaks) if peaks else 0.0
+
+
+# ---------------------------------------------------------------- report
+
+def table(label: str, summary: dict, rows: list[dict], load: dict | None) -> str:
+    out = [f"### {label}: {summary['people']:,} people, {summary['teams']} teams, {summary['entries']:,} entries "
+           f"(generated in {summary['generated_seconds']:.0f} s)", "",
+           "| page | median ms | p95 ms | SQL queries | budget | note |", "|---|---:|---:|---:|---|---|"]
+    for row in rows:
+        budget = ""
+        for key, (_, limit) in BUDGETS.items():
+            if row["name"].startswith(key.split(" (")[0]):
+                verdict = "met" if row["median"] <= limit else "**missed**"
+                budget = f"≤ {limit:,} ms: {verdict}"
+        out.append(f"| {row['name']} | {row['median']:.1f} | {row['p95']:.1f} | {row['queries']} | {budget} | "
+                   f"{row.get('note', '')} |")
+    if load:
+        verdict = "met" if load["ratio"] >= 0.5 else "**missed**"
+        out += ["", f"Under gunicorn (2 workers, 8 keep-alive clients): passport page {load['passport_rps']:.0f} "
+                    f"requests/s, bare Flask page of the same size ({load['page_bytes'] / 1000:.0f} kB) "
+                    f"{load['bare_rps']:.0f} requests/s: ratio **{load['ratio']:.0%}** (budget ≥ 50 %: {verdict}); "
+                    f"{load['errors']} errors; peak memory per worker {load['worker_peak_mb']:.0f} MB."]
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--load-seconds", type=float, default=10)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args(argv)
+
+    sections = [f"## Benchmark, {dt.date.today().isoformat()}: scale {args.scale} on {platform.machine()}, "
+                f"{os.cpu_count()} cores, Python {platform.python_version()}", ""]
+    for label in args.databases.split(","):
+        if label == "sqlite":
+            folder = tempfile.mkdtemp(prefix="skillpass-bench-")
+            url = f"sqlite:///{folder}/bench.db"
+        elif label == "postgresql":
+            url = os.environ.get("SKILLPASS_BENCH_PG_URL") or os.environ.get("SKILLPASS_TEST_DATABASE_URL")
+            if not url:
+                print("PostgreSQL: run through scripts/with-postgres.sh (make bench does)", file=sys.stderr)
+                continue
+        else:
+            raise SystemExit(f"unknown database {label}")
+        print(f"== {label}: generating the trust and measuring", flush=True)
+        rows, summary = run_database(label, url, scale=args.scale, repeat=args.repeat)
+        load = None
+        if args.load_seconds > 0:
+            learner_email = _learner_email(url)
+            load = throughput(url, (learner_email, ""), seconds=args.load_seconds,
+                              upload=tempfile.mkdtemp(prefix="skillpass-bench-uploads-"))
+        report = table("SQLite" if label == "sqlite" else "PostgreSQL", summary, rows, load)
+        print(report + "\n", flush=True)
+        sections += [report, ""]
+    Path(args.output).write_text("\n".join(sections), encoding="utf-8")
+    print(f"Written to {args.output}")
+    return 0
+
+
+def _learner_email(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url if not url.startswith("postgresql://") else url.replace("postgresql://",
+                                                                                        "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        email = conn.execute(text("SELECT email FROM person WHERE role = 'learner' ORDER BY id LIMIT 1")).scalar()
+    engine.dispose()
+    return email
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
