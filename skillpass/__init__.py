@@ -7,6 +7,8 @@ import time
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import InternalServerError
 from htmx_flask import Htmx
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
@@ -151,6 +153,23 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
+def _connection_errors() -> tuple[type, ...]:
+    """Driver errors that mean "cannot reach the database", for SQLite and PostgreSQL."""
+    import sqlite3
+
+    errors: list[type] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+
+        errors.append(psycopg.OperationalError)
+    except ImportError:  # pragma: no cover - psycopg is a requirement
+        pass
+    return tuple(errors)
+
+
+_CONNECTION_ERRORS = _connection_errors()
+
+
 def register_errorhandlers(app: Flask) -> None:
     from skillpass import htmx
 
@@ -167,6 +186,37 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (403, 404, 405, 500):
         app.errorhandler(code)(render_error)
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error):
+        """The database is down or restarting: a friendly page that needs nothing from it.
+
+        Other database errors (a bug, a constraint) stay 500s."""
+        from skillpass.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it on the next request
+            pass
+        if not getattr(error, "connection_invalidated", False) and not isinstance(error.orig, _CONNECTION_ERRORS):
+            app.logger.exception("database error")
+            return render_error(InternalServerError())
+        app.logger.error("database unavailable: %s", error.orig)
+        # Rendering must not ask the database who is signed in (Flask-Login's context processor would).
+        from skillpass.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+        organisation = app.config.get("ORGANISATION_NAME", "SkillPass")
+        if request.headers.get("HX-Request"):
+            message = "SkillPass cannot reach its database just now: nothing was saved. Try again in a minute."
+            response = app.response_class(render_template("_announce.html", announce=message), status=503)
+            response.headers["HX-Retarget"] = "#flash"
+            response.headers["HX-Reswap"] = "none"
+        else:
+            response = app.response_class(render_template("errors/unavailable.html", organisation=organisation),
+                                          status=503)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(413)
     def too_large(error):

@@ -67,3 +67,55 @@ def test_pages_carry_a_content_security_policy_with_no_inline_script(as_learner)
     # A fresh nonce each time.
     again = as_learner.get("/passport").headers["Content-Security-Policy"]
     assert again != policy
+
+
+def test_a_database_that_cannot_be_reached_gets_a_friendly_page_and_the_app_recovers(app, world, tmp_path):
+    """The database file vanishes under the app: 503 with a page that needs nothing from it, then back.
+    (PostgreSQL restarts under load are the load-and-fault run's: scripts/load_test.py.)"""
+    import shutil
+
+    import pytest
+
+    from skillpass.extensions import db
+    from tests.conftest import HTMX, sign_in
+
+    if db.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("moves the SQLite file away; see test_an_unreachable_postgresql_server_gets_the_same_page")
+    client = sign_in(app.test_client(), world.learner)
+    assert client.get("/passport").status_code == 200
+    url = db.engine.url
+    path = url.database
+    shutil.move(path, str(tmp_path / "away.db"))
+    (tmp_path / "blocker").mkdir()
+    shutil.move(str(tmp_path / "blocker"), path)  # a directory where the file was: SQLite cannot open it
+    db.engine.dispose()
+    try:
+        response = client.get("/passport")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert "Sorry, SkillPass is not available just now" in html and "Nothing you entered has been half-saved" in html
+        assert "Traceback" not in html
+        partial = client.get("/passport", headers=HTMX)
+        assert partial.status_code == 503 and partial.headers["HX-Retarget"] == "#flash"
+        assert "cannot reach its database" in partial.get_data(as_text=True)
+    finally:
+        shutil.rmtree(path)
+        shutil.move(str(tmp_path / "away.db"), path)
+    # No restart: the next request works.
+    assert client.get("/passport").status_code == 200
+
+
+def test_an_unreachable_postgresql_server_gets_the_same_page(tmp_path):
+    """Nothing listens on the port: the PostgreSQL driver's error, the same friendly 503."""
+    from skillpass import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+                      "SECRET_KEY": "test", "UPLOAD_FOLDER": str(tmp_path)})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503   # the health check answers for itself
+    with app.test_client() as client:
+        with client.session_transaction() as session:
+            session["_user_id"] = "1:token"
+        response = client.get("/passport")
+    assert response.status_code == 503
+    assert "Sorry, SkillPass is not available just now" in response.get_data(as_text=True)
