@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres system-deps clean bench bench-smoke
+.PHONY: setup run test test-sqlite test-postgres system-deps clean bench bench-smoke load load-smoke
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/.built
 
@@ -51,3 +51,12 @@ bench: setup
 # A small-scale run of the same benchmark, so it cannot rot (CI runs it).
 bench-smoke: setup
 	bash scripts/with-postgres.sh $(PY) -m bench.run --scale 0.01 --repeat 2 --load-seconds 1 --output /tmp/skillpass-bench-smoke.md
+
+# 50 simulated people for 60 s against gunicorn + PostgreSQL, then PostgreSQL restarted under them;
+# every entry checked afterwards against what they did.
+load: setup
+	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load $(LOAD_ARGS)
+
+# The same, shortened (CI runs it).
+load-smoke: setup
+	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load --users 20 --seconds 10 --fault-seconds 12

@@ -35,10 +35,16 @@ trap cleanup EXIT
 
 "${run_as[@]}" "$bindir/initdb" -D "$dir/data" -U skillpass --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
+# Tests trade durability for speed; SKILLPASS_PG_DURABLE=1 (the load-and-fault run) keeps every commit
+# on disk, so that a crash loses nothing that was acknowledged.
+speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${SKILLPASS_PG_DURABLE:-0}" = "1" ] && speed=""
 "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-k $dir -h 127.0.0.1 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-k $dir -h 127.0.0.1 -p $port $speed -c max_connections=200" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export SKILLPASS_TEST_DATABASE_URL="postgresql+psycopg://skillpass@127.0.0.1:$port/postgres"
+# Where the cluster is, for a command that restarts it on purpose (bench/load.py).
+export SKILLPASS_PG_BINDIR="$bindir" SKILLPASS_PG_DATADIR="$dir/data"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

@@ -105,6 +105,18 @@ CONTENT_SECURITY_POLICY = (
 
 def register_request_hooks(app: Flask) -> None:
     from skillpass import access, htmx
+    from skillpass.extensions import db
+
+    @app.teardown_appcontext
+    def close_session_safely(exc):
+        """Runs before Flask-SQLAlchemy's own teardown: if the database went away mid-request, the
+        rollback on close fails; drop that session quietly (the pool replaces the dead connection)
+        instead of turning a friendly 503 into a bare 500."""
+        try:
+            db.session.remove()
+        except DBAPIError:
+            app.logger.warning("closing a session whose database connection was lost")
+            db.session.registry.clear()
 
     @app.before_request
     def csp_nonce():
@@ -208,7 +220,8 @@ def register_errorhandlers(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         organisation = app.config.get("ORGANISATION_NAME", "SkillPass")
         if request.headers.get("HX-Request"):
-            message = "SkillPass cannot reach its database just now: nothing was saved. Try again in a minute."
+            message = ("SkillPass cannot reach its database just now. Try again in a minute; if you had just "
+                       "saved something, check it is there before saving it again.")
             response = app.response_class(render_template("_announce.html", announce=message), status=503)
             response.headers["HX-Retarget"] = "#flash"
             response.headers["HX-Reswap"] = "none"

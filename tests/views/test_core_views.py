@@ -93,7 +93,7 @@ def test_a_database_that_cannot_be_reached_gets_a_friendly_page_and_the_app_reco
         response = client.get("/passport")
         html = response.get_data(as_text=True)
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
-        assert "Sorry, SkillPass is not available just now" in html and "Nothing you entered has been half-saved" in html
+        assert "Sorry, SkillPass is not available just now" in html and "Nothing is ever half-saved" in html
         assert "Traceback" not in html
         partial = client.get("/passport", headers=HTMX)
         assert partial.status_code == 503 and partial.headers["HX-Retarget"] == "#flash"
