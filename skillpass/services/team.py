@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import threading
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -426,8 +427,9 @@ class TeamFigure:
 
 @dataclass
 class ItemFigure:
-    item: Item
-    template: PassportTemplate
+    item_id: int
+    title: str
+    template_name: str
     compliance: rules.Compliance
 
     @property
@@ -444,32 +446,99 @@ class Overview:
     items: list[ItemFigure]
 
 
+_OVERVIEW_CACHE: dict[tuple, Overview] = {}
+_OVERVIEW_LOCK = threading.Lock()
+
+
+def _data_version() -> tuple:
+    """Changes whenever anything that moves a status changes: every such write is audited, and
+    entries are never deleted, so the newest audit event and the newest entry tell."""
+    from skillpass.models import AuditEvent
+
+    return tuple(db.session.execute(select(select(func.max(AuditEvent.id)).scalar_subquery(),
+                                           select(func.max(Entry.id)).scalar_subquery())).one())
+
+
 def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
-    """The organisation at a glance: compliance, counts, teams ranked worst first, items most often out."""
-    matrix = build_matrix(Scope(team_ids=team_ids), today=today, warning_days=warning_days)
+    """The organisation at a glance: compliance, counts, teams ranked worst first, items most often out.
+
+    Kept per worker until the data changes (or the day, or the warning window): a trust of 5,000
+    people means hundreds of thousands of statuses, worked out once, not on every visit."""
+    from flask import current_app
+
+    use_cache = current_app.config.get("OVERVIEW_CACHE", True)
+    key = (str(db.engine.url), today, warning_days, team_ids, _data_version()) if use_cache else None
+    if key is not None:
+        with _OVERVIEW_LOCK:
+            cached = _OVERVIEW_CACHE.get(key)
+        if cached is not None:
+            return cached
+    result = _compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
+    if key is not None:
+        with _OVERVIEW_LOCK:
+            if len(_OVERVIEW_CACHE) >= 16:
+                _OVERVIEW_CACHE.clear()
+            _OVERVIEW_CACHE[key] = result
+    return result
+
+
+def _compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None) -> Overview:
+    """The same statuses as the matrix, counted straight into team and item figures (no cells kept)."""
+    ids = people_query(Scope(team_ids=team_ids))
+    people = db.session.execute(
+        select(Person.id, Person.start_date, Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(ids))).all()
+    assignments = db.session.execute(
+        select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on)
+        .where(Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))).all()
+    template_ids = {a.template_id for a in assignments}
+    columns = _columns(template_ids)
+    latest, _awaiting = _entries(ids, template_ids)
     awaiting_total = db.session.scalar(
         select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
         .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True),
                *([Person.team_id.in_(team_ids)] if team_ids is not None else [])))
+
+    by_template: dict[int, list[tuple]] = defaultdict(list)
+    item_figures: dict[int, ItemFigure] = {}
+    for column in columns:
+        item = column.item
+        offset = rules.Offset(column.section.offset_amount, column.section.offset_unit.value)
+        by_template[item.template_id].append((item.id, item.added_on, offset, item.frequency_months, item.mandatory))
+        item_figures[item.id] = ItemFigure(item_id=item.id, title=item.title, template_name=column.template.name,
+                                           compliance=rules.Compliance())
+    held: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    for person_id, template_id, assigned_on in assignments:
+        held[person_id].append((template_id, assigned_on))
+
+    overall = rules.Compliance()
     teams: dict[str, TeamFigure] = {}
-    for row in matrix.rows:
-        name = row.team_name or "No team"
-        figure = teams.setdefault(name, TeamFigure(name=name, team_id=row.person.team_id, people=0,
-                                                   compliance=rules.Compliance()))
+    status_of, due_on, expiry_date = rules.status_of, rules.due_on, rules.expiry_date
+    for person_id, start_date, team_id, team_name in people:
+        name = team_name or "No team"
+        figure = teams.get(name)
+        if figure is None:
+            figure = teams[name] = TeamFigure(name=name, team_id=team_id, people=0, compliance=rules.Compliance())
         figure.people += 1
-        c, r = figure.compliance, row.compliance
-        c.complete += r.complete
-        c.expiring += r.expiring
-        c.overdue += r.overdue
-        c.expired += r.expired
-        c.todo += r.todo
-        c.optional += r.optional
+        for template_id, assigned_on in held.get(person_id, ()):
+            for item_id, added_on, offset, frequency, mandatory in by_template.get(template_id, ()):
+                if not mandatory:
+                    item_figures[item_id].compliance.optional += 1
+                    figure.compliance.optional += 1
+                    overall.optional += 1
+                    continue
+                completed = latest.get((person_id, item_id))
+                expires = expiry_date(completed, frequency) if completed else None
+                due = due_on(start_date=start_date, assigned_on=assigned_on, item_added_on=added_on, offset=offset)
+                status = status_of(today=today, due_on=due, expires_on=expires, latest_accepted_on=completed,
+                                   warning_days=warning_days)
+                _count(item_figures[item_id].compliance, status)
+                _count(figure.compliance, status)
+                _count(overall, status)
     ranked = sorted(teams.values(), key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101,
                                                    t.name))
-    items = [ItemFigure(item=c.item, template=c.template, compliance=c.compliance) for c in matrix.columns]
-    worst = sorted((i for i in items if i.out), key=lambda i: (-i.out, i.item.title))[:10]
-    return Overview(overall=matrix.overall, awaiting=awaiting_total, people=len(matrix.rows), teams=ranked,
-                    items=worst)
+    worst = sorted((i for i in item_figures.values() if i.out), key=lambda i: (-i.out, i.title))[:10]
+    return Overview(overall=overall, awaiting=awaiting_total, people=len(people), teams=ranked, items=worst)
 
 
 __all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
