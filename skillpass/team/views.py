@@ -158,9 +158,14 @@ def export_matrix():
 def export_records():
     """Every entry of the people shown (the filters apply), streamed."""
     filters = _filters()
-    matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in _teams()})
-    person_ids = [r.person.id for r in rows]
+    if filters.status or filters.out:
+        # Filters on statuses need the statuses: the matrix says who is shown.
+        _, rows = _matrix(filters)
+        person_ids = [r.person.id for r in rows]
+    else:
+        person_ids = list(db.session.scalars(team_service.people_query(_scope(filters))
+                                             .order_by(Person.name, Person.id)))
     template_id = filters.template
     table = exports.records_table(person_ids, template_id=template_id)
     return _send(table, f"records-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"), sheet="Records")
