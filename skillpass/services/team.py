@@ -101,6 +101,7 @@ class Column:
     template: PassportTemplate
     section: Section
     compliance: rules.Compliance = field(default_factory=rules.Compliance)
+    escaped_title: str = ""     # filled in by the page that draws it
 
 
 @dataclass
@@ -172,34 +173,44 @@ def build_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
     columns = _columns(template_ids)
     latest, awaiting = _entries(ids, template_ids)
 
-    held: dict[int, list[Assignment]] = defaultdict(list)
+    held: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     for a in assignments:
-        held[a.person_id].append(a)
-    by_template: dict[int, list[Column]] = defaultdict(list)
+        held[a.person_id].append((a.template_id, a.assigned_on))
+    # Plain values read once per column, not once per cell.
+    by_template: dict[int, list[tuple]] = defaultdict(list)
     for column in columns:
-        by_template[column.item.template_id].append(column)
-    offsets = {c.section.id: rules.Offset(c.section.offset_amount, c.section.offset_unit.value) for c in columns}
+        item, section = column.item, column.section
+        offset = rules.Offset(section.offset_amount, section.offset_unit.value)
+        by_template[item.template_id].append((column, item.id, item.added_on, offset, item.frequency_months,
+                                              item.mandatory, column.compliance))
 
     matrix = Matrix(columns=columns, rows=[], today=today)
+    overall = matrix.overall
+    status_of, due_on, expiry_date = rules.status_of, rules.due_on, rules.expiry_date
     for person, team_name in people:
+        person_id, start_date = person.id, person.start_date
         row = Row(person=person, team_name=team_name or "", cells={})
-        for assignment in held.get(person.id, ()):
-            for column in by_template.get(assignment.template_id, ()):
-                item = column.item
-                key = (person.id, item.id)
+        cells, row_compliance = row.cells, row.compliance
+        for template_id, assigned_on in held.get(person_id, ()):
+            for column, item_id, added_on, offset, frequency, mandatory, column_compliance in by_template.get(
+                    template_id, ()):
+                key = (person_id, item_id)
                 completed = latest.get(key)
-                expires = rules.expiry_date(completed, item.frequency_months) if completed else None
-                due = rules.due_on(start_date=person.start_date, assigned_on=assignment.assigned_on,
-                                   item_added_on=item.added_on, offset=offsets[item.section_id])
-                status = rules.status_of(today=today, due_on=due, expires_on=expires, latest_accepted_on=completed,
-                                         warning_days=warning_days)
-                cell = Cell(status=status, due_on=due, expires_on=expires, completed_on=completed,
-                            awaiting=key in awaiting, mandatory=item.mandatory)
-                row.cells[item.id] = cell
-                _add(row.compliance, cell)
-                _add(column.compliance, cell)
-                _add(matrix.overall, cell)
-                matrix.awaiting += cell.awaiting
+                expires = expiry_date(completed, frequency) if completed else None
+                due = due_on(start_date=start_date, assigned_on=assigned_on, item_added_on=added_on, offset=offset)
+                status = status_of(today=today, due_on=due, expires_on=expires, latest_accepted_on=completed,
+                                   warning_days=warning_days)
+                waiting = key in awaiting
+                cells[item_id] = Cell(status, due, expires, completed, waiting, mandatory)
+                if mandatory:
+                    _count(row_compliance, status)
+                    _count(column_compliance, status)
+                    _count(overall, status)
+                else:
+                    row_compliance.optional += 1
+                    column_compliance.optional += 1
+                    overall.optional += 1
+                matrix.awaiting += waiting
         matrix.rows.append(row)
     return matrix
 
