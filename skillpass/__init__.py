@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
         from skillpass.models import Person
 
         person_id, _, token = user_id.partition(":")
-        if not person_id.isdigit() or not token:
+        if not person_id.isdecimal() or not token:
             return None
         person = db.session.get(Person, int(person_id))
         if person is None or not person.active or not person.session_token:

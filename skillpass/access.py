@@ -118,7 +118,7 @@ def _team(args) -> bool:
     raw = request.values.get("team", "")
     if not raw:
         return True
-    if not raw.isdigit():
+    if not raw.isdecimal():
         return False
     visible = visible_team_ids(current_user)
     return visible is None or int(raw) in visible

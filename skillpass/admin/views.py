@@ -133,7 +133,7 @@ def rules():
     chosen = {"template_id": None, "teams": set(), "job_roles": set()}
     if request.method == "POST":
         chosen = {"template_id": request.form.get("template_id", type=int),
-                  "teams": {int(v) for v in request.form.getlist("team") if v.isdigit()},
+                  "teams": {int(v) for v in request.form.getlist("team") if v.isdecimal()},
                   "job_roles": set(request.form.getlist("job_role"))}
         try:
             rule, added = assignment_rules.create_rule(

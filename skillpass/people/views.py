@@ -91,7 +91,7 @@ def supported_teams(person_id: int):
         abort(404)
     teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
     if request.method == "POST":
-        chosen = {int(v) for v in request.form.getlist("team") if v.isdigit()}
+        chosen = {int(v) for v in request.form.getlist("team") if v.isdecimal()}
         people_service.set_supported_teams(actor=current_user, educator=person,
                                            teams=[t for t in teams if t.id in chosen])
         db.session.commit()

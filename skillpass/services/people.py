@@ -78,7 +78,7 @@ def _clean(form: PersonForm, *, person: Person | None, today: dt.date) -> dict:
         errors["job_role"] = "Use 120 characters or fewer."
     team = None
     if form.team_id:
-        team = db.session.get(Team, int(form.team_id)) if form.team_id.isdigit() else None
+        team = db.session.get(Team, int(form.team_id)) if form.team_id.isdecimal() else None
         if team is None or (team.archived_at is not None and (person is None or person.team_id != team.id)):
             errors["team_id"] = "Choose a team from the list."
     try:

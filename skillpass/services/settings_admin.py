@@ -13,7 +13,7 @@ def _whole_number(raw: str, field: str, low: int, high: int, what: str, errors: 
     if not raw:
         errors[field] = f"Enter {what}."
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         errors[field] = f"Enter {what} as a whole number, for example {low + (high - low) // 6}."
         return None
     value = int(raw)

@@ -168,21 +168,27 @@ def restore_template(*, actor: Person, template: PassportTemplate) -> None:
     """An archived passport can be given again (by rule or by hand); nobody gets it back automatically."""
     if template.status is not TemplateStatus.ARCHIVED:
         return
-    template.status = TemplateStatus.PUBLISHED
+    # Back to published only if it could be published now (an item to complete); otherwise a draft.
+    live_items = db.session.scalar(select(func.count(Item.id)).where(
+        Item.template_id == template.id, Item.archived_at.is_(None)))
+    template.status = TemplateStatus.PUBLISHED if live_items else TemplateStatus.DRAFT
     audit.log(actor=actor, action="template.restored", subject=template, person_id=None,
-              summary=f"Passport template restored: {template.name}",
-              before={"status": TemplateStatus.ARCHIVED}, after={"status": TemplateStatus.PUBLISHED})
+              summary=f"Passport template restored: {template.name} ({template.status.value})",
+              before={"status": TemplateStatus.ARCHIVED}, after={"status": template.status})
 
 
 def copy_name(template: PassportTemplate) -> str:
     """"X (copy)", or "X (copy 2)" … whichever is free."""
     taken = {n.lower() for n in db.session.scalars(select(PassportTemplate.name))}
-    base = f"{template.name} (copy"
-    candidate, n = base + ")", 1
-    while candidate.lower() in taken:
+    n = 1
+    while True:
+        suffix = " (copy)" if n == 1 else f" (copy {n})"
+        # The original's name is shortened, never the suffix, so the name stays within 200 characters
+        # and the check below is of the very name returned.
+        candidate = template.name[:200 - len(suffix)].rstrip() + suffix
+        if candidate.lower() not in taken:
+            return candidate
         n += 1
-        candidate = f"{base} {n})"
-    return candidate[:200]
 
 
 def copy_template(*, actor: Person, template: PassportTemplate, name: str, today: dt.date) -> PassportTemplate:
@@ -232,7 +238,7 @@ def check_section(*, name: str, offset_amount: str, offset_unit: str) -> Section
     amount = None
     if not raw:
         errors["offset_amount"] = "Enter how long after the start date items in this section are due (0 for day one)."
-    elif not raw.isdigit():
+    elif not raw.isdecimal():
         errors["offset_amount"] = "Enter the due offset as a whole number, for example 2."
     else:
         amount = int(raw)
@@ -333,7 +339,7 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     raw = (form.get("frequency_months") or "").strip()
     frequency = None
     if raw:
-        if not raw.isdigit() or int(raw) == 0:
+        if not raw.isdecimal() or int(raw) == 0:
             errors["frequency_months"] = ("Enter how many months until it must be renewed, as a whole number "
                                           "(12 for yearly), or leave it empty if it is done once.")
         elif int(raw) > MAX_FREQUENCY_MONTHS:
@@ -350,7 +356,7 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
         errors["evidence"] = "Choose whether evidence is not asked for, optional or required."
     section_id = None
     raw_section = str(form.get("section_id") or "")
-    if raw_section.isdigit():
+    if raw_section.isdecimal():
         section_id = db.session.scalar(select(Section.id).where(Section.id == int(raw_section),
                                                                 Section.template_id == template.id))
     if section_id is None:

@@ -174,7 +174,7 @@ def approve_selected():
     """Approve several selected entries at once, with a result for each."""
     ids = []
     for raw in request.form.getlist("entry"):
-        if raw.isdigit() and int(raw) not in ids:
+        if raw.isdecimal() and int(raw) not in ids:
             ids.append(int(raw))
     results: list[tuple[str, bool, str]] = []   # (what, ok, message)
     raced = False

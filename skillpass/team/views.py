@@ -53,8 +53,8 @@ def _filters() -> Filters:
     days = args.get("days", type=int)
     team = args.get("team", "")
     template = args.get("template", "")
-    return Filters(team=int(team) if team.isdigit() else None, job_role=(args.get("job_role") or "").strip()[:120],
-                   template=int(template) if template.isdigit() else None, status=statuses.get(args.get("status", "")),
+    return Filters(team=int(team) if team.isdecimal() else None, job_role=(args.get("job_role") or "").strip()[:120],
+                   template=int(template) if template.isdecimal() else None, status=statuses.get(args.get("status", "")),
                    out=args.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
 
 
@@ -215,14 +215,14 @@ def print_start():
     """Print everyone the filters show (scope=all) or the people ticked (scope=selected)."""
     form = request.form
     statuses = {s.value: s for s in STATUSES}
-    filters = Filters(team=int(form["team"]) if form.get("team", "").isdigit() else None,
+    filters = Filters(team=int(form["team"]) if form.get("team", "").isdecimal() else None,
                       job_role=(form.get("job_role") or "").strip()[:120],
-                      template=int(form["template"]) if form.get("template", "").isdigit() else None,
+                      template=int(form["template"]) if form.get("template", "").isdecimal() else None,
                       status=statuses.get(form.get("status", "")), out=form.get("out") == "1", days=60)
     matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in _teams()})
     if form.get("scope") == "selected":
-        chosen = {int(v) for v in form.getlist("person") if v.isdigit()}
+        chosen = {int(v) for v in form.getlist("person") if v.isdecimal()}
         people = [r.person for r in rows if r.person.id in chosen]
         title = f"{title}: {len(people)} selected"
     else:

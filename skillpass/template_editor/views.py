@@ -181,7 +181,10 @@ def status(template_id: int):
     elif action == "restore":
         service.restore_template(actor=current_user, template=template)
         db.session.commit()
-        flash(f"{template.name} restored. Give it to people again by hand or with an assignment rule.")
+        if template.status is TemplateStatus.PUBLISHED:
+            flash(f"{template.name} restored. Give it to people again by hand or with an assignment rule.")
+        else:
+            flash(f"{template.name} restored as a draft: add an item, then publish it.")
     return redirect(_editor_url(template.id), code=303)
 
 
