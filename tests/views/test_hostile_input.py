@@ -33,7 +33,7 @@ def _hostile_world(world):
     world.fire.title = f"Fire {MARKUP}"
     world.fire.description = MARKUP
     world.fire.corporate_lead = FORMULA
-    world.fire.code = f"@SUM(1+1){MARKUP}"
+    world.fire.code = "@SUM(1+1)<b>x</b>"
     world.stress.title = FORMULA
     evidence = evidence_service.save(
         evidence_service.Checked(data=b"%PDF-1.4 certificate", file_type=evidence_service.PDF,

@@ -1,0 +1,228 @@
+"""The team page, its exports and bulk print, and the admin overview: full pages and htmx partials."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import time
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, PrintJob, PrintJobStatus
+from tests import factories
+from tests.conftest import HTMX, sign_in
+from tests.querycount import count_queries
+
+
+def _accepted(person, item, on):
+    db.session.add(Entry(person_id=person.id, item_id=item.id, completed_on=on, method=EntryMethod.HERE,
+                         status=EntryStatus.ACCEPTED, recorded_by_id=person.id))
+
+
+def _matrix_row(html: str, name: str) -> str:
+    start = html.index(f">{name}</a>")
+    return html[start:html.index("</tr>", start)]
+
+
+def test_the_team_page_is_a_full_page_and_its_results_an_htmx_partial(as_educator, world):
+    page = as_educator.get("/team/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Team compliance</h1>" in html and '<div id="team-results"' in html
+    partial = as_educator.get("/team/", headers=HTMX)
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and body.lstrip().startswith('<div id="team-results"')
+    assert "<html" not in body and "Vary" in partial.headers and "HX-Request" in partial.headers["Vary"]
+
+
+def test_cells_say_their_status_and_date_and_link_to_the_passport(as_educator, world):
+    # Today 2 Mar 2026: the learner started 5 Jan 2026, fire safety due 2 weeks later and not done.
+    html = as_educator.get("/team/").get_data(as_text=True)
+    row = _matrix_row(html, "Lee Learner")
+    assert (f'href="/people/{world.learner.id}/passport#item-{world.fire.id}"><span class="nhsuk-u-visually-hidden">'
+            f'Lee Learner, Fire safety: </span>Overdue<span class="app-cell__date">Due 19 Jan 2026</span>') in row
+    _accepted(world.learner, world.fire, dt.date(2024, 4, 1))
+    db.session.commit()
+    row = _matrix_row(as_educator.get("/team/").get_data(as_text=True), "Lee Learner")
+    assert "Expiring<span class=\"app-cell__date\">Expires 1 Apr 2026 (completed 1 Apr 2024)</span>" in row
+    # The optional item shows its status but never counts: fire (expiring) is the only one due.
+    assert '100% <span class="app-matrix__counts">1/1</span>' in row
+
+
+def test_a_template_not_held_shows_a_dash_that_says_so(as_admin, world):
+    other = factories.template("Core Skills (CSTF)")
+    section = factories.section(other, "Within 2 weeks", 2, "weeks")
+    factories.item(section, "Manual handling", frequency_months=12)
+    factories.assign(world.other_learner, other)
+    db.session.commit()
+    html = as_admin.get("/team/").get_data(as_text=True)
+    assert "Lee Learner, Manual handling: not assigned" in _matrix_row(html, "Lee Learner")
+    assert "Olu Other, Manual handling: </span>Overdue" in _matrix_row(html, "Olu Other")
+
+
+def test_an_educator_sees_only_the_teams_they_support(as_educator, world):
+    html = as_educator.get("/team/").get_data(as_text=True)
+    assert "Lee Learner" in html and "Olu Other" not in html
+    assert as_educator.get(f"/team/?team={world.team_b.id}").status_code == 403
+    assert as_educator.get(f"/team/export/records?team={world.team_b.id}").status_code == 403
+    assert as_educator.post("/team/print", data={"team": str(world.team_b.id), "scope": "all"}).status_code == 403
+    assert as_educator.get(f"/team/?team={world.team_a.id}").status_code == 200
+
+
+def test_filters_live_in_the_url_and_pick_who_is_shown(as_admin, world):
+    _accepted(world.learner, world.fire, dt.date(2025, 6, 1))   # complete: nothing overdue for the learner
+    db.session.commit()
+    everyone = as_admin.get("/team/", headers=HTMX).get_data(as_text=True)
+    assert all(name in everyone for name in ("Lee Learner", "Olu Other", "Eve Educator"))
+    team_a = as_admin.get(f"/team/?team={world.team_a.id}", headers=HTMX).get_data(as_text=True)
+    assert ">Olu Other</a>" not in team_a and ">Lee Learner</a>" in team_a
+    out = as_admin.get("/team/?out=1", headers=HTMX).get_data(as_text=True)
+    assert ">Lee Learner</a>" not in out and ">Olu Other</a>" in out
+    overdue = as_admin.get("/team/?status=overdue", headers=HTMX).get_data(as_text=True)
+    assert ">Lee Learner</a>" not in overdue and ">Eve Educator</a>" in overdue
+    # Export links carry the filters.
+    assert f"/team/export/matrix?format=xlsx&amp;team={world.team_a.id}" in team_a
+
+
+def test_the_forecast_lists_what_lapses_within_the_window(as_educator, world):
+    _accepted(world.learner, world.fire, dt.date(2024, 4, 1))    # expires 1 Apr 2026: 30 days away
+    db.session.commit()
+    html = as_educator.get("/team/?days=60").get_data(as_text=True)
+    assert "Fire safety: expires 1 Apr 2026" in html
+    html = as_educator.get("/team/?days=30").get_data(as_text=True)
+    assert "Fire safety: expires 1 Apr 2026" in html        # the day itself is inside 30 days
+    _accepted(world.learner, world.fire, dt.date(2024, 5, 20))   # a later completion: expires 20 May 2026, 79 days away
+    db.session.commit()
+    assert "Fire safety: expires" not in as_educator.get("/team/?days=60").get_data(as_text=True)
+    assert "Fire safety: expires 20 May 2026" in as_educator.get("/team/?days=90").get_data(as_text=True)
+
+
+def test_the_trend_is_a_partial_for_htmx_and_a_page_without_it(as_educator, world):
+    partial = as_educator.get("/team/trend", headers=HTMX).get_data(as_text=True)
+    assert partial.lstrip().startswith('<div id="team-trend"') and "Compliance by month" in partial
+    page = as_educator.get("/team/trend").get_data(as_text=True)
+    assert "<h1>Compliance over the last 12 months: All your teams</h1>" in page and "<svg" in page
+
+
+def test_exports_follow_the_filters_and_read_back_cell_by_cell(as_admin, world):
+    world.other_learner.name = '=HYPERLINK("http://x","y")'
+    _accepted(world.learner, world.fire, dt.date(2024, 4, 1))
+    db.session.commit()
+    response = as_admin.get(f"/team/export/matrix?format=csv&team={world.team_a.id}")
+    assert response.mimetype == "text/csv"
+    assert 'attachment; filename="compliance-physiotherapy-2026-03-02.csv"' == response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:7] == ["Employee number", "Name", "Team", "Job role", "Compliance %", "Met", "Due"]
+    lee = next(r for r in rows if r[1] == "Lee Learner")
+    assert lee[2] == "Physiotherapy" and lee[4:7] == ["100", "1", "1"]
+    fire_column = rows[0].index("AHP Support Worker Skills Passport: Fire safety [CSTF-FIRE]")
+    assert lee[fire_column] == "Expiring: Expires 1 Apr 2026 (completed 1 Apr 2024)"
+    assert all(r[2] == "Physiotherapy" for r in rows[1:])
+
+    book = load_workbook(io.BytesIO(as_admin.get("/team/export/records?format=xlsx").data))
+    sheet = book.active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
+                         "Expires on", "How", "Signed off by", "Sign-off date")
+    [record] = [v for v in values[1:] if v[1] == "Lee Learner"]
+    assert record[4:10] == ("Fire safety", "CSTF-FIRE", "Accepted", dt.datetime(2024, 4, 1), dt.datetime(2026, 4, 1),
+                            "Completed here")
+    names = [v[1] for v in load_workbook(io.BytesIO(as_admin.get("/team/export/matrix?format=xlsx").data))
+             .active.iter_rows(values_only=True)]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in names and not any(str(n).startswith("=") for n in names)
+
+
+def _finish(client, job_id, timeout=90):
+    """Poll as the progress page does, until the job is finished (waiting, not a timing assertion)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        html = client.get(f"/team/print/{job_id}", headers=HTMX).get_data(as_text=True)
+        if "Download the PDF" in html or "could not be printed" in html:
+            return html
+        assert 'hx-trigger="every 1s"' in html and "<progress" in html
+        time.sleep(0.3)
+    raise AssertionError("the print job did not finish")
+
+
+def test_a_team_prints_as_one_pdf_each_passport_on_its_own_pages(as_admin, world):
+    response = as_admin.post("/team/print", data={"team": str(world.team_a.id), "scope": "all"})
+    assert response.status_code == 303
+    job = db.session.scalar(select(PrintJob).order_by(PrintJob.id.desc()))
+    assert response.headers["Location"].endswith(f"/team/print/{job.id}") and job.total == 2
+    page = as_admin.get(f"/team/print/{job.id}").get_data(as_text=True)
+    assert "<h1>Passports: Physiotherapy</h1>" in page
+    finished = _finish(as_admin, job.id)
+    assert "Ready: 2 passports, each starting on a new page." in finished and "hx-trigger" not in finished
+    download = as_admin.get(f"/team/print/{job.id}/download")
+    assert download.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(download.data))
+    texts = [p.extract_text() for p in reader.pages]
+    firsts = [i for i, t in enumerate(texts) if "Page 1 of" in t]
+    assert len(firsts) == 2 and firsts[0] == 0
+    bounds = firsts + [len(texts)]
+    for start, end in zip(bounds, bounds[1:]):
+        owner = "Eve Educator" if "Eve Educator" in texts[start] else "Lee Learner"
+        other = "Lee Learner" if owner == "Eve Educator" else "Eve Educator"
+        assert all(f"Skills passport: {owner}" in t for t in texts[start:end])
+        assert not any(f"Skills passport: {other}" in t for t in texts[start:end])
+    db.session.refresh(job)
+    assert job.status is PrintJobStatus.READY and job.done == 2
+
+
+def test_only_the_people_ticked_are_printed_and_nobody_ticked_is_refused(as_admin, world):
+    refused = as_admin.post("/team/print", data={"scope": "selected"})
+    assert refused.status_code == 303
+    assert "Choose at least one person to print" in as_admin.get(refused.headers["Location"]).get_data(as_text=True)
+    nothing = as_admin.post("/team/print", data={})
+    assert nothing.status_code == 303 and db.session.scalar(select(PrintJob)) is None
+    response = as_admin.post("/team/print", data={"scope": "selected", "person": [str(world.learner.id)]})
+    job = db.session.scalar(select(PrintJob))
+    assert response.status_code == 303 and job.person_ids == [world.learner.id]
+    _finish(as_admin, job.id)
+
+
+def test_a_print_job_is_its_requesters_alone(app, as_admin, world):
+    as_admin.post("/team/print", data={"scope": "selected", "person": [str(world.learner.id)]})
+    job = db.session.scalar(select(PrintJob))
+    _finish(as_admin, job.id)
+    educator = sign_in(app.test_client(), world.educator)
+    assert educator.get(f"/team/print/{job.id}").status_code == 403
+    assert educator.get(f"/team/print/{job.id}/download").status_code == 403
+
+
+def test_the_admin_overview_answers_how_compliant_we_are(app, as_admin, world):
+    _accepted(world.learner, world.fire, dt.date(2023, 4, 1))                # expired
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.competency.id, completed_on=dt.date(2026, 2, 2),
+                         method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=world.learner.id))
+    db.session.commit()
+    home = sign_in(app.test_client(), world.admin).get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/admin/")
+    html = as_admin.get("/admin/").get_data(as_text=True)
+    # Fire safety is due for all three holders: the learner's expired, the others' overdue.
+    assert '<span class="app-figure__value">0%</span><span class="app-figure__label">compliant: 0 of 3 due' in html
+    assert '<span class="app-figure__value">2</span><span class="app-figure__label">Overdue' in html
+    assert '<span class="app-figure__value">1</span><span class="app-figure__label">Expired' in html
+    assert f'<a href="/sign-off/">1</a>' in html
+    teams = html[html.index("Teams, least compliant first"):html.index("Items most often out")]
+    # Both at 0% (ties by name); the admin's "No team" has nothing due and comes last.
+    assert teams.index("Occupational Therapy") < teams.index("Physiotherapy") < teams.index("No team")
+    assert '0% <span class="app-matrix__counts">0/2</span>' in teams
+    items = html[html.index("Items most often out"):]
+    assert "Fire safety" in items
+
+
+def test_the_team_page_costs_the_same_queries_for_3_people_as_for_40(as_admin, world):
+    def queries():
+        with count_queries() as log:
+            assert as_admin.get("/team/").status_code == 200
+        return log.count
+
+    few = queries()
+    for n in range(37):
+        person = factories.person(team=world.team_a if n % 2 else world.team_b)
+        factories.assign(person, world.template)
+        _accepted(person, world.fire, dt.date(2025, 1, 1 + n % 28))
+    db.session.commit()
+    assert queries() == few
