@@ -208,8 +208,8 @@ def register_errorhandlers(app: Flask) -> None:
 
         try:
             db.session.rollback()
-        except Exception:  # the connection is gone; the pool replaces it on the next request
-            pass
+        except Exception as rollback_error:  # the connection is gone; the pool replaces it next time
+            app.logger.info("rollback after a lost connection failed: %s", rollback_error)
         if not getattr(error, "connection_invalidated", False) and not isinstance(error.orig, _CONNECTION_ERRORS):
             app.logger.exception("database error")
             return render_error(InternalServerError())
