@@ -34,6 +34,9 @@ def _add_item(page, section: str, title: str, *, code: str, months: str, compete
         form.get_by_label("Competency: an educator signs it off").check()
     form.get_by_role("button", name=re.compile("Add item")).click()
     expect(page.locator("#flash")).to_contain_text(f"Item added to {section}: {title}.")
+    # The form stays open with focus moved to its title (after htmx settles), ready for the next item:
+    # wait for that move, or typing into the next field could land in the title.
+    expect(block.locator("details.app-add-item form").get_by_label("Title")).to_be_focused()
 
 
 def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live_server, page, world, tmp_path):
