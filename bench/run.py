@@ -96,6 +96,7 @@ def measure(name, fn, counter, repeat):
 def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[list[dict], dict]:
     from bench.generate import PASSWORD, generate
     from skillpass.extensions import db
+    from skillpass.gc_tuning import tune
     from skillpass.models import Person
 
     upload = tempfile.mkdtemp(prefix="skillpass-bench-uploads-")
@@ -113,6 +114,7 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     learner = _client(app, trust.learner_email, PASSWORD)
     educator = _client(app, trust.educator_email, PASSWORD)
     admin = _client(app, trust.admin_email, PASSWORD)
+    tune()  # what app.py does in a serving worker once the application is loaded
 
     def get(client, path, expect=200):
         def call():

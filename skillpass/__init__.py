@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from skillpass.extensions import csrf, db, login_manager, migrate
+    from skillpass.services import data_version  # noqa: F401 - its session hooks raise the data version
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

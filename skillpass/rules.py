@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -61,11 +62,13 @@ _COLOURS = {
 
 # ---------------------------------------------------------------- dates
 
+@lru_cache(maxsize=8192)   # team pages format the same few thousand dates tens of thousands of times
 def format_date(d: dt.date) -> str:
     """19 Jan 2026 — the one date format people see."""
     return f"{d.day} {d.strftime('%b %Y')}"
 
 
+@lru_cache(maxsize=65536)  # pure, and a team matrix asks for the same (date, months) over and over
 def add_months(d: dt.date, months: int) -> dt.date:
     """Calendar months; a day past the end of the target month is clamped.
 

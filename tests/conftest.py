@@ -60,7 +60,7 @@ def base_config(uri: str, tmp_path) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Tests change rows directly, without the audit events that renew the admin home's cache;
         # the cache itself is tested on its own (tests/unit/test_overview_cache.py).
-        "OVERVIEW_CACHE": False,
+        "TEAM_FIGURES_CACHE": False,
     }
 
 

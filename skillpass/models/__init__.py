@@ -5,7 +5,7 @@ from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.security import SignInFailure
-from skillpass.models.settings import Setting
+from skillpass.models.settings import DataVersion, Setting
 from skillpass.models.templates import (
     Assignment,
     AssignmentSource,
@@ -19,7 +19,7 @@ from skillpass.models.templates import (
 )
 
 __all__ = [
-    "AuditEvent", "Assignment", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
+    "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "educator_teams",
 ]

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from markupsafe import escape
 from sqlalchemy import Select, func, or_, select
 
 from skillpass import rules
@@ -95,18 +96,45 @@ class Cell:
         return self.due_on
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person as the team page shows them: plain values, safe to keep between requests."""
+    id: int
+    name: str
+    job_role: str
+    employee_number: str | None
+    start_date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    id: int
+    title: str
+    code: str | None
+    mandatory: bool
+    template_id: int
+    added_on: dt.date
+    frequency_months: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    id: int
+    name: str
+
+
 @dataclass
 class Column:
-    item: Item
-    template: PassportTemplate
-    section: Section
+    item: ItemInfo
+    template: TemplateInfo
+    offset: rules.Offset
+    escaped_title: str = ""     # the title escaped once, for the cells drawn in Python
     compliance: rules.Compliance = field(default_factory=rules.Compliance)
-    escaped_title: str = ""     # filled in by the page that draws it
 
 
 @dataclass
 class Row:
-    person: Person
+    person: Member
     team_name: str
     cells: dict[int, Cell]
     compliance: rules.Compliance = field(default_factory=rules.Compliance)
@@ -146,6 +174,11 @@ def _add(compliance: rules.Compliance, cell: Cell) -> None:
         _count(compliance, cell.status)
 
 
+# Where each status is counted in a tally list: the order of Compliance's fields.
+TALLY = {Status.COMPLETE: 0, Status.EXPIRING: 1, Status.OVERDUE: 2, Status.EXPIRED: 3, Status.TODO: 4}
+OPTIONAL = 5
+
+
 def _count(compliance: rules.Compliance, status: Status) -> None:
     if status is Status.COMPLETE:
         compliance.complete += 1
@@ -159,11 +192,26 @@ def _count(compliance: rules.Compliance, status: Status) -> None:
         compliance.todo += 1
 
 
-def build_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
-    """Every active person in scope × every live item of the templates they hold."""
+def build_matrix(scope: Scope, *, today: dt.date, warning_days: int, keep: bool = False) -> Matrix:
+    """Every active person in scope × every live item of the templates they hold.
+
+    With keep, the matrix is kept per worker until the data changes (like the admin home's figures):
+    the team page asks for the same matrix again as its filters, pages and forecast window change.
+    A kept matrix holds plain values only, and nobody changes it after it is built."""
+    key = _keep_key("matrix", scope, today, warning_days) if keep else None
+    if key is not None and (cached := KEPT.get(key)) is not None:
+        return cached
+    matrix = _compute_matrix(scope, today=today, warning_days=warning_days)
+    if key is not None and len(matrix.rows) * max(1, len(matrix.columns)) <= KEEP_MATRIX_CELLS:
+        KEPT.put(key, matrix)
+    return matrix
+
+
+def _compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
     ids = people_query(scope)
     people = db.session.execute(
-        select(Person, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        select(Person.id, Person.name, Person.job_role, Person.employee_number, Person.start_date, Team.name)
+        .outerjoin(Team, Team.id == Person.team_id)
         .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
     assignment_q = select(Assignment).where(Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))
     if scope.template_id:
@@ -176,24 +224,25 @@ def build_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
     held: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     for a in assignments:
         held[a.person_id].append((a.template_id, a.assigned_on))
-    # Plain values read once per column, not once per cell.
+    # Plain values read once per column, not once per cell; counts kept as lists indexed by status
+    # (TALLY) and made into Compliance figures at the end: this loop runs for every cell.
+    tallies = [[0] * 6 for _ in columns]
     by_template: dict[int, list[tuple]] = defaultdict(list)
-    for column in columns:
-        item, section = column.item, column.section
-        offset = rules.Offset(section.offset_amount, section.offset_unit.value)
-        by_template[item.template_id].append((column, item.id, item.added_on, offset, item.frequency_months,
-                                              item.mandatory, column.compliance))
+    for column, tally in zip(columns, tallies):
+        item = column.item
+        by_template[item.template_id].append((item.id, item.added_on, column.offset, item.frequency_months,
+                                              item.mandatory, tally))
 
     matrix = Matrix(columns=columns, rows=[], today=today)
-    overall = matrix.overall
-    status_of, due_on, expiry_date = rules.status_of, rules.due_on, rules.expiry_date
-    for person, team_name in people:
-        person_id, start_date = person.id, person.start_date
+    overall = [0] * 6
+    awaiting_total = 0
+    status_of, due_on, expiry_date, index = rules.status_of, rules.due_on, rules.expiry_date, TALLY
+    for person_id, name, job_role, employee_number, start_date, team_name in people:
+        person = Member(person_id, name, job_role or "", employee_number, start_date)
         row = Row(person=person, team_name=team_name or "", cells={})
-        cells, row_compliance = row.cells, row.compliance
+        cells, row_tally = row.cells, [0] * 6
         for template_id, assigned_on in held.get(person_id, ()):
-            for column, item_id, added_on, offset, frequency, mandatory, column_compliance in by_template.get(
-                    template_id, ()):
+            for item_id, added_on, offset, frequency, mandatory, column_tally in by_template.get(template_id, ()):
                 key = (person_id, item_id)
                 completed = latest.get(key)
                 expires = expiry_date(completed, frequency) if completed else None
@@ -202,16 +251,17 @@ def build_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
                                    warning_days=warning_days)
                 waiting = key in awaiting
                 cells[item_id] = Cell(status, due, expires, completed, waiting, mandatory)
-                if mandatory:
-                    _count(row_compliance, status)
-                    _count(column_compliance, status)
-                    _count(overall, status)
-                else:
-                    row_compliance.optional += 1
-                    column_compliance.optional += 1
-                    overall.optional += 1
-                matrix.awaiting += waiting
+                at = index[status] if mandatory else OPTIONAL
+                row_tally[at] += 1
+                column_tally[at] += 1
+                overall[at] += 1
+                awaiting_total += waiting
+        row.compliance = rules.Compliance(*row_tally)
         matrix.rows.append(row)
+    for column, tally in zip(columns, tallies):
+        column.compliance = rules.Compliance(*tally)
+    matrix.overall = rules.Compliance(*overall)
+    matrix.awaiting = awaiting_total
     return matrix
 
 
@@ -219,12 +269,19 @@ def _columns(template_ids: set[int]) -> list[Column]:
     if not template_ids:
         return []
     found = db.session.execute(
-        select(Item, Section, PassportTemplate)
+        select(Item.id, Item.title, Item.code, Item.mandatory, Item.template_id, Item.added_on, Item.frequency_months,
+               Section.offset_amount, Section.offset_unit, PassportTemplate.id, PassportTemplate.name)
         .join(Section, Section.id == Item.section_id)
         .join(PassportTemplate, PassportTemplate.id == Item.template_id)
         .where(Item.template_id.in_(template_ids), Item.archived_at.is_(None))
         .order_by(PassportTemplate.name, Section.position, Section.id, Item.position, Item.id)).all()
-    return [Column(item=i, template=t, section=s) for i, s, t in found]
+    templates: dict[int, TemplateInfo] = {}
+    columns = []
+    for (item_id, title, code, mandatory, template_id, added_on, frequency, amount, unit, _, template_name) in found:
+        template = templates.setdefault(template_id, TemplateInfo(template_id, template_name))
+        columns.append(Column(item=ItemInfo(item_id, title, code, mandatory, template_id, added_on, frequency),
+                              template=template, offset=rules.Offset(amount, unit.value), escaped_title=escape(title)))
+    return columns
 
 
 def _entries(ids: Select, template_ids: set[int]) -> tuple[dict, set]:
@@ -255,9 +312,9 @@ def filter_rows(matrix: Matrix, *, status: Status | None, out_only: bool) -> lis
 
 @dataclass
 class Lapse:
-    person: Person
+    person: Member
     team_name: str
-    item: Item
+    item: ItemInfo
     cell: Cell
 
     @property
@@ -290,9 +347,9 @@ class Forecast:
         return [(w, expiring[w], due[w]) for w in weeks]
 
     @property
-    def by_person(self) -> list[tuple[Person, str, list[Lapse]]]:
+    def by_person(self) -> list[tuple[Member, str, list[Lapse]]]:
         groups: dict[int, list[Lapse]] = defaultdict(list)
-        people: dict[int, tuple[Person, str]] = {}
+        people: dict[int, tuple[Member, str]] = {}
         for lapse in self.lapses:
             groups[lapse.person.id].append(lapse)
             people[lapse.person.id] = (lapse.person, lapse.team_name)
@@ -457,17 +514,49 @@ class Overview:
     items: list[ItemFigure]
 
 
-_OVERVIEW_CACHE: dict[tuple, Overview] = {}
-_OVERVIEW_LOCK = threading.Lock()
+class Kept:
+    """Figures kept per worker until the data they come from changes (see _data_version), the day
+    turns or the warning window moves: a handful of entries, all dropped when the next would not fit."""
+
+    def __init__(self, entries: int):
+        self._entries = entries
+        self._items: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            if len(self._items) >= self._entries:
+                self._items.clear()
+            self._items[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-def _data_version() -> tuple:
-    """Changes whenever anything that moves a status changes: every such write is audited, and
-    entries are never deleted, so the newest audit event and the newest entry tell."""
-    from skillpass.models import AuditEvent
+KEPT = Kept(entries=16)
+# A matrix bigger than this many cells (a whole trust) is not kept: its memory would outweigh the time saved.
+KEEP_MATRIX_CELLS = 60_000
 
-    return tuple(db.session.execute(select(select(func.max(AuditEvent.id)).scalar_subquery(),
-                                           select(func.max(Entry.id)).scalar_subquery())).one())
+
+def _data_version() -> int | None:
+    """Raised by every committed write that could move a status (see services/data_version.py)."""
+    from skillpass.services import data_version
+
+    return data_version.current(db.session)
+
+
+def _keep_key(*parts) -> tuple | None:
+    from flask import current_app
+
+    if not current_app.config.get("TEAM_FIGURES_CACHE", True):
+        return None
+    version = _data_version()
+    return None if version is None else (str(db.engine.url), *parts, version)
 
 
 def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
@@ -475,21 +564,12 @@ def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | N
 
     Kept per worker until the data changes (or the day, or the warning window): a trust of 5,000
     people means hundreds of thousands of statuses, worked out once, not on every visit."""
-    from flask import current_app
-
-    use_cache = current_app.config.get("OVERVIEW_CACHE", True)
-    key = (str(db.engine.url), today, warning_days, team_ids, _data_version()) if use_cache else None
-    if key is not None:
-        with _OVERVIEW_LOCK:
-            cached = _OVERVIEW_CACHE.get(key)
-        if cached is not None:
-            return cached
+    key = _keep_key("overview", today, warning_days, team_ids)
+    if key is not None and (cached := KEPT.get(key)) is not None:
+        return cached
     result = _compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
     if key is not None:
-        with _OVERVIEW_LOCK:
-            if len(_OVERVIEW_CACHE) >= 16:
-                _OVERVIEW_CACHE.clear()
-            _OVERVIEW_CACHE[key] = result
+        KEPT.put(key, result)
     return result
 
 
@@ -514,7 +594,7 @@ def _compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int,
     item_figures: dict[int, ItemFigure] = {}
     for column in columns:
         item = column.item
-        offset = rules.Offset(column.section.offset_amount, column.section.offset_unit.value)
+        offset = column.offset
         by_template[item.template_id].append((item.id, item.added_on, offset, item.frequency_months, item.mandatory))
         item_figures[item.id] = ItemFigure(item_id=item.id, title=item.title, template_name=column.template.name,
                                            compliance=rules.Compliance())

@@ -101,9 +101,9 @@ def row_cells(row, columns, passport_url: str) -> Markup:
     return Markup("".join(parts))  # nosec B704
 
 
-def _matrix(filters: Filters):
+def _matrix(filters: Filters, *, keep: bool = False):
     settings = get_settings()
-    matrix = team_service.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days)
+    matrix = team_service.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days, keep=keep)
     rows = team_service.filter_rows(matrix, status=filters.status, out_only=filters.out)
     return matrix, rows
 
@@ -113,7 +113,7 @@ def _matrix(filters: Filters):
 def index():
     filters = _filters()
     teams = _teams()
-    matrix, rows = _matrix(filters)
+    matrix, rows = _matrix(filters, keep=True)
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
@@ -123,8 +123,6 @@ def index():
                                  for monday, expiring, due in weeks])
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     out_count = sum(1 for r in rows if r.out_of_compliance)
-    for column in matrix.columns:
-        column.escaped_title = escape(column.item.title)
     context = dict(filters=filters, matrix=matrix, rows=shown, row_cells=row_cells, total=total, page=page, pages=pages,
                    page_url=lambda n: url_for("team.index", **filters.query(page=n)),
                    forecast=forecast, weeks=weeks, chart=chart, out_count=out_count,

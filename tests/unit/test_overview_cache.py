@@ -15,7 +15,7 @@ from tests.conftest import TODAY
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "OVERVIEW_CACHE": True}
+    return {**app_config, "TEAM_FIGURES_CACHE": True}
 
 
 def _queries(fn):
@@ -30,7 +30,7 @@ def _queries(fn):
 
 
 def test_a_second_look_is_one_query_and_any_audited_write_renews_it(app, world):
-    team._OVERVIEW_CACHE.clear()
+    team.KEPT.clear()
     with app.test_request_context():
         first, cold = _queries(lambda: team.overview(today=TODAY, warning_days=60))
         again, warm = _queries(lambda: team.overview(today=TODAY, warning_days=60))
@@ -53,9 +53,60 @@ def test_a_second_look_is_one_query_and_any_audited_write_renews_it(app, world):
 
 
 def test_the_cached_figures_equal_the_freshly_computed_ones(app, world):
-    team._OVERVIEW_CACHE.clear()
+    team.KEPT.clear()
     with app.test_request_context():
         cached = team.overview(today=TODAY, warning_days=60)
         fresh = team._compute_overview(today=TODAY, warning_days=60, team_ids=None)
     assert cached.overall == fresh.overall and cached.people == fresh.people
     assert [(t.name, t.compliance) for t in cached.teams] == [(t.name, t.compliance) for t in fresh.teams]
+
+
+def _matrix(**kwargs):
+    return team.build_matrix(team.Scope(team_ids=(kwargs.get("team_id"),) if kwargs.get("team_id") else None),
+                             today=kwargs.get("today", TODAY), warning_days=60, keep=kwargs.get("keep", True))
+
+
+def test_a_kept_matrix_is_one_query_until_a_write_and_holds_no_database_objects(app, world):
+    team.KEPT.clear()
+    with app.test_request_context():
+        first, cold = _queries(lambda: _matrix(team_id=world.team_a.id))
+        again, warm = _queries(lambda: _matrix(team_id=world.team_a.id))
+        assert again is first and warm == 1 < cold
+        # Another team, another day: worked out afresh; asked for without keep: never kept.
+        assert _matrix(team_id=world.team_b.id) is not first
+        assert _matrix(team_id=world.team_a.id, today=TODAY + dt.timedelta(days=1)) is not first
+        assert _matrix(team_id=world.team_a.id, keep=False) is not first
+        row = next(r for r in first.rows if r.person.id == world.learner.id)
+        assert row.cells[world.fire.id].completed_on is None
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.commit()
+        after = _matrix(team_id=world.team_a.id)
+        assert after is not first
+        assert next(r for r in after.rows if r.person.id == world.learner.id).cells[world.fire.id].completed_on \
+            == dt.date(2026, 2, 20)
+    # Kept between requests, so nothing in it may belong to a database session.
+    for value in [first.rows[0].person, first.columns[0].item, first.columns[0].template]:
+        assert not hasattr(value, "_sa_instance_state")
+
+
+def test_a_matrix_too_big_to_keep_is_worked_out_each_time(app, world, monkeypatch):
+    team.KEPT.clear()
+    monkeypatch.setattr(team, "KEEP_MATRIX_CELLS", 1)
+    with app.test_request_context():
+        assert _matrix() is not _matrix()
+
+
+def test_the_team_page_shows_a_new_entry_at_once_with_matrices_kept(app, world, as_educator):
+    """Through the page, as people use it: look, the learner records, look again."""
+    team.KEPT.clear()
+    app.config["TEAM_FIGURES_CACHE"] = True
+    url = f"/team/?team={world.team_a.id}"
+    before = as_educator.get(url).get_data(as_text=True)
+    with app.test_request_context():
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.commit()
+    after = as_educator.get(url).get_data(as_text=True)
+    assert "completed 20 Feb 2026" not in before
+    assert "completed 20 Feb 2026" in after

@@ -1,0 +1,67 @@
+"""The data version that kept figures and pages are keyed by: raised by every committed
+write that is audited or touches an entry, and by nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from skillpass.models import EntryMethod
+from skillpass.services import audit, data_version, entries, throttle
+from skillpass.services.people import set_active
+from tests.conftest import PG_URL, TODAY
+
+
+def _now(db) -> int:
+    db.session.rollback()          # read what is committed, as the next request would
+    return data_version.current(db.session)
+
+
+def test_each_committed_audited_write_raises_it_once(app, db, world):
+    with app.test_request_context():
+        start = _now(db)
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.commit()
+        assert _now(db) == start + 1
+        # Two audited writes in one transaction: one raise, at its commit.
+        set_active(actor=world.admin, person=world.other_learner, active=False)
+        db.session.flush()
+        set_active(actor=world.admin, person=world.other_learner, active=True)
+        db.session.commit()
+        assert _now(db) == start + 2
+
+
+def test_a_rolled_back_write_and_a_write_that_is_not_audited_leave_it(app, db, world):
+    with app.test_request_context():
+        start = _now(db)
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.flush()
+        db.session.rollback()
+        assert _now(db) == start
+        throttle.record_failure("nobody@example.test", "192.0.2.1")   # a failed sign-in: not data
+        db.session.commit()
+        assert _now(db) == start
+        # The flag of the rolled-back write did not linger into the next transaction.
+        db.session.commit()
+        assert _now(db) == start
+
+
+@pytest.mark.skipif(not PG_URL, reason="on SQLite one writer holds the database: writes cannot interleave")
+def test_a_write_that_commits_last_with_an_older_id_still_raises_it(app, db, world):
+    """PostgreSQL hands out ids as writes begin: a slow write can commit after a quicker one with a
+    higher id. The newest audit id would not move at its commit; the version does."""
+    with app.app_context():
+        slow = db.session()
+        audit.log(actor=world.admin, action="test.slow", subject=world.learner, person_id=world.learner.id,
+                  summary="begun first, committed last")
+        slow.flush()                                   # its audit id is taken now
+        with app.app_context():                        # another request, its own session
+            audit.log(actor=world.admin, action="test.quick", subject=world.learner, person_id=world.learner.id,
+                      summary="begun second, committed first")
+            db.session.commit()
+            seen = data_version.current(db.session)
+        slow.commit()
+        with app.app_context():
+            assert data_version.current(db.session) == seen + 1
