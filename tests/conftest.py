@@ -58,9 +58,9 @@ def base_config(uri: str, tmp_path) -> dict:
         "ORGANISATION_NAME": "Test Trust",
         # Real hashing, at a test's pace: scrypt costs ~60 ms a person, many times a test.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        # Tests change rows directly, without the audit events that renew the admin home's cache;
-        # the cache itself is tested on its own (tests/unit/test_overview_cache.py).
-        "TEAM_FIGURES_CACHE": False,
+        # Figures and passport pages are kept between requests, as in production: every test that
+        # writes and then looks again also checks that nothing kept outlives a change.
+        "CACHE_PAGES": True,
     }
 
 

@@ -13,7 +13,7 @@ class Setting(db.Model):
 
 
 class DataVersion(db.Model):
-    """One row, one number: raised by every committed write that is audited or adds an entry.
+    """One row, one number: raised by every committed write of data (services/data_version.py).
 
     Figures kept between requests (the admin home, team matrices, passport pages) are keyed by it.
     The newest audit id cannot serve: on PostgreSQL ids are handed out in the order writes begin,

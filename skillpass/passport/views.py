@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from skillpass import access, htmx
 from skillpass.access import DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
@@ -12,6 +14,7 @@ from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
 from skillpass.services import entries as entry_service
+from skillpass.services import kept
 from skillpass.services.errors import DomainError
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
@@ -38,18 +41,37 @@ def render_passport_page(person, status=200, **extra):
     return _page(person, status=status, **extra)
 
 
+# Stands in a kept page body for the CSRF token, which belongs to one session: the token of the
+# request that is served goes back in its place.
+_CSRF_SLOT = "\x00csrf-token\x00"
+
+
 def _page(person, status=200, **extra):
-    passport = _passport(person)
-    context = dict(
-        passport=passport,
-        person=person,
-        **_row_flags(person),
-        own=person.id == current_user.id,
-        informal_form=extra.pop("informal_form", None) or InformalForm(formdata=None, completed_on=today()),
-        informal_errors=extra.pop("informal_errors", {}),
-    )
-    context.update(extra)
-    return render_template("passport/page.html", **context), status
+    own = person.id == current_user.id
+    # The plain page (no refused form to show again) is kept per worker until the data changes:
+    # for this viewer, this person, today and this warning window (services/kept.py).
+    settings = get_settings()
+    key = kept.key("passport", current_user.id, person.id, today(), settings.warning_days) \
+        if not extra and status == 200 else None
+    token = generate_csrf()
+    body = kept.PASSPORT_PAGES.get(key) if key is not None else None
+    if body is not None:
+        body = body.replace(_CSRF_SLOT, token)
+    else:
+        context = dict(
+            passport=_passport(person),
+            person=person,
+            **_row_flags(person),
+            own=own,
+            informal_form=extra.pop("informal_form", None) or InformalForm(formdata=None, completed_on=today()),
+            informal_errors=extra.pop("informal_errors", {}),
+        )
+        context.update(extra)
+        body = render_template("passport/_body.html", **context)
+        if key is not None and token:
+            kept.PASSPORT_PAGES.put(key, body.replace(token, _CSRF_SLOT))
+    # The body is HTML this module's own template made, its values escaped there.
+    return render_template("passport/page.html", body=Markup(body), person=person, own=own), status  # nosec B704
 
 
 @bp.get("/passport")

@@ -1,7 +1,7 @@
-"""The data version: one number, raised in the same transaction as every write that is
-audited or adds or changes an entry. Whatever is kept between requests (the admin
-home's figures, team matrices, passport pages) is keyed by it, so nothing kept
-outlives a change that could move a status.
+"""The data version: one number, raised in the same transaction as every write of data
+(anything but failed sign-ins and bulk-print progress). Whatever is kept between
+requests (the admin home's figures, team matrices, passport pages) is keyed by it,
+so nothing kept outlives a change that could alter it.
 
 It is raised at commit, as the transaction's last statement: writers queue on the
 one row only for the moment of their commit, and a reader that sees the new number
@@ -14,10 +14,14 @@ from itertools import chain
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from skillpass.models import AuditEvent, DataVersion, Entry
+from skillpass.models import DataVersion, PrintJob, SignInFailure
 
 _CHANGED = "skillpass.data_changed"
-_WATCHED = (AuditEvent, Entry)
+_NOT_DATA = (SignInFailure, PrintJob, DataVersion)
+
+
+def _changes(session) -> bool:
+    return any(not isinstance(o, _NOT_DATA) for o in chain(session.new, session.dirty, session.deleted))
 
 
 def current(session) -> int | None:
@@ -27,14 +31,13 @@ def current(session) -> int | None:
 
 @event.listens_for(Session, "before_flush")
 def _note_changes(session, flush_context, instances):
-    if not session.info.get(_CHANGED) and any(isinstance(o, _WATCHED) for o in chain(session.new, session.dirty)):
+    if not session.info.get(_CHANGED) and _changes(session):
         session.info[_CHANGED] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _raise_version(session):
-    changed = session.info.get(_CHANGED) or any(isinstance(o, _WATCHED) for o in chain(session.new, session.dirty))
-    if not changed:
+    if not (session.info.get(_CHANGED) or _changes(session)):
         return
     session.flush()
     raised = session.execute(update(DataVersion).where(DataVersion.id == 1).values(n=DataVersion.n + 1))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import calendar
-import threading
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from markupsafe import escape
 from sqlalchemy import Select, func, or_, select
 
 from skillpass import rules
+from skillpass.services import kept
 from skillpass.extensions import db
 from skillpass.models import (
     Assignment,
@@ -198,7 +198,7 @@ def build_matrix(scope: Scope, *, today: dt.date, warning_days: int, keep: bool 
     With keep, the matrix is kept per worker until the data changes (like the admin home's figures):
     the team page asks for the same matrix again as its filters, pages and forecast window change.
     A kept matrix holds plain values only, and nobody changes it after it is built."""
-    key = _keep_key("matrix", scope, today, warning_days) if keep else None
+    key = kept.key("matrix", scope, today, warning_days) if keep else None
     if key is not None and (cached := KEPT.get(key)) is not None:
         return cached
     matrix = _compute_matrix(scope, today=today, warning_days=warning_days)
@@ -514,49 +514,9 @@ class Overview:
     items: list[ItemFigure]
 
 
-class Kept:
-    """Figures kept per worker until the data they come from changes (see _data_version), the day
-    turns or the warning window moves: a handful of entries, all dropped when the next would not fit."""
-
-    def __init__(self, entries: int):
-        self._entries = entries
-        self._items: dict[tuple, object] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key: tuple, value) -> None:
-        with self._lock:
-            if len(self._items) >= self._entries:
-                self._items.clear()
-            self._items[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-KEPT = Kept(entries=16)
+KEPT = kept.FIGURES
 # A matrix bigger than this many cells (a whole trust) is not kept: its memory would outweigh the time saved.
 KEEP_MATRIX_CELLS = 60_000
-
-
-def _data_version() -> int | None:
-    """Raised by every committed write that could move a status (see services/data_version.py)."""
-    from skillpass.services import data_version
-
-    return data_version.current(db.session)
-
-
-def _keep_key(*parts) -> tuple | None:
-    from flask import current_app
-
-    if not current_app.config.get("TEAM_FIGURES_CACHE", True):
-        return None
-    version = _data_version()
-    return None if version is None else (str(db.engine.url), *parts, version)
 
 
 def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
@@ -564,7 +524,7 @@ def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | N
 
     Kept per worker until the data changes (or the day, or the warning window): a trust of 5,000
     people means hundreds of thousands of statuses, worked out once, not on every visit."""
-    key = _keep_key("overview", today, warning_days, team_ids)
+    key = kept.key("overview", today, warning_days, team_ids)
     if key is not None and (cached := KEPT.get(key)) is not None:
         return cached
     result = _compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)

@@ -13,6 +13,12 @@ from tests.conftest import HTMX, sign_in
 from tests.querycount import count_queries
 
 
+@pytest.fixture
+def app_config(app_config):
+    # Pages counted as worked out afresh: a kept page costs fewer still (tests/views/test_kept_pages.py).
+    return {**app_config, "CACHE_PAGES": False}
+
+
 def _passport(items: int, years_of_history: int):
     team = factories.team()
     learner = factories.person(team=team, start_date=dt.date(2021, 1, 4))
