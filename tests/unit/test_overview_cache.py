@@ -15,7 +15,7 @@ from tests.conftest import TODAY
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "TEAM_FIGURES_CACHE": True}
+    return {**app_config, "CACHE_PAGES": True}
 
 
 def _queries(fn):
@@ -100,7 +100,7 @@ def test_a_matrix_too_big_to_keep_is_worked_out_each_time(app, world, monkeypatc
 def test_the_team_page_shows_a_new_entry_at_once_with_matrices_kept(app, world, as_educator):
     """Through the page, as people use it: look, the learner records, look again."""
     team.KEPT.clear()
-    app.config["TEAM_FIGURES_CACHE"] = True
+    app.config["CACHE_PAGES"] = True
     url = f"/team/?team={world.team_a.id}"
     before = as_educator.get(url).get_data(as_text=True)
     with app.test_request_context():
