@@ -31,6 +31,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"SKILLPASS_{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"SKILLPASS_{name} must be true or false, not {raw!r}")
+
+
 def _date(name: str) -> dt.date | None:
     raw = _env(name)
     if not raw:
@@ -73,6 +84,8 @@ def load(overrides: dict | None = None) -> dict:
         "SIGN_IN_WINDOW_MINUTES": _int("SIGN_IN_WINDOW_MINUTES", 15),
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Keep figures and passport pages per worker until the data changes (services/kept.py).
+        "CACHE_PAGES": _bool("CACHE_PAGES", True),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
