@@ -70,7 +70,8 @@ class Person(UserMixin, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     team: Mapped[Team | None] = relationship(lazy="joined", innerjoin=False)
-    supported_teams: Mapped[list[Team]] = relationship(secondary=educator_teams, lazy="selectin", order_by=Team.name)
+    # Loaded when asked for (educators, on a few pages), not with every person signed in.
+    supported_teams: Mapped[list[Team]] = relationship(secondary=educator_teams, lazy="select", order_by=Team.name)
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)

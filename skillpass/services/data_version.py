@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from itertools import chain
 
+from flask import g, has_request_context
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from skillpass.models import DataVersion, PrintJob, SignInFailure
 
 _CHANGED = "skillpass.data_changed"
+_G_KEY = "data_version"
 _NOT_DATA = (SignInFailure, PrintJob, DataVersion)
 
 
@@ -25,8 +27,19 @@ def _changes(session) -> bool:
 
 
 def current(session) -> int | None:
-    """The version now, or None where there is none (a database made without the migrations)."""
-    return session.scalar(select(DataVersion.n).where(DataVersion.id == 1))
+    """The version now, or None where there is none (a database made without the migrations).
+
+    Read once per request (the settings query brings it along), and again after any commit."""
+    if has_request_context() and _G_KEY in g:
+        return g.get(_G_KEY)
+    version = session.scalar(select(DataVersion.n).where(DataVersion.id == 1))
+    remember(version)
+    return version
+
+
+def remember(version: int | None) -> None:
+    if has_request_context():
+        setattr(g, _G_KEY, version)
 
 
 @event.listens_for(Session, "before_flush")
@@ -49,3 +62,5 @@ def _raise_version(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, *args):
     session.info.pop(_CHANGED, None)
+    if has_request_context():       # what this request read before a commit may be behind it
+        g.pop(_G_KEY, None)

@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 
 from skillpass.extensions import db
-from skillpass.models import Setting
+from skillpass.models import DataVersion, Setting
+from skillpass.services import data_version
+
+VERSION_KEY = "(data version)"   # never a setting's key: those are the few names the settings screen writes
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,13 @@ def get_settings() -> Settings:
     """One query per request at most."""
     if has_request_context() and "settings" in g:
         return g.settings
-    stored = {s.key: s.value for s in db.session.scalars(select(Setting))}
+    # The data version comes in the same round trip: nearly every page asks for both.
+    rows = db.session.execute(
+        select(Setting.key, Setting.value)
+        .union_all(select(literal(VERSION_KEY), cast(DataVersion.n, String)).where(DataVersion.id == 1))).all()
+    stored = dict(rows)
+    if VERSION_KEY in stored:
+        data_version.remember(int(stored.pop(VERSION_KEY)))
     cfg = current_app.config
     settings = Settings(
         organisation_name=stored.get("organisation_name") or cfg["ORGANISATION_NAME"],

@@ -10,13 +10,14 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import escape
 from sqlalchemy import Select, func, or_, select
 
-from skillpass import rules
+from skillpass import clock, rules
 from skillpass.services import kept
 from skillpass.extensions import db
 from skillpass.models import (
@@ -566,6 +567,8 @@ class Overview:
     people: int
     teams: list[TeamFigure]
     items: list[ItemFigure]
+    worked_out_at: dt.datetime | None = None
+    current: bool = True        # False: the last figures worked out, while newer ones are being counted
 
 
 KEPT = kept.FIGURES
@@ -573,18 +576,81 @@ KEPT = kept.FIGURES
 KEEP_MATRIX_CELLS = 60_000
 
 
-def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
+# The last figures worked out for each (database, day, window, teams), whatever the data version,
+# and the background refreshes under way: what the admin home shows while newer figures are counted.
+_LAST: dict[tuple, tuple[int, Overview]] = {}
+_REFRESHING: dict[tuple, threading.Thread] = {}
+_LAST_LOCK = threading.Lock()
+
+
+def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None,
+             stale_ok: bool = False) -> Overview:
     """The organisation at a glance: compliance, counts, teams ranked worst first, items most often out.
 
     Kept per worker until the data changes (or the day, or the warning window): a trust of 5,000
-    people means hundreds of thousands of statuses, worked out once, not on every visit."""
+    people means hundreds of thousands of statuses, about a second's work, not redone on every visit.
+    With stale_ok, once anything has been written the last figures come back at once, marked not
+    current, while a background thread counts again; the next look gets the new ones."""
     key = kept.key("overview", today, warning_days, team_ids)
-    if key is not None and (cached := KEPT.get(key)) is not None:
+    if key is None:
+        return _compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
+    if (cached := KEPT.get(key)) is not None:
         return cached
+    scope_key, version = key[:-1], key[-1]
+    if stale_ok:
+        with _LAST_LOCK:
+            last = _LAST.get(scope_key)
+        if last is not None and last[0] < version:
+            _refresh_in_background(scope_key, today=today, warning_days=warning_days, team_ids=team_ids)
+            return replace(last[1], current=False)
     result = _compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
-    if key is not None:
-        KEPT.put(key, result)
+    _remember(key, result)
     return result
+
+
+def _remember(key: tuple, result: Overview) -> None:
+    KEPT.put(key, result)
+    with _LAST_LOCK:
+        last = _LAST.get(key[:-1])
+        if last is None or last[0] <= key[-1]:
+            _LAST[key[:-1]] = (key[-1], result)
+
+
+def _refresh_in_background(scope_key: tuple, **kwargs) -> threading.Thread | None:
+    """Count the figures again on a thread of this worker (one at a time for each scope)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    with _LAST_LOCK:
+        running = _REFRESHING.get(scope_key)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(target=_refresh, args=(app, scope_key), kwargs=kwargs, daemon=True,
+                                  name="overview-refresh")
+        _REFRESHING[scope_key] = thread
+    thread.start()
+    return thread
+
+
+def _refresh(app, scope_key: tuple, **kwargs) -> None:
+    with app.app_context():
+        try:
+            key = kept.key("overview", kwargs["today"], kwargs["warning_days"], kwargs["team_ids"])
+            if key is not None and KEPT.get(key) is None:
+                _remember(key, _compute_overview(**kwargs))
+        except Exception:  # a worker must not die of it: the next look counts again in the request
+            app.logger.exception("refreshing the overview figures failed")
+        finally:
+            db.session.remove()
+
+
+def refreshing(today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None):
+    """The background refresh of these figures, if one is under way (for tests and the benchmark)."""
+    with _LAST_LOCK:
+        for key, thread in _REFRESHING.items():
+            if key[1:] == ("overview", today, warning_days, team_ids) and key[0] == str(db.engine.url):
+                return thread if thread.is_alive() else None
+    return None
 
 
 def _compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None) -> Overview:
@@ -660,7 +726,8 @@ def _compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int,
     ranked = sorted(teams.values(), key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101,
                                                    t.name))
     worst = sorted((i for i in item_figures.values() if i.out), key=lambda i: (-i.out, i.title))[:10]
-    return Overview(overall=overall, awaiting=awaiting_total, people=len(people), teams=ranked, items=worst)
+    return Overview(overall=overall, awaiting=awaiting_total, people=len(people), teams=ranked, items=worst,
+                    worked_out_at=clock.now())
 
 
 __all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
