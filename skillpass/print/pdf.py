@@ -7,6 +7,7 @@ everything else, so printing never touches the network.
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,10 +15,35 @@ from flask import current_app, request
 
 
 def render_pdf(html: str) -> bytes:
+    return render_document(html, base_url=request.url_root).write_pdf()
+
+
+def render_document(html: str, *, base_url: str, app=None):
+    """Lay out a page made with for_pdf=True (it links no stylesheet: the print stylesheet, parsed
+    once per process, is given here; bulk prints lay out fifty passports with it)."""
     from weasyprint import HTML  # imported late: it loads Pango
 
-    fetcher = static_only_fetcher(Path(current_app.static_folder), current_app.static_url_path)
-    return HTML(string=html, base_url=request.url_root, url_fetcher=fetcher).write_pdf()
+    app = app or current_app
+    fetcher = static_only_fetcher(Path(app.static_folder), app.static_url_path)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[print_stylesheet(app)])
+
+
+_STYLESHEETS: dict[str, object] = {}
+_STYLESHEETS_LOCK = threading.Lock()
+
+
+def print_stylesheet(app):
+    """static/css/print.css parsed by WeasyPrint, once per process (it never changes while running)."""
+    from weasyprint import CSS
+
+    path = Path(app.static_folder) / "css" / "print.css"
+    with _STYLESHEETS_LOCK:
+        sheet = _STYLESHEETS.get(str(path))
+        if sheet is None:
+            sheet = _STYLESHEETS[str(path)] = CSS(
+                string=path.read_text(encoding="utf-8"), base_url=path.as_uri(),
+                url_fetcher=static_only_fetcher(Path(app.static_folder), app.static_url_path))
+        return sheet
 
 
 def static_only_fetcher(static_folder: Path, static_url_path: str):

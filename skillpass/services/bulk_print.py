@@ -48,9 +48,7 @@ def launch(job_id: int, *, base_url: str) -> threading.Thread:
 
 
 def run(app: Flask, job_id: int, base_url: str) -> None:
-    from weasyprint import HTML
-
-    from skillpass.print.pdf import static_only_fetcher
+    from skillpass.print.pdf import render_document
     from skillpass.print.views import render_passport_html
 
     with app.test_request_context("/", base_url=base_url):
@@ -58,12 +56,11 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
         try:
             job.status = PrintJobStatus.RUNNING
             db.session.commit()
-            fetcher = static_only_fetcher(Path(app.static_folder), app.static_url_path)
             people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
             documents = []
             for person_id in job.person_ids:
                 html = render_passport_html(people[person_id], for_pdf=True)
-                documents.append(HTML(string=html, base_url=base_url, url_fetcher=fetcher).render())
+                documents.append(render_document(html, base_url=base_url, app=app))
                 job.done += 1
                 db.session.commit()
             pages = [page for document in documents for page in document.pages]
