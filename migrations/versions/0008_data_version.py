@@ -1,4 +1,4 @@
-"""A data version: one number raised by every committed audited write or new entry,
+"""A data version: one number raised by every committed write of data,
 for the figures and pages kept between requests
 
 Revision ID: 0008

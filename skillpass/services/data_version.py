@@ -1,5 +1,5 @@
 """The data version: one number, raised in the same transaction as every write of data
-(anything but failed sign-ins and bulk-print progress). Whatever is kept between
+(anything but signing in and out, passwords, failed sign-ins and bulk-print progress). Whatever is kept between
 requests (the admin home's figures, team matrices, passport pages) is keyed by it,
 so nothing kept outlives a change that could alter it.
 
@@ -12,18 +12,34 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from skillpass.models import DataVersion, PrintJob, SignInFailure
+from skillpass.models import AuditEvent, DataVersion, Person, PrintJob, SignInFailure
 
 _CHANGED = "skillpass.data_changed"
 _G_KEY = "data_version"
 _NOT_DATA = (SignInFailure, PrintJob, DataVersion)
+# Signing in and out, and passwords, change nothing any kept page shows: they would otherwise
+# renew every kept page in the trust each time anyone signs in.
+_SIGN_IN_STATE = {"session_token", "password_hash", "must_change_password", "updated_at"}
+
+
+def _is_data(obj) -> bool:
+    if isinstance(obj, _NOT_DATA):
+        return False
+    if isinstance(obj, AuditEvent):
+        return not (obj.action or "").startswith("auth.")
+    if isinstance(obj, Person):
+        state = inspect(obj)
+        if state.persistent and not state.deleted:
+            changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+            return not changed <= _SIGN_IN_STATE
+    return True
 
 
 def _changes(session) -> bool:
-    return any(not isinstance(o, _NOT_DATA) for o in chain(session.new, session.dirty, session.deleted))
+    return any(_is_data(o) for o in chain(session.new, session.dirty, session.deleted))
 
 
 def current(session) -> int | None:

@@ -9,6 +9,7 @@ import pytest
 from skillpass.models import EntryMethod
 from skillpass.services import audit, data_version, entries, throttle
 from skillpass.services.people import set_active
+from tests import factories
 from tests.conftest import PG_URL, TODAY
 
 
@@ -65,3 +66,20 @@ def test_a_write_that_commits_last_with_an_older_id_still_raises_it(app, db, wor
         slow.commit()
         with app.app_context():
             assert data_version.current(db.session) == seen + 1
+
+
+def test_signing_in_and_out_leaves_it(app, db, world, client):
+    """Signing in is audited and renews a session token; neither changes what any kept page shows,
+    and a trust signing in at nine o'clock must not renew every kept page each time."""
+    with app.test_request_context():
+        start = _now(db)
+    response = client.post("/sign-in", data={"email": world.learner.email, "password": factories.PASSWORD})
+    assert response.status_code == 303
+    assert client.post("/sign-out").status_code == 303
+    with app.test_request_context():
+        assert _now(db) == start
+        # A change anyone can see on a page is still counted, even beside a new session token.
+        world.learner.new_session_token()
+        world.learner.name = "Lee Learner-Smith"
+        db.session.commit()
+        assert _now(db) == start + 1
