@@ -125,6 +125,15 @@ def register_request_hooks(app: Flask) -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.before_request
+    def data_version_first():
+        """Pages kept between requests are keyed by the data version: read it (with the settings, in
+        one query) before anyone is loaded, so nothing this request reads is older than its key."""
+        if request.endpoint not in ("static", "core.healthz"):   # the health check answers for itself
+            from skillpass.services.settings import get_settings
+
+            get_settings()
+
+    @app.before_request
     def idle_timeout():
         """Signed out after IDLE_MINUTES without a request; the sign-in page says why."""
         from flask import flash, session

@@ -88,3 +88,13 @@ def test_without_keeping_every_look_is_worked_out(app, world):
     with count_queries() as again:
         learner.get("/passport")
     assert len(kept.PASSPORT_PAGES) == 0 and again.count > 5
+
+
+def test_the_data_version_is_read_before_anyone_is_loaded(app, world):
+    """A page is kept under the version read at the start of its request: were a person loaded
+    first, a write landing in between could be kept under the newer version with the older person."""
+    learner = _signed_in(app, world.learner)
+    with count_queries() as log:
+        assert learner.get("/passport").status_code == 200
+    assert "data_version" in log.statements[0], repr(log)
+    assert all("data_version" not in s for s in log.statements[1:]), repr(log)
