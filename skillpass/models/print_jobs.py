@@ -32,6 +32,9 @@ class PrintJob(db.Model):
     stored_name: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When it last moved on (started, or finished a passport): a job that stops moving has lost the
+    # worker that was making it.
+    progressed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property

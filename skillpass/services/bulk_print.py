@@ -7,6 +7,7 @@ and the file is stored beside the evidence files for whoever asked for it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 from pathlib import Path
@@ -33,6 +34,25 @@ def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
     return job
 
 
+# A passport takes about a second to lay out; this long without a step means the job's worker is gone
+# (restarted, or stopped): the page says so instead of waiting for ever.
+STALLED_AFTER = dt.timedelta(minutes=3)
+
+
+def fail_if_stalled(job: PrintJob) -> bool:
+    """Mark a job that has stopped moving as failed, with what to do; True if it was."""
+    if job.finished:
+        return False
+    last = job.progressed_at or job.created_at
+    if clock.now() - last < STALLED_AFTER:
+        return False
+    job.status = PrintJobStatus.FAILED
+    job.error = ("The print stopped part way (the server was restarted while making it). "
+                 "Start it again from the team page.")
+    job.finished_at = clock.now()
+    return True
+
+
 def folder(app: Flask | None = None) -> Path:
     path = Path((app or current_app).config["UPLOAD_FOLDER"]) / "prints"
     path.mkdir(parents=True, exist_ok=True)
@@ -55,6 +75,7 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
         job = db.session.get(PrintJob, job_id)
         try:
             job.status = PrintJobStatus.RUNNING
+            job.progressed_at = clock.now()
             db.session.commit()
             people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
             documents = []
@@ -62,6 +83,7 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
                 html = render_passport_html(people[person_id], for_pdf=True)
                 documents.append(render_document(html, base_url=base_url, app=app))
                 job.done += 1
+                job.progressed_at = clock.now()
                 db.session.commit()
             pages = [page for document in documents for page in document.pages]
             pdf = documents[0].copy(pages).write_pdf()

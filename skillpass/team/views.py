@@ -256,6 +256,8 @@ def _print_refused(back: str, message: str):
 def print_status(job_id: int):
     job = g.job
     db.session.refresh(job)
+    if bulk_print.fail_if_stalled(job):
+        db.session.commit()
     if htmx.is_htmx():
         response = Response(render_template("team/_print_progress.html", job=job))
         if job.finished:

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, PrintJob, PrintJobStatus
 from tests import factories
@@ -226,3 +227,29 @@ def test_the_team_page_costs_the_same_queries_for_3_people_as_for_40(as_admin, w
         _accepted(person, world.fire, dt.date(2025, 1, 1 + n % 28))
     db.session.commit()
     assert queries() == few
+
+
+def test_a_print_whose_worker_was_lost_says_it_stopped_and_a_moving_one_keeps_going(as_admin, world):
+    """A bulk print runs on a thread of the worker that was asked; if that worker is restarted the job
+    stops moving. After three minutes without a step its page says so, instead of a bar that never fills."""
+    now = clock.now()
+    lost = PrintJob(requested_by_id=world.admin.id, title="Physiotherapy", person_ids=[world.learner.id], total=1,
+                    done=0, status=PrintJobStatus.RUNNING, created_at=now - dt.timedelta(minutes=10),
+                    progressed_at=now - dt.timedelta(minutes=4))
+    moving = PrintJob(requested_by_id=world.admin.id, title="Physiotherapy", person_ids=[world.learner.id], total=1,
+                      done=0, status=PrintJobStatus.RUNNING, created_at=now - dt.timedelta(minutes=10),
+                      progressed_at=now - dt.timedelta(minutes=1))
+    queued_long_ago = PrintJob(requested_by_id=world.admin.id, title="Physiotherapy", person_ids=[world.learner.id],
+                               total=1, done=0, status=PrintJobStatus.QUEUED, created_at=now - dt.timedelta(minutes=5))
+    db.session.add_all([lost, moving, queued_long_ago])
+    db.session.commit()
+    for job in (lost, queued_long_ago):
+        html = as_admin.get(f"/team/print/{job.id}", headers=HTMX).get_data(as_text=True)
+        assert "The print stopped part way" in html and "Start it again from the team page." in html
+        assert "hx-trigger" not in html
+        db.session.refresh(job)
+        assert job.status is PrintJobStatus.FAILED and job.finished_at is not None
+    html = as_admin.get(f"/team/print/{moving.id}", headers=HTMX).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in html and "stopped" not in html
+    db.session.refresh(moving)
+    assert moving.status is PrintJobStatus.RUNNING
