@@ -81,11 +81,22 @@ def page(browser):
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
 
+def sign_out(page):
+    """Sign out and wait for the sign-in page: a navigation started before the
+    sign-out POST has answered would cancel it, leaving the old person signed in."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to SkillPass")).to_be_visible()
+
+
 def sign_in(page, base_url, email, password):
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # Wait until the browser has left the sign-in page, so the next step acts as this person.
+    page.wait_for_url(lambda url: "/sign-in" not in url)
     page.wait_for_load_state("networkidle")
 
 

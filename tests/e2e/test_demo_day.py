@@ -13,7 +13,7 @@ from skillpass import demo
 from skillpass.extensions import db
 from skillpass.models import Item
 from tests.conftest import TODAY
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 
 
 def test_demo_learner_records_and_the_admin_prints_it(live_server, page, app):
@@ -30,7 +30,7 @@ def test_demo_learner_records_and_the_admin_prints_it(live_server, page, app):
     expect(row).to_contain_text("2 Mar 2026")
     expect(page.locator("#flash")).to_contain_text("Managing work and life stress: recorded 2 Mar 2026")
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, live_server, demo.ADMIN_EMAIL, demo.DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="How compliant are we?")).to_be_visible()
     page.get_by_role("link", name="People", exact=True).click()

@@ -19,14 +19,14 @@ from skillpass import demo
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Item, Person
 from tests.conftest import TODAY
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _as(page, live_server, email):
     if page.get_by_role("button", name="Sign out").count():
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
     sign_in(page, live_server, email, demo.DEMO_PASSWORD)
 
 

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import assert_no_axe_violations, sign_in
+from tests.e2e.conftest import assert_no_axe_violations, sign_in, sign_out
 
 
 def _row(page, item):
@@ -107,7 +107,7 @@ def test_everything_works_without_javascript(live_server, browser, world):
         page.get_by_role("button", name="Add to my log").click()
         expect(page.locator("#informal-learning")).to_contain_text("Read the falls policy")
 
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(page.get_by_role("heading", name="Sign in to SkillPass")).to_be_visible()
     finally:
         context.close()
@@ -146,7 +146,7 @@ def test_pages_have_no_accessibility_violations(live_server, page, world):
     assert_no_axe_violations(page)
     page.goto(f"{live_server}/people/{world.learner.id}/passport/items/{world.fire.id}/record")
     assert_no_axe_violations(page)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, live_server, world.admin.email, factories.PASSWORD)
     page.goto(f"{live_server}/people/")
     assert_no_axe_violations(page)

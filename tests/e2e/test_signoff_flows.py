@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind
 from tests import factories
-from tests.e2e.conftest import assert_no_axe_violations, sign_in
+from tests.e2e.conftest import assert_no_axe_violations, sign_in, sign_out
 
 
 def _awaiting(world, how_many):
@@ -76,7 +76,7 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     assert statuses == ["accepted"] * 4 + ["rejected"]
 
     # The learner sees the rejection and its reason.
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     rejected_learner = db.session.get(type(world.learner), entries[1].person_id)
     sign_in(page, live_server, rejected_learner.email, factories.PASSWORD)
     expect(page.locator(f"#item-{entries[1].item_id}")).to_contain_text(
