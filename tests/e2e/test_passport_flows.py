@@ -136,6 +136,7 @@ def test_pages_have_no_accessibility_violations(live_server, page, world):
     page.goto(f"{live_server}/sign-in")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Sign in").click()  # empty: errors shown
+    expect(page.get_by_role("link", name="Enter your email address")).to_be_visible()
     assert_no_axe_violations(page)
     sign_in(page, live_server, world.learner.email, factories.PASSWORD)
     assert_no_axe_violations(page)
