@@ -58,6 +58,10 @@ def people_query(scope: Scope) -> Select:
         stmt = stmt.where(Person.team_id.in_(scope.team_ids))
     if scope.job_role:
         stmt = stmt.where(Person.job_role == scope.job_role)
+    if scope.template_id:
+        # A passport chosen: the people who hold it, not everyone with its columns left blank.
+        stmt = stmt.where(Person.id.in_(select(Assignment.person_id).where(
+            Assignment.template_id == scope.template_id, Assignment.removed_on.is_(None))))
     return stmt
 
 
@@ -466,7 +470,8 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
     """
     ends = month_ends(today, months)
     first = ends[0]
-    ids = people_query(scope)
+    # Everyone in the teams: a passport chosen narrows the assignments below, held then or now.
+    ids = people_query(replace(scope, template_id=None))
     people = db.session.execute(
         select(Person.id, Person.start_date, Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
         .where(Person.id.in_(ids))).all()

@@ -131,8 +131,11 @@ def index():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
     templates = db.session.scalars(select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED)
                                    .order_by(PassportTemplate.name)).all()
-    job_roles = db.session.scalars(select(Person.job_role).where(Person.job_role != "", Person.active.is_(True))
-                                   .distinct().order_by(Person.job_role)).all()
+    # The job roles of the people this viewer can see: an educator is not offered roles outside their teams.
+    visible = visible_team_ids(current_user)
+    job_roles = db.session.scalars(select(Person.job_role).where(
+        Person.job_role != "", Person.active.is_(True),
+        *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
                                                   job_roles=job_roles, days_options=FORECAST_DAYS, **context)))
 

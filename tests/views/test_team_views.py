@@ -83,8 +83,30 @@ def test_filters_live_in_the_url_and_pick_who_is_shown(as_admin, world):
     assert ">Lee Learner</a>" not in out and ">Olu Other</a>" in out
     overdue = as_admin.get("/team/?status=overdue", headers=HTMX).get_data(as_text=True)
     assert ">Lee Learner</a>" not in overdue and ">Eve Educator</a>" in overdue
+    # The item figures under the table count everyone, and say so; the forecast is of the people shown.
+    assert "(all 5 people, not only those shown)" in overdue and "among the people shown" in overdue
+    assert "not only those shown" not in team_a and "Figures for everyone in the whole organisation" in everyone
     # Export links carry the filters.
     assert f"/team/export/matrix?format=xlsx&amp;team={world.team_a.id}" in team_a
+
+
+def test_a_passport_filter_shows_only_the_people_who_hold_it(as_admin, world):
+    other = factories.template("Core Skills (CSTF)")
+    section = factories.section(other, "Within 2 weeks", 2, "weeks")
+    manual = factories.item(section, "Manual handling", frequency_months=12)
+    factories.assign(world.other_learner, other)
+    _accepted(world.other_learner, manual, dt.date(2025, 6, 1))
+    _accepted(world.learner, world.fire, dt.date(2025, 6, 1))
+    db.session.commit()
+    html = as_admin.get(f"/team/?template={other.id}", headers=HTMX).get_data(as_text=True)
+    assert ">Olu Other</a>" in html and ">Lee Learner</a>" not in html and ">Eve Educator</a>" not in html
+    assert "Print 1 passport" in html
+    matrix = list(csv.reader(io.StringIO(as_admin.get(f"/team/export/matrix?format=csv&template={other.id}")
+                                         .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[1] for row in matrix[1:]] == ["Olu Other"]
+    records = list(csv.reader(io.StringIO(as_admin.get(f"/team/export/records?format=csv&template={other.id}")
+                                          .get_data(as_text=True).lstrip("\ufeff"))))
+    assert {row[1] for row in records[1:]} == {"Olu Other"}
 
 
 def test_the_forecast_lists_what_lapses_within_the_window(as_educator, world):
@@ -92,6 +114,8 @@ def test_the_forecast_lists_what_lapses_within_the_window(as_educator, world):
     db.session.commit()
     html = as_educator.get("/team/?days=60").get_data(as_text=True)
     assert "Fire safety: expires 1 Apr 2026" in html
+    # Expiries are hatched, not told from due dates by colour alone.
+    assert '<pattern id="forecast-hatch"' in html and "Expiries (hatched)" in html
     html = as_educator.get("/team/?days=30").get_data(as_text=True)
     assert "Fire safety: expires 1 Apr 2026" in html        # the day itself is inside 30 days
     _accepted(world.learner, world.fire, dt.date(2024, 5, 20))   # a later completion: expires 20 May 2026, 79 days away
@@ -253,3 +277,13 @@ def test_a_print_whose_worker_was_lost_says_it_stopped_and_a_moving_one_keeps_go
     assert 'hx-trigger="every 1s"' in html and "stopped" not in html
     db.session.refresh(moving)
     assert moving.status is PrintJobStatus.RUNNING
+
+
+def test_an_educator_is_offered_only_the_job_roles_of_their_teams(as_educator, as_admin, world):
+    world.other_learner.job_role = "Porter"          # team B: not the educator's
+    db.session.commit()
+    educator_page = as_educator.get("/team/").get_data(as_text=True)
+    assert "<option>Support Worker</option>" in educator_page and "<option>Porter</option>" not in educator_page
+    assert "<option>Porter</option>" in as_admin.get("/team/").get_data(as_text=True)
+    # Filters are not restored from the browser's memory on Back (JavaScript off): the page says what is applied.
+    assert 'method="get" autocomplete="off"' in educator_page
