@@ -53,6 +53,16 @@ def fail_if_stalled(job: PrintJob) -> bool:
     return True
 
 
+RECENT_FOR = dt.timedelta(days=14)
+
+
+def recent(actor: Person, *, limit: int = 5) -> list[PrintJob]:
+    """This person's bulk prints of the last two weeks, newest first: one they left to be made can be found again."""
+    return list(db.session.scalars(
+        select(PrintJob).where(PrintJob.requested_by_id == actor.id, PrintJob.created_at >= clock.now() - RECENT_FOR)
+        .order_by(PrintJob.created_at.desc(), PrintJob.id.desc()).limit(limit)))
+
+
 def folder(app: Flask | None = None) -> Path:
     path = Path((app or current_app).config["UPLOAD_FOLDER"]) / "prints"
     path.mkdir(parents=True, exist_ok=True)

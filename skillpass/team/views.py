@@ -137,7 +137,8 @@ def index():
         Person.job_role != "", Person.active.is_(True),
         *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
-                                                  job_roles=job_roles, days_options=FORECAST_DAYS, **context)))
+                                                  job_roles=job_roles, days_options=FORECAST_DAYS,
+                                                  prints=bulk_print.recent(current_user), **context)))
 
 
 @bp.get("/trend")

@@ -287,3 +287,31 @@ def test_an_educator_is_offered_only_the_job_roles_of_their_teams(as_educator, a
     assert "<option>Porter</option>" in as_admin.get("/team/").get_data(as_text=True)
     # Filters are not restored from the browser's memory on Back (JavaScript off): the page says what is applied.
     assert 'method="get" autocomplete="off"' in educator_page
+
+
+def test_the_team_page_lists_your_recent_bulk_prints_to_come_back_to(as_admin, as_educator, world):
+    now = clock.now()
+
+    def job(title, by, status, age, done=0):
+        return PrintJob(requested_by_id=by.id, title=title, person_ids=[world.learner.id], total=2, done=done,
+                        status=status, created_at=now - age, progressed_at=now - age)
+
+    ready = job("Physiotherapy", world.admin, PrintJobStatus.READY, dt.timedelta(hours=2), done=2)
+    ready.stored_name = "x.pdf"
+    running = job("Occupational Therapy", world.admin, PrintJobStatus.RUNNING, dt.timedelta(seconds=5), done=1)
+    old = job("Last month's ward", world.admin, PrintJobStatus.READY, dt.timedelta(days=20), done=2)
+    theirs = job("Someone else's print", world.educator, PrintJobStatus.READY, dt.timedelta(hours=1), done=2)
+    db.session.add_all([ready, running, old, theirs])
+    db.session.commit()
+    html = as_admin.get("/team/").get_data(as_text=True)
+    section = html[html.index('<h2 id="your-prints">'):]
+    assert section.index("Occupational Therapy") < section.index("Physiotherapy")     # newest first
+    assert f'href="/team/print/{running.id}">Occupational Therapy</a> (2 passports)' in section
+    assert "Being made: 1 of 2" in section
+    assert f'Ready: <a href="/team/print/{ready.id}/download">download the PDF' in section
+    assert "Last month" not in section and "Someone else" not in section
+    theirs_page = as_educator.get("/team/").get_data(as_text=True)
+    assert "Someone else" in theirs_page and "Physiotherapy</a> (2 passports)" not in theirs_page
+    db.session.delete(theirs)
+    db.session.commit()
+    assert 'id="your-prints"' not in as_educator.get("/team/").get_data(as_text=True)
