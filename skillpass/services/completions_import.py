@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from skillpass import clock
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, Item, Person
+from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
+                              TemplateStatus)
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS
@@ -36,6 +37,15 @@ class CompletionsPlan:
     rows: list[dict] = field(default_factory=list)      # what will be added
     already: int = 0                                     # on record already: skipped
     problems: list[Problem] = field(default_factory=list)
+    template_names: dict[int, str] = field(default_factory=dict)
+
+    def by_item(self) -> list[tuple[str, str, int]]:
+        """What the rows were matched to, for the preview: (item, passport, completions), most first."""
+        counts: dict[int, list] = {}
+        for row in self.rows:
+            item = row["item"]
+            counts.setdefault(item.id, [item.title, self.template_names.get(item.template_id, ""), 0])[2] += 1
+        return sorted((tuple(v) for v in counts.values()), key=lambda v: (-v[2], v[1], v[0]))
 
 
 def template_csv() -> str:
@@ -52,16 +62,53 @@ def _simplify(title: str) -> str:
 
 
 def _item_finder():
-    items = db.session.scalars(select(Item).where(Item.archived_at.is_(None))).all()
-    by_code = {i.code.lower(): i for i in items if i.code}
-    by_title: dict[str, list[Item]] = {}
-    for item in items:
-        by_title.setdefault(_simplify(item.title), []).append(item)
+    """Find the item a row means, for one person.
 
-    def find(raw: str) -> tuple[Item | None, str | None]:
+    Only live items of published templates are matched: a draft, a copy in the making or an
+    archived template is never written into. A code (or national name) shared by items of
+    several templates is narrowed to the templates the person holds; if that still leaves
+    more than one, or none while several exist, the row is refused rather than guessed."""
+    rows = db.session.execute(
+        select(Item, PassportTemplate.name, PassportTemplate.status)
+        .join(PassportTemplate, PassportTemplate.id == Item.template_id)
+        .where(Item.archived_at.is_(None))).all()
+    live = [(item, name) for item, name, status in rows if status == TemplateStatus.PUBLISHED]
+    unpublished_codes = {item.code.lower(): (name, status) for item, name, status in rows
+                         if item.code and status != TemplateStatus.PUBLISHED}
+    template_names = {item.template_id: name for item, name in live}
+    by_code: dict[str, list[Item]] = {}
+    by_title: dict[str, list[Item]] = {}
+    for item, _name in live:
+        if item.code:
+            by_code.setdefault(item.code.lower(), []).append(item)
+        by_title.setdefault(_simplify(item.title), []).append(item)
+    held: dict[int, set[int]] = {}
+    for person_id, template_id in db.session.execute(
+            select(Assignment.person_id, Assignment.template_id).where(Assignment.removed_on.is_(None))):
+        held.setdefault(person_id, set()).add(template_id)
+
+    def choose(raw: str, candidates: list[Item], person: Person | None) -> tuple[Item | None, str | None]:
+        if len(candidates) == 1:
+            return candidates[0], None
+        if person is not None:
+            theirs = [i for i in candidates if i.template_id in held.get(person.id, set())]
+            if len(theirs) == 1:
+                return theirs[0], None
+            if theirs:
+                candidates = theirs
+        names = ", ".join(sorted({template_names[i.template_id] for i in candidates}))
+        holder = "" if person is None else (
+            f" that {person.name} holds" if any(i.template_id in held.get(person.id, set()) for i in candidates)
+            else f", none of which {person.name} holds")
+        return None, (f"“{raw}” matches items in several passports{holder} ({names}): "
+                      "assign the passport it belongs to, or give the items different codes.")
+
+    def find(raw: str, person: Person | None = None) -> tuple[Item | None, str | None]:
         raw = raw.strip()
+        if not raw:
+            return None, "Enter an item code or national name."
         if raw.lower() in by_code:
-            return by_code[raw.lower()], None
+            return choose(raw, by_code[raw.lower()], person)
         national = _NATIONAL.match(raw)
         if national:
             subject = national.group("subject")
@@ -70,12 +117,15 @@ def _item_finder():
             matches = by_title.get(_simplify(subject), [])
             coded = [i for i in matches if i.code]
             chosen = coded or matches
-            if len(chosen) == 1:
-                return chosen[0], None
-            if len(chosen) > 1:
-                return None, f"“{raw}” matches several items: use an item code instead."
-        return None, f"No item has the code or national name “{raw}”."
+            if chosen:
+                return choose(raw, chosen, person)
+        if raw.lower() in unpublished_codes:
+            name, status = unpublished_codes[raw.lower()]
+            return None, (f"“{raw}” is only in {name}, which is {status.value}: "
+                          "completions are imported into published passports only.")
+        return None, f"No item of a published passport has the code or national name “{raw}”."
 
+    find.template_names = template_names  # type: ignore[attr-defined]
     return find
 
 
@@ -98,6 +148,7 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
 
     people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
     find = _item_finder()
+    result.template_names = find.template_names  # type: ignore[attr-defined]
     on_record = {(e.person_id, e.item_id, e.completed_on) for e in db.session.scalars(
         select(Entry).where(Entry.status == EntryStatus.ACCEPTED))}
     in_file: dict[tuple, int] = {}
@@ -110,7 +161,7 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
         if person is None:
             problems.append(Problem(line_no, "employee_number",
                                     f"Nobody has the employee number “{row.get('employee_number', '')}”."))
-        item, why = find(row.get("item", ""))
+        item, why = find(row.get("item", ""), person)
         if item is None:
             problems.append(Problem(line_no, "item", why))
         completed = parse_date(row.get("completed_on", ""))

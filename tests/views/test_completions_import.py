@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from skillpass.extensions import db
-from skillpass.models import AuditEvent, Entry, EntryMethod, EntryStatus
+from skillpass.models import AuditEvent, Entry, EntryMethod, EntryStatus, TemplateStatus
+
+from tests import factories
 
 HEADER = "employee_number,item,completed_on,expires_on"
 
@@ -47,7 +49,7 @@ def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_le
 
 @pytest.mark.parametrize("row, column, reason", [
     ("E99999,CSTF-FIRE,2025-03-14,", "employee_number", "Nobody has the employee number"),
-    ("{n},CSTF-NOPE,2025-03-14,", "item", "No item has the code or national name"),
+    ("{n},CSTF-NOPE,2025-03-14,", "item", "No item of a published passport has the code or national name"),
     ("{n},CSTF-FIRE,2027-01-01,", "completed_on", "In the future."),
     ("{n},CSTF-FIRE,yesterday,", "completed_on", "is not a date"),
     ("{n},CSTF-FIRE,2025-03-14,2025-03-01", "expires_on", "Not after the completion date."),
@@ -71,3 +73,59 @@ def test_duplicate_rows_within_a_file_are_refused(as_admin, world):
 
 def test_only_admins_import_completions(as_educator):
     assert _upload(as_educator, HEADER + "\n").status_code == 403
+
+
+def test_the_preview_names_the_item_and_passport_each_row_was_matched_to(as_admin, world):
+    row = f"{world.learner.employee_number},CSTF-FIRE,2025-03-14,"
+    html = _upload(as_admin, f"{HEADER}\n{row}\n").get_data(as_text=True)
+    assert "<strong>1</strong> completion to add" in html and "Import 1 completion<" in html
+    assert ('<td class="nhsuk-table__cell">Fire safety</td><td class="nhsuk-table__cell">'
+            'AHP Support Worker Skills Passport</td>') in html
+
+
+def test_a_draft_copy_sharing_a_code_is_never_written_into(as_admin, world):
+    """A copy of a template keeps its codes while it is a draft: the import still finds the published item."""
+    draft = factories.template("AHP passport (copy)")
+    draft.status = TemplateStatus.DRAFT
+    factories.item(factories.section(draft, "Within 2 weeks", 2, "weeks"), "Fire safety", code="CSTF-FIRE",
+                   frequency_months=24)
+    db.session.commit()
+    html = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n").get_data(as_text=True)
+    assert _confirm(as_admin, html).status_code == 303
+    assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.fire.id]
+
+
+def test_a_code_only_in_a_draft_is_refused_with_the_reason(as_admin, world):
+    draft = factories.template("Ward induction")
+    draft.status = TemplateStatus.DRAFT
+    factories.item(factories.section(draft, "Day one", 0), "Ward tour", code="WARD-TOUR")
+    db.session.commit()
+    response = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},WARD-TOUR,2025-03-14,\n")
+    html = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422
+    assert "“WARD-TOUR” is only in Ward induction, which is draft" in html
+    assert db.session.scalars(select(Entry)).all() == []
+
+
+def test_a_code_shared_by_two_published_passports_goes_to_the_one_the_person_holds(as_admin, world):
+    other = factories.template("Core Skills (CSTF)")
+    other_fire = factories.item(factories.section(other, "Annual", 0), "Fire safety", code="CSTF-FIRE",
+                                frequency_months=12)
+    factories.assign(world.other_learner, other)
+    nobody = factories.person(name="Nia Newstarter", team=world.team_a, email="nia@example.test")
+    db.session.commit()
+    # The learner holds only the AHP passport; Olu holds both; Nia holds neither.
+    content = (f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n"
+               f"{world.other_learner.employee_number},CSTF-FIRE,2025-03-14,\n"
+               f"{nobody.employee_number},CSTF-FIRE,2025-03-14,\n")
+    html = _upload(as_admin, content).get_data(as_text=True).replace("&#39;", "'")
+    assert "Nothing was imported: 2 problems" in html
+    assert ("“CSTF-FIRE” matches items in several passports that Olu Other holds "
+            "(AHP Support Worker Skills Passport, Core Skills (CSTF))") in html
+    assert ("“CSTF-FIRE” matches items in several passports, none of which Nia Newstarter holds "
+            "(AHP Support Worker Skills Passport, Core Skills (CSTF))") in html
+    # Without the two ambiguous rows, the learner's completion goes to the passport they hold.
+    ok = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n").get_data(as_text=True)
+    assert _confirm(as_admin, ok).status_code == 303
+    assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.fire.id]
+    assert other_fire.id != world.fire.id
