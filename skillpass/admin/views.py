@@ -202,7 +202,7 @@ def people_import_start():
     if text is None:
         return render_template("admin/import_people.html", plan=None,
                                error="The file must be a CSV saved as UTF-8 or Windows text, 20 MB or smaller."), 422
-    checked = people_import.plan(text, today=today())
+    checked = people_import.plan(text, today=today(), actor=current_user)
     # An import preview's file token (not a password).
     token = ""  # nosec B105
     if not checked.problems:
@@ -222,7 +222,7 @@ def people_import_confirm():
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
         flash("That preview has expired: upload the file again.")
         return redirect(url_for("admin.people_import_start"), code=303)
-    checked = people_import.plan(path.read_text(encoding="utf-8"), today=today())
+    checked = people_import.plan(path.read_text(encoding="utf-8"), today=today(), actor=current_user)
     if checked.problems:   # something changed since the preview: check again, change nothing
         return render_template("admin/import_people.html", plan=checked, error=None,  # nosec B106
                                token="", filename=filename), 422

@@ -2,9 +2,12 @@
 
 Columns (headers in any order and case): employee_number, name, email, job_role,
 team, start_date, role. name, email and start_date are required; team must name an
-existing team; role is learner (default), educator or admin. People are matched by
-employee number, then by email: a match is updated, anyone else is added. The
-assignment rules then apply to everyone added or moved.
+existing, unarchived team; role is learner (default), educator or admin. People are
+matched by employee number, then by email: a match is updated, anyone else is added.
+On a match, only what the file says is changed: a column left out of the file, or an
+empty job_role, team or role cell, keeps what is on record (a staff-record extract
+without roles must not turn every educator into a learner). Nobody can take away their
+own admin role by import. The assignment rules then apply to everyone added or moved.
 """
 from __future__ import annotations
 
@@ -74,7 +77,7 @@ def parse_date(raw: str) -> dt.date | None:
     return None
 
 
-def plan(text: str, *, today: dt.date) -> Plan:
+def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
     """Read and check every row; change nothing."""
     result = Plan()
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -137,6 +140,9 @@ def plan(text: str, *, today: dt.date) -> Plan:
             team = teams.get(row["team"].lower())
             if team is None:
                 problems.append(Problem(line_no, "team", f"No team is called “{row['team']}”: add it under Teams first."))
+            elif team.archived_at is not None:
+                problems.append(Problem(line_no, "team", f"“{team.name}” is archived: restore it under Teams first, "
+                                                         "or choose another team."))
         start = parse_date(row.get("start_date", ""))
         if start is None:
             problems.append(Problem(line_no, "start_date",
@@ -162,6 +168,10 @@ def plan(text: str, *, today: dt.date) -> Plan:
             if other is not None and other is not match:
                 problems.append(Problem(line_no, "email", f"{other.name} already has this email address."))
             claimed[match.id] = line_no
+        if (match is not None and actor is not None and match.id == actor.id and row.get("role")
+                and match.role == Role.ADMIN and role != Role.ADMIN):
+            problems.append(Problem(line_no, "role", "This is you: you cannot take away your own admin role. "
+                                                     "Another admin can."))
         if problems:
             result.problems.extend(problems)
             continue
@@ -170,9 +180,11 @@ def plan(text: str, *, today: dt.date) -> Plan:
         if match is None:
             result.creates.append(values)
         else:
+            # On an update, what the file does not say is kept: a missing column or an empty cell.
+            said = {k for k in ("employee_number", "job_role", "team", "role") if row.get(k)}
+            values = {k: v for k, v in values.items() if k in ("name", "email", "start_date") or k in said}
             changes = {k: v for k, v in values.items()
-                       if (getattr(match, k) if k != "team" else match.team) != v
-                       and not (k == "employee_number" and v is None)}
+                       if (getattr(match, k) if k != "team" else match.team) != v}
             if changes:
                 result.updates.append((match, changes))
             else:

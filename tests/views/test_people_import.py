@@ -119,3 +119,47 @@ def test_a_file_of_5000_people_is_checked_and_imported(as_admin, world):
 def test_only_admins_import(as_educator):
     assert _upload(as_educator, HEADER + "\n").status_code == 403
     assert as_educator.get("/admin/import/people/template.csv").status_code == 403
+
+
+def test_on_an_update_a_missing_column_or_empty_cell_keeps_what_is_on_record(as_admin, world):
+    """A staff-record extract without roles or teams must not turn educators into learners or empty their teams."""
+    eve = world.educator
+    # No role column, no team column: Eve stays an educator in Physiotherapy; only her job role changes.
+    content = ("employee_number,name,email,job_role,start_date\r\n"
+               f"{eve.employee_number},{eve.name},{eve.email},Clinical Educator,{eve.start_date.isoformat()}\r\n")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert "<strong>1</strong> to update" in html and "job role: Clinical Educator" in html
+    assert "role: Learner" not in html and "team:" not in html
+    assert _confirm(as_admin, html).status_code == 303
+    db.session.refresh(eve)
+    assert (eve.role.value, eve.team_id, eve.job_role) == ("educator", world.team_a.id, "Clinical Educator")
+    # Empty cells, with every column present, keep them too.
+    content = (HEADER + "\r\n"
+               f",{eve.name},{eve.email},,,{eve.start_date.isoformat()},\r\n")
+    again = _upload(as_admin, content).get_data(as_text=True)
+    assert "<strong>1</strong> already up to date" in again
+    db.session.refresh(eve)
+    assert (eve.employee_number, eve.role.value, eve.team_id) == (world.educator.employee_number, "educator",
+                                                                  world.team_a.id)
+
+
+def test_an_admin_cannot_take_away_their_own_admin_role_by_import(as_admin, world):
+    ada = world.admin
+    content = (HEADER + "\r\n"
+               f"{ada.employee_number},{ada.name},{ada.email},,,{ada.start_date.isoformat()},learner\r\n")
+    response = _upload(as_admin, content)
+    html = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422 and "This is you: you cannot take away your own admin role" in html
+    db.session.refresh(ada)
+    assert ada.role.value == "admin"
+
+
+def test_a_person_cannot_be_imported_into_an_archived_team(as_admin, world):
+    from skillpass import clock
+    world.team_b.archived_at = clock.now()
+    db.session.commit()
+    before = _people()
+    response = _upload(as_admin, HEADER + "\r\nE1,Ann,ann@example.test,,Occupational Therapy,2026-01-05,\r\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "“Occupational Therapy” is archived: restore it under Teams first" in html
+    assert _people() == before
