@@ -3,6 +3,7 @@ the impact preview before a date-moving change, and the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 
@@ -256,3 +257,23 @@ def test_the_editor_costs_the_same_queries_for_4_items_as_for_60(as_admin, world
                                  added_on=dt.date(2020, 1, 1)) for i in range(14)])
     db.session.commit()
     assert queries() == few
+
+
+def test_focus_stays_on_a_move_button_when_the_row_reaches_an_end(as_admin, world):
+    """Moving the second item up makes it first: its Move up button is gone, so Move down takes the focus."""
+    # Month 6 holds stress (1), competency (2), optional (3).
+    body = as_admin.post(f"/admin/templates/items/{world.competency.id}/move", data={"direction": "up"},
+                         headers=HTMX).get_data(as_text=True)
+    assert f'id="item-{world.competency.id}-move-up"' not in body
+    assert re.search(rf'id="item-{world.competency.id}-move-down"[^>]*data-focus', body)
+    assert body.count("data-focus") == 1
+    # In the middle, the pressed button keeps the focus.
+    body = as_admin.post(f"/admin/templates/items/{world.competency.id}/move", data={"direction": "down"},
+                         headers=HTMX).get_data(as_text=True)
+    assert re.search(rf'id="item-{world.competency.id}-move-down"[^>]*data-focus', body)
+    # A section moved to the top: Move section down takes the focus.
+    body = as_admin.post(f"/admin/templates/sections/{world.month6.id}/move", data={"direction": "up"},
+                         headers=HTMX).get_data(as_text=True)
+    assert f'id="section-{world.month6.id}-move-up"' not in body
+    assert re.search(rf'id="section-{world.month6.id}-move-down"[^>]*data-focus', body)
+    assert body.count("data-focus") == 1
