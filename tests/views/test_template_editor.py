@@ -72,6 +72,7 @@ def test_publish_needs_an_item_and_archive_asks_first_then_ends_assignments_and_
     ask = as_admin.post(f"/admin/templates/{world.template.id}/status", data={"action": "archive"})
     html = ask.get_data(as_text=True)
     assert ask.status_code == 200 and "3 people will no longer hold it" in html and "1 assignment rule giving it" in html
+    assert "Restoring it later gives it back to nobody, and the rules stay stopped" in html
     assert world.template.status is TemplateStatus.PUBLISHED
     done = as_admin.post(f"/admin/templates/{world.template.id}/status", data={"action": "archive", "confirm": "yes"})
     assert done.status_code == 303 and done.headers["Location"].endswith("/admin/templates/")
