@@ -278,3 +278,28 @@ def test_focus_stays_on_a_move_button_when_the_row_reaches_an_end(as_admin, worl
     assert f'id="section-{world.month6.id}-move-up"' not in body
     assert re.search(rf'id="section-{world.month6.id}-move-down"[^>]*data-focus', body)
     assert body.count("data-focus") == 1
+
+
+def _summary_links_resolve(html: str) -> list[str]:
+    summaries = re.findall(r'<div class="nhsuk-error-summary".*?</div>\s*</div>', html, flags=re.S)
+    links = [href for s in summaries for href in re.findall(r'href="#([^"]+)"', s)]
+    assert links, "no error summary links"
+    return [href for href in links if f'id="{href}"' not in html]
+
+
+def test_without_javascript_an_editor_error_opens_at_the_form_and_its_links_reach_the_fields(as_admin, world):
+    page = as_admin.get(f"/admin/templates/{world.template.id}").get_data(as_text=True)
+    assert f'action="/admin/templates/{world.template.id}/sections#add-section-title"' in page
+    assert f'action="/admin/templates/sections/{world.month6.id}/items#new-{world.month6.id}-errors"' in page
+    bad_item = as_admin.post(f"/admin/templates/sections/{world.month6.id}/items",
+                             data={"title": "", "frequency_months": "often", "section_id": str(world.month6.id)})
+    html = bad_item.get_data(as_text=True)
+    assert bad_item.status_code == 422 and f'id="new-{world.month6.id}-errors"' in html
+    assert _summary_links_resolve(html) == []
+    bad_section = as_admin.post(f"/admin/templates/{world.template.id}/sections",
+                                data={"name": "", "offset_amount": "soon", "offset_unit": "weeks"})
+    html = bad_section.get_data(as_text=True)
+    assert bad_section.status_code == 422 and 'id="add-section-title"' in html
+    assert _summary_links_resolve(html) == []
+    bad_edit = as_admin.post(f"/admin/templates/items/{world.fire.id}/edit", data={"title": "", "kind": "x"})
+    assert bad_edit.status_code == 422 and _summary_links_resolve(bad_edit.get_data(as_text=True)) == []
