@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.filters import field_labels
 from skillpass.models import (
     Assignment,
     AssignmentSource,
@@ -132,7 +133,7 @@ def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.
     changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
     if changed:
         audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
-                  summary=f"{person.name}: {', '.join(c.replace('_', ' ') for c in changed)} changed",
+                  summary=f"{person.name}: {field_labels(changed)} changed",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     if {"team_id", "job_role"} & set(changed):
         assignment_rules.apply_to(person, actor=actor, today=today)

@@ -1,6 +1,7 @@
 """Changing the deployment's settings from the admin screen: validated, audited."""
 from __future__ import annotations
 
+from skillpass.filters import field_labels
 from skillpass.services import audit
 from skillpass.services.errors import ValidationFailed
 from skillpass.services.settings import get_settings, set_setting
@@ -50,6 +51,6 @@ def update_settings(*, actor, organisation_name: str, warning_days: str, max_upl
         set_setting(key, str(after[key]))
     if changed:
         audit.log(actor=actor, action="settings.changed", subject=None, subject_type="Settings", person_id=None,
-                  summary="Settings changed: " + ", ".join(k.replace("_", " ") for k in changed),
+                  summary="Settings changed: " + field_labels(changed),
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed

@@ -18,6 +18,7 @@ from skillpass import htmx, rules
 from skillpass.access import ADMIN, guard
 from skillpass.clock import today
 from skillpass.extensions import db
+from skillpass.filters import field_labels
 from skillpass.models import (
     Assignment,
     AssignmentRule,
@@ -149,7 +150,7 @@ def template(template_id: int):
             db.session.rollback()
             return _page(template, 422, details=dict(values=values, errors=error.errors))
         db.session.commit()
-        flash(f"Saved {', '.join(changed)}." if changed else "Nothing changed.")
+        flash(f"Saved {field_labels(changed)}." if changed else "Nothing changed.")
         return redirect(_editor_url(template.id), code=303)
     return _page(template)
 
@@ -412,7 +413,7 @@ def item_edit(item_id: int):
                 old_section = item.section_id
                 changed = service.update_item(actor=current_user, item=item, values=checked)
                 db.session.commit()
-                message = f"Saved {item.title}" + (f": {', '.join(c.replace('_', ' ') for c in changed)}."
+                message = f"Saved {item.title}" + (f": {field_labels(changed)}."
                                                    if changed else ": nothing changed.")
                 if not htmx.is_htmx():
                     flash(message)

@@ -138,7 +138,7 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     expect(impact.locator("table")).to_contain_text("Expiring")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Save: 100 people change status").click()
-    expect(page.locator("#flash")).to_contain_text("Saved Fire safety: frequency months.")
+    expect(page.locator("#flash")).to_contain_text("Saved Fire safety: frequency.")
     row = page.locator("tr", has=page.get_by_text("Fire safety", exact=True))
     expect(row).to_contain_text("Every 2 years")
     expect(row.get_by_role("link", name="Edit Fire safety")).to_be_focused()

@@ -303,3 +303,20 @@ def test_without_javascript_an_editor_error_opens_at_the_form_and_its_links_reac
     assert _summary_links_resolve(html) == []
     bad_edit = as_admin.post(f"/admin/templates/items/{world.fire.id}/edit", data={"title": "", "kind": "x"})
     assert bad_edit.status_code == 422 and _summary_links_resolve(bad_edit.get_data(as_text=True)) == []
+
+
+def test_saved_messages_name_fields_as_people_say_them(as_admin, world):
+    """Not "corporate lead" from corporate_lead by chance, or "team id": the words on the form."""
+    response = as_admin.post(f"/admin/templates/items/{world.fire.id}/edit",
+                             data=_fire_form(world, corporate_lead="Fire Safety Team", prior_learning_accepted=None),
+                             headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert "Saved Fire safety: corporate lead, prior learning accepted." in body
+    edited = as_admin.post(f"/people/{world.learner.id}/edit",
+                           data={"name": world.learner.name, "email": world.learner.email,
+                                 "employee_number": world.learner.employee_number, "job_role": "Porter",
+                                 "team_id": str(world.team_b.id), "start_date": world.learner.start_date.isoformat(),
+                                 "role": "learner"})
+    assert edited.status_code == 303
+    [event] = _events("person.changed")
+    assert event.summary == "Lee Learner: job role, team changed"
