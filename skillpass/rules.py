@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 DEFAULT_WARNING_DAYS = 60
+# The earliest date a completion or a start can have: anything before is a mistyped year.
+EARLIEST_DATE = dt.date(1950, 1, 1)
+TOO_EARLY = "That is before 1950: check the year."
 
 
 class Status(enum.Enum):

@@ -21,7 +21,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
                               TemplateStatus)
-from skillpass.rules import format_date
+from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS
 from skillpass.services.people_import import Problem, decode, parse_date  # noqa: F401 - decode re-exported
@@ -170,6 +170,8 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
                                     f"“{row.get('completed_on', '')}” is not a date: use 2025-03-14 or 14/03/2025."))
         elif completed > today:
             problems.append(Problem(line_no, "completed_on", "In the future."))
+        elif completed < EARLIEST_DATE:
+            problems.append(Problem(line_no, "completed_on", TOO_EARLY))
         expires = None
         if row.get("expires_on"):
             expires = parse_date(row["expires_on"])

@@ -21,7 +21,7 @@ from skillpass.models import (
     ItemKind,
     Person,
 )
-from skillpass.rules import format_date
+from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
@@ -107,6 +107,8 @@ def record_entry(
         errors["completed_on"] = "Enter the date you completed it, for example 15/01/2026."
     elif completed_on > today:
         errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
+    elif completed_on < EARLIEST_DATE:
+        errors["completed_on"] = TOO_EARLY
     elif method is EntryMethod.HERE and completed_on < person.start_date:
         errors["completed_on"] = (
             f"That is before your start date ({format_date(person.start_date)}). If you did this training"
@@ -252,6 +254,8 @@ def add_informal(
         errors["completed_on"] = "Enter the date of the learning."
     elif completed_on > today:
         errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
+    elif completed_on < EARLIEST_DATE:
+        errors["completed_on"] = TOO_EARLY
     if hours is not None and (hours < 0 or hours > 999):
         errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
     if len(reflection) > 4000:

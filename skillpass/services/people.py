@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.filters import field_labels
 from skillpass.models import (
     Assignment,
@@ -89,6 +90,8 @@ def _clean(form: PersonForm, *, person: Person | None, today: dt.date) -> dict:
         errors["start_date"] = "Enter the date they joined the organisation, for example 2026-01-05."
     if start is not None and start > today + dt.timedelta(days=366):
         errors["start_date"] = "The start date must be within the next year."
+    elif start is not None and start < EARLIEST_DATE:
+        errors["start_date"] = TOO_EARLY
     try:
         role = Role(form.role)
     except ValueError:

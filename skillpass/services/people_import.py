@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
+from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.models import Person, Role, Team
 from skillpass.services import assignment_rules, audit
 from skillpass.services.people import EMAIL, PERSON_FIELDS
@@ -149,6 +150,8 @@ def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
                                     f"“{row.get('start_date', '')}” is not a date: use 2026-01-05 or 05/01/2026."))
         elif start > today + dt.timedelta(days=366):
             problems.append(Problem(line_no, "start_date", "More than a year in the future."))
+        elif start < EARLIEST_DATE:
+            problems.append(Problem(line_no, "start_date", TOO_EARLY))
         role_raw = (row.get("role") or "learner").lower()
         role = Role(role_raw) if role_raw in {r.value for r in Role} else None
         if role is None:

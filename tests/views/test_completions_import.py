@@ -52,6 +52,7 @@ def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_le
     ("{n},CSTF-NOPE,2025-03-14,", "item", "No item of a published passport has the code or national name"),
     ("{n},CSTF-FIRE,2027-01-01,", "completed_on", "In the future."),
     ("{n},CSTF-FIRE,yesterday,", "completed_on", "is not a date"),
+    ("{n},CSTF-FIRE,14/03/1025,", "completed_on", "That is before 1950: check the year."),
     ("{n},CSTF-FIRE,2025-03-14,2025-03-01", "expires_on", "Not after the completion date."),
 ])
 def test_a_bad_row_imports_nothing_and_says_why(as_admin, world, row, column, reason):

@@ -35,3 +35,17 @@ def test_error_summary_links_reach_their_fields(request, world, who, url, data, 
     response = client.post(url.format(learner=world.learner.id, fire=world.fire.id), data=data(world), headers=headers)
     assert response.status_code == 422
     assert _broken_links(response.get_data(as_text=True)) == []
+
+
+def test_a_mistyped_year_long_ago_is_refused_everywhere_a_date_is_entered(as_learner, as_admin, world):
+    record = as_learner.post(f"/people/{world.learner.id}/passport/items/{world.fire.id}/record",
+                             data={"completed_on": "0026-02-20", "method": "equivalent", "equivalent_source": "Trust X"},
+                             headers=HTMX)
+    assert record.status_code == 422 and "That is before 1950: check the year." in record.get_data(as_text=True)
+    informal = as_learner.post(f"/people/{world.learner.id}/passport/informal",
+                               data={"title": "Read a guideline", "completed_on": "1026-02-10"})
+    assert informal.status_code == 422 and "That is before 1950" in informal.get_data(as_text=True)
+    person = as_admin.post("/people/new", data={"name": "Old Timer", "email": "old@example.test", "employee_number": "",
+                                                "job_role": "", "team_id": "", "start_date": "0001-01-01",
+                                                "role": "learner"})
+    assert person.status_code == 422 and "That is before 1950" in person.get_data(as_text=True)

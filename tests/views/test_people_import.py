@@ -77,6 +77,8 @@ BAD_FILES = [
     pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,2029-01-05,\nE2,Bea,bea@example.test,,,31/02/2026,\n",
                  [(2, "start_date", "More than a year in the future."), (3, "start_date", "is not a date")],
                  id="future-and-unparseable-dates"),
+    pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,05/01/1026,\n",
+                 [(2, "start_date", "That is before 1950: check the year.")], id="mistyped-year"),
     pytest.param(HEADER + "\nE1,,not-an-email,,,2026-01-05,boss\n",
                  [(2, "name", "Enter the person"), (2, "email", "is not an email address"), (2, "role", "is not learner")],
                  id="several-in-one-row"),
