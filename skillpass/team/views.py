@@ -123,7 +123,9 @@ def index():
                                  for monday, expiring, due in weeks])
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     out_count = sum(1 for r in rows if r.out_of_compliance)
+    printable = sum(1 for r in rows if r.cells)   # who holds a passport to print
     context = dict(filters=filters, matrix=matrix, rows=shown, row_cells=row_cells, total=total, page=page, pages=pages,
+                   printable=printable,
                    page_url=lambda n: url_for("team.index", **filters.query(page=n)),
                    forecast=forecast, weeks=weeks, chart=chart, out_count=out_count,
                    title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES)
@@ -224,10 +226,10 @@ def print_start():
                       status=statuses.get(form.get("status", "")), out=form.get("out") == "1", days=60)
     matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in _teams()})
-    if form.get("scope") == "selected":
+    selected = form.get("scope") == "selected"
+    if selected:
         chosen = {int(v) for v in form.getlist("person") if v.isdecimal()}
         people = [r.person for r in rows if r.person.id in chosen]
-        title = f"{title}: {len(people)} selected"
     else:
         people = [r.person for r in rows]
     back = url_for("team.index", **filters.query())
@@ -236,11 +238,23 @@ def print_start():
     if not people:
         return _print_refused(back, "Choose at least one person to print: tick them in the table, "
                                     "or print everyone shown.")
+    # Someone who holds no passport would print as an empty page: they are left out, and named.
+    holders = {r.person.id for r in rows if r.cells}
+    without = [p for p in people if p.id not in holders]
+    people = [p for p in people if p.id in holders]
+    if not people:
+        return _print_refused(back, "Nobody chosen holds a passport: there is nothing to print. "
+                                    "Give them a passport from their page, or by an assignment rule.")
+    if selected:
+        title = f"{title}: {len(people)} selected"
     if len(people) > bulk_print.MAX_PEOPLE:
         return _print_refused(back, f"That is {len(people)} passports: print at most {bulk_print.MAX_PEOPLE} at a "
                                     f"time. Narrow the filters (a team, a job role) and print each part.")
     job = bulk_print.create(actor=current_user, people=people, title=title)
     db.session.commit()
+    if without:
+        names = ", ".join(p.name for p in without[:10]) + (f" and {len(without) - 10} more" if len(without) > 10 else "")
+        flash(f"Left out, as they hold no passport: {names}.")
     bulk_print.launch(job.id, base_url=request.url_root)
     location = url_for("team.print_status", job_id=job.id)
     if htmx.is_htmx():

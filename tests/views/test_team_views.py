@@ -8,11 +8,11 @@ import time
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from skillpass import clock
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, PrintJob, PrintJobStatus
+from skillpass.models import Entry, EntryMethod, EntryStatus, Person, PrintJob, PrintJobStatus
 from tests import factories
 from tests.conftest import HTMX, sign_in
 from tests.querycount import count_queries
@@ -315,3 +315,22 @@ def test_the_team_page_lists_your_recent_bulk_prints_to_come_back_to(as_admin, a
     db.session.delete(theirs)
     db.session.commit()
     assert 'id="your-prints"' not in as_educator.get("/team/").get_data(as_text=True)
+
+
+def test_people_who_hold_no_passport_are_left_out_of_a_print_and_named(as_admin, world):
+    """A new starter whose passport is not given yet would print as an empty page."""
+    factories.person(name="Nia Newstarter", team=world.team_a, email="nia@example.test")
+    db.session.commit()
+    page = as_admin.get(f"/team/?team={world.team_a.id}").get_data(as_text=True)
+    assert "Nia Newstarter" in page and "Print 2 passports as one PDF" in page
+    response = as_admin.post("/team/print", data={"team": str(world.team_a.id), "scope": "all"})
+    job = db.session.scalar(select(PrintJob))
+    assert response.status_code == 303 and sorted(job.person_ids) == sorted([world.learner.id, world.educator.id])
+    status = as_admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Left out, as they hold no passport: Nia Newstarter." in status
+    _finish(as_admin, job.id)
+    nia = db.session.scalar(select(Person).where(Person.name == "Nia Newstarter"))
+    refused = as_admin.post("/team/print", data={"team": str(world.team_a.id), "scope": "selected",
+                                                 "person": [str(nia.id)]})
+    assert "Nobody chosen holds a passport" in as_admin.get(refused.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 1
