@@ -358,9 +358,20 @@ def _awaiting(ids: Select, template_ids: set[int]) -> dict[int, set[int]]:
     return waiting
 
 
-def filter_rows(matrix: Matrix, *, status: Status | None, out_only: bool) -> list[Row]:
+class _Awaiting:
+    """The status filter's "awaiting sign-off": a flag on a cell, not a status, offered beside them."""
+    value = "awaiting"
+    label = "Awaiting sign-off"
+
+
+AWAITING = _Awaiting()
+
+
+def filter_rows(matrix: Matrix, *, status: Status | _Awaiting | None, out_only: bool) -> list[Row]:
     rows = matrix.rows
-    if status is not None:
+    if status is AWAITING:
+        rows = [r for r in rows if any(c.awaiting for c in r.cells.values())]
+    elif status is not None:
         rows = [r for r in rows if r.has(status)]
     if out_only:
         rows = [r for r in rows if r.out_of_compliance]

@@ -26,7 +26,7 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 
 PAGE_SIZE = 100
 FORECAST_DAYS = (30, 60, 90)
-STATUSES = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE]
+STATUSES = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE, team_service.AWAITING]
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Filters:
     team: int | None
     job_role: str
     template: int | None
-    status: Status | None
+    status: Status | team_service._Awaiting | None
     out: bool
     days: int
 

@@ -337,3 +337,17 @@ def test_people_who_hold_no_passport_are_left_out_of_a_print_and_named(as_admin,
                                                  "person": [str(nia.id)]})
     assert "Nobody chosen holds a passport" in as_admin.get(refused.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 1
+
+
+def test_the_status_filter_finds_people_with_something_awaiting_sign_off(as_educator, world):
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.competency.id, completed_on=dt.date(2026, 2, 2),
+                         method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=world.learner.id))
+    db.session.commit()
+    page = as_educator.get("/team/").get_data(as_text=True)
+    assert '<option value="awaiting">Awaiting sign-off</option>' in page
+    body = as_educator.get("/team/?status=awaiting", headers=HTMX).get_data(as_text=True)
+    assert "1 person shown (filtered)" in body and "Lee Learner" in body and "Eve Educator" not in body
+    full = as_educator.get("/team/?status=awaiting").get_data(as_text=True)
+    assert '<option value="awaiting" selected>Awaiting sign-off</option>' in full
+    exported = as_educator.get("/team/export/matrix?status=awaiting").get_data(as_text=True)
+    assert "Lee Learner" in exported and "Eve Educator" not in exported
