@@ -289,6 +289,12 @@ def section_edit(section_id: int):
                 if not htmx.is_htmx():
                     flash(message)
                     return redirect(_editor_url(template.id, f"section-{section.id}"), code=303)
+                if changed:
+                    # The whole section is drawn again: its name is also in its table's caption and its
+                    # "Add an item to …" link, which the head alone would leave saying the old name.
+                    return htmx.retarget(_section_response(template, section.id, announce=message,
+                                                           focus=f"section-{section.id}-edit"),
+                                         f"#section-{section.id}", "outerHTML")
                 context = _editor(template)
                 return _partial("admin/templates/_section_head.html", **context, **_block_info(context, section.id),
                                 announce=message, focus=f"section-{section.id}-edit", state={})

@@ -116,6 +116,11 @@ def test_sections_added_edited_moved_and_removed_inline(as_admin, world):
     renamed = as_admin.post(f"/admin/templates/sections/{section.id}/edit",
                             data={"name": "Yearly", "offset_amount": "12", "offset_unit": "months"}, headers=HTMX)
     assert renamed.status_code == 200 and "Section saved: Yearly." in renamed.get_data(as_text=True)
+    # The whole section comes back, so its caption and its add-item link say the new name too.
+    assert renamed.headers["HX-Retarget"] == f"#section-{section.id}" and renamed.headers["HX-Reswap"] == "outerHTML"
+    body = renamed.get_data(as_text=True)
+    assert body.startswith(f'<section id="section-{section.id}"') and "Add an item to Yearly" in body
+    assert "Within a year" not in body
 
     moved = as_admin.post(f"/admin/templates/sections/{section.id}/move", data={"direction": "up"})
     assert moved.status_code == 303
