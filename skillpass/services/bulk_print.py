@@ -57,10 +57,15 @@ RECENT_FOR = dt.timedelta(days=14)
 
 
 def recent(actor: Person, *, limit: int = 5) -> list[PrintJob]:
-    """This person's bulk prints of the last two weeks, newest first: one they left to be made can be found again."""
-    return list(db.session.scalars(
+    """This person's bulk prints of the last two weeks, newest first: one they left to be made can be found again.
+    One whose worker has stopped is marked so (the caller commits), rather than listed as being made."""
+    jobs = list(db.session.scalars(
         select(PrintJob).where(PrintJob.requested_by_id == actor.id, PrintJob.created_at >= clock.now() - RECENT_FOR)
         .order_by(PrintJob.created_at.desc(), PrintJob.id.desc()).limit(limit)))
+    for job in jobs:
+        if not job.finished:
+            fail_if_stalled(job)
+    return jobs
 
 
 def folder(app: Flask | None = None) -> Path:

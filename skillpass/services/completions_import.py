@@ -87,20 +87,25 @@ def _item_finder():
             select(Assignment.person_id, Assignment.template_id).where(Assignment.removed_on.is_(None))):
         held.setdefault(person_id, set()).add(template_id)
 
-    def choose(raw: str, candidates: list[Item], person: Person | None) -> tuple[Item | None, str | None]:
+    def theirs_first(candidates: list[Item], person: Person | None) -> tuple[list[Item], bool]:
+        """The candidates in passports the person holds, if any; else all of them."""
+        if person is None:
+            return candidates, False
+        mine = [i for i in candidates if i.template_id in held.get(person.id, set())]
+        return (mine, True) if mine else (candidates, False)
+
+    def choose(raw: str, candidates: list[Item], person: Person | None,
+               held_by_them: bool) -> tuple[Item | None, str | None]:
         if len(candidates) == 1:
             return candidates[0], None
-        if person is not None:
-            theirs = [i for i in candidates if i.template_id in held.get(person.id, set())]
-            if len(theirs) == 1:
-                return theirs[0], None
-            if theirs:
-                candidates = theirs
-        names = ", ".join(sorted({template_names[i.template_id] for i in candidates}))
-        holder = "" if person is None else (
-            f" that {person.name} holds" if any(i.template_id in held.get(person.id, set()) for i in candidates)
-            else f", none of which {person.name} holds")
-        return None, (f"“{raw}” matches items in several passports{holder} ({names}): "
+        if person is None:
+            return None, ""    # the unknown employee number is the row's problem; which item can wait
+        passports = sorted({template_names[i.template_id] for i in candidates})
+        if len(passports) == 1:
+            return None, (f"“{raw}” matches {len(candidates)} items in {passports[0]}: "
+                          "use the item's own code, or give those items different codes.")
+        holder = f" that {person.name} holds" if held_by_them else f", none of which {person.name} holds"
+        return None, (f"“{raw}” matches items in several passports{holder} ({', '.join(passports)}): "
                       "assign the passport it belongs to, or give the items different codes.")
 
     def find(raw: str, person: Person | None = None) -> tuple[Item | None, str | None]:
@@ -108,17 +113,18 @@ def _item_finder():
         if not raw:
             return None, "Enter an item code or national name."
         if raw.lower() in by_code:
-            return choose(raw, by_code[raw.lower()], person)
+            pool, held_by_them = theirs_first(by_code[raw.lower()], person)
+            return choose(raw, pool, person, held_by_them)
         national = _NATIONAL.match(raw)
         if national:
             subject = national.group("subject")
             subject = re.sub(r"\s*-\s*\d+\s*years?\s*$", "", subject, flags=re.IGNORECASE)
             subject = re.sub(r"\s*-\s*level\s*\d+\s*", " ", subject, flags=re.IGNORECASE)
             matches = by_title.get(_simplify(subject), [])
-            coded = [i for i in matches if i.code]
-            chosen = coded or matches
-            if chosen:
-                return choose(raw, chosen, person)
+            if matches:
+                # The person's own passports first; among those, an item with a code is the surer match.
+                pool, held_by_them = theirs_first(matches, person)
+                return choose(raw, [i for i in pool if i.code] or pool, person, held_by_them)
         if raw.lower() in unpublished_codes:
             name, status = unpublished_codes[raw.lower()]
             return None, (f"“{raw}” is only in {name}, which is {status.value}: "
@@ -162,7 +168,7 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
             problems.append(Problem(line_no, "employee_number",
                                     f"Nobody has the employee number “{row.get('employee_number', '')}”."))
         item, why = find(row.get("item", ""), person)
-        if item is None:
+        if item is None and why:
             problems.append(Problem(line_no, "item", why))
         completed = parse_date(row.get("completed_on", ""))
         if completed is None:

@@ -141,9 +141,6 @@ def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
             team = teams.get(row["team"].lower())
             if team is None:
                 problems.append(Problem(line_no, "team", f"No team is called “{row['team']}”: add it under Teams first."))
-            elif team.archived_at is not None:
-                problems.append(Problem(line_no, "team", f"“{team.name}” is archived: restore it under Teams first, "
-                                                         "or choose another team."))
         start = parse_date(row.get("start_date", ""))
         if start is None:
             problems.append(Problem(line_no, "start_date",
@@ -171,6 +168,10 @@ def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
             if other is not None and other is not match:
                 problems.append(Problem(line_no, "email", f"{other.name} already has this email address."))
             claimed[match.id] = line_no
+        if team is not None and team.archived_at is not None and (match is None or match.team_id != team.id):
+            # Someone already in an archived team may stay there; nobody new joins it.
+            problems.append(Problem(line_no, "team", f"“{team.name}” is archived: restore it under Teams first, "
+                                                     "or choose another team."))
         if (match is not None and actor is not None and match.id == actor.id and row.get("role")
                 and match.role == Role.ADMIN and role != Role.ADMIN):
             problems.append(Problem(line_no, "role", "This is you: you cannot take away your own admin role. "

@@ -138,9 +138,12 @@ def index():
     job_roles = db.session.scalars(select(Person.job_role).where(
         Person.job_role != "", Person.active.is_(True),
         *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()
+    prints = bulk_print.recent(current_user)
+    if any(db.session.is_modified(job) for job in prints):   # a stopped print was marked so
+        db.session.commit()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
                                                   job_roles=job_roles, days_options=FORECAST_DAYS,
-                                                  prints=bulk_print.recent(current_user), **context)))
+                                                  prints=prints, **context)))
 
 
 @bp.get("/trend")
@@ -238,12 +241,13 @@ def print_start():
     if not people:
         return _print_refused(back, "Choose at least one person to print: tick them in the table, "
                                     "or print everyone shown.")
-    # Someone who holds no passport would print as an empty page: they are left out, and named.
+    # Someone with no item to show (no passport, or one with no live items) would print as an empty page:
+    # they are left out, and named.
     holders = {r.person.id for r in rows if r.cells}
     without = [p for p in people if p.id not in holders]
     people = [p for p in people if p.id in holders]
     if not people:
-        return _print_refused(back, "Nobody chosen holds a passport: there is nothing to print. "
+        return _print_refused(back, "Nobody chosen has a passport with anything in it: there is nothing to print. "
                                     "Give them a passport from their page, or by an assignment rule.")
     if selected:
         title = f"{title}: {len(people)} selected"
@@ -254,7 +258,7 @@ def print_start():
     db.session.commit()
     if without:
         names = ", ".join(p.name for p in without[:10]) + (f" and {len(without) - 10} more" if len(without) > 10 else "")
-        flash(f"Left out, as they hold no passport: {names}.")
+        flash(f"Left out, as they have no passport to print: {names}.")
     bulk_print.launch(job.id, base_url=request.url_root)
     location = url_for("team.print_status", job_id=job.id)
     if htmx.is_htmx():

@@ -130,3 +130,25 @@ def test_a_code_shared_by_two_published_passports_goes_to_the_one_the_person_hol
     assert _confirm(as_admin, ok).status_code == 303
     assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.fire.id]
     assert other_fire.id != world.fire.id
+
+
+def test_a_national_name_goes_to_the_persons_own_item_even_when_another_passport_codes_it(as_admin, world):
+    """Another passport's coded 'Managing work and life stress' must not win over the one the person holds."""
+    core = factories.template("Core Skills (CSTF)")
+    factories.item(factories.section(core, "Annual", 0), "Managing work and life stress", code="CSTF-STRESS")
+    db.session.commit()
+    row = f"{world.other_learner.employee_number},NHS|CSTF|Managing work and life stress - 3 Years|,2025-03-14,"
+    html = _upload(as_admin, f"{HEADER}\n{row}\n").get_data(as_text=True)
+    assert _confirm(as_admin, html).status_code == 303
+    assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.stress.id]
+
+
+def test_a_code_twice_in_one_passport_says_so(as_admin, world):
+    factories.item(world.month6, "Fire safety (practical)", code="CSTF-FIRE", position=9)
+    db.session.commit()
+    html = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n"
+                             f"E99999,CSTF-FIRE,2025-03-14,\n").get_data(as_text=True).replace("&#39;", "'")
+    assert ("“CSTF-FIRE” matches 2 items in AHP Support Worker Skills Passport: use the item's own code, "
+            "or give those items different codes.") in html
+    # An unknown employee number is that row's one problem: which item it meant is not guessed at.
+    assert html.count("matches 2 items") == 1 and "Nobody has the employee number “E99999”" in html

@@ -165,3 +165,16 @@ def test_a_person_cannot_be_imported_into_an_archived_team(as_admin, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "“Occupational Therapy” is archived: restore it under Teams first" in html
     assert _people() == before
+
+
+def test_someone_already_in_an_archived_team_can_stay_in_it(as_admin, world):
+    """Re-importing a whole staff extract must not fail on the people an archived team still holds."""
+    from skillpass import clock
+    world.team_a.archived_at = clock.now()
+    db.session.commit()
+    lee = world.learner
+    content = (HEADER + "\r\n"
+               f"{lee.employee_number},{lee.name},{lee.email},Senior Support Worker,Physiotherapy,"
+               f"{lee.start_date.isoformat()},learner\r\n")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert "<strong>1</strong> to update" in html and "Nothing was imported" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import time
 
 from openpyxl import load_workbook
@@ -304,11 +305,17 @@ def test_the_team_page_lists_your_recent_bulk_prints_to_come_back_to(as_admin, a
     running = job("Occupational Therapy", world.admin, PrintJobStatus.RUNNING, dt.timedelta(seconds=5), done=1)
     old = job("Last month's ward", world.admin, PrintJobStatus.READY, dt.timedelta(days=20), done=2)
     theirs = job("Someone else's print", world.educator, PrintJobStatus.READY, dt.timedelta(hours=1), done=2)
-    db.session.add_all([ready, running, old, theirs])
+    stalled = job("Ward 7", world.admin, PrintJobStatus.RUNNING, dt.timedelta(hours=3), done=1)
+    db.session.add_all([ready, running, old, theirs, stalled])
     db.session.commit()
     html = as_admin.get("/team/").get_data(as_text=True)
     section = html[html.index('<h2 id="your-prints">'):]
     assert section.index("Occupational Therapy") < section.index("Physiotherapy")     # newest first
+    # A print whose worker stopped hours ago is not "being made": it is marked stopped, and stays so.
+    assert re.search(rf'/team/print/{stalled.id}">Ward 7</a>.*?</td>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>\s*Stopped',
+                     section, flags=re.S)
+    db.session.expire_all()
+    assert db.session.get(PrintJob, stalled.id).status is PrintJobStatus.FAILED
     assert f'href="/team/print/{running.id}">Occupational Therapy</a> (2 passports)' in section
     assert "Being made: 1 of 2" in section
     assert f'Ready: <a href="/team/print/{ready.id}/download">download the PDF' in section
@@ -330,12 +337,12 @@ def test_people_who_hold_no_passport_are_left_out_of_a_print_and_named(as_admin,
     job = db.session.scalar(select(PrintJob))
     assert response.status_code == 303 and sorted(job.person_ids) == sorted([world.learner.id, world.educator.id])
     status = as_admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Left out, as they hold no passport: Nia Newstarter." in status
+    assert "Left out, as they have no passport to print: Nia Newstarter." in status
     _finish(as_admin, job.id)
     nia = db.session.scalar(select(Person).where(Person.name == "Nia Newstarter"))
     refused = as_admin.post("/team/print", data={"team": str(world.team_a.id), "scope": "selected",
                                                  "person": [str(nia.id)]})
-    assert "Nobody chosen holds a passport" in as_admin.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Nobody chosen has a passport with anything in it" in as_admin.get(refused.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 1
 
 
