@@ -118,3 +118,16 @@ def test_pdf_fetcher_serves_static_files_and_refuses_everything_else(app):
         fetcher("http://localhost/static/../skillpass/config.py")
     with pytest.raises(FatalURLFetchingError):
         fetcher("http://localhost/static/css/missing.css")
+
+
+def test_an_imported_competency_does_not_print_as_needing_no_sign_off(as_learner, world):
+    """An inspector reads "Not needed" as "no sign-off required": an imported record says where its sign-off is."""
+    _entry(world.learner, world.competency, dt.date(2025, 6, 1), method=EntryMethod.IMPORTED)
+    _entry(world.learner, world.stress, dt.date(2026, 1, 10))
+    html = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    hoist = html[html.index("Moving a patient with a hoist"):]
+    hoist = hoist[:hoist.index("</tr>")]
+    assert "(imported record)" in hoist and "any sign-off is in the system it came from" in hoist
+    assert "Not needed" not in hoist
+    stress = html[html.index("Managing work and life stress"):]
+    assert "Not needed" in stress[:stress.index("</tr>")]      # a learner's own tick needs none
