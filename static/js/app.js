@@ -1,6 +1,24 @@
 // The few lines of JavaScript SkillPass needs beyond htmx.
 // After an htmx swap, move focus to the element the server marked with
 // data-focus, so keyboard and screen-reader users land on the result.
+// A row marked data-leaves-focus-to-next (a sign-off queue row) that an htmx
+// response removes hands focus to the next row's main button (or the one
+// before, or the queue's summary), so a run of decisions goes on from the keyboard.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var row = event.detail.target;
+  if (!row || !row.hasAttribute || !row.hasAttribute("data-leaves-focus-to-next")) return;
+  var next = row.nextElementSibling || row.previousElementSibling;
+  var plan = { id: row.id, next: next && next.id ? next.id : null };
+  // The swap runs straight after this event; a removed row's own events no longer reach the document,
+  // so look once it is done.
+  window.setTimeout(function () {
+    if (document.getElementById(plan.id)) return;  // still there: it shows an error, focused by data-focus
+    var after = plan.next && document.getElementById(plan.next);
+    var target = (after && after.querySelector("[data-takes-focus]")) || document.getElementById("queue-summary");
+    if (target) target.focus();
+  }, 0);
+});
+
 document.addEventListener("htmx:afterSettle", function () {
   var target = document.querySelector("[data-focus]");
   if (!target) return;

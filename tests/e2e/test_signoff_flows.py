@@ -50,9 +50,12 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     expect(first).to_have_count(0)
     expect(count).to_have_text(re.compile(r"^4"))
     expect(page.locator("#flash")).to_contain_text("signed off")
+    # The words above the table follow, and focus goes on to the next row's Approve, for the next decision.
+    expect(page.locator("#queue-summary")).to_have_text("4 waiting.")
+    second = page.locator(f"#queue-entry-{entries[1].id}")
+    expect(second.get_by_role("button", name=re.compile("^Approve"))).to_be_focused()
 
     # Reject one: a reason is needed, kept in place when missing.
-    second = page.locator(f"#queue-entry-{entries[1].id}")
     second.locator("summary").click()
     second.get_by_role("button", name=re.compile("^Reject")).click()
     expect(second).to_contain_text("Enter the reason for rejecting it")
