@@ -44,6 +44,12 @@ class Plan:
     updates: list[tuple[Person, dict]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Not problems, but worth a look before importing: by the email of a person to add.
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return len(self.creates) + len(self.updates)
 
     @property
     def rows(self) -> int:
@@ -103,6 +109,10 @@ def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
     people = db.session.scalars(select(Person)).all()
     by_number = {p.employee_number: p for p in people if p.employee_number}
     by_email = {p.email.lower(): p for p in people}
+    by_name: dict[str, Person] = {}
+    for p in people:
+        by_name.setdefault(" ".join(p.name.lower().split()), p)
+    team_names = {t.id: t.name for t in teams.values()}
     seen_numbers: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
     claimed: dict[int, int] = {}   # person id -> row that matched them
@@ -183,6 +193,11 @@ def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
                       start_date=start, role=role)
         if match is None:
             result.creates.append(values)
+            namesake = by_name.get(name.lower())
+            if namesake is not None:
+                where = team_names.get(namesake.team_id, "no team")
+                result.notes[email] = (f"Someone called {namesake.name} is already here ({where}, {namesake.email}): "
+                                       "check this is not the same person with a new email.")
         else:
             # On an update, what the file does not say is kept: a missing column or an empty cell.
             said = {k for k in ("employee_number", "job_role", "team", "role") if row.get(k)}

@@ -29,6 +29,18 @@ document.addEventListener("htmx:afterSettle", function () {
   target.focus();
 });
 
+// On a full page (a refused form without htmx, or an import with problems), the
+// error summary takes focus as the page opens; every data-focus mark is then
+// cleared, so a later htmx swap does not send focus back to it.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".nhsuk-error-summary");
+  if (summary) {
+    if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+  document.querySelectorAll("[data-focus]").forEach(function (el) { el.removeAttribute("data-focus"); });
+});
+
 // Conditional reveal for radios: a radio with data-reveals="<id>" shows that
 // element while it is checked. Without JavaScript the element is always shown.
 document.addEventListener("change", function (event) {

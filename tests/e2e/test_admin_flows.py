@@ -29,6 +29,7 @@ def test_admin_previews_a_bad_csv_then_imports_a_good_one(live_server, page, wor
     page.get_by_label("CSV file of people").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name=re.compile("Nothing was imported: 3 problems in bad.csv"))).to_be_visible()
+    expect(page.locator(".nhsuk-error-summary")).to_be_focused()     # read out first, without htmx too
     problems = page.locator("table").last
     expect(problems).to_contain_text("No team is called “Cardiology”")
     expect(problems).to_contain_text("Also on row 2.")

@@ -45,6 +45,7 @@ def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_le
     # The same file again adds nothing.
     again = _upload(as_admin, content).get_data(as_text=True)
     assert "<strong>0</strong> completions to add" in again and "<strong>2</strong> already on record" in again
+    assert "Nothing to add from esr.csv" in again and 'name="token"' not in again and "Choose another file" in again
 
 
 @pytest.mark.parametrize("row, column, reason", [

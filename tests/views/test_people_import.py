@@ -178,3 +178,26 @@ def test_someone_already_in_an_archived_team_can_stay_in_it(as_admin, world):
                f"{lee.start_date.isoformat()},learner\r\n")
     html = _upload(as_admin, content).get_data(as_text=True)
     assert "<strong>1</strong> to update" in html and "Nothing was imported" not in html
+
+
+def test_the_preview_lists_who_is_added_and_flags_a_namesake(as_admin, world):
+    content = (HEADER + "\r\n"
+               "E70001,Lee Learner,lee.learner@newmail.test,Porter,Occupational Therapy,2026-01-05,\r\n"
+               "E70002,Zoë Ångström,zoe@example.test,,,2026-01-05,educator\r\n")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert "Import 2 changes" in html and "Cancel: choose another file" in html
+    assert "<td class=\"nhsuk-table__cell\">lee.learner@newmail.test</td>" in html
+    assert "Occupational Therapy, Porter" in html and "No team (Educator)" in html
+    assert ("Someone called Lee Learner is already here (Physiotherapy, lee@example.test): "
+            "check this is not the same person with a new email.") in html
+    assert "1 person to add has the name of someone already here" in html
+
+
+def test_a_file_with_nothing_new_offers_no_import(as_admin, world):
+    lee = world.learner
+    content = (HEADER + "\r\n"
+               f"{lee.employee_number},{lee.name},{lee.email},{lee.job_role},Physiotherapy,"
+               f"{lee.start_date.isoformat()},learner\r\n")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert "Nothing to change in people.csv" in html and "<strong>1</strong> already up to date" in html
+    assert 'name="token"' not in html and "Import 0" not in html and "Choose another file" in html
