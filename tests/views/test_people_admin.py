@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
@@ -144,3 +146,12 @@ def test_the_people_list_filters_and_pages(as_admin, world):
     assert "Olu Other" in as_admin.get("/people/?q=olu&status=deactivated").get_data(as_text=True)
     educators = as_admin.get("/people/?role=educator").get_data(as_text=True)
     assert "Eve Educator" in educators and "Lee Learner" not in educators
+
+
+@pytest.mark.parametrize("path", ["/people/", "/admin/teams", "/admin/rules", "/admin/import/people",
+                                  "/admin/import/completions", "/people/{learner}/passport"])
+def test_pages_reached_from_people_keep_people_current_in_the_menu(as_admin, world, path):
+    html = as_admin.get(path.format(learner=world.learner.id)).get_data(as_text=True)
+    current = re.findall(r'<li class="nhsuk-header__navigation-item[^"]*nhsuk-header__navigation-item--current"[^>]*>'
+                         r'\s*<a[^>]*aria-current="(page|true)"[^>]*>\s*<strong[^>]*>([^<]+)</strong>', html)
+    assert current == [("page" if path == "/people/" else "true", "People")], current
