@@ -16,7 +16,7 @@ from skillpass import charts, htmx
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.models import PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
+from skillpass.models import Assignment, PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
 from skillpass.rules import Status, format_date
 from skillpass.services import bulk_print, exports
 from skillpass.services import team as team_service
@@ -70,7 +70,12 @@ def _title(filters: Filters, teams: dict[int, Team]) -> str:
     if filters.team is not None:
         team = teams.get(filters.team)
         return team.name if team else "Team"
-    return "Whole organisation" if current_user.is_admin else "All your teams"
+    if current_user.is_admin:
+        return "Whole organisation"
+    names = sorted(t.name for t in teams.values())
+    if not names:
+        return "Your teams"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _teams() -> list[Team]:
@@ -131,10 +136,14 @@ def index():
                    title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
-    templates = db.session.scalars(select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED)
-                                   .order_by(PassportTemplate.name)).all()
-    # The job roles of the people this viewer can see: an educator is not offered roles outside their teams.
+    # The passports and job roles of the people this viewer can see: an educator is offered only what
+    # their teams hold.
     visible = visible_team_ids(current_user)
+    held = select(Assignment.template_id).join(Person, Person.id == Assignment.person_id).where(
+        Assignment.removed_on.is_(None), Person.team_id.in_(visible)) if visible is not None else None
+    templates = db.session.scalars(select(PassportTemplate).where(
+        PassportTemplate.status == TemplateStatus.PUBLISHED,
+        *([PassportTemplate.id.in_(held)] if held is not None else [])).order_by(PassportTemplate.name)).all()
     job_roles = db.session.scalars(select(Person.job_role).where(
         Person.job_role != "", Person.active.is_(True),
         *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()

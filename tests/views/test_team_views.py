@@ -129,7 +129,7 @@ def test_the_trend_is_a_partial_for_htmx_and_a_page_without_it(as_educator, worl
     partial = as_educator.get("/team/trend", headers=HTMX).get_data(as_text=True)
     assert partial.lstrip().startswith('<div id="team-trend"') and "Compliance by month" in partial
     page = as_educator.get("/team/trend").get_data(as_text=True)
-    assert "<h1>Compliance over the last 12 months: All your teams</h1>" in page and "<svg" in page
+    assert "<h1>Compliance over the last 12 months: Physiotherapy</h1>" in page and "<svg" in page
 
 
 def test_exports_follow_the_filters_and_read_back_cell_by_cell(as_admin, world):
@@ -358,3 +358,13 @@ def test_the_status_filter_finds_people_with_something_awaiting_sign_off(as_educ
     assert '<option value="awaiting" selected>Awaiting sign-off</option>' in full
     exported = as_educator.get("/team/export/matrix?status=awaiting").get_data(as_text=True)
     assert "Lee Learner" in exported and "Eve Educator" not in exported
+
+
+def test_an_educator_is_offered_only_the_passports_their_teams_hold(as_educator, world):
+    other = factories.template("Care Certificate")
+    factories.item(factories.section(other, "Day one", 0), "Duty of care")
+    factories.assign(world.other_learner, other)        # Olu is in Occupational Therapy, not Eve's team
+    db.session.commit()
+    page = as_educator.get("/team/").get_data(as_text=True)
+    assert "AHP Support Worker Skills Passport</option>" in page and "Care Certificate</option>" not in page
+    assert "Figures for everyone in Physiotherapy," in page
