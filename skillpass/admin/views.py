@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from skillpass.extensions import db
 from skillpass.clock import today
-from skillpass.models import AssignmentRule, PassportTemplate, Person, Team, TemplateStatus
+from skillpass.models import AssignmentRule, PassportTemplate, Person, Role, Team, TemplateStatus, educator_teams
 from skillpass.services import assignment_rules, completions_import, people_import
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
@@ -98,8 +98,15 @@ def _teams_page(*, errors=None, new_name="", rename_errors=None, rename_values=N
     counts = dict(db.session.execute(
         select(Person.team_id, func.count(Person.id)).where(Person.active.is_(True)).group_by(Person.team_id)).all())
     all_teams = db.session.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)).all()
+    # Who signs off each team's competencies: a team nobody supports is shown as such.
+    educators: dict[int, list[str]] = {}
+    for team_id, name in db.session.execute(
+            select(educator_teams.c.team_id, Person.name).join(Person, Person.id == educator_teams.c.person_id)
+            .where(Person.active.is_(True), Person.role.in_([Role.EDUCATOR, Role.ADMIN])).order_by(Person.name)):
+        educators.setdefault(team_id, []).append(name)
     failed = bool(errors or rename_errors)
-    return render_template("admin/teams.html", teams=all_teams, counts=counts, errors=errors or {}, new_name=new_name,
+    return render_template("admin/teams.html", teams=all_teams, counts=counts, educators=educators,
+                           errors=errors or {}, new_name=new_name,
                            rename_errors=rename_errors or {}, rename_values=rename_values or {}), (422 if failed else 200)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from skillpass.extensions import db
 from skillpass.models import Assignment, AuditEvent, Person, Team
+from tests import factories
 from tests.conftest import sign_in
 
 NEW = {"name": "Nia Newstarter", "email": "Nia.Newstarter@Example.test", "employee_number": "E90001",
@@ -155,3 +156,13 @@ def test_pages_reached_from_people_keep_people_current_in_the_menu(as_admin, wor
     current = re.findall(r'<li class="nhsuk-header__navigation-item[^"]*nhsuk-header__navigation-item--current"[^>]*>'
                          r'\s*<a[^>]*aria-current="(page|true)"[^>]*>\s*<strong[^>]*>([^<]+)</strong>', html)
     assert current == [("page" if path == "/people/" else "true", "People")], current
+
+
+def test_the_teams_page_says_who_supports_each_team_and_which_have_nobody(as_admin, world):
+    factories.team("Podiatry")
+    db.session.commit()
+    html = as_admin.get("/admin/teams").get_data(as_text=True)
+    physio = html[html.index("<strong>Physiotherapy</strong>"):]
+    assert "Eve Educator" in physio[:physio.index("</tr>")]
+    podiatry = html[html.index("<strong>Podiatry</strong>"):]
+    assert "No educator</strong>" in podiatry[:podiatry.index("</tr>")]
