@@ -107,8 +107,15 @@ def decide(entry_id: int):
         flash(result.message)
         return redirect(url_for("passport.detail", person_id=person.id) + f"#item-{item.id}", code=303)
     if htmx.is_htmx():
-        # The row leaves the queue; the live region says what happened; the count follows.
-        response = make_response(render_template("_announce.html", announce=result.message))
+        # The row leaves the queue; the live region says what happened; the words above the table and
+        # the count in the menu follow. When nothing is left with these filters, the queue is drawn again.
+        context = _queue_context()
+        if not context["rows"]:
+            html = render_template("signoff/_queue.html", **context, focus_summary=True)
+            response = htmx.retarget(make_response(html), "#queue", "outerHTML")
+        else:
+            response = make_response(render_template("signoff/_queue_summary.html", **context, oob=True))
+        response.set_data(response.get_data(as_text=True) + render_template("_announce.html", announce=result.message))
         htmx.trigger(response, "queueChanged")
         return response
     flash(result.message)
@@ -222,7 +229,8 @@ def approve_selected():
     if htmx.is_htmx():
         response = make_response(render_template(
             "signoff/_queue.html", **_queue_context(results=results, results_summary=summary)))
-        htmx.trigger(response, "queueChanged")
+        if approved or raced:
+            htmx.trigger(response, "queueChanged")
         return response
     flash(summary)
     for what, ok, message in results:

@@ -7,12 +7,16 @@
 document.addEventListener("htmx:beforeSwap", function (event) {
   var row = event.detail.target;
   if (!row || !row.hasAttribute || !row.hasAttribute("data-leaves-focus-to-next")) return;
+  // Only when the decision was made from the keyboard in that row: focus elsewhere is left alone.
+  if (!row.contains(document.activeElement)) return;
   var next = row.nextElementSibling || row.previousElementSibling;
   var plan = { id: row.id, next: next && next.id ? next.id : null };
   // The swap runs straight after this event; a removed row's own events no longer reach the document,
   // so look once it is done.
   window.setTimeout(function () {
     if (document.getElementById(plan.id)) return;  // still there: it shows an error, focused by data-focus
+    var active = document.activeElement;
+    if (active && active !== document.body) return;  // the person has moved on meanwhile
     var after = plan.next && document.getElementById(plan.next);
     var target = (after && after.querySelector("[data-takes-focus]")) || document.getElementById("queue-summary");
     if (target) target.focus();
@@ -29,14 +33,17 @@ document.addEventListener("htmx:afterSettle", function () {
   target.focus();
 });
 
-// On a full page (a refused form without htmx, or an import with problems), the
-// error summary takes focus as the page opens; every data-focus mark is then
+// On a full page (a refused form without htmx, an import with problems, a preview
+// to confirm), the element marked data-focus, or else the error summary, takes
+// focus as the page opens; every data-focus mark is then
 // cleared, so a later htmx swap does not send focus back to it.
 document.addEventListener("DOMContentLoaded", function () {
-  var summary = document.querySelector(".nhsuk-error-summary");
-  if (summary) {
-    if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
-    summary.focus();
+  var target = document.querySelector("[data-focus]") || document.querySelector(".nhsuk-error-summary");
+  if (target) {
+    if (!/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && !target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
   }
   document.querySelectorAll("[data-focus]").forEach(function (el) { el.removeAttribute("data-focus"); });
 });

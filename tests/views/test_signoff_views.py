@@ -302,9 +302,10 @@ def test_approve_inline_removes_the_row_and_announces(as_educator, world, queue)
     response = _decide(as_educator, entry, "approve")
     html = _page(response)
     assert response.status_code == 200
-    # Nothing replaces the row: only the out-of-band live region.
-    assert html.strip().startswith('<div id="flash" hx-swap-oob="innerHTML">')
-    assert "<tr" not in html and "queue-entry" not in html
+    # Nothing replaces the row: only the words above the table and the live region, out of band.
+    assert html.strip().startswith('<span id="queue-summary-text" hx-swap-oob="outerHTML"><strong>2</strong> waiting.')
+    assert '<div id="flash" hx-swap-oob="innerHTML">' in html
+    assert "<tr" not in html and "queue-entry" not in html and "HX-Retarget" not in response.headers
     assert "Lee Learner: Moving a patient with a hoist signed off." in html
     assert "queueChanged" in _triggers(response)
 
@@ -949,3 +950,26 @@ def test_queue_query_count_does_not_grow_with_the_queue(app, headers):
         counts.append(log)
     small, large = counts
     assert small.count == large.count, f"small: {small!r}\n\nlarge: {large!r}"
+
+
+
+def test_a_decision_keeps_the_queues_filters_and_the_last_one_redraws_the_queue(as_educator, world, queue):
+    page = _text(as_educator.get("/sign-off/?kind=competency"))
+    assert '<input type="hidden" name="kind" value="competency">' in page
+    # The only competency waiting: once it is approved, nothing waits with this filter.
+    response = _decide(as_educator, queue["competency"], "approve", kind="competency")
+    html = _page(response)
+    assert response.headers["HX-Retarget"] == "#queue" and response.headers["HX-Reswap"] == "outerHTML"
+    assert html.lstrip().startswith('<div id="queue">') and "queue-entry" not in html
+    assert "Nothing is waiting with these filters (2 in all)." in html
+    assert 'id="queue-summary" tabindex="-1" data-focus' in html
+    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    # With no filter, two wait: the words say so.
+    response = _decide(as_educator, queue["certificate"], "approve")
+    assert "<strong>1</strong> waiting." in _page(response) and "HX-Retarget" not in response.headers
+
+
+def test_approving_nothing_selected_does_not_announce_a_change(as_educator, queue):
+    response = as_educator.post("/sign-off/approve", data={}, headers=HTMX)
+    assert "Select the entries to approve first." in _page(response)
+    assert "HX-Trigger" not in response.headers
