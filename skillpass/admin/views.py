@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -182,9 +183,21 @@ def archive_rule(rule_id: int):
 
 # ---------------------------------------------------------------- CSV import of people
 
+PREVIEW_KEPT_FOR = 24 * 3600   # seconds: a checked file waits this long for its import to be confirmed
+
+
 def _imports_folder() -> Path:
+    """Where checked files wait for confirmation. Files of previews nobody confirmed (they hold names and
+    emails) are removed after a day."""
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PREVIEW_KEPT_FOR
+    for old in folder.glob("*.csv"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:   # another worker removed it first
+            pass
     return folder
 
 
@@ -210,9 +223,9 @@ def people_import_start():
         return render_template("admin/import_people.html", plan=None,
                                error="The file must be a CSV saved as UTF-8 or Windows text, 20 MB or smaller."), 422
     checked = people_import.plan(text, today=today(), actor=current_user)
-    # An import preview's file token (not a password).
+    # An import preview's file token (not a password); kept only when there is something to import.
     token = ""  # nosec B105
-    if not checked.problems:
+    if not checked.problems and checked.changes:
         token = secrets.token_hex(16)
         (_imports_folder() / f"{token}.csv").write_text(text, encoding="utf-8")
     filename = Path(upload.filename.replace("\\", "/")).name[:120]
@@ -264,9 +277,9 @@ def completions_import_start():
         return render_template("admin/import_completions.html", plan=None,
                                error="The file must be a CSV saved as UTF-8 or Windows text, 50 MB or smaller."), 422
     checked = completions_import.plan(text, today=today())
-    # An import preview's file token (not a password).
+    # An import preview's file token (not a password); kept only when there is something to import.
     token = ""  # nosec B105
-    if not checked.problems:
+    if not checked.problems and checked.rows:
         token = secrets.token_hex(16)
         (_imports_folder() / f"{token}.csv").write_text(text, encoding="utf-8")
     filename = Path(upload.filename.replace("\\", "/")).name[:120]

@@ -201,3 +201,26 @@ def test_a_file_with_nothing_new_offers_no_import(as_admin, world):
     html = _upload(as_admin, content).get_data(as_text=True)
     assert "Nothing to change in people.csv" in html and "<strong>1</strong> already up to date" in html
     assert 'name="token"' not in html and "Import 0" not in html and "Choose another file" in html
+
+
+def test_checked_files_are_kept_only_to_be_confirmed_and_not_for_ever(app, as_admin, world):
+    """A checked file holds names and emails: nothing is kept when there is nothing to import, and a
+    preview nobody confirmed is removed after a day."""
+    import os
+    import time
+    from pathlib import Path
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "imports"
+    lee = world.learner
+    same = (HEADER + "\r\n" f"{lee.employee_number},{lee.name},{lee.email},{lee.job_role},Physiotherapy,"
+            f"{lee.start_date.isoformat()},learner\r\n")
+    _upload(as_admin, same)
+    assert list(folder.glob("*.csv")) == []
+    html = _upload(as_admin, HEADER + "\r\nE1,Ann,ann@example.test,,,2026-01-05,\r\n").get_data(as_text=True)
+    [kept] = list(folder.glob("*.csv"))
+    assert kept.stem in html
+    stale = time.time() - 2 * 24 * 3600
+    os.utime(kept, (stale, stale))
+    _upload(as_admin, HEADER + "\r\nE2,Bea,bea@example.test,,,2026-01-05,\r\n")
+    assert not kept.exists() and len(list(folder.glob("*.csv"))) == 1
+    assert "That preview has expired" in as_admin.get(
+        _confirm(as_admin, html).headers["Location"]).get_data(as_text=True)
