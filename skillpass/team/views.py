@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from skillpass import charts, htmx
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
@@ -72,7 +72,7 @@ def _title(filters: Filters, teams: dict[int, Team]) -> str:
         return team.name if team else "Team"
     if current_user.is_admin:
         return "Whole organisation"
-    names = sorted(t.name for t in teams.values())
+    names = sorted(t.name for t in teams.values() if t.archived_at is None)
     if not names:
         return "Your teams"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -143,7 +143,9 @@ def index():
         Assignment.removed_on.is_(None), Person.team_id.in_(visible)) if visible is not None else None
     templates = db.session.scalars(select(PassportTemplate).where(
         PassportTemplate.status == TemplateStatus.PUBLISHED,
-        *([PassportTemplate.id.in_(held)] if held is not None else [])).order_by(PassportTemplate.name)).all()
+        # The passport chosen in the URL stays on offer, so the dropdown never hides a filter in use.
+        *([or_(PassportTemplate.id.in_(held), PassportTemplate.id == filters.template)] if held is not None else []))
+        .order_by(PassportTemplate.name)).all()
     job_roles = db.session.scalars(select(Person.job_role).where(
         Person.job_role != "", Person.active.is_(True),
         *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()
@@ -259,7 +261,8 @@ def print_start():
         return _print_refused(back, "Nobody chosen has a passport with anything in it: there is nothing to print. "
                                     "Give them a passport from their page, or by an assignment rule.")
     if selected:
-        title = f"{title}: {len(people)} selected"
+        suffix = f": {len(people)} selected"
+        title = title[:200 - len(suffix)] + suffix   # the count survives a long list of team names
     if len(people) > bulk_print.MAX_PEOPLE:
         return _print_refused(back, f"That is {len(people)} passports: print at most {bulk_print.MAX_PEOPLE} at a "
                                     f"time. Narrow the filters (a team, a job role) and print each part.")

@@ -22,7 +22,7 @@ def _overflow(page) -> int:
     (demo.LEARNER_EMAIL, ["/passport"]),
     (demo.EDUCATOR_EMAIL, ["/sign-off/", "/team/"]),
     (demo.ADMIN_EMAIL, ["/admin/", "/people/", "/admin/templates/{template}", "/admin/import/people",
-                        "/admin/rules", "/admin/audit"]),
+                        "/admin/rules", "/admin/teams", "/admin/audit"]),
 ])
 def test_pages_reflow_at_320_pixels(live_server, page, app, email, paths):
     demo.seed(today=TODAY)

@@ -190,7 +190,8 @@ def test_the_preview_lists_who_is_added_and_flags_a_namesake(as_admin, world):
     assert "Occupational Therapy, Porter" in html and "No team (Educator)" in html
     assert ("Someone called Lee Learner is already here (Physiotherapy, lee@example.test): "
             "check this is not the same person with a new email.") in html
-    assert "1 person to add has the name of someone already here" in html
+    assert "1 person to add has the name of someone already here:" in html
+    assert "<li>lee.learner@newmail.test: Someone called Lee Learner" in html
 
 
 def test_a_file_with_nothing_new_offers_no_import(as_admin, world):

@@ -368,3 +368,11 @@ def test_an_educator_is_offered_only_the_passports_their_teams_hold(as_educator,
     page = as_educator.get("/team/").get_data(as_text=True)
     assert "AHP Support Worker Skills Passport</option>" in page and "Care Certificate</option>" not in page
     assert "Figures for everyone in Physiotherapy," in page
+
+
+def test_a_passport_chosen_in_the_url_stays_in_the_dropdown(as_educator, world):
+    other = factories.template("Care Certificate")
+    factories.item(factories.section(other, "Day one", 0), "Duty of care")
+    db.session.commit()
+    page = as_educator.get(f"/team/?template={other.id}").get_data(as_text=True)
+    assert f'<option value="{other.id}" selected>Care Certificate</option>' in page
