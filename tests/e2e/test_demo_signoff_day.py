@@ -91,6 +91,8 @@ def test_a_prior_learning_claim_rejected_resubmitted_and_accepted(live_server, p
 
     _as(page, live_server, demo.EDUCATOR_EMAIL)
     page.get_by_label("Kind").select_option("prior learning")
+    # The filter swaps the queue in: wait for it (the URL follows the swap), or a row opened now is redrawn closed.
+    expect(page).to_have_url(re.compile(r"[?&]kind=prior"))
     queue_row = page.locator("#queue tr", has_text="Conflict Resolution")
     expect(queue_row).to_contain_text("Equivalent training demonstrated at Online course, 3 Mar 2025")
     expect(queue_row.get_by_role("link", name=re.compile("conflict-resolution.pdf"))).to_be_visible()
