@@ -23,6 +23,32 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   }, 0);
 });
 
+// The template editor redraws a whole section (or every section) after a move,
+// an archive or an add. A row or section heading someone is editing elsewhere in
+// it is put back as it was, typed values and all, instead of being lost.
+var OPEN_EDITS = "tr.app-row--editing[id], .app-editor-section__head--editing[id]";
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail.target;
+  if (!target || !target.querySelectorAll || !target.closest("#template-body")) return;
+  var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  var open = Array.prototype.filter.call(target.querySelectorAll(OPEN_EDITS), function (el) {
+    return !(source && el.contains(source));  // the form being sent is answered by this response
+  });
+  if (!open.length || event.detail.xhr.status >= 400) return;
+  keptEdits = { xhr: event.detail.xhr, open: open };
+});
+// Put back once htmx has settled: until then it lends the old elements' attributes to the new ones.
+var keptEdits = null;
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (!keptEdits || keptEdits.xhr !== event.detail.xhr) return;
+  var open = keptEdits.open;
+  keptEdits = null;
+  open.forEach(function (editing) {
+    var fresh = document.getElementById(editing.id);
+    if (fresh && fresh !== editing && !fresh.matches(OPEN_EDITS)) fresh.replaceWith(editing);
+  });
+});
+
 document.addEventListener("htmx:afterSettle", function () {
   var target = document.querySelector("[data-focus]");
   if (!target) return;

@@ -75,12 +75,19 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     assert_no_axe_violations(page)
     _add_item(page, "Within 2 weeks", "Using the hoist", code="WARD-HOIST", months="", competency=True)
 
-    # Reorder: the hoist competency to the top.
+    # Reorder: the hoist competency to the top, while Fire safety is open for editing in the same
+    # section: the section is redrawn, and the half-typed edit is kept as it was.
+    page.get_by_role("link", name="Edit Fire safety").click()
+    editing = page.locator("tr.app-row--editing")
+    editing.get_by_label("Title").fill("Fire safety and evacu")
     page.get_by_role("button", name="Move up Using the hoist").click()
     expect(page.locator("#flash")).to_contain_text("Using the hoist moved up.")
     page.get_by_role("button", name="Move up Using the hoist").click()
     expect(page.locator("section.app-editor-section tbody tr").first).to_contain_text("Using the hoist")
     expect(page.get_by_role("button", name="Move up Using the hoist")).to_have_count(0)
+    expect(page.locator("tr.app-row--editing").get_by_label("Title")).to_have_value("Fire safety and evacu")
+    page.locator("tr.app-row--editing").get_by_role("link", name="Cancel").click()
+    expect(page.locator("tr.app-row--editing")).to_have_count(0)
 
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("#flash")).to_contain_text("Ward Induction Passport is published")
