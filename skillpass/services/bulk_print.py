@@ -101,7 +101,9 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
                 job.progressed_at = clock.now()
                 db.session.commit()
             pages = [page for document in documents for page in document.pages]
-            pdf = documents[0].copy(pages).write_pdf()
+            combined = documents[0].copy(pages)
+            combined.metadata.title = f"Skills passports: {job.title}"   # not the first person's name
+            pdf = combined.write_pdf()
             name = secrets.token_hex(16) + ".pdf"
             (folder(app) / name).write_bytes(pdf)
             job.stored_name = name

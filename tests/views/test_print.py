@@ -131,3 +131,60 @@ def test_an_imported_competency_does_not_print_as_needing_no_sign_off(as_learner
     assert "Not needed" not in hoist
     stress = html[html.index("Managing work and life stress"):]
     assert "Not needed" in stress[:stress.index("</tr>")]      # a learner's own tick needs none
+
+
+def _boxes_past_the_margin(document) -> list[tuple[int, str, float]]:
+    """Every laid-out box whose right edge passes the page's right margin: (page, box, by how much, in px)."""
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        right = page_box.margin_width() - page_box.margin_right
+
+        def walk(box):
+            if getattr(box, "position_x", None) is not None and hasattr(box, "margin_width"):
+                edge = box.position_x + box.margin_width() - (box.margin_right or 0)
+                if edge > right + 0.5:
+                    found.append((number, type(box).__name__, round(edge - right, 1)))
+            for child in getattr(box, "children", None) or []:
+                walk(child)
+
+        for child in page_box.children:
+            walk(child)
+    return found
+
+
+def test_every_demo_passport_fits_the_page_width_in_the_pdf(app):
+    """The five columns add up to the page: nothing (the Status column above all) runs off its right edge."""
+    from sqlalchemy import select
+
+    from skillpass import demo
+    from skillpass.models import Person
+    from skillpass.print.pdf import render_document
+    from skillpass.print.views import render_passport_html
+    from tests.conftest import TODAY
+
+    demo.seed(today=TODAY)
+    db.session.commit()
+    people = db.session.scalars(select(Person).where(Person.email.in_(
+        [demo.LEARNER_EMAIL, demo.EDUCATOR_EMAIL]))).all()
+    assert len(people) == 2
+    with app.test_request_context("/"):
+        for person in people:
+            document = render_document(render_passport_html(person, for_pdf=True), base_url="http://localhost/")
+            assert _boxes_past_the_margin(document) == [], person.name
+            text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.write_pdf())).pages)
+            assert "Skills passport" in text
+
+
+def test_a_removed_passport_prints_as_history_without_a_progress_count(as_admin, world):
+    from sqlalchemy import select
+
+    from skillpass.models import Assignment
+    _entry(world.learner, world.fire, dt.date(2026, 1, 10))
+    assignment = db.session.scalar(select(Assignment).where(Assignment.person_id == world.learner.id))
+    assignment.removed_on = dt.date(2026, 2, 1)
+    db.session.commit()
+    html = as_admin.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    assert "This passport is no longer assigned: its records are kept for history" in html
+    assert " complete</span>" not in html
+    assert 'data-running="AHP Support Worker Skills Passport: Within 2 weeks"' in html

@@ -194,6 +194,7 @@ def test_a_team_prints_as_one_pdf_each_passport_on_its_own_pages(as_admin, world
         assert all(f"Skills passport: {owner}" in t for t in texts[start:end])
         assert not any(f"Skills passport: {other}" in t for t in texts[start:end])
     # The PDF's outline names each passport's holder, so a long print is searched by name.
+    assert reader.metadata.title == "Skills passports: Physiotherapy"
     top = [entry.title for entry in reader.outline if not isinstance(entry, list)]
     assert sorted(top) == ["Skills passport: Eve Educator", "Skills passport: Lee Learner"]
     db.session.refresh(job)
