@@ -6,6 +6,7 @@ import secrets
 import time
 
 from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import InternalServerError
@@ -172,6 +173,11 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # A signed-in person's pages, exports and PDFs are never kept by the browser or a proxy: Back shows the
+        # queue as it is now (not an old copy with a decided entry still in it), and a shared computer keeps
+        # nobody's records. Static files stay cacheable.
+        if request.endpoint != "static" and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
 

@@ -104,7 +104,9 @@ def record_entry(
         raise ValidationFailed("This item is not part of a passport assigned to you.", field="__all__")
 
     if completed_on is None:
-        errors["completed_on"] = "Enter the date you completed it, for example 15/01/2026."
+        errors["completed_on"] = (f"Enter the date you observed {person.name} practising it, for example 15/01/2026."
+                                  if method is EntryMethod.OBSERVED else
+                                  "Enter the date you completed it, for example 15/01/2026.")
     elif completed_on > today:
         errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
     elif completed_on < EARLIEST_DATE:

@@ -141,7 +141,8 @@ def _refused(error: DomainError, entry_id: int, person: Person, item: Item, *, r
         if decided_elsewhere:
             response = make_response(render_template(
                 "signoff/_gone_row.html", entry=entry, person=person, item=item, message=message,
-                announce=f"{person.name}: {item.title}. {message}"))
+                announce=f"{person.name}: {item.title}. {message}")
+                + render_template("signoff/_queue_summary.html", **_queue_context(), oob=True))
             htmx.trigger(response, "queueChanged")
             return response
         row = _queue_row(entry_id)
@@ -228,7 +229,8 @@ def approve_selected():
         summary = f"{approved} approved" + (f", {refused} not" if refused else "") + "."
     if htmx.is_htmx():
         response = make_response(render_template(
-            "signoff/_queue.html", **_queue_context(results=results, results_summary=summary)))
+            "signoff/_queue.html", **_queue_context(results=results, results_summary=summary))
+            + render_template("_announce.html", announce=summary))
         if approved or raced:
             htmx.trigger(response, "queueChanged")
         return response

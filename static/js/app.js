@@ -4,11 +4,22 @@
 // A row marked data-leaves-focus-to-next (a sign-off queue row) that an htmx
 // response removes hands focus to the next row's main button (or the one
 // before, or the queue's summary), so a run of decisions goes on from the keyboard.
+// Whether focus was in the row when its decision was sent (its button is then
+// disabled while the request runs, which drops focus to the page body).
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var row = event.detail.target;
+  if (row && row.hasAttribute && row.hasAttribute("data-leaves-focus-to-next") && row.contains(document.activeElement)) {
+    row.setAttribute("data-had-focus", "");
+  }
+});
+
 document.addEventListener("htmx:beforeSwap", function (event) {
   var row = event.detail.target;
   if (!row || !row.hasAttribute || !row.hasAttribute("data-leaves-focus-to-next")) return;
   // Only when the decision was made from the keyboard in that row: focus elsewhere is left alone.
-  if (!row.contains(document.activeElement)) return;
+  var hadFocus = row.hasAttribute("data-had-focus") || row.contains(document.activeElement);
+  row.removeAttribute("data-had-focus");
+  if (!hadFocus) return;
   var next = row.nextElementSibling || row.previousElementSibling;
   var plan = { id: row.id, next: next && next.id ? next.id : null };
   // The swap runs straight after this event; a removed row's own events no longer reach the document,
@@ -17,9 +28,11 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     if (document.getElementById(plan.id)) return;  // still there: it shows an error, focused by data-focus
     var active = document.activeElement;
     if (active && active !== document.body) return;  // the person has moved on meanwhile
-    var after = plan.next && document.getElementById(plan.next);
-    var target = (after && after.querySelector("[data-takes-focus]")) || document.getElementById("queue-summary");
-    if (target) target.focus();
+    // The next row itself, not its Approve button: a second press of Enter must not decide it too.
+    var target = (plan.next && document.getElementById(plan.next)) || document.getElementById("queue-summary");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
   }, 0);
 });
 
@@ -49,9 +62,16 @@ document.addEventListener("htmx:afterSettle", function (event) {
   });
 });
 
-document.addEventListener("htmx:afterSettle", function () {
+document.addEventListener("htmx:afterSettle", function (event) {
   var target = document.querySelector("[data-focus]");
-  if (!target) return;
+  if (!target) {
+    // Nothing marked, and focus was lost with the element it was on: content marked
+    // data-focus-if-lost (a passport row, the queue) takes it, so the keyboard keeps its place.
+    var swapped = event.target;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    if (!swapped || !swapped.hasAttribute || !swapped.hasAttribute("data-focus-if-lost") || !document.contains(swapped)) return;
+    target = swapped;
+  }
   target.removeAttribute("data-focus");
   if (!/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && !target.hasAttribute("tabindex")) {
     target.setAttribute("tabindex", "-1");
@@ -72,6 +92,13 @@ document.addEventListener("DOMContentLoaded", function () {
     target.focus();
   }
   document.querySelectorAll("[data-focus]").forEach(function (el) { el.removeAttribute("data-focus"); });
+});
+
+// Enter on a queue row's checkbox would submit "Approve selected" at once (the
+// browser's implicit submission): a checkbox is ticked with Space, never sent with Enter.
+document.addEventListener("keydown", function (event) {
+  var box = event.target;
+  if (event.key === "Enter" && box.matches && box.matches('input[type="checkbox"][form]')) event.preventDefault();
 });
 
 // Conditional reveal for radios: a radio with data-reveals="<id>" shows that

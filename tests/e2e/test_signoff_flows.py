@@ -50,10 +50,21 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     expect(first).to_have_count(0)
     expect(count).to_have_text(re.compile(r"^4"))
     expect(page.locator("#flash")).to_contain_text("signed off")
-    # The words above the table follow, and focus goes on to the next row's Approve, for the next decision.
+    # The words above the table follow, and focus goes on to the next row (not its Approve button: a
+    # second press of Enter must not decide someone else's entry).
     expect(page.locator("#queue-summary")).to_have_text("4 waiting.")
     second = page.locator(f"#queue-entry-{entries[1].id}")
-    expect(second.get_by_role("button", name=re.compile("^Approve"))).to_be_focused()
+    expect(second).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    expect(second).to_be_visible()
+    # Enter on a ticked box does not submit "Approve selected".
+    second.get_by_role("checkbox").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    expect(second).to_be_visible()
+    second.get_by_role("checkbox").uncheck()
 
     # Reject one: a reason is needed, kept in place when missing.
     second.locator("summary").click()
@@ -71,6 +82,8 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
         expect(page.locator(f"#select-{entry.id}")).to_be_checked()
     page.get_by_role("button", name="Approve selected").click()
     expect(page.locator("#queue")).to_contain_text("3 approved.")
+    expect(page.locator(".app-results")).to_be_focused()
+    expect(page.locator("#flash")).to_contain_text("3 approved.")
     expect(page.locator("#queue")).to_contain_text("Nothing is waiting")
     expect(count).to_have_text(re.compile(r"^0"))
 

@@ -119,3 +119,10 @@ def test_an_unreachable_postgresql_server_gets_the_same_page(tmp_path):
         response = client.get("/passport")
     assert response.status_code == 503
     assert "Sorry, SkillPass is not available just now" in response.get_data(as_text=True)
+
+
+def test_signed_in_pages_are_not_kept_by_the_browser_but_static_files_are(as_educator):
+    """Back after a decision elsewhere must show the queue as it is now; a shared computer keeps nothing."""
+    for path in ("/sign-off/", "/team/", "/passport"):
+        assert as_educator.get(path).headers["Cache-Control"] == "private, no-store", path
+    assert "no-store" not in as_educator.get("/static/css/app.css").headers.get("Cache-Control", "")

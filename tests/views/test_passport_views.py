@@ -92,8 +92,11 @@ def test_record_form_inline_for_htmx_and_as_a_page_without(as_learner, world):
     assert f'<tr id="item-{world.fire.id}"' in inline and "<html" not in inline
     assert 'name="completed_on"' in inline and 'value="2026-03-02"' in inline  # today by default
     assert 'max="2026-03-02"' in inline
+    assert f'hx-post="{url}"' in inline
     page = _text(as_learner.get(url))
     assert "<html" in page and "Record: Fire safety" in page and 'action="' + url + '"' in page
+    # On its own page (opened in a new tab, say) the form is plain: there is no row for htmx to swap.
+    assert "hx-post" not in page and f'hx-target="#item-{world.fire.id}"' not in page
 
 
 # ------------------------------------------------------------- recording

@@ -228,7 +228,7 @@ def test_queue_partial_for_htmx(as_educator, queue):
     response = as_educator.get("/sign-off/", headers=HTMX)
     html = _text(response)
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="queue">')
+    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>')
     assert "<html" not in html and "<h1" not in html
     assert all(f'id="queue-entry-{queue[k].id}"' in html for k in ("prior", "competency", "certificate"))
 
@@ -248,7 +248,7 @@ def test_queue_filters_by_team_for_an_admin(as_admin, world, queue):
     assert _header_count(team_b) == 5                            # the header counts everything
 
     partial = _page(as_admin.get(f"/sign-off/?team={world.team_a.id}", headers=HTMX))
-    assert partial.lstrip().startswith('<div id="queue">') and "<html" not in partial
+    assert partial.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "<html" not in partial
     assert "Olu Other" not in partial
     for key in ("prior", "competency", "certificate", "own"):
         assert f'id="queue-entry-{queue[key].id}"' in partial, key
@@ -272,7 +272,7 @@ def test_queue_filters_by_kind(as_admin, queue, kind, expected):
 def test_queue_filters_combined_and_as_htmx(as_educator, world, queue):
     partial = _page(as_educator.get("/sign-off/", query_string={"team": world.team_a.id, "kind": "certificate"},
                                     headers=HTMX))
-    assert partial.lstrip().startswith('<div id="queue">')
+    assert partial.lstrip().startswith('<div id="queue" data-focus-if-lost>')
     assert f'id="queue-entry-{queue["certificate"].id}"' in partial
     assert f'id="queue-entry-{queue["prior"].id}"' not in partial
     assert f'id="queue-entry-{queue["competency"].id}"' not in partial
@@ -447,10 +447,12 @@ def test_deciding_an_already_decided_entry_shows_who_decided(as_educator, queue)
     again = _decide(as_educator, entry, "reject", "Changed my mind")
     html = _page(again)
     assert again.status_code == 200
-    assert html.lstrip().startswith(f'<tr id="queue-entry-{entry.id}" class="nhsuk-table__row app-row--gone">')
+    assert html.lstrip().startswith(f'<tr id="queue-entry-{entry.id}" class="nhsuk-table__row app-row--gone" data-focus-if-lost>')
     assert "Lee Learner: Moving a patient with a hoist." in html
     assert "This entry is already accepted by Eve Educator: nothing was changed." in html
     assert "queueChanged" in _triggers(again)
+    # The words above the table are put right too (an old page still counted it).
+    assert '<span id="queue-summary-text" hx-swap-oob="outerHTML"><strong>2</strong> waiting.' in html
     entry = _reloaded(entry.id)
     assert entry.status is EntryStatus.ACCEPTED and entry.decision_reason == ""
     assert [e.action for e in _decisions_on(entry.id)] == ["entry.signed_off"]
@@ -551,7 +553,7 @@ def test_bulk_approve_gives_a_result_for_each_row(as_educator, world, bulk):
     response = as_educator.post("/sign-off/approve", data={"entry": [str(i) for i in ids]}, headers=HTMX)
     html = _page(response)
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="queue">') and "<html" not in html
+    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "<html" not in html
     assert "2 approved, 1 not." in html
     assert f"Olu Other: Fire safety: {NOT_YOURS}" in html
     assert "queueChanged" in _triggers(response)
@@ -593,7 +595,7 @@ def test_bulk_approve_with_nothing_selected_says_what_to_do(as_educator, queue):
     response = as_educator.post("/sign-off/approve", data={}, headers=HTMX)
     html = _page(response)
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="queue">')
+    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>')
     assert "Select the entries to approve first." in html
     assert "0 approved" not in html
     assert "<strong>3</strong> waiting." in html
@@ -822,6 +824,9 @@ def test_observed_practice_without_javascript(as_educator, world):
     assert response.headers["Location"].endswith(f"/people/{world.learner.id}/passport#item-{world.competency.id}")
     bad = as_educator.post(url, data={"completed_on": "2026-03-09", "method": "observed"})
     assert bad.status_code == 422 and "The date cannot be in the future" in _page(bad)
+    empty = as_educator.post(url, data={"completed_on": "", "method": "observed"})
+    assert "Enter the date you observed Lee Learner practising it" in _page(empty)
+    assert "hx-post" not in _page(empty)      # its own page: a plain form, with JavaScript or without
 
 
 def test_observed_practice_is_for_competencies_only(as_educator, world):
@@ -960,7 +965,7 @@ def test_a_decision_keeps_the_queues_filters_and_the_last_one_redraws_the_queue(
     response = _decide(as_educator, queue["competency"], "approve", kind="competency")
     html = _page(response)
     assert response.headers["HX-Retarget"] == "#queue" and response.headers["HX-Reswap"] == "outerHTML"
-    assert html.lstrip().startswith('<div id="queue">') and "queue-entry" not in html
+    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "queue-entry" not in html
     assert "Nothing is waiting with these filters (2 in all)." in html
     assert 'id="queue-summary" tabindex="-1" data-focus' in html
     assert "Lee Learner: Moving a patient with a hoist signed off." in html
