@@ -124,9 +124,18 @@ document.addEventListener("DOMContentLoaded", function () { showSelectAll(); });
 document.addEventListener("htmx:load", function (event) { showSelectAll(event.target); });
 document.addEventListener("change", function (event) {
   var box = event.target;
-  if (!box.matches || !box.matches("[data-select-all]")) return;
-  var form = box.getAttribute("data-select-all");
-  document.querySelectorAll('input[type="checkbox"][form="' + form + '"]').forEach(function (other) {
-    other.checked = box.checked;
-  });
+  if (!box.matches) return;
+  if (box.matches("[data-select-all]")) {
+    var form = box.getAttribute("data-select-all");
+    document.querySelectorAll('input[type="checkbox"][form="' + form + '"]').forEach(function (other) {
+      other.checked = box.checked;
+    });
+    return;
+  }
+  // Unticking one row unticks "Select all"; ticking the last one ticks it.
+  if (!box.matches('input[type="checkbox"][form]')) return;
+  var all = document.querySelector('[data-select-all="' + box.getAttribute("form") + '"]');
+  if (!all) return;
+  var boxes = document.querySelectorAll('input[type="checkbox"][form="' + box.getAttribute("form") + '"]');
+  all.checked = Array.prototype.every.call(boxes, function (b) { return b.checked; });
 });

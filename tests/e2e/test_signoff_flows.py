@@ -80,6 +80,11 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     page.get_by_label("Select all", exact=True).check()
     for entry in entries[2:]:
         expect(page.locator(f"#select-{entry.id}")).to_be_checked()
+    # Unticking one unticks "Select all"; ticking it again ticks it.
+    page.locator(f"#select-{entries[2].id}").uncheck()
+    expect(page.get_by_label("Select all", exact=True)).not_to_be_checked()
+    page.locator(f"#select-{entries[2].id}").check()
+    expect(page.get_by_label("Select all", exact=True)).to_be_checked()
     page.get_by_role("button", name="Approve selected").click()
     expect(page.locator("#queue")).to_contain_text("3 approved.")
     expect(page.locator(".app-results")).to_be_focused()
