@@ -12,10 +12,10 @@ import io
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, Item, Person, Team
+from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
 from skillpass.rules import expiry_date
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -79,7 +79,7 @@ def matrix_table(matrix, rows) -> Table:
 
 
 RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
-                 "Expires on", "How", "Signed off by", "Sign-off date"]
+                 "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now"]
 
 
 def records_table(person_ids: list[int], *, template_id: int | None = None) -> Table:
@@ -88,18 +88,25 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
     def body():
         for start in range(0, len(person_ids), CHUNK):
             chunk = person_ids[start:start + CHUNK]
+            # Which passport each record belongs to, and whether it is still required: the person still holds
+            # that passport (one live assignment at most) and the item is not archived.
             stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
                            Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
-                           Person.employee_number, Person.name, Person.job_role, Team.name)
+                           Person.employee_number, Person.name, Person.job_role, Team.name,
+                           PassportTemplate.name, Item.archived_at, Assignment.id)
                     .join(Item, Item.id == Entry.item_id)
+                    .join(PassportTemplate, PassportTemplate.id == Item.template_id)
                     .join(Person, Person.id == Entry.person_id)
                     .outerjoin(Team, Team.id == Person.team_id)
+                    .outerjoin(Assignment, and_(Assignment.person_id == Entry.person_id,
+                                                Assignment.template_id == Item.template_id,
+                                                Assignment.removed_on.is_(None)))
                     .where(Entry.person_id.in_(chunk))
                     .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
             if template_id:
                 stmt = stmt.where(Item.template_id == template_id)
             for (status, completed_on, method, source, decided_by, decided_at, title, code, frequency, number, name,
-                 job_role, team) in db.session.execute(stmt.execution_options(yield_per=2000)):
+                 job_role, team, passport, archived_at, live) in db.session.execute(stmt.execution_options(yield_per=2000)):
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
                 how = METHOD_WORDS.get(method, method.value)
                 if method is EntryMethod.EQUIVALENT and source:
@@ -107,7 +114,8 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
                 yield [number or "", name, team or "", job_role, title, code or "", STATUS_WORDS[status],
                        completed_on, expires, how, signed,
-                       decided_at.date() if (decided_at and signed) else None]
+                       decided_at.date() if (decided_at and signed) else None,
+                       passport, "Yes" if live is not None and archived_at is None else "No"]
 
     return Table(header=RECORD_HEADER, rows=body())
 

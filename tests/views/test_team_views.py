@@ -151,10 +151,11 @@ def test_exports_follow_the_filters_and_read_back_cell_by_cell(as_admin, world):
     sheet = book.active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
-                         "Expires on", "How", "Signed off by", "Sign-off date")
+                         "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now")
     [record] = [v for v in values[1:] if v[1] == "Lee Learner"]
     assert record[4:10] == ("Fire safety", "CSTF-FIRE", "Accepted", dt.datetime(2024, 4, 1), dt.datetime(2026, 4, 1),
                             "Completed here")
+    assert record[12:] == ("AHP Support Worker Skills Passport", "Yes")
     names = [v[1] for v in load_workbook(io.BytesIO(as_admin.get("/team/export/matrix?format=xlsx").data))
              .active.iter_rows(values_only=True)]
     assert "'=HYPERLINK(\"http://x\",\"y\")" in names and not any(str(n).startswith("=") for n in names)
@@ -377,3 +378,19 @@ def test_a_passport_chosen_in_the_url_stays_in_the_dropdown(as_educator, world):
     db.session.commit()
     page = as_educator.get(f"/team/?template={other.id}").get_data(as_text=True)
     assert f'<option value="{other.id}" selected>Care Certificate</option>' in page
+
+
+
+def test_the_records_export_says_which_passport_and_whether_a_record_is_still_required(as_admin, world):
+    """A removed passport's records are kept and exported, marked as no longer required."""
+    from skillpass.models import Assignment
+    _accepted(world.learner, world.fire, dt.date(2025, 4, 1))
+    _accepted(world.other_learner, world.fire, dt.date(2025, 4, 1))
+    assignment = db.session.scalar(select(Assignment).where(Assignment.person_id == world.other_learner.id))
+    assignment.removed_on = dt.date(2026, 2, 1)
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(as_admin.get("/team/export/records?format=csv").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    by_name = {r[1]: r for r in rows[1:]}
+    assert by_name["Lee Learner"][12:] == ["AHP Support Worker Skills Passport", "Yes"]
+    assert by_name["Olu Other"][12:] == ["AHP Support Worker Skills Passport", "No"]
