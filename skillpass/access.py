@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from skillpass import htmx
 from skillpass.extensions import db
+from skillpass.inputs import to_id
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -112,16 +113,24 @@ def visible_team_ids(user) -> tuple[int, ...] | None:
 
 
 def _team(args) -> bool:
-    """Staff only; a ?team= (or posted team) must be one they may see."""
+    """Staff only; every team the request names, in its address or its form, must be one they may see.
+
+    The view is handed the team it may use as ``g.team_id`` (None: every team the viewer may see),
+    read from the one place that view reads its own values (the form of a POST, the address of a
+    GET), so what was checked is what is used."""
     if not (current_user.is_admin or current_user.is_educator):
         return False
-    raw = request.values.get("team", "")
-    if not raw:
-        return True
-    if not raw.isdecimal():
-        return False
+    named = request.args.getlist("team") + (request.form.getlist("team") if request.method == "POST" else [])
     visible = visible_team_ids(current_user)
-    return visible is None or int(raw) in visible
+    for raw in named:
+        if raw == "":
+            continue
+        team_id = to_id(raw)
+        if team_id is None or (visible is not None and team_id not in visible):
+            return False
+    source = request.form if request.method == "POST" else request.args
+    g.team_id = to_id(source.get("team", ""))
+    return True
 
 
 def _own_print_job(args) -> bool:

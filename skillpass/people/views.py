@@ -6,12 +6,14 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from skillpass import htmx
-from skillpass.access import ADMIN, STAFF, guard
+from skillpass.access import ADMIN, STAFF, guard, visible_team_ids
 from skillpass.extensions import db
+from skillpass.inputs import ids, page_number, to_id
 from skillpass.clock import today
 from skillpass.models import Assignment, PassportTemplate, Person, Role, Team, TemplateStatus
 from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
+from skillpass.services import submissions
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -24,7 +26,7 @@ def _filters() -> dict:
     status = args.get("status") or "active"
     return {
         "q": (args.get("q") or "").strip()[:100],
-        "team": args.get("team", type=int),
+        "team": to_id(args.get("team", "")),
         "job_role": (args.get("job_role") or "").strip()[:120],
         "role": role if role in {r.value for r in Role} else "",
         "status": status if status in ("active", "deactivated", "all") else "active",
@@ -65,7 +67,7 @@ def index():
     stmt = _visible_people(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     people = db.session.scalars(
         stmt.order_by(Person.active.desc(), Person.name, Person.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
@@ -77,8 +79,12 @@ def index():
         return render_template("people/_results.html", **context)
     teams = (db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin
              else current_user.supported_teams)
+    # The job roles of the people this viewer can see: an educator is offered only their teams' ones.
+    visible = visible_team_ids(current_user)
     job_roles = db.session.scalars(
-        select(Person.job_role).where(Person.job_role != "").distinct().order_by(Person.job_role)).all()
+        select(Person.job_role).where(Person.job_role != "",
+                                      *([Person.team_id.in_(visible)] if visible is not None else []))
+        .distinct().order_by(Person.job_role)).all()
     return render_template("people/index.html", teams=teams, job_roles=job_roles, roles=list(Role), **context)
 
 
@@ -91,7 +97,7 @@ def supported_teams(person_id: int):
         abort(404)
     teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
     if request.method == "POST":
-        chosen = {int(v) for v in request.form.getlist("team") if v.isdecimal()}
+        chosen = set(ids(request.form.getlist("team")))
         people_service.set_supported_teams(actor=current_user, educator=person,
                                            teams=[t for t in teams if t.id in chosen])
         db.session.commit()
@@ -128,6 +134,7 @@ def new():
     if request.method == "POST":
         form = _form_from_request()
         try:
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             person, password = people_service.create_person(actor=current_user, form=form, today=today())
         except DomainError as error:
             db.session.rollback()
@@ -202,7 +209,8 @@ def reset_password(person_id: int):
 def assignments(person_id: int):
     """Add (action=add) or remove (action=remove) a passport template by hand."""
     person = db.get_or_404(Person, person_id)
-    template = db.session.get(PassportTemplate, request.form.get("template_id", type=int) or 0)
+    template_id = to_id(request.form.get("template_id", ""))
+    template = db.session.get(PassportTemplate, template_id) if template_id else None
     try:
         if template is None:
             raise ValidationFailed({"template_id": "Choose a passport."})

@@ -10,6 +10,7 @@ from skillpass import access, htmx
 from skillpass.access import DECIDE_ENTRY, STAFF, guard
 from skillpass.clock import today
 from skillpass.extensions import db
+from skillpass.inputs import ids, to_id
 from skillpass.models import Entry, Evidence, Item, Person, Team
 from skillpass.services import decisions
 from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
@@ -20,7 +21,8 @@ bp = Blueprint("signoff", __name__, url_prefix="/sign-off")
 
 
 def _filters() -> dict:
-    team_id = request.values.get("team", type=int)
+    # Filters only narrow the queue, which holds nothing but entries this person may decide.
+    team_id = to_id(request.values.get("team", ""))
     kind = request.values.get("kind") or None
     if kind not in decisions.KINDS:
         kind = None
@@ -179,30 +181,25 @@ def _queue_row(entry_id: int):
 @bp.post("/approve")
 @guard(STAFF)
 def approve_selected():
-    """Approve several selected entries at once, with a result for each."""
-    ids = []
-    for raw in request.form.getlist("entry"):
-        if raw.isdecimal() and int(raw) not in ids:
-            ids.append(int(raw))
+    """Approve several selected entries at once, with a result for each.
+
+    Permission comes before description: an entry this person may not decide, or one that does not
+    exist, is counted, never named (its person and item are none of their business)."""
+    requested = ids(request.form.getlist("entry"))
     results: list[tuple[str, bool, str]] = []   # (what, ok, message)
     raced = False
-    entries = db.session.scalars(select(Entry).where(Entry.id.in_(ids))).all() if ids else []
-    by_id = {e.id: e for e in entries}
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).where(Person.id.in_({e.person_id for e in entries})))} if entries else {}
-    items = {i.id: i for i in db.session.scalars(
-        select(Item).where(Item.id.in_({e.item_id for e in entries})))} if entries else {}
+    found = db.session.execute(
+        select(Entry, Person, Item).join(Person, Person.id == Entry.person_id).join(Item, Item.id == Entry.item_id)
+        .where(Entry.id.in_(requested))).all() if requested else []
+    mine = {entry.id: (entry, person, item) for entry, person, item in found
+            if access.can_decide_for(current_user, person)}
+    undecidable = sum(1 for entry_id in requested if entry_id not in mine)
     approved = 0
-    for entry_id in ids:
-        entry = by_id.get(entry_id)
-        if entry is None:
-            results.append((f"Entry {entry_id}", False, "No such entry."))
+    for entry_id in requested:
+        if entry_id not in mine:
             continue
-        person, item = people[entry.person_id], items[entry.item_id]
+        entry, person, item = mine[entry_id]
         what = f"{person.name}: {item.title}"
-        if not access.can_decide_for(current_user, person):
-            results.append((what, False, "You cannot decide this person's entries."))
-            continue
         try:
             decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True)
         except DecidedElsewhere:
@@ -220,8 +217,11 @@ def approve_selected():
             results.append((what, True, "approved"))
     if approved:
         db.session.commit()
-    refused = sum(1 for r in results if not r[1])
-    if not ids:
+    if undecidable and not raced:
+        results.append(("", False, f"{undecidable} {'entry' if undecidable == 1 else 'entries'} could not be "
+                                   "decided: not found among the entries waiting for you."))
+    refused = sum(1 for r in results if not r[1] and r[0]) + (undecidable if not raced else 0)
+    if not requested:
         summary = "Select the entries to approve first."
     elif raced:
         summary = "Nothing was approved."

@@ -16,9 +16,11 @@ from skillpass import charts, htmx
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
+from skillpass.inputs import ids, page_number, printable, to_id
 from skillpass.models import Assignment, PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
 from skillpass.rules import Status, format_date
-from skillpass.services import bulk_print, exports
+from skillpass.services import bulk_print, exports, submissions
+from skillpass.services.errors import DomainError
 from skillpass.services import team as team_service
 from skillpass.services.settings import get_settings
 
@@ -47,15 +49,16 @@ class Filters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _filters() -> Filters:
-    args = request.args
+def _filters(source=None) -> Filters:
+    """The filters of the page (GET: its address) or of a form posted from it (bulk print).
+
+    The team is the one the access guard checked (g.team_id), never read again here."""
+    values = request.args if source is None else source
     statuses = {s.value: s for s in STATUSES}
-    days = args.get("days", type=int)
-    team = args.get("team", "")
-    template = args.get("template", "")
-    return Filters(team=int(team) if team.isdecimal() else None, job_role=(args.get("job_role") or "").strip()[:120],
-                   template=int(template) if template.isdecimal() else None, status=statuses.get(args.get("status", "")),
-                   out=args.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
+    days = to_id(values.get("days", ""))
+    return Filters(team=g.team_id, job_role=(values.get("job_role") or "").strip()[:120],
+                   template=to_id(values.get("template", "")), status=statuses.get(values.get("status", "")),
+                   out=values.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
 
 
 def _scope(filters: Filters) -> team_service.Scope:
@@ -87,7 +90,7 @@ def _teams() -> list[Team]:
 def row_cells(row, columns, passport_url: str) -> Markup:
     """A matrix row's cells as HTML, built here rather than cell by cell in Jinja: a 300 × 90 matrix
     is 27,000 cells, and this is the page's hot loop. Everything from people is escaped."""
-    name = escape(row.person.name)
+    name = escape(printable(row.person.name))
     base = escape(passport_url)
     parts = []
     for column in columns:
@@ -121,7 +124,7 @@ def index():
     matrix, rows = _matrix(filters, keep=True)
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     forecast = team_service.forecast(matrix, rows, days=filters.days)
     weeks = forecast.weeks
     chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
@@ -233,16 +236,13 @@ def _send(table: exports.Table, stem: str, fmt: str, *, sheet: str):
 def print_start():
     """Print everyone the filters show (scope=all) or the people ticked (scope=selected)."""
     form = request.form
-    statuses = {s.value: s for s in STATUSES}
-    filters = Filters(team=int(form["team"]) if form.get("team", "").isdecimal() else None,
-                      job_role=(form.get("job_role") or "").strip()[:120],
-                      template=int(form["template"]) if form.get("template", "").isdecimal() else None,
-                      status=statuses.get(form.get("status", "")), out=form.get("out") == "1", days=60)
+    filters = _filters(form)
+    filters.days = 60
     matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in _teams()})
     selected = form.get("scope") == "selected"
     if selected:
-        chosen = {int(v) for v in form.getlist("person") if v.isdecimal()}
+        chosen = set(ids(form.getlist("person")))
         people = [r.person for r in rows if r.person.id in chosen]
     else:
         people = [r.person for r in rows]
@@ -266,6 +266,12 @@ def print_start():
     if len(people) > bulk_print.MAX_PEOPLE:
         return _print_refused(back, f"That is {len(people)} passports: print at most {bulk_print.MAX_PEOPLE} at a "
                                     f"time. Narrow the filters (a team, a job role) and print each part.")
+    try:
+        submissions.claim(form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
+                          already="This print was asked for twice: it is being made once, under Your bulk prints.")
+    except DomainError as error:
+        db.session.rollback()
+        return _print_refused(back, next(iter(error.errors.values())))
     job = bulk_print.create(actor=current_user, people=people, title=title)
     db.session.commit()
     if without:
