@@ -8,7 +8,7 @@ import time
 from flask import Flask, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import InternalServerError
 from htmx_flask import Htmx
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
@@ -25,6 +25,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(config_module.load(overrides))
+    # Every <int:…> in a route holds only ids the database can hold: anything larger is a 404.
+    from skillpass.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -72,6 +76,10 @@ def register_templates(app: Flask) -> None:
         PackageLoader("nhsuk_frontend_jinja"),
     ])
     app.jinja_env.undefined = ChainableUndefined
+    # Stored text is written without control characters, whatever it holds (pages and PDFs alike).
+    from skillpass.inputs import finalize
+
+    app.jinja_env.finalize = finalize
     # Escape everywhere, the NHS.UK .jinja macros included: Flask's default escapes only .html
     # and friends, which would print a person's or the organisation's name raw inside the header.
     app.jinja_env.autoescape = True
@@ -106,7 +114,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_request_hooks(app: Flask) -> None:
-    from skillpass import access, htmx
+    from skillpass import access, htmx, inputs
     from skillpass.extensions import db
 
     @app.teardown_appcontext
@@ -125,6 +133,10 @@ def register_request_hooks(app: Flask) -> None:
         # The one inline script is the NHS.UK template's "js-enabled" line; it carries this nonce.
         g.csp_nonce = secrets.token_urlsafe(16)
 
+    # Before anything reads the request: what no page of ours sends (control characters, one name
+    # with two values) is refused, with nothing done.
+    app.before_request(inputs.screen)
+
     @app.before_request
     def data_version_first():
         """Pages kept between requests are keyed by the data version: read it (with the settings, in
@@ -135,14 +147,25 @@ def register_request_hooks(app: Flask) -> None:
             get_settings()
 
     @app.before_request
-    def idle_timeout():
-        """Signed out after IDLE_MINUTES without a request; the sign-in page says why."""
+    def session_limits():
+        """Signed out SESSION_HOURS after signing in, however busy (the time is kept in the session, so
+        re-signing the cookie cannot stretch it), and after IDLE_MINUTES without a request; the sign-in
+        page says why."""
         from flask import flash, session
         from flask_login import current_user, logout_user
 
         if not current_user.is_authenticated:
             return
         now = int(time.time())
+        limit = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        signed_in_at = session.get("signed_in_at")
+        if not isinstance(signed_in_at, int) or not now - limit <= signed_in_at <= now + 60:
+            logout_user()
+            session.pop("seen", None)
+            session.pop("signed_in_at", None)
+            flash(f"You were signed out: a sign-in lasts at most {limit // 3600} hours. "
+                  f"Sign in again to carry on.")
+            return
         seen = session.get("seen")
         if seen is not None and now - seen > app.config["IDLE_MINUTES"] * 60:
             logout_user()
@@ -176,8 +199,9 @@ def register_request_hooks(app: Flask) -> None:
         # A signed-in person's pages, exports and PDFs are never kept by the browser or a proxy: Back shows the
         # queue as it is now (not an old copy with a decided entry still in it), and a shared computer keeps
         # nobody's records. Static files stay cacheable.
+        # Downloads included: send_file's own "no-cache" would let a shared computer keep a copy.
         if request.endpoint != "static" and current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "private, no-store")
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -212,8 +236,33 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors/error.html", code=code, error=error), code
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        """A request no page of ours would send: say so, change nothing. htmx shows it in the live region."""
+        message = error.description or "That request could not be used: nothing was changed."
+        if request.headers.get("HX-Request"):
+            response = app.response_class(render_template("_announce.html", announce=message), status=400)
+            return htmx.retarget(response, "#flash", "none")
+        return render_template("errors/error.html", code=400, error=error, message=message), 400
+
     for code in (403, 404, 405, 500):
         app.errorhandler(code)(render_error)
+
+    @app.errorhandler(IntegrityError)
+    def lost_a_race(error):
+        """Two people (or two tabs) saved clashing things at the same moment and the database kept one:
+        the other gets a clear message, never a 500. Services turn the races they expect into messages in
+        place; this is the net under them."""
+        from skillpass.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("a write lost a race: %s", error.orig)
+        message = ("Someone else saved the same thing at the same moment, so nothing of yours was saved. "
+                   "Reload the page to see what is there now, then try again if it is still needed.")
+        if request.headers.get("HX-Request"):
+            response = app.response_class(render_template("_announce.html", announce=message), status=409)
+            return htmx.retarget(response, "#flash", "none")
+        return render_template("errors/error.html", code=409, error=error, message=message), 409
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error):

@@ -63,7 +63,10 @@ def create_admin(email: str, name: str, password: str, start_date: str | None):
     from skillpass.services import passwords
 
     email = email.strip().lower()
-    weak = passwords.problem(password, user_inputs=[name, email])
+    from skillpass.services.settings import get_settings
+
+    weak = passwords.problem(password, user_inputs=[email], person_name=name,
+                             organisation=get_settings().organisation_name)
     if weak:
         raise click.BadParameter(weak[0].lower() + weak[1:], param_hint="--password")
     if db.session.scalar(select(Person).where(func.lower(Person.email) == email)):

@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105
 
 
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class ConfigError(RuntimeError):
     pass
 
@@ -55,6 +59,9 @@ def _date(name: str) -> dt.date | None:
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping; fail fast on bad values."""
     env = _env("ENV", "development")
+    if env not in ENVIRONMENTS:
+        # "Production", "prod" or "production " must not quietly start in development mode.
+        raise ConfigError(f"SKILLPASS_ENV must be {' or '.join(ENVIRONMENTS)} (exactly, in lower case), not {env!r}")
     cfg = {
         "ENV_NAME": env,
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
@@ -95,6 +102,10 @@ def load(overrides: dict | None = None) -> dict:
         cfg.update(overrides)
     if cfg["WARNING_WINDOW_DAYS"] < 0:
         raise ConfigError("SKILLPASS_WARNING_WINDOW_DAYS cannot be negative")
-    if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
-        raise ConfigError("Set SKILLPASS_SECRET_KEY to a long random value before running in production")
+    if cfg["ENV_NAME"] == "production":
+        key = cfg["SECRET_KEY"] or ""
+        if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+            raise ConfigError(
+                f"Set SKILLPASS_SECRET_KEY to a long random value (at least {MIN_SECRET_KEY_LENGTH} characters) before "
+                "running in production, for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
     return cfg

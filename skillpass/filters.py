@@ -64,6 +64,11 @@ def register(app: Flask) -> None:
 
     app.add_template_filter(field_label, "field_label")
 
+    from skillpass.services import submissions
+
+    # Every form that creates something carries a one-time token: {{ submission_field() }}.
+    app.add_template_global(submissions.field, "submission_field")
+
     @app.template_filter("hours")
     def format_hours(value):
         if value is None:

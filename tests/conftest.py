@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from skillpass import create_app
 from skillpass.extensions import db as _db
+from skillpass.services.submissions import new_token
 from tests import factories
 
 TODAY = dt.date(2026, 3, 2)
@@ -122,9 +123,16 @@ def app_config(database_uri, tmp_path):
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production: a fresh `g`
     and its own database session. Work the test did is committed first, and
-    the test's session is expired after, so it reads what the request wrote."""
+    the test's session is expired after, so it reads what the request wrote.
+
+    A form posted as a dict carries a new one-time submission token, as every form
+    drawn by the app does (tests/views/test_submissions.py tests the tokens
+    themselves: pass ``submission`` explicitly, "" for none)."""
 
     def open(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if kwargs.get("method") == "POST" and isinstance(data, dict) and "submission" not in data:
+            kwargs["data"] = {**data, "submission": new_token()}
         _db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 from flask_login import current_user
 
 from skillpass import htmx
@@ -14,9 +15,10 @@ from skillpass.access import ADMIN, guard
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
+from skillpass.inputs import ids, to_id
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, PassportTemplate, Person, Role, Team, TemplateStatus, educator_teams
-from skillpass.services import assignment_rules, completions_import, people_import
+from skillpass.services import assignment_rules, completions_import, people_import, submissions
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -84,10 +86,12 @@ def teams():
     if request.method == "POST":
         new_name = request.form.get("name", "")
         try:
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             team = people_service.save_team(actor=current_user, team=None, name=new_name)
         except DomainError as error:
             db.session.rollback()
-            errors = error.errors
+            # The form has one field: a message about the form as a whole is shown beside it.
+            errors = {"name": error.errors.get("name") or next(iter(error.errors.values()))}
         else:
             db.session.commit()
             flash(f"Team {team.name} created.")
@@ -145,10 +149,11 @@ def rules():
     errors: dict[str, str] = {}
     chosen = {"template_id": None, "teams": set(), "job_roles": set()}
     if request.method == "POST":
-        chosen = {"template_id": request.form.get("template_id", type=int),
-                  "teams": {int(v) for v in request.form.getlist("team") if v.isdecimal()},
+        chosen = {"template_id": to_id(request.form.get("template_id", "")),
+                  "teams": set(ids(request.form.getlist("team"))),
                   "job_roles": set(request.form.getlist("job_role"))}
         try:
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             rule, added = assignment_rules.create_rule(
                 actor=current_user, template_id=chosen["template_id"], team_ids=sorted(chosen["teams"]),
                 job_roles=sorted(chosen["job_roles"]), today=today())
@@ -179,6 +184,48 @@ def archive_rule(rule_id: int):
     db.session.commit()
     flash(f"Rule archived: {rule.template.name} for {rule.describe()}. Who has the passport keeps it.")
     return redirect(url_for("admin.rules"), code=303)
+
+
+# ---------------------------------------------------------------- imports, taken once and in batches
+
+# Between two batches of a large import, SQLite's one writer steps aside this long, so that a request
+# waiting to write (its busy handler retries at most every 100 ms) gets in. PostgreSQL locks rows, not
+# the database: it needs no pause.
+BATCH_PAUSE = 0.11
+
+
+def _claim_import(token: str) -> bool:
+    """Take the preview's token, committed at once with the import's first batch: a second confirmation
+    of the same preview (two clicks, two tabs, twenty at once) finds it taken and imports nothing."""
+    try:
+        submissions.claim(token, actor=current_user, endpoint=request.endpoint,
+                          already="This import was confirmed twice: it was imported once, and nothing was "
+                                  "imported again.")
+    except DomainError as error:
+        db.session.rollback()
+        flash(next(iter(error.errors.values())))
+        return False
+    return True
+
+
+def _in_batches(batches, *, total: int) -> None:
+    """Commit after each batch; on SQLite pause between batches so other people's writes get in."""
+    pause = BATCH_PAUSE if db.engine.dialect.name == "sqlite" else 0
+    for done in batches:
+        db.session.commit()
+        if pause and done < total:
+            time.sleep(pause)
+
+
+def _import_stopped(filename: str, what: str, back: str):
+    """A batch lost a race with someone's change made since the preview (a new person with the same email):
+    what came before it is in, and importing the file again adds only what is missing."""
+    db.session.rollback()
+    current_app.logger.warning("import of %s stopped part way", filename)
+    flash(f"The import of {filename} stopped part way: someone changed the same {what} at the same moment. "
+          f"What was imported before that is kept. Upload the file again: its preview shows what is still to "
+          f"import, and nothing is added twice.")
+    return redirect(back, code=303)
 
 
 # ---------------------------------------------------------------- CSV import of people
@@ -246,8 +293,14 @@ def people_import_confirm():
     if checked.problems:   # something changed since the preview: check again, change nothing
         return render_template("admin/import_people.html", plan=checked, error=None,  # nosec B106
                                token="", filename=filename), 422
-    added, updated = people_import.apply(checked, actor=current_user, today=today(), filename=filename)
-    db.session.commit()
+    if not _claim_import(token):
+        return redirect(url_for("people.index"), code=303)
+    added, updated = len(checked.creates), len(checked.updates)
+    try:
+        _in_batches(people_import.apply_batches(checked, actor=current_user, today=today(), filename=filename),
+                    total=checked.changes)
+    except IntegrityError:
+        return _import_stopped(filename, "people", url_for("people.index"))
     path.unlink(missing_ok=True)
     flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
     return redirect(url_for("people.index"), code=303)
@@ -300,8 +353,14 @@ def completions_import_confirm():
     if checked.problems:
         return render_template("admin/import_completions.html", plan=checked, error=None,  # nosec B106
                                token="", filename=filename), 422
-    added = completions_import.apply(checked, actor=current_user, filename=filename)
-    db.session.commit()
+    if not _claim_import(token):
+        return redirect(url_for("admin.completions_import_start"), code=303)
+    added = len(checked.rows)
+    try:
+        _in_batches(completions_import.apply_batches(checked, actor=current_user, filename=filename),
+                    total=added)
+    except IntegrityError:
+        return _import_stopped(filename, "completions", url_for("admin.completions_import_start"))
     path.unlink(missing_ok=True)
     flash(f"Imported {filename}: {added} completions added, {checked.already} already on record.")
     return redirect(url_for("admin.completions_import_start"), code=303)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from skillpass import htmx
 from skillpass.access import ADMIN, VIEW_PERSON, guard
 from skillpass.extensions import db
+from skillpass.inputs import date_in_range, page_number
 from skillpass.models import AuditEvent, Entry, Item, Person
 
 bp = Blueprint("audit_log", __name__)
@@ -57,9 +58,12 @@ def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return dt.date.fromisoformat(raw), None
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         return None, "Enter a real date, for example 2026-01-15."
+    if not date_in_range(value):
+        return None, "Enter a date between the years 0001 and 9999, for example 2026-01-15."
+    return value, None
 
 
 def _like(text: str) -> str:
@@ -80,7 +84,7 @@ def index():
     errors = {k: v for k, v in (("from", from_error), ("to", to_error)) if v}
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date must be on or after the start date."
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
 
     subject_person = aliased(Person)
     actor = aliased(Person)

@@ -5,7 +5,7 @@ import time
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,8 +13,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from skillpass.access import PUBLIC, SIGNED_IN, guard
 from skillpass.auth.forms import ChangePasswordForm, SignInForm
 from skillpass.extensions import db
+from skillpass.inputs import has_control
 from skillpass.models import Person
 from skillpass.services import audit, passwords, throttle
+from skillpass.services.settings import get_settings
 
 bp = Blueprint("auth", __name__)
 
@@ -62,7 +64,9 @@ def sign_in():
             current_app.logger.warning("sign-in throttled for an email from %s", ip)
             message = THROTTLED.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
             return render_template("auth/sign_in.html", form=form, failed=True, generic=message), 429
-        person = db.session.scalar(select(Person).where(func.lower(Person.email) == email))
+        # An address with a control character belongs to nobody (and PostgreSQL refuses NUL in a query).
+        person = None if has_control(email) else db.session.scalar(
+            select(Person).where(func.lower(Person.email) == email))
         if person is not None and person.password_hash:
             password_ok = person.check_password(form.password.data)
         else:  # no account, or one without a password: the same work, the same answer
@@ -70,8 +74,12 @@ def sign_in():
         if person is not None and password_ok and person.active:
             if not person.session_token:
                 person.new_session_token()
+            # A new sign-in gets a new CSRF token: one seen before signing in (on a shared computer, or
+            # planted) is worth nothing after it.
+            session.pop("csrf_token", None)
+            g.pop("csrf_token", None)
             login_user(person)
-            session["seen"] = int(time.time())
+            session["signed_in_at"] = session["seen"] = int(time.time())
             throttle.clear(email)
             audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
@@ -91,6 +99,8 @@ def sign_out():
     current_user.new_session_token()
     db.session.commit()
     logout_user()
+    for key in ("signed_in_at", "seen", "csrf_token"):
+        session.pop(key, None)
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"), code=303)
 
@@ -104,7 +114,9 @@ def change_password():
             form.current_password.errors.append("Your current password is not right")
         elif form.new_password.data == form.current_password.data:
             form.new_password.errors.append("Choose a password different from the current one")
-        elif weak := passwords.problem(form.new_password.data, user_inputs=[current_user.name, current_user.email]):
+        elif weak := passwords.problem(form.new_password.data, user_inputs=[current_user.email],
+                                       person_name=current_user.name,
+                                       organisation=get_settings().organisation_name):
             form.new_password.errors.append(weak)
         else:
             current_user.set_password(form.new_password.data)

@@ -6,6 +6,7 @@ from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.security import SignInFailure
 from skillpass.models.settings import DataVersion, Setting
+from skillpass.models.submissions import FormSubmission
 from skillpass.models.templates import (
     Assignment,
     AssignmentSource,
@@ -20,6 +21,6 @@ from skillpass.models.templates import (
 
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
-    "EvidenceRule", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "educator_teams",
 ]

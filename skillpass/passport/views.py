@@ -14,7 +14,7 @@ from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
 from skillpass.services import entries as entry_service
-from skillpass.services import kept
+from skillpass.services import kept, submissions
 from skillpass.services.errors import DomainError
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
@@ -56,7 +56,8 @@ def _page(person, status=200, **extra):
     token = generate_csrf()
     body = kept.PASSPORT_PAGES.get(key) if key is not None else None
     if body is not None:
-        body = body.replace(_CSRF_SLOT, token)
+        # Each serving carries its own CSRF token and its own one-time form tokens.
+        body = submissions.from_slots(body.replace(_CSRF_SLOT, token))
     else:
         context = dict(
             passport=_passport(person),
@@ -69,7 +70,7 @@ def _page(person, status=200, **extra):
         context.update(extra)
         body = render_template("passport/_body.html", **context)
         if key is not None and token:
-            kept.PASSPORT_PAGES.put(key, body.replace(token, _CSRF_SLOT))
+            kept.PASSPORT_PAGES.put(key, submissions.to_slots(body.replace(token, _CSRF_SLOT)))
     # The body is HTML this module's own template made, its values escaped there.
     return render_template("passport/page.html", body=Markup(body), person=person, own=own), status  # nosec B704
 
@@ -164,6 +165,7 @@ def _record_form(*, observed: bool):
             valid = False
         if valid:
             try:
+                submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
                 entry = entry_service.record_entry(
                     actor=current_user,
                     person=person,
@@ -262,6 +264,7 @@ def informal_add(person_id: int):
     errors: dict[str, str] = {}
     if form.validate():
         try:
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             added = entry_service.add_informal(
                 actor=current_user,
                 person=person,

@@ -33,6 +33,11 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
     job_roles = sorted({" ".join(j.split()) for j in job_roles if j and j.strip()})
     if not teams and not job_roles:
         errors["teams"] = "Choose at least one team or one job role."
+    if not errors:
+        wanted = ({t.id for t in teams}, job_roles)
+        for rule in active_rules():
+            if rule.template_id == template.id and ({t.id for t in rule.teams}, sorted(rule.job_roles)) == wanted:
+                errors["template_id"] = f"A rule already gives {template.name} to {rule.describe()}."
     if errors:
         raise ValidationFailed(errors)
     rule = AssignmentRule(template=template, teams=teams, job_roles=job_roles, created_by_id=actor.id)
@@ -44,12 +49,12 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
     people = db.session.scalars(select(Person).where(Person.active.is_(True))).all()
     live = {a.person_id for a in db.session.scalars(select(Assignment).where(
         Assignment.template_id == template.id, Assignment.removed_on.is_(None)))}
-    added = 0
-    for person in people:
-        if person.id not in live and rule.matches(person):
-            _add(actor, person, rule, today)
-            added += 1
-    return rule, added
+    made = [(_assignment(actor, person, rule, today), person) for person in people
+            if person.id not in live and rule.matches(person)]
+    db.session.flush()   # all at once, then their audit entries (which name them by id)
+    for assignment, person in made:
+        _log_added(actor, assignment, person, rule, today)
+    return rule, len(made)
 
 
 def archive_rule(*, actor: Person, rule: AssignmentRule) -> None:
@@ -65,39 +70,68 @@ def archive_rule(*, actor: Person, rule: AssignmentRule) -> None:
 
 def apply_to(person: Person, *, actor: Person, today: dt.date) -> tuple[list[str], list[str]]:
     """Bring one person's rule-made assignments in line with the rules: (added, removed) template names."""
+    return apply_to_many([person], actor=actor, today=today)[person.id]
+
+
+def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dict[int, tuple[list[str], list[str]]]:
+    """apply_to for many people at once (an import's batch): the rules and everyone's live assignments
+    are read once, not once a person."""
+    if not people:
+        return {}
     rules = active_rules()
-    matching = [r for r in rules if r.matches(person)]
-    live = db.session.scalars(select(Assignment).where(
-        Assignment.person_id == person.id, Assignment.removed_on.is_(None))).all()
-    held = {a.template_id for a in live}
-    added, removed = [], []
-    for rule in matching:
-        if rule.template_id not in held:
-            _add(actor, person, rule, today)
-            held.add(rule.template_id)
-            added.append(rule.template.name)
-    still_given = {r.template_id for r in matching}
-    for assignment in live:
-        if assignment.source is AssignmentSource.RULE and assignment.template_id not in still_given:
-            assignment.removed_on = today
-            assignment.removed_by_id = actor.id
-            template = db.session.get(PassportTemplate, assignment.template_id)
-            audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
-                      summary=f"{template.name} no longer assigned to {person.name}: no rule gives it now "
-                              f"(entries kept, items not required)",
-                      before={"removed_on": None}, after={"removed_on": today})
-            removed.append(template.name)
-    db.session.flush()
-    return added, removed
+    live_by_person: dict[int, list[Assignment]] = {p.id: [] for p in people}
+    for assignment in db.session.scalars(select(Assignment).where(
+            Assignment.person_id.in_(list(live_by_person)), Assignment.removed_on.is_(None))):
+        live_by_person[assignment.person_id].append(assignment)
+    names = {}
+    made: list[tuple[Assignment, Person, AssignmentRule]] = []
+    outcome: dict[int, tuple[list[str], list[str]]] = {}
+    for person in people:
+        matching = [r for r in rules if r.matches(person)]
+        live = live_by_person[person.id]
+        held = {a.template_id for a in live}
+        added, removed = [], []
+        for rule in matching:
+            if rule.template_id not in held:
+                made.append((_assignment(actor, person, rule, today), person, rule))
+                held.add(rule.template_id)
+                added.append(rule.template.name)
+        still_given = {r.template_id for r in matching}
+        for assignment in live:
+            if assignment.source is AssignmentSource.RULE and assignment.template_id not in still_given:
+                assignment.removed_on = today
+                assignment.removed_by_id = actor.id
+                if assignment.template_id not in names:
+                    names[assignment.template_id] = db.session.get(PassportTemplate, assignment.template_id).name
+                name = names[assignment.template_id]
+                audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
+                          summary=f"{name} no longer assigned to {person.name}: no rule gives it now "
+                                  f"(entries kept, items not required)",
+                          before={"removed_on": None}, after={"removed_on": today})
+                removed.append(name)
+        outcome[person.id] = (added, removed)
+    db.session.flush()   # every new assignment at once, then their audit entries (which name them by id)
+    for assignment, person, rule in made:
+        _log_added(actor, assignment, person, rule, today)
+    return outcome
 
 
-def _add(actor: Person, person: Person, rule: AssignmentRule, today: dt.date) -> Assignment:
+def _assignment(actor: Person, person: Person, rule: AssignmentRule, today: dt.date) -> Assignment:
     assignment = Assignment(person_id=person.id, template_id=rule.template_id, assigned_on=today,
                             source=AssignmentSource.RULE, source_detail=rule.describe(), rule_id=rule.id,
                             assigned_by_id=actor.id)
     db.session.add(assignment)
-    db.session.flush()
+    return assignment
+
+
+def _log_added(actor: Person, assignment: Assignment, person: Person, rule: AssignmentRule, today: dt.date) -> None:
     audit.log(actor=actor, action="assignment.added", subject=assignment, person_id=person.id,
               summary=f"{rule.template.name} assigned to {person.name} by rule: {rule.describe()}",
               after={"template": rule.template.name, "assigned_on": today, "rule": rule.describe()})
+
+
+def _add(actor: Person, person: Person, rule: AssignmentRule, today: dt.date) -> Assignment:
+    assignment = _assignment(actor, person, rule, today)
+    db.session.flush()
+    _log_added(actor, assignment, person, rule, today)
     return assignment

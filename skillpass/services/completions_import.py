@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from sqlalchemy import select
 
@@ -24,10 +25,13 @@ from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item,
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS
-from skillpass.services.people_import import Problem, decode, parse_date  # noqa: F401 - decode re-exported
+from skillpass.services.people_import import (Problem, Unreadable, control_problems, csv_rows,  # noqa: F401
+                                              decode, parse_date)                             # decode re-exported
 
 COLUMNS = ["employee_number", "item", "completed_on", "expires_on"]
 REQUIRED = {"employee_number", "item", "completed_on"}
+# Completions added in one transaction (see people_import.BATCH).
+BATCH = 1000
 EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14"]
 _NATIONAL = re.compile(r"^NHS\|[^|]+\|(?P<subject>[^|]+)\|?$", re.IGNORECASE)
 
@@ -137,12 +141,20 @@ def _item_finder():
 
 def plan(text: str, *, today: dt.date) -> CompletionsPlan:
     result = CompletionsPlan()
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+        _plan(csv_rows(text), result, today=today)
+    except Unreadable as error:
+        result.problems.append(error.problem)
+    return result
+
+
+def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, today: dt.date) -> None:
+    try:
+        _, header = next(rows)
     except StopIteration:
         result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one completion."))
-        return result
+        return
+    header = [h.strip().lower().replace(" ", "_") for h in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = sorted(REQUIRED - set(header))
     if unknown:
@@ -150,7 +162,7 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
     if missing:
         result.problems.append(Problem(1, ", ".join(missing), "Missing column."))
     if result.problems:
-        return result
+        return
 
     people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
     find = _item_finder()
@@ -158,8 +170,11 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
     on_record = {(e.person_id, e.item_id, e.completed_on) for e in db.session.scalars(
         select(Entry).where(Entry.status == EntryStatus.ACCEPTED))}
     in_file: dict[tuple, int] = {}
-    for line_no, raw in enumerate(reader, start=2):
+    for line_no, raw in rows:
         if not any(cell.strip() for cell in raw):
+            continue
+        if bad := control_problems(line_no, header, raw):
+            result.problems.extend(bad)
             continue
         row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
         problems = []
@@ -199,25 +214,48 @@ def plan(text: str, *, today: dt.date) -> CompletionsPlan:
         result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires))
     if not result.problems and not result.rows and not result.already:
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
-    return result
 
 
 def apply(plan_: CompletionsPlan, *, actor: Person, filename: str) -> int:
-    now = clock.now()
-    for row in plan_.rows:
-        note = f"Imported from {filename}, row {row['row']}."
-        if row["expires_on"]:
-            note += f" Expiry in the source: {format_date(row['expires_on'])}."
-        entry = Entry(person_id=row["person"].id, item_id=row["item"].id, completed_on=row["completed_on"],
-                      method=EntryMethod.IMPORTED, status=EntryStatus.ACCEPTED, note=note,
-                      recorded_by_id=actor.id, recorded_at=now)
-        db.session.add(entry)
-        db.session.flush()
-        audit.log(actor=actor, action="entry.imported", subject=entry, person_id=row["person"].id,
-                  summary=f"{row['item'].title}: completed {format_date(row['completed_on'])}, "
-                          f"imported from {filename} row {row['row']}",
-                  after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
-    audit.log(actor=actor, action="import.completions", subject=None, subject_type="Import", person_id=None,
-              summary=f"Completions imported from {filename}: {len(plan_.rows)} added, {plan_.already} already on record",
-              after={"file": filename, "added": len(plan_.rows), "already": plan_.already})
+    """Add every completion of a checked plan, in the caller's one transaction."""
+    for _ in apply_batches(plan_, actor=actor, filename=filename, size=None):
+        pass
     return len(plan_.rows)
+
+
+def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size: int | None = BATCH) -> Iterator[int]:
+    """Add the completions *size* at a time (None: all at once); after each batch it yields how many are
+    done, and the caller commits. The import's own audit entry comes with the last batch."""
+    now = clock.now()
+    rows = plan_.rows
+    # Ids and titles now, while everything is loaded: after a batch is committed, the people and items of
+    # the plan are expired, and reading them again would cost a query each.
+    plain = [(row["person"].id, row["item"].id, row["item"].title) for row in rows]
+    size = size or max(len(rows), 1)
+    done = 0
+    for start in range(0, max(len(rows), 1), size):
+        batch = rows[start:start + size]
+        ids = plain[start:start + size]
+        entries = []
+        for row, (person_id, item_id, _) in zip(batch, ids):
+            note = f"Imported from {filename}, row {row['row']}."
+            if row["expires_on"]:
+                note += f" Expiry in the source: {format_date(row['expires_on'])}."
+            entries.append(Entry(person_id=person_id, item_id=item_id, completed_on=row["completed_on"],
+                                 method=EntryMethod.IMPORTED, status=EntryStatus.ACCEPTED, note=note,
+                                 recorded_by_id=actor.id, recorded_at=now))
+        db.session.add_all(entries)
+        db.session.flush()     # the batch at once; then each entry's audit, which names it by id
+        for row, entry, (person_id, _, title) in zip(batch, entries, ids):
+            audit.log(actor=actor, action="entry.imported", subject=entry, person_id=person_id,
+                      summary=f"{title}: completed {format_date(row['completed_on'])}, "
+                              f"imported from {filename} row {row['row']}",
+                      after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
+        done += len(batch)
+        if done >= len(rows):
+            audit.log(actor=actor, action="import.completions", subject=None, subject_type="Import", person_id=None,
+                      summary=f"Completions imported from {filename}: {len(rows)} added, "
+                              f"{plan_.already} already on record",
+                      after={"file": filename, "added": len(rows), "already": plan_.already})
+        db.session.flush()
+        yield done

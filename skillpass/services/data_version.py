@@ -15,11 +15,11 @@ from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
-from skillpass.models import AuditEvent, DataVersion, Person, PrintJob, SignInFailure
+from skillpass.models import AuditEvent, DataVersion, FormSubmission, Person, PrintJob, SignInFailure
 
 _CHANGED = "skillpass.data_changed"
 _G_KEY = "data_version"
-_NOT_DATA = (SignInFailure, PrintJob, DataVersion)
+_NOT_DATA = (SignInFailure, PrintJob, DataVersion, FormSubmission)
 # Signing in and out, and passwords, change nothing any kept page shows: they would otherwise
 # renew every kept page in the trust each time anyone signs in.
 _SIGN_IN_STATE = {"session_token", "password_hash", "must_change_password", "updated_at"}

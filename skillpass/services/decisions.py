@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.rules import format_date
 from skillpass.services import audit
@@ -73,6 +74,8 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
             f"This entry is already {entry.status.label.lower()}{_who_decided(entry)}: nothing was changed.",
             field="__all__",
         )
+    if has_control(reason):
+        raise ValidationFailed({"reason": CONTROL_MESSAGE})
     if not approve and not reason:
         raise ValidationFailed({"reason": "Enter the reason for rejecting it: the learner will see it."})
     if len(reason) > REASON_MAX:
@@ -112,6 +115,8 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     if entry.status is not EntryStatus.ACCEPTED:
         raise Conflict(f"Only an accepted entry can be revoked; this one is {entry.status.label.lower()}.",
                        field="__all__")
+    if has_control(reason):
+        raise ValidationFailed({"reason": CONTROL_MESSAGE})
     if not reason:
         raise ValidationFailed({"reason": "Enter the reason for revoking it: the learner will see it."})
     if len(reason) > REASON_MAX:

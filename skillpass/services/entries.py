@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.inputs import refuse_controls
 from skillpass.models import (
     Assignment,
     Entry,
@@ -86,9 +87,11 @@ def record_entry(
     *upload* is an uploaded evidence file (werkzeug FileStorage), checked by
     its content; it is written to disk only once everything else is valid.
     """
+    errors: dict[str, str] = {}
+    refuse_controls(errors, equivalent_source=equivalent_source if method is EntryMethod.EQUIVALENT else "",
+                    note=note)
     equivalent_source = (equivalent_source or "").strip()
     note = (note or "").strip()
-    errors: dict[str, str] = {}
 
     if method is EntryMethod.OBSERVED:
         if actor.id == person.id:
@@ -122,12 +125,12 @@ def record_entry(
             errors["method"] = "This item does not accept equivalent training: it must be completed here."
         elif not equivalent_source:
             errors["equivalent_source"] = "Enter the organisation or qualification where you did the training."
-        elif len(equivalent_source) > 200:
+        elif "equivalent_source" not in errors and len(equivalent_source) > 200:
             errors["equivalent_source"] = "Use 200 characters or fewer."
     else:
         equivalent_source = ""
 
-    if len(note) > 2000:
+    if "note" not in errors and len(note) > 2000:
         errors["note"] = "Keep the note to 2,000 characters or fewer."
 
     checked = None
@@ -151,6 +154,13 @@ def record_entry(
             "An entry for this item already awaits sign-off: approve or reject it instead."
             if method is EntryMethod.OBSERVED else ALREADY_AWAITING
         )
+
+    if "completed_on" not in errors and completed_on is not None and db.session.scalar(select(Entry.id).where(
+            Entry.person_id == person.id, Entry.item_id == item.id, Entry.completed_on == completed_on,
+            Entry.method == method, Entry.status == EntryStatus.ACCEPTED)) is not None:
+        # The same record again adds nothing but noise to the passport and its print.
+        errors["completed_on"] = (f"This is on the passport already: {method.label.lower()} on "
+                                  f"{format_date(completed_on)}. Choose another date if you did it again.")
 
     if errors:
         raise ValidationFailed(errors)
@@ -245,10 +255,13 @@ def add_informal(
 ) -> InformalEntry:
     if actor.id != person.id:
         raise NotAllowed("Only the learner adds to their informal learning log.")
+    errors: dict[str, str] = {}
+    refuse_controls(errors, title=title, reflection=reflection)
     title = (title or "").strip()
     reflection = (reflection or "").strip()
-    errors: dict[str, str] = {}
-    if not title:
+    if "title" in errors:
+        pass
+    elif not title:
         errors["title"] = "Enter what you learned, for example 'Shadowed the falls team'."
     elif len(title) > 200:
         errors["title"] = "Use 200 characters or fewer."
@@ -258,9 +271,9 @@ def add_informal(
         errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
     elif completed_on < EARLIEST_DATE:
         errors["completed_on"] = TOO_EARLY
-    if hours is not None and (hours < 0 or hours > 999):
+    if hours is not None and (not hours.is_finite() or hours < 0 or hours > 999):
         errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
-    if len(reflection) > 4000:
+    if "reflection" not in errors and len(reflection) > 4000:
         errors["reflection"] = "Keep the reflection to 4,000 characters or fewer."
     checked = None
     try:

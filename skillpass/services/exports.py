@@ -2,7 +2,9 @@
 
 A cell that a spreadsheet would read as a formula (it begins with =, +, -, @,
 a tab or a carriage return) is neutralised with a leading apostrophe, so an
-exported name or note can never run as a formula in Excel.
+exported name or note can never run as a formula in Excel. Control characters
+are left out of every cell: a workbook cannot hold them (openpyxl refuses to
+write one), and no reader wants them, whatever was stored.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import IO, Iterable, Iterator
 from sqlalchemy import and_, select
 
 from skillpass.extensions import db
+from skillpass.inputs import printable
 from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
 from skillpass.rules import expiry_date
 
@@ -42,7 +45,7 @@ def safe(value):
         return ""
     if isinstance(value, (int, float, dt.date)):
         return value
-    text = str(value)
+    text = printable(str(value))
     if text.startswith(_FORMULA_STARTS):
         return "'" + text
     return text

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls, to_id
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.filters import field_labels
 from skillpass.models import (
@@ -55,6 +56,10 @@ class PersonForm:
 
 def _clean(form: PersonForm, *, person: Person | None, today: dt.date) -> dict:
     errors: dict[str, str] = {}
+    refuse_controls(errors, name=form.name, email=form.email, employee_number=form.employee_number,
+                    job_role=form.job_role)
+    if errors:
+        raise ValidationFailed(errors)
     name = " ".join(form.name.split())
     email = form.email.strip().lower()
     number = form.employee_number.strip() or None
@@ -80,7 +85,8 @@ def _clean(form: PersonForm, *, person: Person | None, today: dt.date) -> dict:
         errors["job_role"] = "Use 120 characters or fewer."
     team = None
     if form.team_id:
-        team = db.session.get(Team, int(form.team_id)) if form.team_id.isdecimal() else None
+        team_id = to_id(form.team_id)
+        team = db.session.get(Team, team_id) if team_id else None
         if team is None or (team.archived_at is not None and (person is None or person.team_id != team.id)):
             errors["team_id"] = "Choose a team from the list."
     try:
@@ -203,6 +209,8 @@ def unassign(*, actor: Person, person: Person, template: PassportTemplate, today
 # ---------------------------------------------------------------- teams
 
 def save_team(*, actor: Person, team: Team | None, name: str) -> Team:
+    if has_control(name):
+        raise ValidationFailed({"name": CONTROL_MESSAGE})
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed({"name": "Enter the team's name."})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from skillpass.filters import field_labels
+from skillpass.inputs import refuse_controls
 from skillpass.services import audit
 from skillpass.services.errors import ValidationFailed
 from skillpass.services.settings import get_settings, set_setting
@@ -27,8 +28,11 @@ def _whole_number(raw: str, field: str, low: int, high: int, what: str, errors: 
 def check_settings(*, organisation_name: str, warning_days: str, max_upload_mb: str) -> dict:
     """Validate the settings form; the clean values, or ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
+    refuse_controls(errors, organisation_name=organisation_name)
     name = " ".join((organisation_name or "").split())
-    if not name:
+    if "organisation_name" in errors:
+        pass
+    elif not name:
         errors["organisation_name"] = "Enter the organisation's name, as it should appear on every page and print."
     elif len(name) > 120:
         errors["organisation_name"] = "Use 120 characters or fewer."

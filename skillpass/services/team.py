@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, or_, select
 from skillpass import clock, rules
 from skillpass.services import kept
 from skillpass.extensions import db
+from skillpass.inputs import printable
 from skillpass.models import (
     Assignment,
     Entry,
@@ -285,7 +286,7 @@ def _columns(template_ids: set[int]) -> list[Column]:
     for (item_id, title, code, mandatory, template_id, added_on, frequency, amount, unit, _, template_name) in found:
         template = templates.setdefault(template_id, TemplateInfo(template_id, template_name))
         columns.append(Column(item=ItemInfo(item_id, title, code, mandatory, template_id, added_on, frequency),
-                              template=template, offset=rules.Offset(amount, unit.value), escaped_title=escape(title)))
+                              template=template, offset=rules.Offset(amount, unit.value), escaped_title=escape(printable(title))))
     return columns
 
 

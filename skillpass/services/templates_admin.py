@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from skillpass import clock, rules
 from skillpass.extensions import db
+from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls, to_id
 from skillpass.models import (
     Assignment,
     AssignmentRule,
@@ -51,6 +52,9 @@ def _clean(value: str | None) -> str:
 # ---------------------------------------------------------------- templates
 
 def _check_template_name(name: str, errors: dict, *, exclude_id: int | None = None) -> str:
+    if has_control(name):
+        errors["name"] = CONTROL_MESSAGE
+        return _clean(name)
     name = _clean(name)
     if not name:
         errors["name"] = "Enter the passport's name, for example AHP Support Worker Skills Passport."
@@ -72,6 +76,7 @@ def create_template(*, actor: Person, name: str, description: str = "", starter_
     description = (description or "").strip()
     if len(description) > 2000:
         errors["description"] = "Use 2,000 characters or fewer."
+    refuse_controls(errors, description=description)
     if errors:
         raise ValidationFailed(errors)
     template = PassportTemplate(name=name, description=description, status=TemplateStatus.DRAFT)
@@ -92,6 +97,7 @@ def update_template(*, actor: Person, template: PassportTemplate, name: str, des
     description = (description or "").strip()
     if len(description) > 2000:
         errors["description"] = "Use 2,000 characters or fewer."
+    refuse_controls(errors, description=description)
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(template, ["name", "description"])
@@ -226,8 +232,11 @@ class SectionValues:
 
 def check_section(*, name: str, offset_amount: str, offset_unit: str) -> SectionValues:
     errors: dict[str, str] = {}
+    refuse_controls(errors, name=name)
     clean_name = _clean(name)
-    if not clean_name:
+    if "name" in errors:
+        pass
+    elif not clean_name:
         errors["name"] = "Enter the section's name, for example Within 2 weeks."
     elif len(clean_name) > 200:
         errors["name"] = "Use 200 characters or fewer."
@@ -322,19 +331,22 @@ class ItemValues:
 def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     """Validate an item form (plain strings, as posted). Checkboxes are present or absent."""
     errors: dict[str, str] = {}
+    refuse_controls(errors, **{k: form.get(k) for k in ("title", "description", "corporate_lead", "code")})
     title = _clean(form.get("title"))
-    if not title:
+    if "title" in errors:
+        pass
+    elif not title:
         errors["title"] = "Enter the item's title, for example Fire safety."
     elif len(title) > 200:
         errors["title"] = "Use 200 characters or fewer."
     description = (form.get("description") or "").strip()
-    if len(description) > 2000:
+    if "description" not in errors and len(description) > 2000:
         errors["description"] = "Use 2,000 characters or fewer."
     lead = _clean(form.get("corporate_lead"))
-    if len(lead) > 200:
+    if "corporate_lead" not in errors and len(lead) > 200:
         errors["corporate_lead"] = "Use 200 characters or fewer."
     code = _clean(form.get("code")) or None
-    if code and len(code) > 60:
+    if "code" not in errors and code and len(code) > 60:
         errors["code"] = "Use 60 characters or fewer."
     raw = (form.get("frequency_months") or "").strip()
     frequency = None
@@ -355,9 +367,9 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     if evidence is None:
         errors["evidence"] = "Choose whether evidence is not asked for, optional or required."
     section_id = None
-    raw_section = str(form.get("section_id") or "")
-    if raw_section.isdecimal():
-        section_id = db.session.scalar(select(Section.id).where(Section.id == int(raw_section),
+    wanted_section = to_id(str(form.get("section_id") or ""))
+    if wanted_section is not None:
+        section_id = db.session.scalar(select(Section.id).where(Section.id == wanted_section,
                                                                 Section.template_id == template.id))
     if section_id is None:
         errors["section_id"] = "Choose the section the item belongs to."

@@ -32,6 +32,7 @@ from skillpass.models import (
     TemplateStatus,
 )
 from skillpass.services import impact as impact_service
+from skillpass.services import submissions
 from skillpass.services import templates_admin as service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -118,6 +119,7 @@ def index():
         values = {"name": request.form.get("name", ""), "description": request.form.get("description", ""),
                   "starter_sections": bool(request.form.get("starter_sections"))}
         try:
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             template = service.create_template(actor=current_user, **values)
         except DomainError as error:
             db.session.rollback()
@@ -195,6 +197,7 @@ def copy(template_id: int):
     template = db.get_or_404(PassportTemplate, template_id)
     name = request.form.get("name", "")
     try:
+        submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         new = service.copy_template(actor=current_user, template=template, name=name, today=today())
     except DomainError as error:
         db.session.rollback()
@@ -226,6 +229,7 @@ def add_section(template_id: int):
     template = db.get_or_404(PassportTemplate, template_id)
     values = {k: request.form.get(k, "") for k in ("name", "offset_amount", "offset_unit")}
     try:
+        submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         section = service.add_section(actor=current_user, template=template, **values)
     except DomainError as error:
         db.session.rollback()
@@ -364,6 +368,7 @@ def add_item(section_id: int):
     values["section_id"] = str(section.id)
     try:
         checked = service.check_item(values, template=template)
+        submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         item = service.add_item(actor=current_user, template=template, values=checked, today=today())
     except DomainError as error:
         db.session.rollback()

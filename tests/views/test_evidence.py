@@ -16,6 +16,7 @@ from werkzeug.http import parse_options_header
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Evidence, EvidenceRule, InformalEntry
 from skillpass.services.settings import set_setting
+from skillpass.services.submissions import new_token
 from tests.conftest import HTMX, sign_in
 
 MB = 1024 * 1024
@@ -110,7 +111,8 @@ def _raw_multipart(fields: dict[str, str], content: bytes, filename: str) -> byt
 
 def _record_raw(client, world, item, content: bytes, filename: str, *, htmx=False):
     body = _raw_multipart(
-        {"completed_on": "2026-02-20", "method": "here", "equivalent_source": "", "note": "Done on the ward"},
+        {"completed_on": "2026-02-20", "method": "here", "equivalent_source": "", "note": "Done on the ward",
+         "submission": new_token()},
         content, filename,
     )
     return client.post(_record_url(world, item), data=body,
