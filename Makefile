@@ -5,12 +5,18 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres system-deps clean bench bench-smoke load load-smoke
+.PHONY: setup run test test-sqlite test-postgres system-deps clean bench bench-smoke load load-smoke audit
+
+# The interpreter's bundled pip and setuptools carry known advisories: the virtual environment gets these.
+PIP_VERSION := 26.3
+SETUPTOOLS_VERSION := 84.2.1
+PIP_AUDIT_VERSION := 2.10.1
 
 setup: $(VENV)/.installed node_modules/.installed static/vendor/.built
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
@@ -40,6 +46,13 @@ test-sqlite: setup
 
 test-postgres: setup
 	bash scripts/with-postgres.sh $(PY) -m pytest -m "not e2e"
+
+# Before each release (needs the advisory services on the internet, so not in CI here): known
+# vulnerabilities in the pinned Python packages and in the front-end packages that are served.
+audit: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check pip-audit==$(PIP_AUDIT_VERSION)
+	$(VENV)/bin/pip-audit --requirement requirements.txt
+	npm audit --omit=dev
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

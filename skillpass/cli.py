@@ -15,6 +15,27 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(orphans_command)
+
+
+@click.command("orphans")
+@click.option("--remove", is_flag=True, help="Remove them (otherwise only list them).")
+@click.option("--min-age", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Minutes: a younger file may belong to an upload still being saved.")
+def orphans_command(remove: bool, min_age: int):
+    """List files in the upload folder that no record names (evidence, bulk prints) and half-written
+    uploads, left by a process that stopped between writing a file and recording it; --remove deletes them."""
+    from skillpass.services import evidence
+
+    found = evidence.orphans(min_age=min_age * 60)
+    for path in found:
+        click.echo(str(path))
+        if remove:
+            path.unlink(missing_ok=True)
+    size = sum(1 for _ in found)
+    verb = "removed" if remove else "found (run again with --remove to delete them)"
+    click.echo(f"{size} file{'' if size == 1 else 's'} without a record {verb}." if size else
+               "No file without a record.")
 
 
 @click.command("backup")
