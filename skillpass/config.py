@@ -58,7 +58,7 @@ def _date(name: str) -> dt.date | None:
 
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping; fail fast on bad values."""
-    env = _env("ENV", "development")
+    env = _env("ENV") or "development"
     if env not in ENVIRONMENTS:
         # "Production", "prod" or "production " must not quietly start in development mode.
         raise ConfigError(f"SKILLPASS_ENV must be {' or '.join(ENVIRONMENTS)} (exactly, in lower case), not {env!r}")

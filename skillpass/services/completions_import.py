@@ -218,20 +218,20 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
 
 def apply(plan_: CompletionsPlan, *, actor: Person, filename: str) -> int:
     """Add every completion of a checked plan, in the caller's one transaction."""
-    for _ in apply_batches(plan_, actor=actor, filename=filename, size=None):
+    for _ in apply_batches(plan_, actor=actor, filename=filename, size=max(len(plan_.rows), 1)):
         pass
     return len(plan_.rows)
 
 
-def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size: int | None = BATCH) -> Iterator[int]:
-    """Add the completions *size* at a time (None: all at once); after each batch it yields how many are
+def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size: int | None = None) -> Iterator[int]:
+    """Add the completions *size* at a time (None: BATCH); after each batch it yields how many are
     done, and the caller commits. The import's own audit entry comes with the last batch."""
     now = clock.now()
     rows = plan_.rows
     # Ids and titles now, while everything is loaded: after a batch is committed, the people and items of
     # the plan are expired, and reading them again would cost a query each.
     plain = [(row["person"].id, row["item"].id, row["item"].title) for row in rows]
-    size = size or max(len(rows), 1)
+    size = size or BATCH
     done = 0
     for start in range(0, max(len(rows), 1), size):
         batch = rows[start:start + size]

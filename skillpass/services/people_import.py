@@ -265,19 +265,20 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
 
 def apply(plan_: Plan, *, actor: Person, today: dt.date, filename: str) -> tuple[int, int]:
     """Make every change of a checked plan, in the caller's one transaction."""
-    for _ in apply_batches(plan_, actor=actor, today=today, filename=filename, size=None):
+    everything = max(plan_.changes, 1)
+    for _ in apply_batches(plan_, actor=actor, today=today, filename=filename, size=everything):
         pass
     return len(plan_.creates), len(plan_.updates)
 
 
 def apply_batches(plan_: Plan, *, actor: Person, today: dt.date, filename: str,
-                  size: int | None = BATCH) -> Iterator[int]:
-    """Make the changes of a checked plan *size* people at a time (None: all at once). After each batch it
+                  size: int | None = None) -> Iterator[int]:
+    """Make the changes of a checked plan *size* people at a time (None: BATCH). After each batch it
     yields how many people are done, and the caller commits: between batches the database is free for
     everyone else. The import's own audit entry comes with the last batch."""
     changes: list[tuple[dict | None, Person | None, dict | None]] = (
         [(values, None, None) for values in plan_.creates] + [(None, p, c) for p, c in plan_.updates])
-    size = size or max(len(changes), 1)
+    size = size or BATCH
     done = 0
     for start in range(0, max(len(changes), 1), size):
         batch = changes[start:start + size]

@@ -575,3 +575,79 @@ def test_a_session_idle_too_long_is_signed_out_and_told_why(app, world):
     with fresh.session_transaction() as session:
         session["seen"] = int(time.time()) - 60
     assert fresh.get("/passport").status_code == 200
+
+
+# ------------------------------------------------------------- the probe's session findings
+
+def test_a_sign_in_lasts_at_most_session_hours_however_busy(app, world):
+    """The limit counts from signing in (kept in the session), not from the cookie's last re-signing:
+    a session kept busy is still ended after SESSION_HOURS."""
+    import time
+
+    client = sign_in(app.test_client(), world.learner)
+    hours = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()) // 3600
+    with client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time()) - hours * 3600 + 120
+        session["seen"] = int(time.time())          # busy: never idle
+    assert client.get("/passport").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time()) - hours * 3600 - 5
+        session["seen"] = int(time.time())
+    response = client.get("/passport")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"a sign-in lasts at most {hours} hours" in page
+    assert client.get("/passport").status_code == 302
+
+
+def test_a_session_with_no_sign_in_time_is_ended(app, world):
+    """A cookie from before the limit was kept (or one whose time was removed) is not trusted for ever."""
+    client = sign_in(app.test_client(), world.learner)
+    with client.session_transaction() as session:
+        session.pop("signed_in_at")
+    assert client.get("/passport").status_code == 302
+
+
+def test_signing_in_renews_the_csrf_token(app_config, world):
+    """A token seen before signing in (a shared computer's sign-in page, or one planted) is worth nothing after."""
+    from skillpass import create_app
+    from tests.views.test_route_permissions import _form_token
+
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    from tests.conftest import IsolatedClient
+
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        client = app.test_client()
+        before = _form_token(client.get("/sign-in").get_data(as_text=True))
+        response = client.post("/sign-in", data={"email": world.learner.email, "password": factories.PASSWORD,
+                                                 "csrf_token": before})
+        assert response.status_code == 303
+        stale = client.post(f"/people/{world.learner.id}/passport/informal",
+                            data={"title": "Read the policy", "completed_on": "2026-02-27", "csrf_token": before})
+        assert stale.status_code == 400
+        after = _form_token(client.get("/passport").get_data(as_text=True))
+        fresh = client.post(f"/people/{world.learner.id}/passport/informal",
+                            data={"title": "Read the policy", "completed_on": "2026-02-27", "csrf_token": after})
+        assert fresh.status_code == 303
+
+
+def test_a_new_password_may_not_be_the_persons_or_the_organisations_name(app, world):
+    set_setting("organisation_name", "Northgate NHS Trust")
+    world.learner.name = "Amara Adeyemi"
+    db.session.commit()
+    client = sign_in(app.test_client(), world.learner)
+    for password, words in (("amaraadeyemi1", "Do not use your own name"),
+                            ("Northgate2026", "Do not use the organisation&#39;s name")):
+        response = client.post("/account/password", data={"current_password": factories.PASSWORD,
+                                                          "new_password": password, "confirm": password})
+        assert response.status_code == 422
+        assert words in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert world.learner.check_password(factories.PASSWORD)
+
+
+def test_a_nul_byte_in_the_sign_in_email_is_a_failed_sign_in_not_an_error(app, world):
+    response = _post_sign_in(app.test_client(), world.learner.email + "\x00")
+    assert response.status_code == 422
+    assert "The email address or password is not right" in response.get_data(as_text=True)

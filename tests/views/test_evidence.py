@@ -618,3 +618,105 @@ def test_an_item_that_takes_no_evidence_refuses_a_posted_file(app, as_learner, w
     assert "This item takes no evidence file." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
     assert list(_upload_dir(app).glob("*")) == [] if _upload_dir(app).exists() else True
+
+
+# ------------------------------------------------------------- PDFs that would run something
+
+def _pdf_with(*objects: bytes) -> bytes:
+    body = b"%PDF-1.5\n" + b"".join(objects) + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    return body
+
+
+def _compressed_object_stream(text: bytes) -> bytes:
+    import zlib
+
+    data = zlib.compress(text)
+    return (b"9 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length " + str(len(data)).encode()
+            + b" >>\nstream\n" + data + b"\nendstream\nendobj\n")
+
+
+ACTIVE_PDFS = [
+    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n"),
+                 id="open-action-javascript"),
+    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /Names << /JavaScript 2 0 R >> >> endobj\n"),
+                 id="document-javascript-names"),
+    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /OpenAction << /S /J#61vaScr#69pt /J#53 (x) >> >> endobj\n"),
+                 id="name-spelt-with-hex-escapes"),
+    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog >> endobj\n3 0 obj << /Type /Annot /Subtype /Link "
+                           b"/A << /S /Launch /F (cmd.exe) >> >> endobj\n"), id="link-that-launches"),
+    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog >> endobj\n",
+                           _compressed_object_stream(b"2 0 << /S /JavaScript /JS (app.alert(1)) >>")),
+                 id="javascript-inside-a-compressed-object-stream"),
+]
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
+@pytest.mark.parametrize("content", ACTIVE_PDFS)
+def test_a_pdf_that_carries_a_script_or_a_launch_action_is_refused(app, as_learner, world, htmx, content):
+    from skillpass.services.evidence import ACTIVE_PDF
+
+    response = _record(as_learner, world, world.fire, file=(content, "certificate.pdf"), htmx=htmx,
+                       note="Fire safety day")
+    assert response.status_code == 422
+    html = _text(response)
+    assert ACTIVE_PDF.replace("'", "&#39;") in html
+    assert "Fire safety day" in html                          # the input is kept
+    assert _entries(world.learner, world.fire) == []
+    assert db.session.scalar(select(func.count(Evidence.id))) == 0
+    assert not [p for p in Path(app.config["UPLOAD_FOLDER"]).glob("*") if p.is_file()]
+
+
+def test_real_pdfs_without_scripts_are_accepted(app, as_learner, world):
+    """A certificate as WeasyPrint writes one (compressed streams, fonts, links) and the demo's own."""
+    from weasyprint import HTML
+
+    from skillpass.services.evidence import active_pdf
+
+    made = HTML(string="<h1>Certificate</h1><p>Fire safety, <a href='https://example.org/'>course page</a></p>"
+                ).write_pdf()
+    assert not active_pdf(made)
+    assert not active_pdf(PDF_BYTES)
+    response = _record(as_learner, world, world.fire, file=(made, "certificate.pdf"))
+    assert response.status_code == 303, _text(response)[:500]
+    assert len(_entries(world.learner, world.fire)) == 1
+
+
+# ------------------------------------------------------------- a file whose row never lands
+
+def test_a_file_written_by_a_transaction_that_does_not_commit_is_removed(app, world):
+    """The file is written before its row; a rollback (a refused form, a lost race, the database gone)
+    takes the file with it, so no file without a row is left for the backups."""
+    from skillpass.services import evidence as evidence_service
+
+    checked = evidence_service.Checked(data=PDF_BYTES, file_type=evidence_service.PDF, filename="cert.pdf")
+    kept = evidence_service.save(checked, person=world.learner, actor=world.learner)
+    db.session.commit()
+    lost = evidence_service.save(checked, person=world.learner, actor=world.learner)
+    lost_path = evidence_service.path_of(lost)
+    assert lost_path.is_file()
+    db.session.rollback()
+    assert not lost_path.exists()
+    assert evidence_service.path_of(kept).is_file()
+
+
+def test_a_failed_commit_of_a_recorded_entry_leaves_no_file(app, as_learner, world, monkeypatch):
+    """The database refuses the write at commit (here: as when it is locked or gone, a 503)."""
+    import sqlite3
+
+    from flask import has_request_context
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    real_commit = Session.commit
+
+    def commit(session):
+        if has_request_context():   # the request's commit fails; the test's own work is committed as usual
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+        return real_commit(session)
+
+    monkeypatch.setattr(Session, "commit", commit)
+    response = _record(as_learner, world, world.fire, file=(PDF_BYTES, "cert.pdf"))
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert not [p for p in Path(app.config["UPLOAD_FOLDER"]).glob("*") if p.is_file()]
+    assert db.session.scalar(select(func.count(Evidence.id))) == 0

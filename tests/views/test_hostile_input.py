@@ -108,3 +108,58 @@ def test_exports_neutralise_formulas_and_keep_markup_as_plain_text(app, world):
     # The formula is kept whole behind its apostrophe, so nothing is lost.
     body = educator.get("/team/export/records?format=csv").get_data(as_text=True)
     assert f"'{FORMULA}" in body.replace('""', '"')
+
+
+# ------------------------------------------------------------- control characters
+
+# What can be stored: PostgreSQL refuses NUL in text, so it never gets this far (see test_malformed_input).
+CONTROL = "Old Trust\x01\x0bX\x1b[31m\x7f\x85"
+
+
+def test_a_learner_cannot_store_control_characters_and_is_told_so_in_place(app, world):
+    """The probe's way in: equivalent training from 'Old Trust\\x01\\x0bX' broke the Excel exports for good."""
+    learner = sign_in(app.test_client(), world.learner)
+    for headers in ({}, HTMX):
+        response = learner.post(f"/people/{world.learner.id}/passport/items/{world.fire.id}/record", headers=headers,
+                                data={"completed_on": "2026-02-20", "method": "equivalent",
+                                      "equivalent_source": "Old Trust\x01\x0bX", "note": "Certificate to follow"})
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "Remove the hidden control characters" in html
+        assert "Certificate to follow" in html                 # the rest of the input is kept
+        assert "\x01" not in html and "\x0b" not in html       # and nothing of the controls is written back
+    assert db.session.query(Entry).count() == 0
+
+
+def test_every_writer_is_safe_against_control_characters_already_stored(app, world):
+    """Text stored before the forms refused them (or by any other way in): pages, the PDF, CSV and XLSX
+    all answer, and write it without the control characters."""
+    world.learner.name = f"Lee {CONTROL} Learner"
+    world.fire.title = f"Fire {CONTROL}"
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 2),
+                         method=EntryMethod.EQUIVALENT, equivalent_source=CONTROL, note=CONTROL,
+                         status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id,
+                         decided_by_id=world.educator.id, decided_by_name=f"Eve {CONTROL}",
+                         decided_at=dt.datetime(2026, 2, 3, tzinfo=dt.timezone.utc)))
+    db.session.commit()
+    educator = sign_in(app.test_client(), world.educator)
+    learner = sign_in(app.test_client(), world.learner)
+    for client, url in ((learner, "/passport"), (educator, f"/people/{world.learner.id}/passport"),
+                        (educator, "/team/"), (learner, f"/people/{world.learner.id}/passport/print")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert "Old TrustX" in html or "Lee Old TrustX" in html, url
+        assert not any(c in html for c in "\x00\x01\x0b\x1b\x7f\x85"), url
+    pdf = learner.get(f"/people/{world.learner.id}/passport.pdf")
+    assert pdf.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Old TrustX" in text
+    for path in ("/team/export/matrix", "/team/export/records"):
+        xlsx = educator.get(f"{path}?format=xlsx")
+        assert xlsx.status_code == 200, path
+        cells = [c for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True)
+                 for c in row if isinstance(c, str)]
+        assert any("Old TrustX" in c for c in cells), path
+        body = educator.get(f"{path}?format=csv").get_data(as_text=True)
+        assert "Old TrustX" in body and not any(c in body for c in "\x00\x01\x0b\x1b\x7f\x85"), path

@@ -225,3 +225,62 @@ def test_checked_files_are_kept_only_to_be_confirmed_and_not_for_ever(app, as_ad
     assert not kept.exists() and len(list(folder.glob("*.csv"))) == 1
     assert "That preview has expired" in as_admin.get(
         _confirm(as_admin, html).headers["Location"]).get_data(as_text=True)
+
+
+# ------------------------------------------------------------- large imports, in batches
+
+def test_a_large_import_is_made_in_batches_each_committed_and_all_of_it_lands(as_admin, world, monkeypatch):
+    """Each batch is its own transaction (other writers get in between); together they import
+    everything, rules applied, each person audited once and the import once."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from skillpass.services import people_import
+
+    monkeypatch.setattr(people_import, "BATCH", 3)
+    db.session.add(AssignmentRule(template_id=world.template.id, teams=[world.team_b], job_roles=[]))
+    db.session.commit()
+    rows = [f"B{i:03d},Batch Person {i},batch{i}@example.test,Porter,Occupational Therapy,2026-01-05,"
+            for i in range(10)]
+    rows.append(f"{world.learner.employee_number},Lee Learner,{world.learner.email},Team Lead,,2026-01-05,")
+    html = _upload(as_admin, HEADER + "\n" + "\n".join(rows) + "\n").get_data(as_text=True)
+    commits = []
+
+    def count(session):
+        commits.append(1)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        done = _confirm(as_admin, html)
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert done.status_code == 303
+    assert len(commits) >= 4                      # 11 changes, 3 at a time
+    made = db.session.scalars(select(Person).where(Person.employee_number.like("B%"))).all()
+    assert len(made) == 10
+    assert all(db.session.scalar(select(Assignment).where(Assignment.person_id == p.id)).rule_id for p in made)
+    db.session.refresh(world.learner)
+    assert world.learner.job_role == "Team Lead"
+    actions = [a for (a,) in db.session.execute(select(AuditEvent.action).where(
+        AuditEvent.action.in_(["person.created", "person.changed", "import.people", "assignment.added"])))]
+    assert actions.count("person.created") == 10 and actions.count("person.changed") == 1
+    assert actions.count("import.people") == 1 and actions.count("assignment.added") == 10
+
+
+def test_apply_batches_yields_after_each_batch(app, world):
+    import datetime as dt
+
+    from skillpass.services import people_import
+
+    text = HEADER + "\n" + "\n".join(f"Y{i},Y {i},y{i}@example.test,,,2026-01-05," for i in range(7)) + "\n"
+    plan = people_import.plan(text, today=dt.date(2026, 3, 2), actor=world.admin)
+    assert [done for done in people_import.apply_batches(plan, actor=world.admin, today=dt.date(2026, 3, 2),
+                                                          filename="y.csv", size=3)] == [3, 6, 7]
+
+
+def test_control_characters_in_a_cell_are_a_problem_of_that_row_and_column(as_admin):
+    response = _upload(as_admin, HEADER + "\nE1,Ann\x01Other,ann@example.test,,,2026-01-05,\n")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Holds hidden control characters" in html and "\x01" not in html
+    assert _people() >= 0 and db.session.scalar(select(Person).where(Person.email == "ann@example.test")) is None

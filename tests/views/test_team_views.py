@@ -184,6 +184,8 @@ def test_a_team_prints_as_one_pdf_each_passport_on_its_own_pages(as_admin, world
     assert "Ready: 2 passports, each starting on a new page." in finished and "hx-trigger" not in finished
     download = as_admin.get(f"/team/print/{job.id}/download")
     assert download.mimetype == "application/pdf"
+    # Kept by no browser or proxy, like every signed-in download (send_file would say "no-cache").
+    assert download.headers["Cache-Control"] == "private, no-store"
     reader = PdfReader(io.BytesIO(download.data))
     texts = [p.extract_text() for p in reader.pages]
     firsts = [i for i, t in enumerate(texts) if "Page 1 of" in t]
@@ -291,6 +293,10 @@ def test_an_educator_is_offered_only_the_job_roles_of_their_teams(as_educator, a
     educator_page = as_educator.get("/team/").get_data(as_text=True)
     assert "<option>Support Worker</option>" in educator_page and "<option>Porter</option>" not in educator_page
     assert "<option>Porter</option>" in as_admin.get("/team/").get_data(as_text=True)
+    # The People page's job-role filter too.
+    people_page = as_educator.get("/people/").get_data(as_text=True)
+    assert "<option>Support Worker</option>" in people_page and "<option>Porter</option>" not in people_page
+    assert "<option>Porter</option>" in as_admin.get("/people/").get_data(as_text=True)
     # Filters are not restored from the browser's memory on Back (JavaScript off): the page says what is applied.
     assert 'method="get" autocomplete="off"' in educator_page
 
@@ -394,3 +400,12 @@ def test_the_records_export_says_which_passport_and_whether_a_record_is_still_re
     by_name = {r[1]: r for r in rows[1:]}
     assert by_name["Lee Learner"][12:] == ["AHP Support Worker Skills Passport", "Yes"]
     assert by_name["Olu Other"][12:] == ["AHP Support Worker Skills Passport", "No"]
+
+
+def test_spreadsheet_exports_are_kept_by_no_browser_or_proxy(as_educator):
+    for path in ("/team/export/matrix", "/team/export/records"):
+        for fmt in ("xlsx", "csv"):
+            response = as_educator.get(f"{path}?format={fmt}")
+            assert response.status_code == 200
+            assert response.headers["Cache-Control"] == "private, no-store", (path, fmt)
+            response.close()
