@@ -176,6 +176,10 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
         results.append(_bulk_print(app, db, trust, counter, count=max(3, min(50, int(50 * scale * 4)))))
     with app.app_context():
         results.append(_import_people(app, db, trust, counter, scale))
+    # A large import through the pages, while a learner keeps saving: batched as the app does it, then
+    # (for comparison) as one transaction.
+    results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=True))
+    results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=False))
     summary = {"people": trust.people, "teams": trust.teams, "entries": trust.entries, "generated_seconds": built}
     return results, summary
 
@@ -226,6 +230,67 @@ def _import_people(app, db, trust, counter, scale):
     db.session.rollback()
     return {"name": f"Import of {n} people", "median": elapsed, "p95": elapsed, "queries": counter.count - before,
             "runs": 1, "note": f"{1000 * elapsed / n / 1000:.2f} ms a person"}
+
+
+def _import_beside_writes(app, admin, learner, trust, scale, *, batched: bool) -> dict:
+    """Import 20,000 people (at scale 1) through the import pages while a learner adds informal learning
+    every 50 ms: how long the import takes, and how long each of the learner's saves waits meanwhile."""
+    import io
+    import re
+
+    from skillpass.services import people_import
+    from skillpass.services.submissions import new_token
+
+    n = max(200, int(20000 * scale))
+    tag = "b" if batched else "u"
+    lines = ["employee_number,name,email,job_role,team,start_date,role"]
+    lines += [f"{tag.upper()}{i:06d},Imported Person {i},{tag}{i}@import.bench,Healthcare Assistant,Ward 03,2026-03-09,"
+              for i in range(n)]
+    preview = admin.post("/admin/import/people", content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(("\n".join(lines) + "\n").encode()), f"bench-{tag}.csv")})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html[:500]
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
+    me = learner.get("/passport").get_data(as_text=True)
+    informal_url = re.search(r'action="(/people/\d+/passport/informal)"', me).group(1)
+    saved_batch = people_import.BATCH
+    if not batched:
+        people_import.BATCH = n + 1
+    outcome: dict = {}
+
+    def confirm():
+        started = time.perf_counter()
+        response = admin.post("/admin/import/people/confirm", data={"token": token, "filename": f"bench-{tag}.csv",
+                                                                     "submission": new_token()})
+        outcome["status"] = response.status_code
+        outcome["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=confirm)
+    waits, refused = [], 0
+    try:
+        thread.start()
+        time.sleep(0.3)     # the import under way (its preview is read again first)
+        i = 0
+        while thread.is_alive():
+            i += 1
+            started = time.perf_counter()
+            response = learner.post(informal_url, data={"title": f"Bench reading {tag}{i}", "completed_on": "2026-03-01",
+                                                        "hours": "1", "reflection": "", "submission": new_token()})
+            waits.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 303:
+                refused += 1
+            time.sleep(0.05)
+        thread.join()
+    finally:
+        people_import.BATCH = saved_batch
+    assert outcome.get("status") == 303, outcome
+    how = f"in batches of {saved_batch}" if batched else "as one transaction (for comparison)"
+    note = (f"{n:,} people {how} in {outcome['seconds']:.1f} s; meanwhile {len(waits)} saves by a learner: "
+            f"median {statistics.median(waits) if waits else 0:.0f} ms, slowest {max(waits, default=0):.0f} ms, "
+            f"{refused} refused (database busy)")
+    return {"name": f"People import beside a learner's saves ({'batched' if batched else 'one transaction'})",
+            "median": outcome["seconds"] * 1000, "p95": outcome["seconds"] * 1000, "queries": 0, "runs": 1,
+            "note": note}
 
 
 # ---------------------------------------------------------------- throughput under gunicorn

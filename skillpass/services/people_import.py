@@ -33,7 +33,7 @@ EXAMPLE = ["200123", "Nia Newstarter", "nia.newstarter@example.nhs.uk", "Healthc
 MAX_ROWS = 20000
 # People made in one transaction: a batch holds the database for a moment, not for the whole file,
 # so everyone else keeps working while 20,000 people come in (bench: "people import beside other work").
-BATCH = 250
+BATCH = 500
 CONTROL_CELL = ("Holds hidden control characters (they sometimes come from another program's export): "
                 "remove them and save the file again.")
 
