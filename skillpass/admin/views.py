@@ -194,13 +194,14 @@ def archive_rule(rule_id: int):
 BATCH_PAUSE = 0.11
 
 
+IMPORTED_ALREADY = "This import was confirmed twice: it was imported once, and nothing was imported again."
+
+
 def _claim_import(token: str) -> bool:
     """Take the preview's token, committed at once with the import's first batch: a second confirmation
     of the same preview (two clicks, two tabs, twenty at once) finds it taken and imports nothing."""
     try:
-        submissions.claim(token, actor=current_user, endpoint=request.endpoint,
-                          already="This import was confirmed twice: it was imported once, and nothing was "
-                                  "imported again.")
+        submissions.claim(token, actor=current_user, endpoint=request.endpoint, already=IMPORTED_ALREADY)
     except DomainError as error:
         db.session.rollback()
         flash(next(iter(error.errors.values())))
@@ -286,6 +287,9 @@ def people_import_confirm():
     token = request.form.get("token", "")
     filename = request.form.get("filename", "import.csv")[:120]
     path = _imports_folder() / f"{token}.csv"
+    if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
+        flash(IMPORTED_ALREADY)
+        return redirect(url_for("people.index"), code=303)
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
         flash("That preview has expired: upload the file again.")
         return redirect(url_for("admin.people_import_start"), code=303)
@@ -346,6 +350,9 @@ def completions_import_confirm():
     token = request.form.get("token", "")
     filename = request.form.get("filename", "import.csv")[:120]
     path = _imports_folder() / f"{token}.csv"
+    if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
+        flash(IMPORTED_ALREADY)
+        return redirect(url_for("admin.completions_import_start"), code=303)
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
         flash("That preview has expired: upload the file again.")
         return redirect(url_for("admin.completions_import_start"), code=303)

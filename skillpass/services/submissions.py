@@ -17,8 +17,9 @@ import secrets
 
 from flask import g, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from skillpass import clock
 from skillpass.extensions import db
@@ -57,8 +58,31 @@ def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALR
         db.session.flush()
     except IntegrityError as error:
         raise AlreadySubmitted(already, field="__all__") from error
-    if has_request_context():
+    db.session.info[_CLAIMING] = token
+
+
+def was_claimed(token: str) -> bool:
+    """Has a form with this token been taken (an import confirmed) already?"""
+    return bool(_TOKEN.fullmatch(token or "")) and db.session.get(FormSubmission, token) is not None
+
+
+_CLAIMING = "skillpass.claiming_submission"
+
+
+@event.listens_for(Session, "after_commit")
+def _claim_kept(session):
+    """The claim is committed: the form it came from is used up (a form drawn now gets a new token)."""
+    token = session.info.pop(_CLAIMING, None)
+    if token and has_request_context():
         g.claimed_submission = token
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _claim_dropped(session, transaction):
+    """Rolled back (the form was refused for what it holds): the token is free again, and the form drawn
+    again with its errors carries it."""
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_CLAIMING, None)
 
 
 def token_for_form() -> str:
@@ -67,7 +91,8 @@ def token_for_form() -> str:
     item to add) gets a new one."""
     if has_request_context() and request.method == "POST":
         sent = request.form.get(FIELD, "")
-        if _TOKEN.fullmatch(sent) and sent != g.get("claimed_submission"):
+        if (_TOKEN.fullmatch(sent) and sent != g.get("claimed_submission")
+                and sent != db.session.info.get(_CLAIMING)):
             return sent
     token = new_token()
     if has_request_context():
