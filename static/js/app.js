@@ -58,7 +58,12 @@ document.addEventListener("htmx:afterSettle", function (event) {
   keptEdits = null;
   open.forEach(function (editing) {
     var fresh = document.getElementById(editing.id);
-    if (fresh && fresh !== editing && !fresh.matches(OPEN_EDITS)) fresh.replaceWith(editing);
+    if (fresh && fresh !== editing && !fresh.matches(OPEN_EDITS)) {
+      fresh.replaceWith(editing);
+      // htmx unhooked it when it swapped it out: hook it up again, or its Save and Cancel are
+      // plain (a whole page, or nothing at all when the page is already the editor's address).
+      htmx.process(editing);
+    }
   });
 });
 

@@ -39,6 +39,14 @@ def _add_item(page, section: str, title: str, *, code: str, months: str, compete
     expect(block.locator("details.app-add-item form").get_by_label("Title")).to_be_focused()
 
 
+def _scripts_ready(page):
+    """Wait for the page just opened to have run its scripts. It shows its links and forms before
+    then, but htmx wires up the in-place ones (hx-get, hx-post) only once the document has loaded
+    (DOMContentLoaded), when app.js also moves focus: clicked sooner, such a link or form is the plain
+    one of the page without JavaScript (a full page, not the edit in place the test goes on to use)."""
+    page.wait_for_load_state("domcontentloaded")
+
+
 def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live_server, page, world, tmp_path):
     sign_in(page, live_server, world.admin.email, factories.PASSWORD)
     page.get_by_role("link", name="Templates").click()
@@ -51,6 +59,7 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     # A passport with nothing in it cannot be published.
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Add at least one item before publishing")).to_be_visible()
+    _scripts_ready(page)   # the refusal is a full page: its "Add section" form is sent by htmx only then
 
     # A section, inline: a bad offset is refused in place with the name kept.
     page.get_by_label("Section name").fill("Within 2 weeks")
@@ -58,10 +67,13 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     page.get_by_role("button", name="Add section").click()
     expect(page.get_by_text("Enter the due offset as a whole number, for example 2.").first).to_be_visible()
     expect(page.get_by_label("Section name")).to_have_value("Within 2 weeks")
+    # The error summary takes focus once htmx has settled: wait for it, or it could take the focus
+    # from the field being typed into, and the typing with it.
+    expect(page.locator("#new-section-errors")).to_be_focused()
     page.locator("#new-section-offset_amount").fill("2")
     page.get_by_role("button", name="Add section").click()
     expect(page.locator("#flash")).to_contain_text("Section added: Within 2 weeks.")
-    expect(page.get_by_role("heading", name="Within 2 weeks", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Within 2 weeks", exact=True)).to_be_focused()
 
     _add_item(page, "Within 2 weeks", "Fire safety", code="WARD-FIRE", months="12")
     _add_item(page, "Within 2 weeks", "Hand hygiene", code="WARD-HH", months="12")
@@ -72,6 +84,7 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     form.get_by_role("button", name=re.compile("Add item")).click()
     expect(block.get_by_text("Enter the item's title").first).to_be_visible()
     expect(block.locator("details.app-add-item form").get_by_label("Renew every (months)")).to_have_value("0")
+    expect(block.locator(".nhsuk-error-summary")).to_be_focused()
     assert_no_axe_violations(page)
     _add_item(page, "Within 2 weeks", "Using the hoist", code="WARD-HOIST", months="", competency=True)
 
@@ -82,12 +95,17 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     editing.get_by_label("Title").fill("Fire safety and evacu")
     page.get_by_role("button", name="Move up Using the hoist").click()
     expect(page.locator("#flash")).to_contain_text("Using the hoist moved up.")
+    # Wait for the edit to be put back, as htmx settles: until then the redrawn section's buttons are
+    # not yet wired up (a second move would be a plain form, a whole page), and the edit not yet back.
+    expect(page.locator("tr.app-row--editing").get_by_label("Title")).to_have_value("Fire safety and evacu")
     page.get_by_role("button", name="Move up Using the hoist").click()
     expect(page.locator("section.app-editor-section tbody tr").first).to_contain_text("Using the hoist")
     expect(page.get_by_role("button", name="Move up Using the hoist")).to_have_count(0)
     expect(page.locator("tr.app-row--editing").get_by_label("Title")).to_have_value("Fire safety and evacu")
     page.locator("tr.app-row--editing").get_by_role("link", name="Cancel").click()
     expect(page.locator("tr.app-row--editing")).to_have_count(0)
+    # Cancelled in place (the row back, focus on its Edit link), not by reloading the page.
+    expect(page.get_by_role("link", name="Edit Fire safety")).to_be_focused()
 
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("#flash")).to_contain_text("Ward Induction Passport is published")
@@ -135,6 +153,8 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     # Fire safety every 24 months instead: the inline edit shows who moves before it is saved.
     page.get_by_role("link", name="Templates").click()
     page.get_by_role("link", name="Ward Induction Passport").click()
+    expect(page.get_by_role("heading", name="Ward Induction Passport", level=1)).to_be_visible()
+    _scripts_ready(page)   # its "Edit" links open the edit in place only then
     page.get_by_role("link", name="Edit Fire safety").click()
     editing = page.locator("tr.app-row--editing")
     editing.get_by_label("Renew every (months)").fill("24")
@@ -143,6 +163,8 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     expect(impact).to_contain_text("100 people become Complete.")
     expect(impact).to_contain_text("Fire safety: annual → every 2 years")
     expect(impact.locator("table")).to_contain_text("Expiring")
+    # Its heading takes focus once htmx has settled, and wired up the Save button under it.
+    expect(impact.get_by_role("heading", name="Before you save: who this moves")).to_be_focused()
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Save: 100 people change status").click()
     expect(page.locator("#flash")).to_contain_text("Saved Fire safety: frequency.")
