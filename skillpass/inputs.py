@@ -151,6 +151,7 @@ def screen():
     for name in request.files:
         for upload in request.files.getlist(name):
             if has_control(upload.filename):
-                # File names are cleaned before they are kept; this one is only refused if it cannot be.
+                # A file's name is only ever shown (never used as a path): its control characters are
+                # dropped here, so no code after this sees them.
                 upload.filename = printable(upload.filename or "")
     return None
