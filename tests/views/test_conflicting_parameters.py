@@ -1,0 +1,314 @@
+"""A request whose address and form give one name two different values is refused (400) with nothing
+done, on every POST route: a check made on one of them (the team guard reads both) can never be
+outwitted by a view that reads the other.
+
+Each POST route is sent what it needs to do its work, plus ``team``, ``person``, ``template_id``,
+``entry`` and ``scope`` in both its address and its form with different values; then the same request
+with the same values in both places, which goes through (and, where the route writes, writes): so the
+refusal is the conflict's doing, not a form that was wrong anyway.
+
+The case this is all for: an educator of team A bulk-printing team B's passports with
+``/team/print?team=<A>`` and ``team=<B>`` in the form.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select, text
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob
+from skillpass.services import bulk_print
+from tests import factories
+from tests.conftest import HTMX, TODAY, sign_in
+from tests.views.test_route_permissions import EXPECTED, OK, _params, _rules, _url
+
+# What is counted before and after: nothing of it may change when a request is refused.
+TABLES = ("audit_event", "entry", "person", "print_job", "form_submission", "informal_entry", "passport_template",
+          "team", "assignment_rule", "section", "item", "assignment", "evidence", "setting", "sign_in_failure")
+
+
+def snapshot() -> dict:
+    """Row counts, the data version (raised by every write of data) and everyone's sign-in state."""
+    db.session.commit()
+    state = {table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES}
+    state["data_version"] = db.session.execute(text("SELECT n FROM data_version WHERE id = 1")).scalar()
+    state["people"] = [tuple(row) for row in db.session.execute(text(
+        "SELECT id, name, email, active, role, team_id, password_hash, session_token, must_change_password "
+        "FROM person ORDER BY id"))]
+    db.session.commit()
+    return state
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+
+
+@pytest.fixture
+def launched(monkeypatch) -> list[int]:
+    """Bulk prints asked for (the PDF itself is not made: these tests are about who may ask)."""
+    jobs: list[int] = []
+    monkeypatch.setattr(bulk_print, "launch", lambda job_id, *, base_url: jobs.append(job_id))
+    return jobs
+
+
+# ---------------------------------------------------------------- the objects the requests name
+
+def _setting(world) -> SimpleNamespace:
+    """The world, the ids of the route permission walk, and a second of each thing named in a form.
+
+    Where the walk's object cannot take the work (the walk's competency already awaits sign-off, so no
+    observed practice can be recorded for it; fire safety is alone in its section, so it cannot move),
+    the URL names another that can."""
+    params = _params(world)
+    hoist = factories.item(world.month6, "Using a standing hoist", kind=ItemKind.COMPETENCY, position=4)
+    factories.item(world.week2, "Hand hygiene", position=1)
+    params["competency_id"] = hoist.id
+    accepted = Entry(person_id=world.learner.id, item_id=world.stress.id, completed_on=TODAY.replace(day=1),
+                     method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id,
+                     decided_by_id=world.educator.id, decided_by_name=world.educator.name,
+                     decided_at=dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone.utc))
+    empty = factories.section(world.template, "Within 1 year", 12, "months", position=3)
+    db.session.add(accepted)
+    db.session.flush()
+    url_params = {"signoff.revoke": {**params, "entry_id": accepted.id},          # only an accepted one is revoked
+                  "editor.section_remove": {**params, "section_id": empty.id}}     # only an empty one is removed
+    porter = factories.template("Porter Passport")
+    factories.item(factories.section(porter, "Within 1 month", 1, "months"), "Manual handling")
+    other_entry = Entry(person_id=world.other_learner.id, item_id=world.fire.id, completed_on=TODAY.replace(day=1),
+                        method=EntryMethod.HERE, status=EntryStatus.AWAITING, recorded_by_id=world.other_learner.id)
+    db.session.add(other_entry)
+    db.session.commit()
+    return SimpleNamespace(world=world, params=params, porter=porter, other_entry=other_entry, url_params=url_params)
+
+
+def address_values(s) -> dict:
+    """What the address says."""
+    return {"team": s.world.team_a.id, "person": s.world.learner.id, "template_id": s.world.template.id,
+            "entry": s.params["entry_id"], "scope": "all"}
+
+
+def form_values(s) -> dict:
+    """What the form says instead."""
+    return {"team": s.world.team_b.id, "person": s.world.other_learner.id, "template_id": s.porter.id,
+            "entry": s.other_entry.id, "scope": "selected"}
+
+
+def _preview_token(client, url: str, content: str, name: str) -> dict:
+    response = client.post(url, data={"file": (io.BytesIO(content.encode()), name)}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', html)
+    assert token, html[:1000]
+    return {"token": token.group(1), "filename": name}
+
+
+def _people_preview(client, s) -> dict:
+    """A checked file waiting to be confirmed (checked once: its token lasts until it is taken)."""
+    if not hasattr(s, "preview"):
+        s.preview = _preview_token(client, "/admin/import/people",
+                                   "employee_number,name,email,job_role,team,start_date,role\r\n"
+                                   "E70001,Ann Import,ann@example.test,Porter,Physiotherapy,2026-01-05,\r\n",
+                                   "people.csv")
+    return s.preview
+
+
+def _completions_preview(client, s) -> dict:
+    if not hasattr(s, "preview"):
+        s.preview = _preview_token(client, "/admin/import/completions",
+                                   "employee_number,item,completed_on,expires_on\r\n"
+                                   f"{s.world.learner.employee_number},CSTF-FIRE,2025-03-14,\r\n", "esr.csv")
+    return s.preview
+
+
+def _csv_upload(content: str, name: str):
+    return lambda client, s: {"file": (io.BytesIO(content.encode()), name)}   # a new file each time: it is read once
+
+
+def _person_form(email: str):
+    return lambda client, s: {"name": "Pat Person", "email": email, "employee_number": "E80001",
+                              "job_role": "Porter", "team_id": str(s.world.team_a.id), "start_date": "2026-01-05",
+                              "role": "learner"}
+
+
+ITEM = {"title": "Infection control", "description": "", "corporate_lead": "Infection Prevention", "code": "",
+        "frequency_months": "12", "kind": "learning", "evidence": "optional", "prior_learning_accepted": "y",
+        "mandatory": "y"}
+
+# Every POST route: what its form holds besides the five names (a function of the client and the
+# setting, or a dict), so that without the conflict it would do its work.
+NEEDS: dict[str, object] = {
+    "admin.archive_rule": {},
+    "admin.completions_import_confirm": _completions_preview,
+    "admin.completions_import_start": _csv_upload("employee_number,item,completed_on,expires_on\r\n", "esr.csv"),
+    "admin.people_import_confirm": _people_preview,
+    "admin.people_import_start": _csv_upload("employee_number,name,email,job_role,team,start_date,role\r\n",
+                                             "people.csv"),
+    "admin.rules": {},                                          # template_id and team are among the five
+    "admin.settings": {"organisation_name": "Renamed Trust", "warning_days": "60", "max_upload_mb": "10"},
+    "admin.team": {"action": "rename", "name": "Physiotherapy North"},
+    "admin.teams": {"name": "Podiatry"},
+    "auth.change_password": {"current_password": factories.PASSWORD, "new_password": "a-much-longer-passphrase-9",
+                             "confirm": "a-much-longer-passphrase-9"},
+    "auth.sign_in": lambda client, s: {"email": s.world.learner.email, "password": factories.PASSWORD},
+    "auth.sign_out": {},
+    "editor.add_item": ITEM,
+    "editor.add_section": {"name": "Within 1 year", "offset_amount": "12", "offset_unit": "months"},
+    "editor.copy": {"name": "AHP Support Worker Skills Passport (copy)"},
+    "editor.index": {"name": "Domestic Services Passport", "description": ""},
+    "editor.item_edit": lambda client, s: {**ITEM, "title": "Fire safety and evacuation",
+                                           "frequency_months": "24", "section_id": str(s.world.week2.id)},
+    "editor.item_move": {"direction": "down"},
+    "editor.item_remove": {"action": "remove"},
+    "editor.section_edit": {"name": "Within the first 2 weeks", "offset_amount": "2", "offset_unit": "weeks"},
+    "editor.section_move": {"direction": "down"},
+    "editor.section_remove": {},
+    "editor.status": {"action": "archive", "confirm": "yes"},
+    "editor.template": {"name": "AHP Support Worker Passport", "description": "For support workers"},
+    "passport.informal_add": {"title": "Read the falls policy", "completed_on": "2026-02-27", "hours": "1",
+                              "reflection": ""},
+    "passport.observed": {"completed_on": "2026-02-27", "note": ""},
+    "passport.record": {"completed_on": "2026-02-27", "method": "here", "note": ""},
+    "passport.withdraw": {},
+    "people.assignments": {"action": "add"},                    # template_id is among the five
+    "people.edit": _person_form("lee.learner@example.test"),
+    "people.new": _person_form("pat@example.test"),
+    "people.reset_password": {},
+    "people.set_active": {"active": "0"},
+    "people.supported_teams": {},                               # team is among the five
+    "signoff.approve_selected": {},                             # entry is among the five
+    "signoff.decide": {"decision": "approve", "reason": ""},
+    "signoff.revoke": {"reason": "Certificate was for another course"},
+    "team.print_start": {},                                     # team, scope and person are among the five
+}
+
+# The routes whose work writes data or sign-in state (an import's first step only shows a preview).
+WRITES = set(NEEDS) - {"admin.completions_import_start", "admin.people_import_start"}
+
+PREFERRED_ACTORS = ("admin", "learner", "educator", "other_learner", "other_educator")
+
+
+def actor_for(endpoint: str) -> str:
+    """Anonymous on a public route (signing in is what it does); else as test_malformed_input walks."""
+    row = EXPECTED[endpoint]
+    if row["anonymous"] == OK:
+        return "anonymous"
+    return next(actor for actor in PREFERRED_ACTORS if row[actor] == OK)
+
+
+def _needs(endpoint: str, client, s) -> dict:
+    needs = NEEDS[endpoint]
+    return dict(needs(client, s)) if callable(needs) else dict(needs)
+
+
+def _client(app, world, actor: str):
+    client = app.test_client()
+    return client if actor == "anonymous" else sign_in(client, getattr(world, actor))
+
+
+def _signed_in(client) -> bool:
+    return client.get("/passport").status_code == 200
+
+
+def test_every_post_route_is_tried(app):
+    posts = {rule.endpoint for rule in _rules(app) if "POST" in rule.methods}
+    assert posts == set(NEEDS), "say in NEEDS what a new POST route's form holds"
+
+
+@pytest.mark.parametrize("endpoint", sorted(NEEDS))
+def test_different_values_in_the_address_and_the_form_are_refused_with_nothing_written(app, world, endpoint,
+                                                                                       launched):
+    s = _setting(world)
+    actor = actor_for(endpoint)
+    client = _client(app, world, actor)
+    [rule] = [r for r in _rules(app) if r.endpoint == endpoint]
+    url = _url(app, rule, s.url_params.get(endpoint, s.params))
+    _needs(endpoint, client, s)   # an import's preview is made before counting
+
+    before = snapshot()
+    for headers in ({}, HTMX):
+        form = {**_needs(endpoint, client, s), **form_values(s)}
+        response = client.post(f"{url}?{urlencode(address_values(s))}", data=form, headers=headers)
+        kind = "htmx" if headers else "page"
+        assert response.status_code == 400, (kind, response.status_code, response.get_data(as_text=True)[:600])
+        message = response.get_data(as_text=True).replace("&#8220;", "“").replace("&#8221;", "”")
+        assert "two different values for" in message, (kind, message[:600])
+        if headers:
+            assert response.headers.get("HX-Retarget") == "#flash"
+    # Each name on its own: one conflict is enough.
+    for name, value in address_values(s).items():
+        address = {**form_values(s), name: value}
+        response = client.post(f"{url}?{urlencode(address)}", data={**_needs(endpoint, client, s), **form_values(s)})
+        assert response.status_code == 400, (name, response.status_code)
+        assert f"two different values for “{name}”" in response.get_data(as_text=True).replace(
+            "&#8220;", "“").replace("&#8221;", "”"), name
+    assert _changes(before, snapshot()) == {}, "a refused request wrote"
+    assert launched == []
+    assert _signed_in(client) == (actor != "anonymous")
+
+    # The same values in both places: the request goes through, so the refusal was the conflict's.
+    form = {**_needs(endpoint, client, s), **form_values(s)}
+    same = f"{url}?{urlencode(form_values(s))}"
+    response = client.post(same, data=form)
+    assert response.status_code not in (400, 403) and response.status_code < 500, (
+        response.status_code, response.get_data(as_text=True)[:600])
+    if endpoint in WRITES:
+        assert _changes(before, snapshot()) != {}, f"{endpoint}: the same request without the conflict wrote nothing"
+
+
+# ---------------------------------------------------------------- the bulk print, by hand
+
+def _jobs() -> list[PrintJob]:
+    db.session.commit()
+    return db.session.scalars(select(PrintJob).order_by(PrintJob.id)).all()
+
+
+def test_an_educator_cannot_print_another_team_by_naming_their_own_in_the_address(app, world, launched):
+    """Eve supports team A only. However the two places are filled, team B is never printed."""
+    educator = sign_in(app.test_client(), world.educator)
+    a, b = world.team_a.id, world.team_b.id
+    before = _jobs()
+    tries = [
+        (f"/team/print?team={a}", {"team": str(b), "scope": "all"}, {}),
+        (f"/team/print?team={a}", {"team": str(b), "scope": "all"}, HTMX),
+        (f"/team/print?team={a}", {"team": str(b), "scope": "selected", "person": str(world.other_learner.id)}, HTMX),
+        (f"/team/print?team={a}", {"team": str(b), "scope": "selected", "person": str(world.other_learner.id)}, {}),
+        ("/team/print?team=", {"team": str(b), "scope": "all"}, {}),
+        ("/team/print?team=", {"team": str(b), "scope": "all"}, HTMX),
+        (f"/team/print?team={a}&team={b}", {"team": [str(a), str(b)], "scope": "all"}, {}),
+    ]
+    for url, form, headers in tries:
+        response = educator.post(url, data=form, headers=headers)
+        assert response.status_code in (400, 403), (url, form, headers, response.status_code)
+        assert "HX-Redirect" not in response.headers and "Location" not in response.headers
+        assert _jobs() == before, (url, form, headers)
+    # The conflicting ones are refused for the conflict itself, before any guard.
+    for url, form, headers in tries[:6]:
+        assert educator.post(url, data=form, headers=headers).status_code == 400, (url, form)
+    # Team B in the form only: the team guard refuses it.
+    for headers in ({}, HTMX):
+        response = educator.post("/team/print", data={"team": str(b), "scope": "all"}, headers=headers)
+        assert response.status_code == 403
+    assert _jobs() == before and launched == []
+
+
+def test_the_same_team_in_both_places_prints_that_team_only(app, world, launched):
+    educator = sign_in(app.test_client(), world.educator)
+    a = world.team_a.id
+    response = educator.post(f"/team/print?team={a}", data={"team": str(a), "scope": "all"})
+    assert response.status_code == 303
+    [job] = _jobs()
+    assert response.headers["Location"].endswith(f"/team/print/{job.id}")
+    assert launched == [job.id]
+    team_a = set(db.session.scalars(select(Person.id).where(Person.team_id == a)))
+    assert set(job.person_ids) <= team_a and world.learner.id in job.person_ids
+    assert world.other_learner.id not in job.person_ids
+    # And by htmx, with a person of team A ticked.
+    response = educator.post(f"/team/print?team={a}&scope=selected", data={
+        "team": str(a), "scope": "selected", "person": str(world.learner.id)}, headers=HTMX)
+    assert response.status_code == 204 and "HX-Redirect" in response.headers
+    assert _jobs()[-1].person_ids == [world.learner.id]
