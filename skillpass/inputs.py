@@ -30,8 +30,8 @@ MAX_PAGE = 100_000         # no list is that long: a larger page number is the l
 # C0 controls but tab, line feed and carriage return; DEL; the C1 block; the two noncharacters
 # XML and spreadsheets refuse.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-CONTROL_MESSAGE = ("Remove the hidden control characters from this text: they sometimes come with text "
-                   "copied from another program. Type it again if you cannot see them.")
+CONTROL_MESSAGE = ("This held hidden control characters (they sometimes come with text copied from another "
+                   "program). They have been taken out of the text below: check it, then send it again.")
 
 # Form fields that people type into: their services refuse control characters in place, next to the
 # field, with the person's input kept (a 422). Any other field holding one (ids, choices, tokens, file

@@ -125,7 +125,7 @@ def test_a_learner_cannot_store_control_characters_and_is_told_so_in_place(app, 
                                       "equivalent_source": "Old Trust\x01\x0bX", "note": "Certificate to follow"})
         assert response.status_code == 422
         html = response.get_data(as_text=True)
-        assert "Remove the hidden control characters" in html
+        assert "This held hidden control characters" in html
         assert "Certificate to follow" in html                 # the rest of the input is kept
         assert "\x01" not in html and "\x0b" not in html       # and nothing of the controls is written back
     assert db.session.query(Entry).count() == 0

@@ -308,7 +308,7 @@ def test_a_control_character_in_a_record_note_is_refused_next_to_the_note_with_t
         error = re.search(rf'<span class="nhsuk-error-message" id="record-{fire}-note-error">.*?</span> (.*?)</span>',
                           html, re.S)
         assert error, "no message next to the note"
-        assert error.group(1).startswith("Remove the hidden control characters")
+        assert error.group(1).startswith("This held hidden control characters")
         assert error.group(1) == CONTROL_MESSAGE
         note = re.search(rf'<textarea[^>]*id="record-{fire}-note"[^>]*>(.*?)</textarea>', html, re.S)
         assert note and note.group(1) == "Done on the ward with Sam"   # kept, without what cannot be shown
