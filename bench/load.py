@@ -90,6 +90,13 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def submission_of(html: str) -> str:
+    match = re.search(r'name="submission" value="([^"]+)"', html)
+    if not match:
+        raise RuntimeError("no one-time submission token in the form")
+    return match.group(1)
+
+
 def sign_in(browser: Browser, email: str, password: str) -> None:
     status, html, _ = browser.request("GET", "/sign-in")
     status, html, headers = browser.request("POST", "/sign-in", {"email": email, "password": password,
@@ -115,9 +122,14 @@ def learner_loop(port, email, password, person_id, stop, tally, phase_label, cou
             with counter[1]:
                 counter[0] += 1
                 completed = TODAY - dt.timedelta(days=counter[0] % 700 + 1)
+            # As the page does it: the Record form is fetched (it carries its one-time token), then sent.
+            url = f"/people/{person_id}/passport/items/{item_id}/record"
+            status, form_html, _ = browser.request("GET", url, htmx=True)
+            if not _count(tally, status, form_html, phase_label):
+                continue
             form = {"completed_on": completed.isoformat(), "method": "here", "note": f"load {phase_label}",
-                    "csrf_token": csrf_of(html)}
-            status, html, _ = browser.request("POST", f"/people/{person_id}/passport/items/{item_id}/record", form)
+                    "csrf_token": csrf_of(html), "submission": submission_of(form_html)}
+            status, html, _ = browser.request("POST", url, form)
             if _count(tally, status, html, phase_label) and status in (200, 303):
                 with tally.lock:
                     tally.recorded.append((person_id, item_id, completed))
