@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 from flask_login import current_user
 
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
 from skillpass.inputs import ids, to_id

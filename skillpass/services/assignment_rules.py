@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from skillpass.extensions import db
+from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.models import Assignment, AssignmentRule, AssignmentSource, PassportTemplate, Person, Team, TemplateStatus
 from skillpass.services import audit
 from skillpass.services.errors import ValidationFailed
@@ -30,9 +31,11 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
     if template is None or template.status is not TemplateStatus.PUBLISHED:
         errors["template_id"] = "Choose a published passport."
     teams = list(db.session.scalars(select(Team).where(Team.id.in_(team_ids)))) if team_ids else []
-    job_roles = sorted({" ".join(j.split()) for j in job_roles if j and j.strip()})
+    if any(has_control(j) for j in job_roles):
+        errors["teams"] = CONTROL_MESSAGE
+    job_roles = sorted({" ".join(j.split()) for j in job_roles if j and j.strip() and not has_control(j)})
     if not teams and not job_roles:
-        errors["teams"] = "Choose at least one team or one job role."
+        errors.setdefault("teams", "Choose at least one team or one job role.")
     if not errors:
         wanted = ({t.id for t in teams}, job_roles)
         for rule in active_rules():

@@ -566,3 +566,17 @@ def test_two_requests_recording_the_same_competency_at_once_make_one_entry(app, 
     db.session.rollback()
     awaiting = db.session.scalars(select(Entry).where(Entry.item_id == world.competency.id)).all()
     assert [e.completed_on for e in awaiting] == [dt.date(2026, 2, 27)]
+
+
+def test_the_same_accepted_record_again_is_refused_as_already_on_the_passport(db, world):
+    """Same item, same date, same way: nothing to add (a double submit from two forms, or a retype)."""
+    _record(world, world.fire)
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        _record(world, world.fire, note="again")
+    assert refused.value.errors["completed_on"].startswith("This is on the passport already: completed here on 10 Feb 2026")
+    db.session.rollback()
+    # Another date is another completion.
+    _record(world, world.fire, completed_on=dt.date(2026, 2, 11))
+    db.session.commit()
+    assert _count(db, Entry) == 2

@@ -95,3 +95,25 @@ def test_an_archived_rule_gives_nothing_new_and_takes_nothing_away(as_admin, wor
     _person(as_admin, world)
     nia = db.session.scalar(select(Person).where(Person.email == "nia@example.test"))
     assert _live(nia, core) is None
+
+
+def test_the_same_rule_twice_is_refused_as_already_there(as_admin, world):
+    """A second identical rule would do nothing but clutter the list (the probe made twenty)."""
+    from skillpass.models import AssignmentRule
+
+    core = _core_skills()
+    form = {"template_id": str(core.id), "team": str(world.team_a.id), "job_role": "Support Worker"}
+    assert as_admin.post("/admin/rules", data=form).status_code == 303
+    again = as_admin.post("/admin/rules", data=form)
+    assert again.status_code == 422
+    assert "A rule already gives Core Skills (CSTF) to Physiotherapy team, Support Worker." in again.get_data(
+        as_text=True)
+    assert len(db.session.scalars(select(AssignmentRule)).all()) == 1
+    # A rule that differs (another team) is a rule of its own.
+    assert as_admin.post("/admin/rules", data={**form, "team": str(world.team_b.id)}).status_code == 303
+
+
+def test_a_job_role_with_a_control_character_is_refused(as_admin, world):
+    core = _core_skills()
+    response = as_admin.post("/admin/rules", data={"template_id": str(core.id), "job_role": "Porter\x01"})
+    assert response.status_code == 422 and "hidden control characters" in response.get_data(as_text=True)
