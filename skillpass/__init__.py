@@ -59,10 +59,12 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from skillpass.models import Person
 
+        from skillpass.inputs import to_id
+
         person_id, _, token = user_id.partition(":")
-        if not person_id.isdecimal() or not token:
+        if to_id(person_id) is None or not token:
             return None
-        person = db.session.get(Person, int(person_id))
+        person = db.session.get(Person, to_id(person_id))
         if person is None or not person.active or not person.session_token:
             return None
         return person if hmac.compare_digest(person.session_token, token) else None
@@ -163,8 +165,8 @@ def register_request_hooks(app: Flask) -> None:
             logout_user()
             session.pop("seen", None)
             session.pop("signed_in_at", None)
-            flash(f"You were signed out: a sign-in lasts at most {limit // 3600} hours. "
-                  f"Sign in again to carry on.")
+            flash(f"You were signed out: a sign-in lasts at most {limit // 3600} hours. Sign in again to carry on."
+                  if isinstance(signed_in_at, int) else "Please sign in again to carry on.")
             return
         seen = session.get("seen")
         if seen is not None and now - seen > app.config["IDLE_MINUTES"] * 60:
@@ -222,6 +224,18 @@ def _connection_errors() -> tuple[type, ...]:
 _CONNECTION_ERRORS = _connection_errors()
 
 
+def _unique_key_clash(error: IntegrityError) -> str | None:
+    """The unique key an IntegrityError broke (its name only: PostgreSQL's message would carry the values),
+    or None when it was another kind of integrity error."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "23505":                      # PostgreSQL: unique_violation
+        return getattr(getattr(orig, "diag", None), "constraint_name", None) or "a unique key"
+    text = str(orig)
+    if text.startswith("UNIQUE constraint failed"):                      # SQLite names the columns
+        return text.partition(":")[2].strip() or "a unique key"
+    return None
+
+
 def register_errorhandlers(app: Flask) -> None:
     from skillpass import htmx
 
@@ -250,13 +264,17 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def lost_a_race(error):
-        """Two people (or two tabs) saved clashing things at the same moment and the database kept one:
-        the other gets a clear message, never a 500. Services turn the races they expect into messages in
-        place; this is the net under them."""
+        """Two people (or two tabs) saved clashing things at the same moment and the database kept one (a
+        unique key): the other gets a clear message, never a 500. Services turn the races they expect into
+        messages in place; this is the net under them. Any other integrity error is a bug: a 500, logged."""
         from skillpass.extensions import db
 
         db.session.rollback()
-        app.logger.warning("a write lost a race: %s", error.orig)
+        clash = _unique_key_clash(error)
+        if clash is None:
+            app.logger.exception("database integrity error")
+            return render_error(InternalServerError())
+        app.logger.warning("a write lost a race on %s", clash)
         message = ("Someone else saved the same thing at the same moment, so nothing of yours was saved. "
                    "Reload the page to see what is there now, then try again if it is still needed.")
         if request.headers.get("HX-Request"):

@@ -32,7 +32,7 @@ def orphans_command(remove: bool, min_age: int):
         click.echo(str(path))
         if remove:
             path.unlink(missing_ok=True)
-    size = sum(1 for _ in found)
+    size = len(found)
     verb = "removed" if remove else "found (run again with --remove to delete them)"
     click.echo(f"{size} file{'' if size == 1 else 's'} without a record {verb}." if size else
                "No file without a record.")

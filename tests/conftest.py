@@ -126,7 +126,7 @@ class IsolatedClient(FlaskClient):
     the test's session is expired after, so it reads what the request wrote.
 
     A form posted as a dict carries a new one-time submission token, as every form
-    drawn by the app does (tests/views/test_submissions.py tests the tokens
+    drawn by the app does (tests/views/test_taken_once.py tests the tokens
     themselves: pass ``submission`` explicitly, "" for none)."""
 
     def open(self, *args, **kwargs):

@@ -11,14 +11,15 @@ from flask_login import current_user
 
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
 from skillpass.inputs import ids, to_id
 from skillpass.clock import today
-from skillpass.models import AssignmentRule, PassportTemplate, Person, Role, Team, TemplateStatus, educator_teams
-from skillpass.services import assignment_rules, completions_import, people_import, submissions
+from skillpass.models import (AssignmentRule, FormSubmission, PassportTemplate, Person, Role, Team, TemplateStatus,
+                              educator_teams)
+from skillpass.services import assignment_rules, audit, completions_import, people_import, submissions
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -194,7 +195,8 @@ def archive_rule(rule_id: int):
 BATCH_PAUSE = 0.11
 
 
-IMPORTED_ALREADY = "This import was confirmed twice: it was imported once, and nothing was imported again."
+IMPORTED_ALREADY = ("This import has already been confirmed (the button was pressed twice): it is imported once, "
+                    "and nothing is imported twice.")
 
 
 def _claim_import(token: str) -> bool:
@@ -209,23 +211,41 @@ def _claim_import(token: str) -> bool:
     return True
 
 
+class _Stopped(Exception):
+    def __init__(self, done: int):
+        super().__init__(done)
+        self.done = done
+
+
 def _in_batches(batches, *, total: int) -> None:
-    """Commit after each batch; on SQLite pause between batches so other people's writes get in."""
+    """Commit after each batch; on SQLite pause between batches so other people's writes get in.
+    A batch that loses a race with someone's change raises _Stopped with how many were done before it."""
     pause = BATCH_PAUSE if db.engine.dialect.name == "sqlite" else 0
-    for done in batches:
-        db.session.commit()
-        if pause and done < total:
-            time.sleep(pause)
+    done = 0
+    try:
+        for done in batches:
+            db.session.commit()
+            if pause and done < total:
+                time.sleep(pause)
+    except IntegrityError as error:
+        raise _Stopped(done) from error
 
 
-def _import_stopped(filename: str, what: str, back: str):
-    """A batch lost a race with someone's change made since the preview (a new person with the same email):
-    what came before it is in, and importing the file again adds only what is missing."""
+def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, total: int, back: str):
+    """A batch lost a race with a change made since the preview (a new person with the same email): what came
+    before it is in. The preview is given back (its claim removed), so it can be confirmed again, and the
+    audit log says how far the import went; importing again adds only what is missing."""
     db.session.rollback()
-    current_app.logger.warning("import of %s stopped part way", filename)
-    flash(f"The import of {filename} stopped part way: someone changed the same {what} at the same moment. "
-          f"What was imported before that is kept. Upload the file again: its preview shows what is still to "
-          f"import, and nothing is added twice.")
+    current_app.logger.warning("import of %s stopped after %s of %s", filename, stopped.done, total)
+    db.session.execute(delete(FormSubmission).where(FormSubmission.token == token))
+    audit.log(actor=current_user, action=f"import.{what}", subject=None, subject_type="Import", person_id=None,
+              summary=f"Import of {filename} stopped after {stopped.done} of {total} {what}: someone changed "
+                      f"the same {what} at the same moment",
+              after={"file": filename, "done": stopped.done, "total": total, "stopped": True})
+    db.session.commit()
+    flash(f"The import of {filename} stopped after {stopped.done} of {total} {what}: someone changed the same "
+          f"{what} at the same moment. What was imported is kept. Upload the file again: its preview shows only "
+          f"what is still to import, and nothing is added twice.")
     return redirect(back, code=303)
 
 
@@ -303,8 +323,9 @@ def people_import_confirm():
     try:
         _in_batches(people_import.apply_batches(checked, actor=current_user, today=today(), filename=filename),
                     total=checked.changes)
-    except IntegrityError:
-        return _import_stopped(filename, "people", url_for("people.index"))
+    except _Stopped as stopped:
+        return _import_stopped(stopped, token=token, filename=filename, what="people", total=checked.changes,
+                               back=url_for("people.index"))
     path.unlink(missing_ok=True)
     flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
     return redirect(url_for("people.index"), code=303)
@@ -366,8 +387,9 @@ def completions_import_confirm():
     try:
         _in_batches(completions_import.apply_batches(checked, actor=current_user, filename=filename),
                     total=added)
-    except IntegrityError:
-        return _import_stopped(filename, "completions", url_for("admin.completions_import_start"))
+    except _Stopped as stopped:
+        return _import_stopped(stopped, token=token, filename=filename, what="completions", total=added,
+                               back=url_for("admin.completions_import_start"))
     path.unlink(missing_ok=True)
     flash(f"Imported {filename}: {added} completions added, {checked.already} already on record.")
     return redirect(url_for("admin.completions_import_start"), code=303)

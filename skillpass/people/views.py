@@ -134,7 +134,10 @@ def new():
     if request.method == "POST":
         form = _form_from_request()
         try:
-            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
+            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
+                              already="This form was sent twice: the person was added the first time, and not "
+                                      "again. Find them under People; if you did not see their temporary password, "
+                                      "set a new one from their page.")
             person, password = people_service.create_person(actor=current_user, form=form, today=today())
         except DomainError as error:
             db.session.rollback()

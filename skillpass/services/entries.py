@@ -134,12 +134,13 @@ def record_entry(
         errors["note"] = "Keep the note to 2,000 characters or fewer."
 
     checked = None
-    try:
-        checked = evidence_service.check(upload, max_mb=max_upload_mb)
-    except ValidationFailed as error:
-        errors.update(error.errors)
-    if item.evidence is EvidenceRule.NONE and checked is not None:
-        errors["evidence"] = "This item takes no evidence file."
+    if item.evidence is EvidenceRule.NONE and getattr(upload, "filename", ""):
+        errors["evidence"] = "This item takes no evidence file."    # whatever the file is, it is not wanted
+    else:
+        try:
+            checked = evidence_service.check(upload, max_mb=max_upload_mb)
+        except ValidationFailed as error:
+            errors.update(error.errors)
     if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
             and checked is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
@@ -189,8 +190,8 @@ def record_entry(
     try:
         db.session.flush()
     except IntegrityError as error:
-        # uq_entry_one_awaiting: another request recorded one a moment ago.
-        evidence_service.discard(evidence)
+        # uq_entry_one_awaiting: another request recorded one a moment ago. (Its evidence file goes with the
+        # rollback the caller makes: services/evidence.py.)
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
     audit.log(
         actor=actor,
@@ -273,6 +274,8 @@ def add_informal(
         errors["completed_on"] = TOO_EARLY
     if hours is not None and (not hours.is_finite() or hours < 0 or hours > 999):
         errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
+    elif hours is not None:
+        hours = hours.quantize(Decimal("0.01"))   # as stored: 1e-999999 is 0.00, not a number the database refuses
     if "reflection" not in errors and len(reflection) > 4000:
         errors["reflection"] = "Keep the reflection to 4,000 characters or fewer."
     checked = None

@@ -18,7 +18,6 @@ import re
 import secrets
 import tempfile
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,62 +97,53 @@ def check(upload, *, max_mb: int) -> Checked | None:
     file_type = sniff(data[:16])
     if file_type is None:
         raise ValidationFailed({"evidence": "The file must be a PDF, PNG or JPEG."})
-    if file_type is PDF and active_pdf(data):
-        raise ValidationFailed({"evidence": ACTIVE_PDF})
+    if file_type is PDF and (problem := pdf_problem(data)):
+        raise ValidationFailed({"evidence": problem})
     return Checked(data=data, file_type=file_type, filename=upload.filename)
 
 
-ACTIVE_PDF = ("This PDF carries a script or an action that starts another program, which an evidence file must "
-              "not. Open it, print it to a new PDF (Print, then Save as PDF) and upload that one.")
-# A PDF name may spell any character as #xx: /J#61vaScript is /JavaScript.
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch)(?![A-Za-z0-9#])")
-_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
-_INFLATED_LIMIT = 200 * MB   # a compressed stream that grows past this is not read further
+REPRINT = "Open it, print it to a new PDF (Print, then Save as PDF) and upload that one."
+ACTIVE_PDF = f"This PDF carries a script or an action that starts another program, which an evidence file must not. {REPRINT}"
+UNREADABLE_PDF = (f"This PDF could not be read through to check it is safe (it may be damaged, locked with a password, "
+                  f"or unusually built). {REPRINT}")
+# Names that carry or start code: JavaScript anywhere, launch actions, XFA forms (whose scripts no name shows).
+_ACTIVE_KEYS = {"/JS", "/JavaScript", "/Launch", "/XFA"}
 _ACTIVE_ACTIONS = {"/JavaScript", "/Launch"}
+_MAX_OBJECTS = 200_000   # containers read; a certificate has a few thousand at most
 
 
-def _active_bytes(data: bytes) -> bool:
-    return _ACTIVE.search(_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)) is not None
+def pdf_problem(data: bytes) -> str | None:
+    """Why this PDF is refused, or None. Every object reachable from the trailer is read as a PDF reader
+    would read it (pypdf: names with #xx escapes decoded, objects in compressed object streams opened,
+    incremental updates followed): any JavaScript, launch action or XFA form refuses it. A file that cannot be
+    read through, or that is too large a structure to read, is refused too: what was not checked is not kept."""
+    active = _active_objects(data)
+    if active is None:
+        return UNREADABLE_PDF
+    return ACTIVE_PDF if active else None
 
 
 def active_pdf(data: bytes) -> bool:
-    """Does this PDF carry JavaScript or a launch action (in any object, an open action, a page's or a link's
-    action)? Three looks, any of which refuses it: the bytes as they are; every compressed stream inflated
-    (objects can hide in compressed object streams); and pypdf's reading of every object it can reach."""
-    if _active_bytes(data):
-        return True
-    budget = _INFLATED_LIMIT
-    for match in _STREAM.finditer(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget)
-        except zlib.error:
-            continue
-        budget -= len(inflated)
-        if _active_bytes(inflated):
-            return True
-        if budget <= 0:
-            break
-    return _active_objects(data)
+    return pdf_problem(data) is not None
 
 
-def _active_objects(data: bytes) -> bool:
-    """pypdf's view of every object reachable from the trailer (whatever filter holds it)."""
+def _active_objects(data: bytes) -> bool | None:
+    """True: it carries code; False: every object was read and none does; None: it could not be read through."""
     import io
     import logging
 
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        todo = [reader.trailer]
+        if reader.is_encrypted and not reader.decrypt(""):   # locked against opening: cannot be looked into
+            return None
+        todo: list = [reader.trailer]
         seen: set[tuple[int, int]] = set()
-        steps = 0
-        while todo and steps < 200_000:
-            steps += 1
+        read = 0
+        while todo:
             obj = todo.pop()
             if isinstance(obj, IndirectObject):
                 key = (obj.idnum, obj.generation)
@@ -162,13 +152,22 @@ def _active_objects(data: bytes) -> bool:
                 seen.add(key)
                 obj = obj.get_object()
             if isinstance(obj, DictionaryObject):
-                if {"/JS", "/JavaScript", "/Launch"} & set(obj.keys()) or str(obj.get("/S", "")) in _ACTIVE_ACTIONS:
+                read += 1
+                if _ACTIVE_KEYS & set(obj.keys()):
                     return True
-                todo.extend(obj.values())
+                action = obj.get("/S")
+                if isinstance(action, IndirectObject):
+                    action = action.get_object()
+                if str(action) in _ACTIVE_ACTIONS:
+                    return True
+                todo.extend(v for v in obj.values() if isinstance(v, (IndirectObject, DictionaryObject, ArrayObject)))
             elif isinstance(obj, ArrayObject):
-                todo.extend(obj)
-    except Exception:  # noqa: BLE001 - a PDF pypdf cannot read was still looked at by the two scans above
-        return False
+                read += 1
+                todo.extend(v for v in obj if isinstance(v, (IndirectObject, DictionaryObject, ArrayObject)))
+            if read > _MAX_OBJECTS:
+                return None
+    except Exception:  # noqa: BLE001 - whatever stops the reading, the file was not checked through
+        return None
     return False
 
 
@@ -222,6 +221,7 @@ def _files_not_kept(session, transaction):
 
 
 ORPHAN_AGE = 3600   # seconds: a younger file may belong to an upload still being saved
+_STORED = re.compile(r"[0-9a-f]{32}\.(pdf|png|jpg)")
 
 
 def orphans(*, min_age: float = ORPHAN_AGE) -> list[Path]:
@@ -241,22 +241,18 @@ def orphans(*, min_age: float = ORPHAN_AGE) -> list[Path]:
     candidates = [(p, known) for p in folder.iterdir()] + (
         [(p, prints) for p in (folder / "prints").iterdir()] if (folder / "prints").is_dir() else [])
     for path, names in candidates:
-        if not path.is_file() or path.stat().st_mtime >= cutoff:
+        # Only files of the names SkillPass gives: anything else in the folder is somebody else's.
+        ours = _STORED.fullmatch(path.name) or path.name.startswith(".upload-")
+        if not ours or not path.is_file() or path.stat().st_mtime >= cutoff:
             continue
         if path.name.startswith(".upload-") or path.name not in names:
             found.append(path)
     return sorted(found)
 
 
-def discard(evidence: Evidence | None) -> None:
-    """Remove a just-written file whose entry was refused after all."""
-    if evidence is not None:
-        path_of(evidence).unlink(missing_ok=True)
-
-
 def path_of(evidence: Evidence) -> Path:
     """The file on disk; the stored name is ours (hex and an extension), never the uploader's."""
-    if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|jpg)", evidence.stored_name):
+    if not _STORED.fullmatch(evidence.stored_name):
         raise ValueError("unexpected stored name")
     return upload_folder() / evidence.stored_name
 

@@ -16,6 +16,7 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3   # zxcvbn: 3 = "safely unguessable: moderate protection from offline slow-hash attacks"
 NAME_PART = 4   # shorter parts of a name ("Lee", "Ann") are inside too many ordinary words to refuse
+WHOLE_WORD_BELOW = 5   # a 4-letter part ("Mark", "Wood") is refused only as a word of its own, not in "market"
 # Words in many organisations' names that say nothing about this one.
 COMMON_ORGANISATION_WORDS = frozenset({
     "trust", "foundation", "hospital", "hospitals", "university", "universities", "health", "healthcare",
@@ -23,22 +24,27 @@ COMMON_ORGANISATION_WORDS = frozenset({
     "council", "limited", "general", "royal", "county", "city", "district", "mental", "children", "childrens",
     "ambulance", "integrated", "board", "primary", "acute", "west", "east", "north", "south", "central",
 })
-_LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
-                       "!": "i", "|": "l", "+": "t"})
+# Digits and symbols written for letters ("4m4r4", "N0rthg4te"); 1 is read both as i and as l.
+_LEET = [str.maketrans({"0": "o", "1": one, "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
+                        "!": "i", "|": "l", "+": "t"}) for one in ("i", "l")]
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower().translate(_LEET))
+def _words(password: str) -> set[str]:
+    """The runs of letters in the password, as typed and with digits read as letters."""
+    lower = password.lower()
+    return {word for text in (lower, *(lower.translate(t) for t in _LEET)) for word in re.findall(r"[a-z]+", text)}
 
 
 def _parts(name: str, *, skip: frozenset[str] = frozenset()) -> list[str]:
-    return [p for p in re.split(r"[^a-z]+", (name or "").lower()) if len(p) >= NAME_PART and p not in skip]
+    parts = [p for p in re.split(r"[^a-z]+", (name or "").lower()) if p]
+    kept = [p for p in parts if len(p) >= NAME_PART and p not in skip]
+    joined = "".join(parts)
+    return kept + ([joined] if len(parts) > 1 and len(joined) >= WHOLE_WORD_BELOW else [])
 
 
 def _contains(password: str, parts: list[str]) -> bool:
-    plain = re.sub(r"[^a-z]", "", password.lower())
-    leet = _letters(password)
-    return any(part in plain or part in leet for part in parts)
+    words = _words(password)
+    return any(part in word if len(part) >= WHOLE_WORD_BELOW else part == word for part in parts for word in words)
 
 
 def problem(password: str, *, user_inputs: list[str] = (), person_name: str = "",

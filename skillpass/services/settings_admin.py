@@ -18,7 +18,7 @@ def _whole_number(raw: str, field: str, low: int, high: int, what: str, errors: 
     if not raw.isdecimal():
         errors[field] = f"Enter {what} as a whole number, for example {low + (high - low) // 6}."
         return None
-    value = int(raw)
+    value = int(raw) if len(raw) <= 9 else high + 1   # a longer number is out of range (and int() would balk)
     if not low <= value <= high:
         errors[field] = f"Enter a number from {low} to {high}."
         return None

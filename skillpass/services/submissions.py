@@ -5,7 +5,8 @@ claims it, first of all, in the same transaction as what the form creates: the t
 the primary key of ``form_submission``, so the database itself lets only one transaction
 have it. The same form sent twice (a double click, Enter pressed again, a browser retry,
 twenty copies at once) finds it taken and changes nothing, with a clear message. A form
-refused for its content is rolled back, token and all, so the corrected form can be sent.
+refused for its content is rolled back, token and all; it is drawn again with a new token (every form
+drawn gets one: a page redrawn after an error may hold several forms, and none may share a token).
 
 An import's confirmation claims its preview's token the same way: the file is taken once.
 """
@@ -15,11 +16,10 @@ import datetime as dt
 import re
 import secrets
 
-from flask import g, has_request_context, request
+from flask import g, has_request_context
 from markupsafe import Markup
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from skillpass import clock
 from skillpass.extensions import db
@@ -58,7 +58,6 @@ def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALR
         db.session.flush()
     except IntegrityError as error:
         raise AlreadySubmitted(already, field="__all__") from error
-    db.session.info[_CLAIMING] = token
 
 
 def was_claimed(token: str) -> bool:
@@ -66,34 +65,8 @@ def was_claimed(token: str) -> bool:
     return bool(_TOKEN.fullmatch(token or "")) and db.session.get(FormSubmission, token) is not None
 
 
-_CLAIMING = "skillpass.claiming_submission"
-
-
-@event.listens_for(Session, "after_commit")
-def _claim_kept(session):
-    """The claim is committed: the form it came from is used up (a form drawn now gets a new token)."""
-    token = session.info.pop(_CLAIMING, None)
-    if token and has_request_context():
-        g.claimed_submission = token
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _claim_dropped(session, transaction):
-    """Rolled back (the form was refused for what it holds): the token is free again, and the form drawn
-    again with its errors carries it."""
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(_CLAIMING, None)
-
-
 def token_for_form() -> str:
-    """The token a form being drawn carries: the one it was sent with when it is drawn again with its
-    errors (nothing was claimed), else a new one; a form drawn after a successful sending (the next
-    item to add) gets a new one."""
-    if has_request_context() and request.method == "POST":
-        sent = request.form.get(FIELD, "")
-        if (_TOKEN.fullmatch(sent) and sent != g.get("claimed_submission")
-                and sent != db.session.info.get(_CLAIMING)):
-            return sent
+    """A new token for a form being drawn, noted for the kept-page slots below."""
     token = new_token()
     if has_request_context():
         g.setdefault("drawn_submissions", []).append(token)

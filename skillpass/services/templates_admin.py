@@ -250,7 +250,7 @@ def check_section(*, name: str, offset_amount: str, offset_unit: str) -> Section
     elif not raw.isdecimal():
         errors["offset_amount"] = "Enter the due offset as a whole number, for example 2."
     else:
-        amount = int(raw)
+        amount = int(raw) if len(raw) <= 9 else OFFSET_LIMITS.get(unit or "days", 3650) + 1   # out of range
         limit = OFFSET_LIMITS.get(unit or "days", 3650)
         if amount > limit:
             errors["offset_amount"] = f"Enter a number from 0 to {limit}."
@@ -351,13 +351,14 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     raw = (form.get("frequency_months") or "").strip()
     frequency = None
     if raw:
-        if not raw.isdecimal() or int(raw) == 0:
+        months = (int(raw) if len(raw) <= 9 else MAX_FREQUENCY_MONTHS + 1) if raw.isdecimal() else 0
+        if months == 0:
             errors["frequency_months"] = ("Enter how many months until it must be renewed, as a whole number "
                                           "(12 for yearly), or leave it empty if it is done once.")
-        elif int(raw) > MAX_FREQUENCY_MONTHS:
+        elif months > MAX_FREQUENCY_MONTHS:
             errors["frequency_months"] = f"Enter a number of months from 1 to {MAX_FREQUENCY_MONTHS}."
         else:
-            frequency = int(raw)
+            frequency = months
     kinds = {k.value: k for k in ItemKind}
     kind = kinds.get(form.get("kind") or "")
     if kind is None:

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from skillpass import demo
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Item, Person
+from tests import factories
 from tests.conftest import TODAY
 from tests.e2e.conftest import sign_in, sign_out
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.pdf()
 
 
 def _as(page, live_server, email):

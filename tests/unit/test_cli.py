@@ -78,8 +78,10 @@ def test_orphans_lists_then_removes_files_no_record_names(app, db, world):
     half.write_bytes(b"half written")
     young = folder / ("b" * 32 + ".pdf")
     young.write_bytes(b"%PDF-1.4 still being saved")
+    theirs = folder / "README.txt"          # not a name SkillPass gives: never touched
+    theirs.write_text("backups are taken nightly")
     hour_ago = time.time() - 2 * 3600
-    for path in (stray, half, evidence_service.path_of(kept)):
+    for path in (stray, half, theirs, evidence_service.path_of(kept)):
         os.utime(path, (hour_ago, hour_ago))
 
     runner = app.test_cli_runner()
@@ -93,5 +95,5 @@ def test_orphans_lists_then_removes_files_no_record_names(app, db, world):
     removed = runner.invoke(args=["orphans", "--remove"])
     assert removed.exit_code == 0 and "2 files without a record removed" in removed.output
     assert not stray.exists() and not half.exists()
-    assert young.exists() and evidence_service.path_of(kept).exists()
+    assert young.exists() and theirs.exists() and evidence_service.path_of(kept).exists()
     assert "No file without a record." in runner.invoke(args=["orphans"]).output

@@ -43,7 +43,7 @@ REVOKED = EntryStatus.REVOKED
 
 UTC = dt.timezone.utc
 EARLIER = dt.datetime(2026, 2, 20, 10, 0, tzinfo=UTC)   # when a pre-built entry was decided
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = factories.pdf()
 
 REJECT_REASON = "Please repeat it with a patient present."
 REVOKE_REASON = "Seen lifting unsafely on the ward since."

@@ -28,8 +28,20 @@ def test_common_words_of_organisation_names_are_not_refused_for_themselves():
                              organisation=ORGANISATION) is None
 
 
-def test_short_parts_of_a_name_are_inside_too_many_words_to_refuse():
-    assert passwords.problem("leeward candle river kite", person_name="Lee Ng", organisation=ORGANISATION) is None
+@pytest.mark.parametrize("password, name", [
+    ("leeward candle river kite", "Lee Ng"),
+    ("the making of paper lanterns", "Ian King"),       # "king" inside "making"
+    ("market candle river kite", "Mark Hall"),          # "mark" inside "market"
+    ("hollywood candle river kite", "Sarah Wood"),      # "wood" inside "hollywood"
+    ("be st candle river kite", "Ann Best"),            # "best" across a space
+])
+def test_a_name_inside_an_ordinary_word_is_not_refused(password, name):
+    assert passwords.problem(password, person_name=name, organisation=ORGANISATION) is None
+
+
+def test_a_short_name_as_a_word_of_its_own_is_refused():
+    assert passwords.problem("mark candle river kite", person_name="Mark Hall",
+                             organisation=ORGANISATION).startswith("Do not use your own name")
 
 
 def test_a_strong_password_without_names_is_accepted():

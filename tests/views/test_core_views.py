@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from skillpass import create_app
-from tests.conftest import base_config, sign_in
+from tests.conftest import HTMX, base_config, sign_in
 
 
 def test_healthz_answers_json_when_the_database_answers(client):
@@ -126,3 +126,46 @@ def test_signed_in_pages_are_not_kept_by_the_browser_but_static_files_are(as_edu
     for path in ("/sign-off/", "/team/", "/passport"):
         assert as_educator.get(path).headers["Cache-Control"] == "private, no-store", path
     assert "no-store" not in as_educator.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+def test_a_lost_race_on_a_unique_key_is_a_409_with_words_and_any_other_integrity_error_a_500(as_admin, monkeypatch):
+    """The net under the services: a unique key the database kept for someone else is a clear 409 (page, or
+    the live region for htmx); a NOT NULL or foreign-key failure is a bug, and stays a 500 in the log."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from skillpass.services import people as people_service
+
+    def failing(message):
+        def save_team(**kwargs):
+            raise IntegrityError("INSERT INTO team", {}, sqlite3.IntegrityError(message))
+        return save_team
+
+    monkeypatch.setattr(people_service, "save_team", failing("UNIQUE constraint failed: team.name"))
+    page = as_admin.post("/admin/teams", data={"name": "Podiatry"})
+    assert page.status_code == 409
+    assert "Someone else saved the same thing at the same moment" in page.get_data(as_text=True)
+    htmx = as_admin.post("/admin/teams", data={"name": "Podiatry"}, headers=HTMX)
+    assert htmx.status_code == 409 and htmx.headers["HX-Retarget"] == "#flash"
+    monkeypatch.setattr(people_service, "save_team", failing("NOT NULL constraint failed: team.name"))
+    assert as_admin.post("/admin/teams", data={"name": "Podiatry"}).status_code == 500
+
+
+def test_a_postgresql_unique_violation_is_named_by_its_key_not_its_values():
+    from sqlalchemy.exc import IntegrityError
+
+    from skillpass import _unique_key_clash
+
+    class Diag:
+        constraint_name = "uq_person_email"
+
+    class UniqueViolation(Exception):
+        sqlstate = "23505"
+        diag = Diag()
+
+    class ForeignKeyViolation(Exception):
+        sqlstate = "23503"
+
+    assert _unique_key_clash(IntegrityError("x", {}, UniqueViolation("Key (email)=(a@b.org) exists"))) == "uq_person_email"
+    assert _unique_key_clash(IntegrityError("x", {}, ForeignKeyViolation("no"))) is None

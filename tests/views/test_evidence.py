@@ -17,12 +17,13 @@ from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Evidence, EvidenceRule, InformalEntry
 from skillpass.services.settings import set_setting
 from skillpass.services.submissions import new_token
+from tests import factories
 from tests.conftest import HTMX, sign_in
 
 MB = 1024 * 1024
 
 # Minimal files: the app sniffs the first bytes only.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF_BYTES = factories.pdf()
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 16
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 16 + b"\xff\xd9"
 
@@ -277,7 +278,7 @@ def test_a_good_file_is_not_written_when_another_field_is_wrong(app, as_learner,
 def test_a_file_over_the_upload_setting_is_refused(app, db, as_learner, world, htmx):
     set_setting("max_upload_mb", "1")
     db.session.commit()
-    content = PDF_BYTES + b"0" * (MB + 1 - len(PDF_BYTES))
+    content = factories.pdf(size=MB + 1)
     assert len(content) == MB + 1
     response = _record(as_learner, world, world.fire, file=(content, "big.pdf"), htmx=htmx)
     html = _text(response)
@@ -291,7 +292,7 @@ def test_a_file_over_the_upload_setting_is_refused(app, db, as_learner, world, h
 def test_a_file_of_exactly_the_upload_setting_is_accepted(app, db, as_learner, world):
     set_setting("max_upload_mb", "1")
     db.session.commit()
-    content = PDF_BYTES + b"0" * (MB - len(PDF_BYTES))
+    content = factories.pdf(size=MB)
     response = _record(as_learner, world, world.fire, file=(content, "big.pdf"), htmx=True)
     assert response.status_code == 200
     evidence = _only_evidence()
@@ -301,7 +302,7 @@ def test_a_file_of_exactly_the_upload_setting_is_accepted(app, db, as_learner, w
 
 def test_a_body_over_the_64_mb_ceiling_gets_413(app, as_learner, world):
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * MB
-    content = PDF_BYTES + b"0" * (64 * MB)
+    content = factories.pdf(size=64 * MB + len(PDF_BYTES))
     response = _record(as_learner, world, world.fire, file=(content, "huge.pdf"))
     html = _text(response)
     assert response.status_code == 413
@@ -311,7 +312,7 @@ def test_a_body_over_the_64_mb_ceiling_gets_413(app, as_learner, world):
 
 def test_a_body_over_the_ceiling_with_htmx_is_announced_in_the_flash_region(app, as_learner, world):
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # prove the handler without building 64 MB again
-    content = PDF_BYTES + b"0" * (64 * 1024)
+    content = factories.pdf(size=64 * 1024 + len(PDF_BYTES))
     response = _record(as_learner, world, world.fire, file=(content, "huge.pdf"), htmx=True)
     html = _text(response)
     assert response.status_code == 413
@@ -327,7 +328,7 @@ def test_the_informal_log_also_gets_413_over_the_ceiling(app, as_learner, world)
     response = as_learner.post(
         _informal_url(world),
         data={"title": "Read a paper", "completed_on": "2026-02-20", "hours": "",
-              "reflection": "", "evidence": (io.BytesIO(PDF_BYTES + b"0" * (64 * 1024)), "huge.pdf")},
+              "reflection": "", "evidence": (io.BytesIO(factories.pdf(size=64 * 1024 + len(PDF_BYTES))), "huge.pdf")},
         content_type="multipart/form-data", headers=HTMX,
     )
     assert response.status_code == 413 and response.headers["HX-Retarget"] == "#flash"
@@ -523,7 +524,7 @@ def test_informal_learning_with_a_wrong_file_is_refused_and_keeps_the_input(app,
 def test_informal_learning_over_the_upload_setting_is_refused(app, db, as_learner, world):
     set_setting("max_upload_mb", "1")
     db.session.commit()
-    response = _informal(as_learner, world, file=(PDF_BYTES + b"0" * MB, "big.pdf"), htmx=True)
+    response = _informal(as_learner, world, file=(factories.pdf(size=MB + len(PDF_BYTES)), "big.pdf"), htmx=True)
     assert response.status_code == 422
     assert _field_error("informal-evidence", "The file must be 1 MB or smaller.") in _text(response)
     assert _count(InformalEntry) == 0 and _count(Evidence) == 0 and _files_on_disk(app) == []
@@ -622,31 +623,58 @@ def test_an_item_that_takes_no_evidence_refuses_a_posted_file(app, as_learner, w
 
 # ------------------------------------------------------------- PDFs that would run something
 
-def _pdf_with(*objects: bytes) -> bytes:
-    body = b"%PDF-1.5\n" + b"".join(objects) + b"trailer << /Root 1 0 R >>\n%%EOF\n"
-    return body
-
-
-def _compressed_object_stream(text: bytes) -> bytes:
+def _pdf(*bodies: bytes, hidden: bytes | None = None, hidden_filter: str = "FlateDecode") -> bytes:
+    """A valid PDF of the given objects (1 is the catalog), with a cross-reference stream. With *hidden*, object
+    N+2 sits inside a compressed object stream (object N+1), where no scan of the file's bytes can see it."""
     import zlib
 
-    data = zlib.compress(text)
-    return (b"9 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length " + str(len(data)).encode()
-            + b" >>\nstream\n" + data + b"\nendstream\nendobj\n")
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append((1, len(out), 0))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    size = len(bodies) + 2
+    if hidden is not None:
+        stream_number, hidden_number = len(bodies) + 1, len(bodies) + 2
+        header = f"{hidden_number} 0 ".encode()
+        raw = header + hidden
+        data = zlib.compress(raw) if hidden_filter == "FlateDecode" else raw.hex().encode() + b">"
+        offsets.append((1, len(out), 0))
+        out += (f"{stream_number} 0 obj\n<< /Type /ObjStm /N 1 /First {len(header)} /Filter /{hidden_filter} "
+                f"/Length {len(data)} >>\nstream\n").encode() + data + b"\nendstream\nendobj\n"
+        offsets.append((2, stream_number, 0))
+        size = hidden_number + 2
+    xref_number = size - 1
+    offsets.append((1, len(out), 0))
+    rows = b"".join(bytes([kind]) + value.to_bytes(4, "big") + index.to_bytes(2, "big")
+                    for kind, value, index in [(0, 0, 65535)] + offsets)
+    xref_at = len(out)
+    out += (f"{xref_number} 0 obj\n<< /Type /XRef /Size {size} /W [1 4 2] /Root 1 0 R /Length {len(rows)} >>\n"
+            f"stream\n").encode() + rows + f"\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n".encode()
+    return bytes(out)
 
+
+PAGES = (b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
 
 ACTIVE_PDFS = [
-    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n"),
-                 id="open-action-javascript"),
-    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /Names << /JavaScript 2 0 R >> >> endobj\n"),
-                 id="document-javascript-names"),
-    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog /OpenAction << /S /J#61vaScr#69pt /J#53 (x) >> >> endobj\n"),
-                 id="name-spelt-with-hex-escapes"),
-    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog >> endobj\n3 0 obj << /Type /Annot /Subtype /Link "
-                           b"/A << /S /Launch /F (cmd.exe) >> >> endobj\n"), id="link-that-launches"),
-    pytest.param(_pdf_with(b"1 0 obj << /Type /Catalog >> endobj\n",
-                           _compressed_object_stream(b"2 0 << /S /JavaScript /JS (app.alert(1)) >>")),
-                 id="javascript-inside-a-compressed-object-stream"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+                      *PAGES), id="open-action-javascript"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript << /Names [(a) 4 0 R] >> >> >>", *PAGES,
+                      b"<< /S /JavaScript /JS (app.alert(1)) >>"), id="document-javascript"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /J#61vaScr#69pt /J#53 (x) >> >>", *PAGES),
+                 id="names-spelt-with-hex-escapes"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+                      b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Launch /F (cmd.exe) >> >>"),
+                 id="link-that-launches"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", *PAGES,
+                      hidden=b"<< /S /JavaScript /JS (app.alert(1)) >>"), id="in-a-compressed-object-stream"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Big 6 0 R >>", *PAGES,
+                      hidden=b"<< /S /JavaScript /JS (app.alert(1)) >>", hidden_filter="ASCIIHexDecode"),
+                 id="in-an-ascii-hex-object-stream"),
+    pytest.param(_pdf(b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>", *PAGES,
+                      b"<< /Length 0 >>\nstream\n\nendstream"), id="xfa-form"),
 ]
 
 
@@ -666,16 +694,45 @@ def test_a_pdf_that_carries_a_script_or_a_launch_action_is_refused(app, as_learn
     assert not [p for p in Path(app.config["UPLOAD_FOLDER"]).glob("*") if p.is_file()]
 
 
-def test_real_pdfs_without_scripts_are_accepted(app, as_learner, world):
-    """A certificate as WeasyPrint writes one (compressed streams, fonts, links) and the demo's own."""
+def _locked_pdf(password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(factories.pdf())))
+    writer.encrypt(user_password=password, owner_password="owner-only")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(b"%PDF-1.7\n" + b"\x8f\x00garbage" * 200, id="not-a-pdf-after-its-first-line"),
+    pytest.param(_locked_pdf("secret"), id="locked-with-a-password"),
+])
+def test_a_pdf_that_cannot_be_read_through_is_refused_as_unchecked(app, as_learner, world, content):
+    from skillpass.services.evidence import UNREADABLE_PDF
+
+    response = _record(as_learner, world, world.fire, file=(content, "certificate.pdf"))
+    assert response.status_code == 422
+    assert UNREADABLE_PDF.replace("'", "&#39;") in _text(response)
+    assert _entries(world.learner, world.fire) == []
+
+
+def test_ordinary_pdfs_are_accepted_whatever_bytes_their_pages_hold(app, as_learner, world):
+    """A certificate as WeasyPrint writes one (compressed streams, fonts, links); one whose page reads
+    "HTML/JS" and whose image bytes happen to spell /JS; one locked only against editing (it opens without a
+    password, as many issued certificates do)."""
     from weasyprint import HTML
 
-    from skillpass.services.evidence import active_pdf
+    from skillpass.services.evidence import pdf_problem
 
-    made = HTML(string="<h1>Certificate</h1><p>Fire safety, <a href='https://example.org/'>course page</a></p>"
+    made = HTML(string="<h1>Certificate</h1><p>HTML/JS course, <a href='https://example.org/'>page</a></p>"
                 ).write_pdf()
-    assert not active_pdf(made)
-    assert not active_pdf(PDF_BYTES)
+    blob = b"\x00\xff/JS /Launch /JavaScript\x10" * 50
+    image = _pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                 b"<< /Length " + str(len(blob)).encode() + b" >>\nstream\n" + blob + b"\nendstream")
+    for content in (made, image, _locked_pdf(""), PDF_BYTES):
+        assert pdf_problem(content) is None
     response = _record(as_learner, world, world.fire, file=(made, "certificate.pdf"))
     assert response.status_code == 303, _text(response)[:500]
     assert len(_entries(world.learner, world.fire)) == 1

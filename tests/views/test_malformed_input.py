@@ -46,6 +46,8 @@ HOSTILE = {
     "NUL inside": "a\x00b",
     "controls": "\x01\x0b\x1b",
     "40 nines": "9" * 40,
+    "5,000 nines": "9" * 5000,          # past Python's int() digit limit
+    "1e-999999": "1e-999999",          # a number with an exponent no database column holds
     "2**63": str(2**63),
     "-1": "-1",
     "NaN": "NaN",
@@ -235,6 +237,19 @@ def test_informal_hours_that_are_no_number_of_hours_are_refused_next_to_the_fiel
         # The input is kept as typed.
         assert re.search(rf'id="informal-hours" name="hours" type="text"\s+value="{re.escape(hours)}"', html)
     assert db.session.scalar(select(func.count()).select_from(InformalEntry)) == 0
+
+
+def test_informal_hours_too_small_to_store_are_kept_as_what_they_are(app, world):
+    """1e-999999 hours is a number, but no database column holds its exponent (PostgreSQL refused it): it is
+    kept as stored, to the hundredth of an hour."""
+    from decimal import Decimal
+
+    learner = sign_in(app.test_client(), world.learner)
+    response = learner.post(f"/people/{world.learner.id}/passport/informal", data={
+        "title": "Read the falls policy", "completed_on": "2026-02-27", "hours": "1e-999999", "reflection": ""})
+    assert response.status_code == 303
+    [entry] = db.session.scalars(select(InformalEntry)).all()
+    assert entry.hours == Decimal("0.00")
 
 
 @pytest.mark.parametrize("query", ["to=9999-12-31", "from=0001-01-01", "to=2026-02-30", "from=9999-12-31&to=2026-01-01",

@@ -284,3 +284,40 @@ def test_control_characters_in_a_cell_are_a_problem_of_that_row_and_column(as_ad
     html = response.get_data(as_text=True)
     assert "Holds hidden control characters" in html and "\x01" not in html
     assert _people() >= 0 and db.session.scalar(select(Person).where(Person.email == "ann@example.test")) is None
+
+
+def test_an_import_stopped_part_way_keeps_what_landed_says_so_and_can_be_finished(as_admin, world, monkeypatch):
+    """A batch loses a race with someone's change (a clashing email added at that moment): the batches
+    before it are kept, the audit log and the message say how far it went, and confirming the same preview
+    again imports the rest, nobody twice."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from skillpass.services import people_import
+
+    monkeypatch.setattr(people_import, "BATCH", 3)
+    real = people_import._apply_batch
+    calls = []
+
+    def second_batch_loses_a_race(batch, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise IntegrityError("INSERT INTO person", {}, sqlite3.IntegrityError("UNIQUE constraint failed: person.email"))
+        return real(batch, **kwargs)
+
+    monkeypatch.setattr(people_import, "_apply_batch", second_batch_loses_a_race)
+    rows = [f"R{i:03d},Race Person {i},race{i}@example.test,,,2026-01-05," for i in range(10)]
+    html = _upload(as_admin, HEADER + "\n" + "\n".join(rows) + "\n").get_data(as_text=True)
+    stopped = _confirm(as_admin, html)
+    assert stopped.status_code == 303
+    page = as_admin.get(stopped.headers["Location"]).get_data(as_text=True)
+    assert "stopped after 3 of 10 people" in page and "What was imported is kept." in page
+    assert db.session.scalar(select(func.count()).select_from(Person).where(Person.email.like("race%"))) == 3
+    assert "stopped after 3 of 10 people" in db.session.scalar(
+        select(AuditEvent.summary).where(AuditEvent.action == "import.people"))
+
+    finished = _confirm(as_admin, html)          # the same preview, confirmed again
+    assert finished.status_code == 303
+    assert "Imported people.csv: 7 added" in as_admin.get(finished.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Person).where(Person.email.like("race%"))) == 10

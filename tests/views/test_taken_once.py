@@ -56,8 +56,10 @@ CLASH = 10              # different forms racing for one unique value
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 SENT_TWICE = "This form was sent twice"
+PERSON_ADDED_TWICE = ("This form was sent twice: the person was added the first time, and not again. Find them "
+                      "under People; if you did not see their temporary password, set a new one from their page.")
 PRINT_TWICE = "This print was asked for twice"
-IMPORT_TWICE = "This import was confirmed twice"
+IMPORT_TWICE = "This import has already been confirmed"
 EXPIRED = "That preview has expired"
 RACE_409 = "Someone else saved the same thing at the same moment"
 
@@ -293,7 +295,9 @@ def test_one_form_sent_twenty_times_at_once_is_taken_once(app, world, no_pdf, en
         told = [r for r in results if r.status == 422 and SENT_TWICE in r.body]
         assert len(told) == N - 1, sorted((r.status, r.body[:200]) for r in results if r not in told)
         assert len(winners) == 1, [r.status for r in results]
-        assert ALREADY in told[0].body      # the whole message, in place, as drawn
+        # The whole message, in place, as drawn (adding a person says where to find them and their password).
+        expected = PERSON_ADDED_TWICE if case.action == "/people/new" else ALREADY
+        assert expected in told[0].body
     # The token is spent: one more sending, later, is told the same and makes nothing.
     again = clients[0].post(case.action, data=data)
     assert again.status_code == (303 if case.flashed else 422)
@@ -419,8 +423,8 @@ def test_a_form_refused_for_what_it_holds_can_be_sent_again_with_its_token(app, 
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and OUT_OF_DATE not in html and SENT_TWICE not in html
     assert _count(InformalEntry) == 0
-    # Drawn again with the token it was sent with: the claim was rolled back with everything else.
-    assert _token_of(html, informal) == token
+    # Drawn again with a new token; the one it was sent with was rolled back with everything else, unused.
+    assert _token_of(html, informal) != token
     sent = learner.post(informal, data={"title": "Ward round", "completed_on": "2026-02-19", "submission": token})
     assert sent.status_code == 303 and _count(InformalEntry) == 1
     twice = learner.post(informal, data={"title": "Ward round", "completed_on": "2026-02-19", "submission": token})
@@ -431,7 +435,7 @@ def test_a_form_refused_for_what_it_holds_can_be_sent_again_with_its_token(app, 
     clash = admin.post("/admin/teams", data={"name": world.team_a.name.upper(), "submission": token})
     assert clash.status_code == 422 and "There is already a team called" in clash.get_data(as_text=True)
     assert SENT_TWICE not in clash.get_data(as_text=True)
-    assert _token_of(clash.get_data(as_text=True), "/admin/teams") == token     # drawn again with its token
+    assert _token_of(clash.get_data(as_text=True), "/admin/teams") != token     # drawn again with a new one
     assert admin.post("/admin/teams", data={"name": "Podiatry", "submission": token}).status_code == 303
     assert _count(Team, Team.name == "Podiatry") == 1
 
@@ -439,8 +443,7 @@ def test_a_form_refused_for_what_it_holds_can_be_sent_again_with_its_token(app, 
     token = _token_of(admin.get(f"/admin/templates/{world.template.id}").get_data(as_text=True), section)
     bad = admin.post(section, data={**_item_form(world.week2), "title": "", "submission": token})
     assert bad.status_code == 422 and _count(Item, Item.title == "Hand hygiene") == 0
-    # Refused before the token was claimed: the form is drawn again with the token it was sent with.
-    assert _token_of(bad.get_data(as_text=True), section) == token
+    assert _token_of(bad.get_data(as_text=True), section) != token
     good = admin.post(section, data={**_item_form(world.week2), "submission": token})
     assert good.status_code == 303 and _count(Item, Item.title == "Hand hygiene") == 1
 
@@ -506,3 +509,25 @@ def test_a_people_import_confirmed_twenty_times_at_once_adds_each_person_once(ap
     assert _count(Person) == before + ROWS
     assert _count(Person, Person.email.like("imported%@example.test")) == ROWS
     _import_answers(results, done=f"Imported people.csv: {ROWS} added")
+
+
+def test_no_two_forms_drawn_in_one_answer_share_a_token(app, world):
+    """A section refused in place redraws the whole editor body, several creating forms in it: each has its
+    own token, so adding an item there and then sending the corrected section are two sendings, both taken."""
+    from tests.conftest import HTMX
+
+    admin = _clients(app, world.admin, 1)[0]
+    url = f"/admin/templates/{world.template.id}/sections"
+    refused = admin.post(url, data={"name": "", "offset_amount": "2", "offset_unit": "weeks",
+                                    "submission": new_token()}, headers=HTMX)
+    assert refused.status_code == 422
+    tokens = re.findall(r'name="submission" value="([^"]+)"', refused.get_data(as_text=True))
+    assert len(tokens) >= 2 and len(set(tokens)) == len(tokens)
+    item_token = _token_of(refused.get_data(as_text=True), f"/admin/templates/sections/{world.week2.id}/items")
+    section_token = _token_of(refused.get_data(as_text=True), url)
+    added = admin.post(f"/admin/templates/sections/{world.week2.id}/items",
+                       data={**_item_form(world.week2), "submission": item_token}, headers=HTMX)
+    assert added.status_code == 200
+    section = admin.post(url, data={"name": "Within 3 months", "offset_amount": "3", "offset_unit": "months",
+                                    "submission": section_token}, headers=HTMX)
+    assert section.status_code == 200 and SENT_TWICE not in section.get_data(as_text=True)
