@@ -143,40 +143,14 @@ def world() -> SimpleNamespace:
     )
 
 
-def pdf(title: str = "Certificate of completion", *, size: int | None = None) -> bytes:
-    """A real one-page PDF, cross-reference table and all (evidence PDFs are read through before they are
-    kept), padded with a comment line to exactly *size* bytes when asked."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET\n".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def pdf(title: str = "Fire safety", *, size: int | None = None) -> bytes:
+    """A real one-page PDF (the demo's certificate; evidence PDFs are read through before they are kept),
+    padded after its end with a comment line to exactly *size* bytes when asked (readers ignore it)."""
+    from skillpass.demo import demo_certificate
 
-    def build(padding: int) -> bytes:
-        out = bytearray(b"%PDF-1.4\n")
-        if padding:
-            out += b"%" + b"0" * (padding - 2) + b"\n"
-        offsets = []
-        for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-        xref = len(out)
-        out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-        out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-        out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-        return bytes(out)
-
-    plain = build(0)
-    if size is None or size == len(plain):
-        return plain
-    if size < len(plain) + 2:
-        raise ValueError(f"a PDF is at least {len(plain)} bytes")
-    padding = size - len(plain)
-    padded = build(padding)
-    padded = build(padding - (len(padded) - size))   # the cross-reference's own offset grew a digit or two
-    assert len(padded) == size, (len(padded), size)
-    return padded
+    made = demo_certificate("Lee Learner", title, dt.date(2026, 1, 15), "Test Trust")
+    if size is None or size == len(made):
+        return made
+    if size < len(made) + 2:
+        raise ValueError(f"this PDF is at least {len(made)} bytes")
+    return made + b"%" + b"0" * (size - len(made) - 2) + b"\n"
