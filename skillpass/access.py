@@ -112,6 +112,20 @@ def visible_team_ids(user) -> tuple[int, ...] | None:
     return ()
 
 
+def visible_teams(user) -> list:
+    """The live teams a staff member may choose from, by name: every team for admins, the teams they
+    support for educators, none for anyone else."""
+    from sqlalchemy import select
+
+    from skillpass.models import Team
+
+    if user.is_admin:
+        return list(db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)))
+    if user.is_educator:
+        return sorted(user.supported_teams, key=lambda t: t.name)
+    return []
+
+
 def _team(args) -> bool:
     """Staff only; every team the request names, in its address or its form, must be one they may see.
 

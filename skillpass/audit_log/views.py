@@ -11,6 +11,7 @@ from skillpass import htmx
 from skillpass.access import ADMIN, VIEW_PERSON, guard
 from skillpass.extensions import db
 from skillpass.inputs import date_in_range, page_number
+from skillpass.services import search
 from skillpass.models import AuditEvent, Entry, Item, Person
 
 bp = Blueprint("audit_log", __name__)
@@ -66,11 +67,6 @@ def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
     return value, None
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @bp.get("/admin/audit")
 @guard(ADMIN)
 def index():
@@ -95,10 +91,10 @@ def index():
     )
     conditions = []
     if person_q:
-        conditions.append(or_(func.lower(subject_person.name).like(_like(person_q), escape="\\"),
-                              func.lower(subject_person.employee_number).like(_like(person_q), escape="\\")))
+        conditions.append(or_(search.contains(subject_person.name, person_q),
+                              search.contains(subject_person.employee_number, person_q)))
     if actor_q:
-        conditions.append(func.lower(actor.name).like(_like(actor_q), escape="\\"))
+        conditions.append(search.contains(actor.name, actor_q))
     if action:
         conditions.append(AuditEvent.action == action)
     if date_from and "from" not in errors:

@@ -13,7 +13,7 @@ from skillpass.clock import today
 from skillpass.models import Assignment, PassportTemplate, Person, Role, Team, TemplateStatus
 from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
-from skillpass.services import submissions
+from skillpass.services import search, submissions
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -41,10 +41,8 @@ def _visible_people(filters: dict):
     q = filters["q"]
     if q:
         # The search words are literal: % and _ match themselves.
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
         stmt = stmt.where(or_(*(
-            func.lower(column).like(like, escape="\\")
+            search.contains(column, q)
             for column in (Person.name, Person.email, Person.employee_number, Person.job_role, Team.name)
         )))
     if filters["team"]:

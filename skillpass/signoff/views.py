@@ -29,16 +29,10 @@ def _filters() -> dict:
     return {"team_id": team_id, "kind": kind}
 
 
-def _teams():
-    if current_user.is_admin:
-        return db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
-    return sorted(current_user.supported_teams, key=lambda t: t.name)
-
-
 def _queue_context(**extra) -> dict:
     filters = _filters()
     rows = decisions.awaiting_for(current_user, **filters)
-    return dict(rows=rows, teams=_teams(), filters=filters, kinds=decisions.KINDS,
+    return dict(rows=rows, teams=access.visible_teams(current_user), filters=filters, kinds=decisions.KINDS,
                 total=decisions.awaiting_count(current_user), **extra)
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 
-from skillpass import charts, htmx
+from skillpass import access, charts, htmx
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
@@ -81,12 +81,6 @@ def _title(filters: Filters, teams: dict[int, Team]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _teams() -> list[Team]:
-    if current_user.is_admin:
-        return list(db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)))
-    return list(current_user.supported_teams)
-
-
 def row_cells(row, columns, passport_url: str) -> Markup:
     """A matrix row's cells as HTML, built here rather than cell by cell in Jinja: a 300 × 90 matrix
     is 27,000 cells, and this is the page's hot loop. Everything from people is escaped."""
@@ -120,7 +114,7 @@ def _matrix(filters: Filters, *, keep: bool = False):
 @guard(TEAM)
 def index():
     filters = _filters()
-    teams = _teams()
+    teams = access.visible_teams(current_user)
     matrix, rows = _matrix(filters, keep=True)
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -172,7 +166,7 @@ def trend():
     drawn = lines[:6]
     chart = charts.percent_lines(labels, [(line.name, [c.percent for _, c in line.points]) for line in drawn])
     context = dict(filters=filters, lines=lines, chart=chart, labels=labels, ends=ends,
-                   more=len(lines) - len(drawn), title=_title(filters, {t.id: t for t in _teams()}))
+                   more=len(lines) - len(drawn), title=_title(filters, {t.id: t for t in access.visible_teams(current_user)}))
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_trend.html", **context)))
     return htmx.add_vary(Response(render_template("team/trend.html", **context)))
@@ -193,7 +187,7 @@ def _slug(text: str) -> str:
 def export_matrix():
     filters = _filters()
     matrix, rows = _matrix(filters)
-    title = _title(filters, {t.id: t for t in _teams()})
+    title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
     table = exports.matrix_table(matrix, rows)
     return _send(table, f"compliance-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"),
                  sheet="Compliance")
@@ -204,7 +198,7 @@ def export_matrix():
 def export_records():
     """Every entry of the people shown (the filters apply), streamed."""
     filters = _filters()
-    title = _title(filters, {t.id: t for t in _teams()})
+    title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
     if filters.status or filters.out:
         # Filters on statuses need the statuses: the matrix says who is shown.
         _, rows = _matrix(filters)
@@ -239,7 +233,7 @@ def print_start():
     filters = _filters(form)
     filters.days = 60
     matrix, rows = _matrix(filters)
-    title = _title(filters, {t.id: t for t in _teams()})
+    title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
     selected = form.get("scope") == "selected"
     if selected:
         chosen = set(ids(form.getlist("person")))
