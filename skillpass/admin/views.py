@@ -11,15 +11,13 @@ from flask_login import current_user
 
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
 from skillpass.inputs import ids, to_id
 from skillpass.clock import today
-from skillpass.models import (AssignmentRule, FormSubmission, PassportTemplate, Person, Role, Team, TemplateStatus,
-                              educator_teams)
-from skillpass.services import assignment_rules, audit, completions_import, people_import, submissions
+from skillpass.models import AssignmentRule, Team
+from skillpass.services import assignment_rules, audit, completions_import, directory, people_import, submissions
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -101,17 +99,9 @@ def teams():
 
 
 def _teams_page(*, errors=None, new_name="", rename_errors=None, rename_values=None):
-    counts = dict(db.session.execute(
-        select(Person.team_id, func.count(Person.id)).where(Person.active.is_(True)).group_by(Person.team_id)).all())
-    all_teams = db.session.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)).all()
-    # Who signs off each team's competencies: a team nobody supports is shown as such.
-    educators: dict[int, list[str]] = {}
-    for team_id, name in db.session.execute(
-            select(educator_teams.c.team_id, Person.name).join(Person, Person.id == educator_teams.c.person_id)
-            .where(Person.active.is_(True), Person.role.in_([Role.EDUCATOR, Role.ADMIN])).order_by(Person.name)):
-        educators.setdefault(team_id, []).append(name)
+    page = directory.teams_page()
     failed = bool(errors or rename_errors)
-    return render_template("admin/teams.html", teams=all_teams, counts=counts, educators=educators,
+    return render_template("admin/teams.html", teams=page.teams, counts=page.counts, educators=page.educators,
                            errors=errors or {}, new_name=new_name,
                            rename_errors=rename_errors or {}, rename_values=rename_values or {}), (422 if failed else 200)
 
@@ -166,15 +156,9 @@ def rules():
             flash(f"Rule added: {rule.template.name} for {rule.describe()}. "
                   f"{added} {'person' if added == 1 else 'people'} given it now.")
             return redirect(url_for("admin.rules"), code=303)
-    all_rules = db.session.scalars(select(AssignmentRule).order_by(AssignmentRule.archived_at.is_not(None),
-                                                                   AssignmentRule.id)).all()
-    templates = db.session.scalars(select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED)
-                                   .order_by(PassportTemplate.name)).all()
-    teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
-    job_roles = db.session.scalars(select(Person.job_role).where(Person.job_role != "").distinct()
-                                   .order_by(Person.job_role)).all()
-    return render_template("admin/rules.html", rules=all_rules, templates=templates, teams=teams,
-                           job_roles=job_roles, errors=errors, chosen=chosen), (422 if errors else 200)
+    return render_template("admin/rules.html", rules=directory.assignment_rules(),
+                           templates=directory.published_templates(), teams=directory.teams(),
+                           job_roles=directory.job_roles(), errors=errors, chosen=chosen), (422 if errors else 200)
 
 
 @bp.post("/rules/<int:rule_id>/archive")
@@ -237,7 +221,7 @@ def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, 
     audit log says how far the import went; importing again adds only what is missing."""
     db.session.rollback()
     current_app.logger.warning("import of %s stopped after %s of %s", filename, stopped.done, total)
-    db.session.execute(delete(FormSubmission).where(FormSubmission.token == token))
+    submissions.release(token)
     audit.log(actor=current_user, action=f"import.{what}", subject=None, subject_type="Import", person_id=None,
               summary=f"Import of {filename} stopped after {stopped.done} of {total} {what}: someone changed "
                       f"the same {what} at the same moment",

@@ -7,15 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from skillpass.access import PUBLIC, SIGNED_IN, guard
 from skillpass.auth.forms import ChangePasswordForm, SignInForm
 from skillpass.extensions import db
 from skillpass.inputs import has_control
-from skillpass.models import Person
-from skillpass.services import audit, passwords, throttle
+from skillpass.services import audit, directory, passwords, throttle
 from skillpass.services.settings import get_settings
 
 bp = Blueprint("auth", __name__)
@@ -65,8 +63,7 @@ def sign_in():
             message = THROTTLED.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
             return render_template("auth/sign_in.html", form=form, failed=True, generic=message), 429
         # An address with a control character belongs to nobody (and PostgreSQL refuses NUL in a query).
-        person = None if has_control(email) else db.session.scalar(
-            select(Person).where(func.lower(Person.email) == email))
+        person = None if has_control(email) else directory.person_by_email(email)
         if person is not None and person.password_hash:
             password_ok = person.check_password(form.password.data)
         else:  # no account, or one without a password: the same work, the same answer

@@ -1,89 +1,54 @@
 """The people list: live search, so any passport is two clicks from home."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from skillpass import htmx
-from skillpass.access import ADMIN, STAFF, guard, visible_team_ids
+from skillpass.access import ADMIN, STAFF, guard
 from skillpass.extensions import db
 from skillpass.inputs import ids, page_number, to_id
 from skillpass.clock import today
-from skillpass.models import Assignment, PassportTemplate, Person, Role, Team, TemplateStatus
+from skillpass.models import PassportTemplate, Person, Role
 from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
-from skillpass.services import search, submissions
+from skillpass.services import directory, submissions
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 PAGE_SIZE = 50
 
 
-def _filters() -> dict:
+def _filters() -> directory.PeopleFilters:
     args = request.args
     role = args.get("role") or ""
     status = args.get("status") or "active"
-    return {
-        "q": (args.get("q") or "").strip()[:100],
-        "team": to_id(args.get("team", "")),
-        "job_role": (args.get("job_role") or "").strip()[:120],
-        "role": role if role in {r.value for r in Role} else "",
-        "status": status if status in ("active", "deactivated", "all") else "active",
-    }
-
-
-def _visible_people(filters: dict):
-    stmt = select(Person).outerjoin(Team, Person.team_id == Team.id)
-    if not current_user.is_admin:
-        team_ids = [t.id for t in current_user.supported_teams]
-        stmt = stmt.where(Person.team_id.in_(team_ids))
-    q = filters["q"]
-    if q:
-        # The search words are literal: % and _ match themselves.
-        stmt = stmt.where(or_(*(
-            search.contains(column, q)
-            for column in (Person.name, Person.email, Person.employee_number, Person.job_role, Team.name)
-        )))
-    if filters["team"]:
-        stmt = stmt.where(Person.team_id == filters["team"])
-    if filters["job_role"]:
-        stmt = stmt.where(Person.job_role == filters["job_role"])
-    if filters["role"]:
-        stmt = stmt.where(Person.role == Role(filters["role"]))
-    if filters["status"] == "active":
-        stmt = stmt.where(Person.active.is_(True))
-    elif filters["status"] == "deactivated":
-        stmt = stmt.where(Person.active.is_(False))
-    return stmt
+    return directory.PeopleFilters(
+        q=(args.get("q") or "").strip()[:100],
+        team=to_id(args.get("team", "")),
+        job_role=(args.get("job_role") or "").strip()[:120],
+        role=role if role in {r.value for r in Role} else "",
+        status=status if status in directory.STATUSES else "active",
+    )
 
 
 @bp.get("/")
 @guard(STAFF)
 def index():
     filters = _filters()
-    stmt = _visible_people(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page_number(request.args.get("page")), pages)
-    people = db.session.scalars(
-        stmt.order_by(Person.active.desc(), Person.name, Person.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    shown = {k: v for k, v in filters.items() if v and not (k == "status" and v == "active")}
-    context = dict(people=people, q=filters["q"], filters=filters, total=total, page_size=PAGE_SIZE, page=page,
-                   pages=pages, page_url=lambda n: url_for("people.index", **shown, page=n),
-                   filtered=bool(shown))
+    found = directory.find_people(current_user, filters, page=page_number(request.args.get("page")),
+                                  page_size=PAGE_SIZE)
+    shown = {k: v for k, v in asdict(filters).items() if v and not (k == "status" and v == "active")}
+    context = dict(people=found.people, q=filters.q, filters=asdict(filters), total=found.total,
+                   page_size=PAGE_SIZE, page=found.page, pages=found.pages,
+                   page_url=lambda n: url_for("people.index", **shown, page=n), filtered=bool(shown))
     if htmx.is_htmx():
         return render_template("people/_results.html", **context)
-    teams = (db.session.scalars(select(Team).order_by(Team.name)).all() if current_user.is_admin
-             else current_user.supported_teams)
     # The job roles of the people this viewer can see: an educator is offered only their teams' ones.
-    visible = visible_team_ids(current_user)
-    job_roles = db.session.scalars(
-        select(Person.job_role).where(Person.job_role != "",
-                                      *([Person.team_id.in_(visible)] if visible is not None else []))
-        .distinct().order_by(Person.job_role)).all()
-    return render_template("people/index.html", teams=teams, job_roles=job_roles, roles=list(Role), **context)
+    return render_template("people/index.html", teams=directory.teams_to_filter_by(current_user),
+                           job_roles=directory.job_roles(current_user), roles=list(Role), **context)
 
 
 @bp.route("/<int:person_id>/teams", methods=["GET", "POST"])
@@ -93,7 +58,7 @@ def supported_teams(person_id: int):
     person = db.get_or_404(Person, person_id)
     if person.role is not Role.EDUCATOR:
         abort(404)
-    teams = db.session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)).all()
+    teams = directory.teams()
     if request.method == "POST":
         chosen = set(ids(request.form.getlist("team")))
         people_service.set_supported_teams(actor=current_user, educator=person,
@@ -121,8 +86,7 @@ def _form_from_person(person: Person) -> people_service.PersonForm:
 
 
 def _teams_for_form(person: Person | None = None):
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return [t for t in teams if t.archived_at is None or (person is not None and person.team_id == t.id)]
+    return directory.teams_for_person_form(person)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -148,15 +112,7 @@ def new():
 
 
 def _assignments(person: Person):
-    live = db.session.execute(
-        select(Assignment, PassportTemplate).join(PassportTemplate, Assignment.template_id == PassportTemplate.id)
-        .where(Assignment.person_id == person.id, Assignment.removed_on.is_(None)).order_by(PassportTemplate.name)
-    ).all()
-    held = {a.template_id for a, _ in live}
-    available = [t for t in db.session.scalars(
-        select(PassportTemplate).where(PassportTemplate.status == TemplateStatus.PUBLISHED).order_by(PassportTemplate.name)
-    ) if t.id not in held]
-    return live, available
+    return directory.assignments_of(person)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])

@@ -60,6 +60,11 @@ def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALR
         raise AlreadySubmitted(already, field="__all__") from error
 
 
+def release(token: str) -> None:
+    """Give a claimed token back (an import that stopped part way can be confirmed again)."""
+    db.session.execute(delete(FormSubmission).where(FormSubmission.token == token))
+
+
 def was_claimed(token: str) -> bool:
     """Has a form with this token been taken (an import confirmed) already?"""
     return bool(_TOKEN.fullmatch(token or "")) and db.session.get(FormSubmission, token) is not None
