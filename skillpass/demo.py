@@ -30,6 +30,19 @@ from skillpass.models import (
     Team,
     TemplateStatus,
 )
+from skillpass.demo_data import (
+    TEAMS,
+    AHP_SECTIONS,
+    AHP_ITEMS,
+    CSTF_ITEMS,
+    CARE_CERTIFICATE_STANDARDS,
+    FIRST_NAMES,
+    SURNAMES,
+    JOB_ROLES,
+    OTHER_EMPLOYERS,
+    INFORMAL,
+    demo_certificate,
+)
 from skillpass.rules import add_months, format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
@@ -41,85 +54,6 @@ LEARNER_EMAIL = "learner@example.org"
 EDUCATOR_EMAIL = "educator@example.org"
 ADMIN_EMAIL = "admin@example.org"
 ORGANISATION = "Northgate Community NHS Trust"
-
-TEAMS = ["Physiotherapy", "Occupational Therapy", "Ward 7 (Elderly Care)"]
-
-# The AHP support worker passport: the rows of the paper original
-# (REFERENCE-DATA.md §1) and, marked as examples, trust-specific items.
-# (section, title, description, corporate lead, frequency months, kind, prior learning, mandatory)
-AHP_SECTIONS = [
-    ("Onboarding (day one)", 0, "days"),
-    ("Must complete within the first 2 weeks of joining the organisation", 2, "weeks"),
-    ("Must complete within the first 6 months of joining the organisation", 6, "months"),
-    ("Within the first year, then yearly", 12, "months"),
-]
-AHP_ITEMS = [
-    (0, "Local induction", "Example trust item: a tour of the ward or department, fire exits, who is who, and where to find policies.",
-     "Therapies", None, "learning", False, True),
-    (0, "Clinical systems access and training", "Example trust item: signing in to the electronic patient record and recording care safely.",
-     "Digital Services", None, "learning", True, True),
-    (1, "Statutory and mandatory training", "", "Learning and Development", 12, "learning", True, True),
-    (1, "Taking and recording vital signs", "Example trust item: competency observed by an educator — temperature, pulse, respirations, blood pressure, oxygen saturation, NEWS2.",
-     "Therapies", None, "competency", False, True),
-    (2, "Managing work and life stress",
-     "To enable participants to recognise stresses in their lives and to develop ways of reducing, managing or eliminating stress",
-     "Health and Wellbeing", None, "learning", True, True),
-    (2, "Appraisal and Knowledge and Skills Framework for staff", "", "People and Organisational Development", None, "learning", True, True),
-    (2, "Safe use of a hoist (observed practice)", "Example trust item: competency observed by an educator on the ward.",
-     "Therapies", None, "competency", False, True),
-    (3, "Annual appraisal", "Example trust item: a yearly appraisal conversation with your line manager.",
-     "People and Organisational Development", 12, "learning", False, True),
-    (2, "Falls prevention awareness", "Example trust item: optional learning for staff on wards with frail older people.",
-     "Therapies", None, "learning", True, False),
-]
-
-# Core Skills Training Framework (REFERENCE-DATA.md §2): code, subject, refresher months, corporate lead.
-CSTF_ITEMS = [
-    ("CSTF-EDHR", "Equality, Diversity and Human Rights", 36, "People and Organisational Development"),
-    ("CSTF-HSW", "Health, Safety and Welfare", 36, "Health and Safety"),
-    ("CSTF-CR", "Conflict Resolution", 36, "Security Management"),
-    ("CSTF-FIRE", "Fire Safety", 24, "Estates and Facilities"),
-    ("CSTF-IPC2", "Infection Prevention and Control (level 2)", 12, "Infection Prevention and Control"),
-    ("CSTF-IG", "Information Governance and Data Security", 12, "Information Governance"),
-    ("CSTF-MH2", "Moving and Handling (level 2)", 24, "Manual Handling Service"),
-    ("CSTF-PREV", "Preventing Radicalisation", 36, "Safeguarding"),
-    ("CSTF-RESUS", "Resuscitation (level 2, adult basic life support)", 12, "Resuscitation Service"),
-    ("CSTF-SGA", "Safeguarding Adults (level 2)", 36, "Safeguarding"),
-    ("CSTF-SGC", "Safeguarding Children (level 2)", 36, "Safeguarding"),
-]
-
-# The Care Certificate's 16 standards (REFERENCE-DATA.md §3): within 12 weeks, signed
-# off standard by standard; those marked True need observed practice by an assessor.
-CARE_CERTIFICATE_STANDARDS = [
-    ("Understand your role", False), ("Your personal development", False), ("Duty of care", False),
-    ("Equality, diversity, inclusion and human rights", False), ("Work in a person-centred way", True),
-    ("Communication", True), ("Privacy and dignity", True), ("Fluids and nutrition", True),
-    ("Awareness of mental health and dementia", False), ("Safeguarding adults", False),
-    ("Safeguarding children", False), ("Basic life support", True), ("Health and safety", True),
-    ("Handling information", False), ("Infection prevention and control", True),
-    ("Awareness of learning disability and autism", False),
-]
-
-FIRST_NAMES = [
-    "Amara", "Ben", "Chloe", "Dev", "Ewa", "Femi", "Grace", "Hamza", "Isla", "Jack", "Kiran", "Leah",
-    "Mohammed", "Niamh", "Oliver", "Precious", "Ravi", "Sophie", "Tomasz", "Uche", "Yasmin", "Zoe",
-    "Aled", "Bethan", "Chidi", "Dylan", "Farah",
-]
-SURNAMES = [
-    "Adeyemi", "Brown", "Chen", "Davies", "Evans", "Fernandes", "Green", "Hussain", "Iqbal", "Jones",
-    "Kowalski", "Lewis", "Mensah", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts", "Singh", "Thomas",
-    "Usman", "Walker", "Williams", "Young", "Zielinski", "Okafor", "Murphy",
-]
-JOB_ROLES = ["Therapy Support Worker", "Healthcare Assistant", "Rehabilitation Assistant", "Occupational Therapy Assistant"]
-OTHER_EMPLOYERS = ["Leeds Teaching Hospitals NHS Trust", "Sheffield Children's NHS Foundation Trust",
-                   "Care Certificate (previous employer)", "Bradford District Care NHS Foundation Trust"]
-INFORMAL = [
-    ("Shadowed the community falls team", "3", "Saw how home hazard assessments are done; will use the checklist on home visits."),
-    ("Read the trust's pressure ulcer prevention policy", "1", "Learned the SSKIN bundle."),
-    ("Dementia awareness webinar", "1.5", "Useful tips on communication with people living with dementia."),
-    ("Attended the therapies team journal club", "1", ""),
-]
-
 
 def _utc(d: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(d, dt.time(hour, 0), tzinfo=dt.timezone.utc)
@@ -317,34 +251,6 @@ def _physiotherapy_queue(people, physio, ahp_items, cstf_items, entries, today):
                 added.append(entry)
                 waiting.add((person.id, item.id))
     return added
-
-
-def demo_certificate(name: str, title: str, on: dt.date, issuer: str) -> bytes:
-    """A small, real one-page PDF certificate, written by hand (no PDF library needed)."""
-    def text(value: str) -> str:
-        return value.encode("latin-1", "replace").decode("latin-1").replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    lines = [(24, 720, "Certificate of completion"), (14, 670, text(title)), (12, 640, f"awarded to {text(name)}"),
-             (12, 620, f"on {on.strftime('%d %B %Y')}"), (12, 600, f"by {text(issuer)}"),
-             (9, 80, "Demonstration document made by SkillPass's demo data.")]
-    stream = "".join(f"BT /F1 {size} Tf 72 {y} Td ({line}) Tj ET\n" for size, y, line in lines).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def _care_certificate_template(today: dt.date):

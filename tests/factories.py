@@ -146,7 +146,7 @@ def world() -> SimpleNamespace:
 def pdf(title: str = "Fire safety", *, size: int | None = None) -> bytes:
     """A real one-page PDF (the demo's certificate; evidence PDFs are read through before they are kept),
     padded after its end with a comment line to exactly *size* bytes when asked (readers ignore it)."""
-    from skillpass.demo import demo_certificate
+    from skillpass.demo_data import demo_certificate
 
     made = demo_certificate("Lee Learner", title, dt.date(2026, 1, 15), "Test Trust")
     if size is None or size == len(made):
