@@ -108,6 +108,10 @@ def register_blueprints(app: Flask) -> None:
                editor_bp, team_bp):
         app.register_blueprint(bp)
 
+    from skillpass import transaction
+
+    transaction.register(app)
+
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'{nonce}; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "

@@ -42,6 +42,12 @@ def _changes(session) -> bool:
     return any(_is_data(o) for o in chain(session.new, session.dirty, session.deleted))
 
 
+def pending(session) -> bool:
+    """Has this transaction written data not yet committed? Then nothing kept may be read or kept for it:
+    the version still names what was there before."""
+    return bool(session.info.get(_CHANGED)) or _changes(session)
+
+
 def current(session) -> int | None:
     """The version now, or None where there is none (a database made without the migrations).
 

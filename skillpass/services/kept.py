@@ -56,8 +56,11 @@ PASSPORT_PAGES = Kept(entries=64)   # passport page bodies (about 200 kB for 90 
 
 
 def key(*parts) -> tuple | None:
-    """The key for *parts* as the data stands now, or None when nothing is to be kept."""
+    """The key for *parts* as the data stands now, or None when nothing is to be kept (kept pages are off,
+    or this request has written data it has not committed yet)."""
     if not current_app.config.get("CACHE_PAGES", True):
+        return None
+    if data_version.pending(db.session):
         return None
     version = data_version.current(db.session)
     return None if version is None else (str(db.engine.url), *parts, version)

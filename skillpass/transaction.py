@@ -1,0 +1,70 @@
+"""One transaction per request, ended in one place.
+
+Every view runs inside ``one_transaction``: when it returns a response below 400, what it wrote is
+committed; when it returns 400 or above (a refused form, shown again with its messages) or raises, what
+it wrote is rolled back. Views do not commit or roll back by hand. The few that must end a transaction
+part way say so where they do it: a large import commits batch by batch, a bulk print commits its job
+before a thread picks it up, and a refused decision rolls back before it reads the entry again to say
+who decided it first.
+
+A commit that fails (two people saving the same unique value at once) raises inside the view's call, so
+the application's error pages answer it as they answer any error of the view.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, make_response
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from skillpass.extensions import db
+
+_WROTE = "skillpass.wrote"
+
+
+def wrote(session: Session) -> bool:
+    """Has this session written anything since its transaction began (flushed or still pending)?"""
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+def _note_flush(session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+def _forget(session, *args) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def one_transaction(view):
+    """Commit what the view wrote if its answer is a success, roll it back otherwise."""
+
+    @wraps(view)
+    def run(*args, **kwargs):
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            db.session.rollback()
+            raise
+        if wrote(db.session):
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        return response
+
+    run.one_transaction = True
+    return run
+
+
+def register(app: Flask) -> None:
+    """Wrap every view of the application (call once every blueprint is registered), and follow what
+    sessions write."""
+    if not event.contains(Session, "after_flush", _note_flush):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "after_commit", _forget)
+        event.listen(Session, "after_rollback", _forget)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint == "static" or getattr(view, "one_transaction", False):
+            continue
+        app.view_functions[endpoint] = one_transaction(view)

@@ -1,0 +1,79 @@
+"""One transaction per request, ended in one place (skillpass/transaction.py): a success keeps what the
+view wrote, a refusal or an error keeps nothing, and every view of the application is wrapped."""
+from __future__ import annotations
+
+import pytest
+from flask import abort
+from sqlalchemy import select
+
+from skillpass import transaction
+from skillpass.access import PUBLIC, guard
+from skillpass.models import Team
+from skillpass.services import kept
+
+
+@pytest.fixture
+def writing_app(app):
+    """The application with three extra routes that each add a team, then answer differently."""
+
+    def add(name: str) -> None:
+        from skillpass.extensions import db
+
+        db.session.add(Team(name=name))
+        db.session.flush()
+
+    @guard(PUBLIC)
+    def kept_view():
+        add("Kept")
+        return "saved", 200
+
+    @guard(PUBLIC)
+    def refused_view():
+        add("Refused")
+        return "refused", 422
+
+    @guard(PUBLIC)
+    def failing_view():
+        add("Failed")
+        abort(500)
+
+    for rule, view in (("/t/kept", kept_view), ("/t/refused", refused_view), ("/t/failing", failing_view)):
+        app.add_url_rule(rule, view.__name__, view, methods=["POST"])
+    transaction.register(app)
+    return app
+
+
+def _teams(db) -> set[str]:
+    db.session.rollback()
+    return set(db.session.scalars(select(Team.name)))
+
+
+def test_a_success_is_committed_a_refusal_and_an_error_are_not(writing_app, db):
+    client = writing_app.test_client()
+    assert client.post("/t/kept").status_code == 200
+    assert client.post("/t/refused").status_code == 422
+    assert client.post("/t/failing").status_code == 500
+    names = _teams(db)
+    assert "Kept" in names
+    assert "Refused" not in names and "Failed" not in names
+
+
+def test_every_view_of_the_application_is_wrapped_once(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static":
+            continue
+        assert getattr(view, "one_transaction", False), endpoint
+        # The access policy the guard reads survives the wrapping.
+        assert getattr(view, "access_policy", None), endpoint
+        assert not getattr(view.__wrapped__, "one_transaction", False), f"{endpoint} wrapped twice"
+
+
+def test_nothing_kept_is_read_or_kept_while_a_write_is_uncommitted(app, db):
+    with app.test_request_context():
+        assert kept.key("probe") is not None
+        db.session.add(Team(name="Pending"))
+        assert kept.key("probe") is None            # pending in the session
+        db.session.flush()
+        assert kept.key("probe") is None            # flushed, not committed
+        db.session.commit()
+        assert kept.key("probe") is not None
