@@ -80,10 +80,10 @@ def sign_in():
             throttle.clear(email)
             audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"), code=303)
         failed = True
         throttle.record_failure(email, ip)
+        # Kept although the answer is a refusal: the failure is what the throttle counts.
         db.session.commit()
     status = 422 if (failed or form.errors) else 200
     return render_template("auth/sign_in.html", form=form, failed=failed, generic=GENERIC_FAILURE), status
@@ -94,7 +94,6 @@ def sign_in():
 def sign_out():
     # A new token ends every session of this person, a copied cookie included.
     current_user.new_session_token()
-    db.session.commit()
     logout_user()
     for key in ("signed_in_at", "seen", "csrf_token"):
         session.pop(key, None)
@@ -122,7 +121,6 @@ def change_password():
             login_user(current_user._get_current_object())
             audit.log(actor=current_user, action="person.password_changed", subject=current_user,
                       person_id=current_user.id, summary=f"{current_user.name} changed their password")
-            db.session.commit()
             flash("Your password has been changed.")
             return redirect(url_for("core.index"), code=303)
     status = 422 if form.errors else 200
