@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
+from skillpass.admin.forms import ImportConfirmForm, RuleForm, SettingsForm, TeamActionForm, TeamForm, UploadForm
 from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
-from skillpass.inputs import ids, to_id
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, Team
 from skillpass.services import assignment_rules, audit, completions_import, directory, people_import, submissions
@@ -52,11 +52,12 @@ def settings():
     errors: dict[str, str] = {}
     preview = None
     if request.method == "POST":
-        values = {key: request.form.get(key, "") for key in values}
+        form = SettingsForm()
+        values = form.values
         try:
             checked = check_settings(**values)
             new_window = checked["warning_days"]
-            if new_window != current.warning_days and request.form.get("confirmed") != str(new_window):
+            if new_window != current.warning_days and form.confirmed.data != str(new_window):
                 # A new warning window moves people between Complete and Expiring: show who first.
                 preview = impact_service.impact(
                     today=today(), warning_days=current.warning_days, new_warning_days=new_window,
@@ -83,7 +84,7 @@ def teams():
     errors: dict[str, str] = {}
     new_name = ""
     if request.method == "POST":
-        new_name = request.form.get("name", "")
+        new_name = TeamForm().name.data
         try:
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             team = people_service.save_team(actor=current_user, team=None, name=new_name)
@@ -111,7 +112,8 @@ def _teams_page(*, errors=None, new_name="", rename_errors=None, rename_values=N
 def team(team_id: int):
     """Rename (action=rename, name=…), archive (action=archive) or restore (action=restore) a team."""
     team = db.get_or_404(Team, team_id)
-    action = request.form.get("action")
+    form = TeamActionForm()
+    action = form.action.data
     try:
         if action == "archive":
             people_service.set_team_archived(actor=current_user, team=team, archived=True)
@@ -120,12 +122,12 @@ def team(team_id: int):
             people_service.set_team_archived(actor=current_user, team=team, archived=False)
             message = f"Team {team.name} restored."
         else:
-            people_service.save_team(actor=current_user, team=team, name=request.form.get("name", ""))
+            people_service.save_team(actor=current_user, team=team, name=form.name.data)
             message = f"Team renamed {team.name}."
     except DomainError as error:
         db.session.rollback()
         return _teams_page(rename_errors={team_id: error.errors.get("name", "")},
-                           rename_values={team_id: request.form.get("name", "")})
+                           rename_values={team_id: form.name.data})
     db.session.commit()
     flash(message)
     return redirect(url_for("admin.teams"), code=303)
@@ -140,9 +142,9 @@ def rules():
     errors: dict[str, str] = {}
     chosen = {"template_id": None, "teams": set(), "job_roles": set()}
     if request.method == "POST":
-        chosen = {"template_id": to_id(request.form.get("template_id", "")),
-                  "teams": set(ids(request.form.getlist("team"))),
-                  "job_roles": set(request.form.getlist("job_role"))}
+        form = RuleForm()
+        chosen = {"template_id": form.template_id.data, "teams": set(form.team.data),
+                  "job_roles": set(form.job_role.data)}
         try:
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             rule, added = assignment_rules.create_rule(
@@ -266,8 +268,8 @@ def people_import_start():
     """Upload a CSV; every row is checked and shown before anything changes."""
     if request.method == "GET":
         return render_template("admin/import_people.html", plan=None, error=None)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+    upload = UploadForm().file.data
+    if upload is None:
         return render_template("admin/import_people.html", plan=None, error="Choose a CSV file to import."), 422
     data = upload.stream.read(20 * 1024 * 1024 + 1)
     text = people_import.decode(data) if len(data) <= 20 * 1024 * 1024 else None
@@ -288,8 +290,8 @@ def people_import_start():
 @bp.post("/import/people/confirm")
 @guard(ADMIN)
 def people_import_confirm():
-    token = request.form.get("token", "")
-    filename = request.form.get("filename", "import.csv")[:120]
+    form = ImportConfirmForm()
+    token, filename = form.token.data, form.filename.data[:120]
     path = _imports_folder() / f"{token}.csv"
     if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
         flash(IMPORTED_ALREADY)
@@ -330,8 +332,8 @@ def completions_import_start():
     """Upload historic completions; every row is checked and shown before anything changes."""
     if request.method == "GET":
         return render_template("admin/import_completions.html", plan=None, error=None)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+    upload = UploadForm().file.data
+    if upload is None:
         return render_template("admin/import_completions.html", plan=None, error="Choose a CSV file to import."), 422
     data = upload.stream.read(50 * 1024 * 1024 + 1)
     text = people_import.decode(data) if len(data) <= 50 * 1024 * 1024 else None
@@ -352,8 +354,8 @@ def completions_import_start():
 @bp.post("/import/completions/confirm")
 @guard(ADMIN)
 def completions_import_confirm():
-    token = request.form.get("token", "")
-    filename = request.form.get("filename", "import.csv")[:120]
+    form = ImportConfirmForm()
+    token, filename = form.token.data, form.filename.data[:120]
     path = _imports_folder() / f"{token}.csv"
     if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
         flash(IMPORTED_ALREADY)

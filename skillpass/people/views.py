@@ -9,9 +9,10 @@ from flask_login import current_user
 from skillpass import htmx
 from skillpass.access import ADMIN, STAFF, guard
 from skillpass.extensions import db
-from skillpass.inputs import ids, page_number, to_id
+from skillpass.inputs import page_number, to_id
 from skillpass.clock import today
 from skillpass.models import PassportTemplate, Person, Role
+from skillpass.people.forms import ActiveForm, AssignmentForm, PersonDetailsForm, SupportedTeamsForm
 from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
 from skillpass.services import directory, submissions
@@ -60,7 +61,7 @@ def supported_teams(person_id: int):
         abort(404)
     teams = directory.teams()
     if request.method == "POST":
-        chosen = set(ids(request.form.getlist("team")))
+        chosen = set(SupportedTeamsForm().team.data)
         people_service.set_supported_teams(actor=current_user, educator=person,
                                            teams=[t for t in teams if t.id in chosen])
         db.session.commit()
@@ -74,7 +75,7 @@ def supported_teams(person_id: int):
 # ---------------------------------------------------------------- admin: people
 
 def _form_from_request() -> people_service.PersonForm:
-    return people_service.PersonForm(**{k: request.form.get(k, "") for k in people_service.PersonForm.__dataclass_fields__})
+    return people_service.PersonForm(**PersonDetailsForm().values)
 
 
 def _form_from_person(person: Person) -> people_service.PersonForm:
@@ -140,7 +141,7 @@ def edit(person_id: int):
 @guard(ADMIN)
 def set_active(person_id: int):
     person = db.get_or_404(Person, person_id)
-    active = request.form.get("active") == "1"
+    active = ActiveForm().active.data == "1"
     try:
         people_service.set_active(actor=current_user, person=person, active=active, today=today())
     except DomainError as error:
@@ -166,12 +167,12 @@ def reset_password(person_id: int):
 def assignments(person_id: int):
     """Add (action=add) or remove (action=remove) a passport template by hand."""
     person = db.get_or_404(Person, person_id)
-    template_id = to_id(request.form.get("template_id", ""))
-    template = db.session.get(PassportTemplate, template_id) if template_id else None
+    form = AssignmentForm()
+    template = db.session.get(PassportTemplate, form.template_id.data) if form.template_id.data else None
     try:
         if template is None:
             raise ValidationFailed({"template_id": "Choose a passport."})
-        if request.form.get("action") == "remove":
+        if form.action.data == "remove":
             people_service.unassign(actor=current_user, person=person, template=template, today=today())
             message = f"{template.name} is no longer assigned to {person.name}. Their records are kept."
         else:

@@ -16,6 +16,14 @@ from skillpass.services import submissions
 from skillpass.services import templates_admin as service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
+from skillpass.template_editor.forms import (
+    ItemEditForm,
+    ItemForm,
+    ItemRemoveForm,
+    MoveForm,
+    SectionEditForm,
+    SectionForm,
+)
 from skillpass.template_editor.views import (
     NEW_ITEM,
     _block_info,
@@ -26,7 +34,6 @@ from skillpass.template_editor.views import (
     _item_values,
     _page,
     _partial,
-    _posted_item_values,
     _row,
     _section_or_404,
     _section_response,
@@ -39,7 +46,7 @@ from skillpass.template_editor.views import (
 @guard(ADMIN)
 def add_section(template_id: int):
     template = db.get_or_404(PassportTemplate, template_id)
-    values = {k: request.form.get(k, "") for k in ("name", "offset_amount", "offset_unit")}
+    values = SectionForm().values
     try:
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         section = service.add_section(actor=current_user, template=template, **values)
@@ -78,7 +85,8 @@ def section_edit(section_id: int):
     errors: dict[str, str] = {}
     preview = None
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in ("name", "offset_amount", "offset_unit")}
+        form = SectionEditForm()
+        values = form.values
         try:
             checked = service.check_section(**values)
         except DomainError as error:
@@ -86,7 +94,7 @@ def section_edit(section_id: int):
         else:
             before = service.offset_of(section)
             fingerprint = f"{checked.offset.amount} {checked.offset.unit}"
-            if checked.offset != before and request.form.get("confirmed") != fingerprint:
+            if checked.offset != before and form.confirmed.data != fingerprint:
                 preview = impact_service.impact(
                     today=today(), warning_days=get_settings().warning_days, template_id=template.id,
                     section_offset={section.id: checked.offset},
@@ -122,7 +130,7 @@ def section_edit(section_id: int):
 @guard(ADMIN)
 def section_move(section_id: int):
     section, template = _section_or_404(section_id)
-    direction = request.form.get("direction", "")
+    direction = MoveForm().direction.data
     moved = service.move_section(actor=current_user, section=section, direction=direction)
     db.session.commit()
     message = f"{section.name} moved {direction}." if moved else f"{section.name} is already at that end."
@@ -158,7 +166,7 @@ def section_remove(section_id: int):
 @guard(ADMIN)
 def add_item(section_id: int):
     section, template = _section_or_404(section_id)
-    values = _posted_item_values()
+    values = ItemForm().values
     values["section_id"] = str(section.id)
     try:
         checked = service.check_item(values, template=template)
@@ -198,13 +206,14 @@ def item_edit(item_id: int):
     errors: dict[str, str] = {}
     preview = None
     if request.method == "POST":
-        values = _posted_item_values()
+        form = ItemEditForm()
+        values = form.values
         try:
             checked = service.check_item(values, template=template)
         except DomainError as error:
             errors = error.errors
         else:
-            preview = service.item_change_impact(item, template, checked, confirmed=request.form.get("confirmed"),
+            preview = service.item_change_impact(item, template, checked, confirmed=form.confirmed.data,
                                                  today=today(), warning_days=get_settings().warning_days)
             if preview is None:
                 old_section = item.section_id
@@ -231,7 +240,7 @@ def item_edit(item_id: int):
 @guard(ADMIN)
 def item_move(item_id: int):
     item, template = _item_or_404(item_id)
-    direction = request.form.get("direction", "")
+    direction = MoveForm().direction.data
     moved = service.move_item(actor=current_user, item=item, direction=direction)
     db.session.commit()
     message = f"{item.title} moved {direction}." if moved else f"{item.title} is already at that end."
@@ -247,7 +256,7 @@ def item_move(item_id: int):
 def item_remove(item_id: int):
     """action=remove: archive (it has entries) or delete (nobody recorded it); action=restore: bring it back."""
     item, template = _item_or_404(item_id)
-    action = request.form.get("action")
+    action = ItemRemoveForm().action.data
     title, section_id = item.title, item.section_id
     if action == "remove":
         outcome = service.remove_item(actor=current_user, item=item)

@@ -20,6 +20,7 @@ from skillpass.models import Item, PassportTemplate, Section, TemplateStatus
 from skillpass.services import submissions
 from skillpass.services import templates_admin as service
 from skillpass.services.errors import DomainError
+from skillpass.template_editor.forms import CopyForm, NewTemplateForm, StatusForm, TemplateForm
 
 bp = Blueprint("editor", __name__, url_prefix="/admin/templates")
 
@@ -44,15 +45,6 @@ def _item_values(item: Item) -> dict:
                 mandatory=item.mandatory, section_id=str(item.section_id))
 
 
-def _posted_item_values() -> dict:
-    form = request.form
-    return dict(title=form.get("title", ""), description=form.get("description", ""),
-                corporate_lead=form.get("corporate_lead", ""), code=form.get("code", ""),
-                frequency_months=form.get("frequency_months", ""), kind=form.get("kind", ""),
-                evidence=form.get("evidence", ""), prior_learning_accepted=bool(form.get("prior_learning_accepted")),
-                mandatory=bool(form.get("mandatory")), section_id=form.get("section_id", ""))
-
-
 NEW_ITEM = dict(title="", description="", corporate_lead="", code="", frequency_months="", kind="learning",
                 evidence="optional", prior_learning_accepted=True, mandatory=True)
 
@@ -73,8 +65,7 @@ def index():
     values = {"name": "", "description": "", "starter_sections": True}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {"name": request.form.get("name", ""), "description": request.form.get("description", ""),
-                  "starter_sections": bool(request.form.get("starter_sections"))}
+        values = NewTemplateForm().values
         try:
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             template = service.create_template(actor=current_user, **values)
@@ -96,7 +87,7 @@ def template(template_id: int):
     """The editor; a POST saves the name and description."""
     template = db.get_or_404(PassportTemplate, template_id)
     if request.method == "POST":
-        values = {"name": request.form.get("name", ""), "description": request.form.get("description", "")}
+        values = TemplateForm().values
         try:
             changed = service.update_template(actor=current_user, template=template, **values)
         except DomainError as error:
@@ -113,7 +104,8 @@ def template(template_id: int):
 def status(template_id: int):
     """Publish (action=publish), archive (action=archive, confirm=yes after a preview) or restore a template."""
     template = db.get_or_404(PassportTemplate, template_id)
-    action = request.form.get("action")
+    form = StatusForm()
+    action = form.action.data
     if action == "publish":
         try:
             service.publish(actor=current_user, template=template)
@@ -123,7 +115,7 @@ def status(template_id: int):
         db.session.commit()
         flash(f"{template.name} is published: it can now be given to people, by hand or by an assignment rule.")
     elif action == "archive":
-        if request.form.get("confirm") != "yes":
+        if form.confirm.data != "yes":
             return render_template("admin/templates/archive.html", template=template,
                                    plan=service.archive_plan(template))
         plan = service.archive_template(actor=current_user, template=template, today=today())
@@ -146,7 +138,7 @@ def status(template_id: int):
 @guard(ADMIN)
 def copy(template_id: int):
     template = db.get_or_404(PassportTemplate, template_id)
-    name = request.form.get("name", "")
+    name = CopyForm().name.data
     try:
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         new = service.copy_template(actor=current_user, template=template, name=name, today=today())
