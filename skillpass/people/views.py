@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from skillpass import htmx
+from skillpass import htmx, transaction
 from skillpass.access import ADMIN, STAFF, guard
 from skillpass.extensions import db
 from skillpass.inputs import page_number, to_id
@@ -64,7 +64,6 @@ def supported_teams(person_id: int):
         chosen = set(SupportedTeamsForm().team.data)
         people_service.set_supported_teams(actor=current_user, educator=person,
                                            teams=[t for t in teams if t.id in chosen])
-        db.session.commit()
         names = ", ".join(t.name for t in person.supported_teams) or "no team"
         flash(f"{person.name} now supports {names}.")
         return redirect(url_for("passport.detail", person_id=person.id), code=303)
@@ -103,10 +102,8 @@ def new():
                                       "set a new one from their page.")
             person, password = people_service.create_person(actor=current_user, form=form, today=today())
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             return render_template("people/password.html", person=person, password=password, created=True)
     return render_template("people/form.html", form=form, errors=errors, person=None,
                            teams=_teams_for_form(), roles=list(Role)), (422 if errors else 200)
@@ -126,10 +123,8 @@ def edit(person_id: int):
         try:
             changed = people_service.update_person(actor=current_user, person=person, form=form, today=today())
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             flash(f"{person.name}: saved." if changed else "Nothing changed.")
             return redirect(url_for("people.edit", person_id=person.id), code=303)
     live, available = _assignments(person)
@@ -145,10 +140,9 @@ def set_active(person_id: int):
     try:
         people_service.set_active(actor=current_user, person=person, active=active, today=today())
     except DomainError as error:
-        db.session.rollback()
+        transaction.discard()
         flash(next(iter(error.errors.values())))
     else:
-        db.session.commit()
         flash(f"{person.name} {'can sign in again' if active else 'is deactivated: they cannot sign in; their records are kept'}.")
     return redirect(url_for("people.edit", person_id=person.id), code=303)
 
@@ -158,7 +152,6 @@ def set_active(person_id: int):
 def reset_password(person_id: int):
     person = db.get_or_404(Person, person_id)
     password = people_service.reset_password(actor=current_user, person=person)
-    db.session.commit()
     return render_template("people/password.html", person=person, password=password, created=False)
 
 
@@ -179,9 +172,7 @@ def assignments(person_id: int):
             people_service.assign(actor=current_user, person=person, template=template, today=today())
             message = f"{template.name} assigned to {person.name}."
     except DomainError as error:
-        db.session.rollback()
+        transaction.discard()
         message = next(iter(error.errors.values()))
-    else:
-        db.session.commit()
     flash(message)
     return redirect(url_for("people.edit", person_id=person.id) + "#assignments", code=303)

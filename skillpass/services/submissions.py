@@ -46,7 +46,8 @@ def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALR
     """Take the form's one-time token in the caller's transaction (before anything else is written).
 
     ValidationFailed when the form carried none (a page from before a deploy, or not ours); AlreadySubmitted
-    when another sending of the same form took it first. Either way the caller rolls back."""
+    when another sending of the same form took it first (the transaction, which held nothing else yet, is
+    then rolled back here). Either way nothing the request writes is kept: its answer is a refusal."""
     token = (token or "").strip()
     if not _TOKEN.fullmatch(token):
         raise ValidationFailed(OUT_OF_DATE, field="__all__")
@@ -57,6 +58,9 @@ def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALR
     try:
         db.session.flush()
     except IntegrityError as error:
+        # The claim comes first in its transaction, so nothing else is lost: the session is made
+        # usable again here, and the page that says so can be drawn from it.
+        db.session.rollback()
         raise AlreadySubmitted(already, field="__all__") from error
 
 

@@ -51,11 +51,9 @@ def add_section(template_id: int):
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         section = service.add_section(actor=current_user, template=template, **values)
     except DomainError as error:
-        db.session.rollback()
         if htmx.is_htmx():
             return _body_response(template, 422, new_section=dict(values=values, errors=error.errors))
         return _page(template, 422, new_section=dict(values=values, errors=error.errors))
-    db.session.commit()
     message = f"Section added: {section.name}."
     if htmx.is_htmx():
         return _body_response(template, announce=message, focus=f"section-{section.id}-title")
@@ -103,7 +101,6 @@ def section_edit(section_id: int):
                     preview = None
             if preview is None:
                 changed = service.update_section(actor=current_user, section=section, values=checked)
-                db.session.commit()
                 message = f"Section saved: {section.name}." if changed else "Nothing changed."
                 if not htmx.is_htmx():
                     flash(message)
@@ -132,7 +129,6 @@ def section_move(section_id: int):
     section, template = _section_or_404(section_id)
     direction = MoveForm().direction.data
     moved = service.move_section(actor=current_user, section=section, direction=direction)
-    db.session.commit()
     message = f"{section.name} moved {direction}." if moved else f"{section.name} is already at that end."
     if htmx.is_htmx():
         return _body_response(template, announce=message, focus=f"section-{section.id}-move-{direction}")
@@ -148,13 +144,11 @@ def section_remove(section_id: int):
     try:
         service.remove_section(actor=current_user, section=section)
     except DomainError as error:
-        db.session.rollback()
         message = next(iter(error.errors.values()))
         if htmx.is_htmx():
             return _body_response(template, 422, section_error={section_id: message},
                                   focus=f"section-{section_id}-error")
         return _page(template, 422, section_error={section_id: message})
-    db.session.commit()
     message = f"Section removed: {name}."
     if htmx.is_htmx():
         return _body_response(template, announce=message, focus="add-section-title")
@@ -173,12 +167,10 @@ def add_item(section_id: int):
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         item = service.add_item(actor=current_user, template=template, values=checked, today=today())
     except DomainError as error:
-        db.session.rollback()
         state = dict(new_item={section.id: dict(values=values, errors=error.errors)})
         if htmx.is_htmx():
             return _section_response(template, section.id, 422, focus=f"new-{section.id}-errors", **state)
         return _page(template, 422, **state)
-    db.session.commit()
     message = f"Item added to {section.name}: {item.title}."
     if htmx.is_htmx():
         return _section_response(template, section.id, announce=message, focus=f"new-{section.id}-title",
@@ -218,7 +210,6 @@ def item_edit(item_id: int):
             if preview is None:
                 old_section = item.section_id
                 changed = service.update_item(actor=current_user, item=item, values=checked)
-                db.session.commit()
                 message = f"Saved {item.title}" + (f": {field_labels(changed)}."
                                                    if changed else ": nothing changed.")
                 if not htmx.is_htmx():
@@ -242,7 +233,6 @@ def item_move(item_id: int):
     item, template = _item_or_404(item_id)
     direction = MoveForm().direction.data
     moved = service.move_item(actor=current_user, item=item, direction=direction)
-    db.session.commit()
     message = f"{item.title} moved {direction}." if moved else f"{item.title} is already at that end."
     if htmx.is_htmx():
         return _section_response(template, item.section_id, announce=message,
@@ -267,7 +257,6 @@ def item_remove(item_id: int):
         message = f"{title} restored: it is required again."
     else:
         return redirect(_editor_url(template.id, f"item-{item.id}"), code=303)
-    db.session.commit()
     if htmx.is_htmx():
         return _section_response(template, section_id, announce=message, focus=f"section-{section_id}-title")
     flash(message)

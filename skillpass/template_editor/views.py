@@ -70,10 +70,8 @@ def index():
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             template = service.create_template(actor=current_user, **values)
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             flash(f"{template.name} created as a draft. Add its sections and items, then publish it.")
             return redirect(_editor_url(template.id), code=303)
     listed = service.template_list()
@@ -91,9 +89,7 @@ def template(template_id: int):
         try:
             changed = service.update_template(actor=current_user, template=template, **values)
         except DomainError as error:
-            db.session.rollback()
             return _page(template, 422, details=dict(values=values, errors=error.errors))
-        db.session.commit()
         flash(f"Saved {field_labels(changed)}." if changed else "Nothing changed.")
         return redirect(_editor_url(template.id), code=303)
     return _page(template)
@@ -110,23 +106,19 @@ def status(template_id: int):
         try:
             service.publish(actor=current_user, template=template)
         except DomainError as error:
-            db.session.rollback()
             return _page(template, 422, status_error=next(iter(error.errors.values())))
-        db.session.commit()
         flash(f"{template.name} is published: it can now be given to people, by hand or by an assignment rule.")
     elif action == "archive":
         if form.confirm.data != "yes":
             return render_template("admin/templates/archive.html", template=template,
                                    plan=service.archive_plan(template))
         plan = service.archive_template(actor=current_user, template=template, today=today())
-        db.session.commit()
         flash(f"{template.name} archived: {len(plan.assignments)} "
               f"{'person no longer has' if len(plan.assignments) == 1 else 'people no longer have'} it "
               f"(their records are kept) and {len(plan.rules)} rule{'' if len(plan.rules) == 1 else 's'} stopped.")
         return redirect(url_for("editor.index"), code=303)
     elif action == "restore":
         service.restore_template(actor=current_user, template=template)
-        db.session.commit()
         if template.status is TemplateStatus.PUBLISHED:
             flash(f"{template.name} restored. Give it to people again by hand or with an assignment rule.")
         else:
@@ -143,9 +135,7 @@ def copy(template_id: int):
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
         new = service.copy_template(actor=current_user, template=template, name=name, today=today())
     except DomainError as error:
-        db.session.rollback()
         return _page(template, 422, copy=dict(name=name, errors=error.errors))
-    db.session.commit()
     flash(f"{new.name} created as a draft copy of {template.name}.")
     return redirect(_editor_url(new.id), code=303)
 
