@@ -88,6 +88,11 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     filters.register(app)
+    # Templates compare with the enums themselves (item.kind == ItemKind.COMPETENCY), never their stored strings.
+    from skillpass.models import AssignmentSource, EntryMethod, EvidenceRule, ItemKind, Role, TemplateStatus
+
+    app.jinja_env.globals.update(AssignmentSource=AssignmentSource, EntryMethod=EntryMethod, EvidenceRule=EvidenceRule,
+                                 ItemKind=ItemKind, Role=Role, TemplateStatus=TemplateStatus)
 
 
 def register_blueprints(app: Flask) -> None:

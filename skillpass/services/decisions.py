@@ -166,6 +166,11 @@ def awaiting_count(actor: Person) -> int:
     return db.session.scalar(stmt) or 0
 
 
+def item_of(entry: Entry) -> Item:
+    """The item an entry is recorded against."""
+    return db.session.get(Item, entry.item_id)
+
+
 def queue_row(entry_id: int):
     """One queue row (entry, person, item, evidence-or-None), to show it again with its error; None if gone."""
     return db.session.execute(
