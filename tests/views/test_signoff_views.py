@@ -876,6 +876,17 @@ def test_the_learner_never_sees_decision_controls_on_their_own_passport(as_learn
     assert _reloaded(on_passport["competency"].id).status is EntryStatus.AWAITING
 
 
+def test_a_passport_decision_names_the_entry_under_its_own_persons_passport(as_educator, world, on_passport):
+    """The address says whose passport: an entry named under another person's is not there."""
+    for entry, action, data in ((on_passport["competency"], "decision", {"decision": "approve"}),
+                                (on_passport["accepted"], "revoke", {"reason": "Wrong course."})):
+        for headers in (HTMX, {}):
+            url = f"/people/{world.other_learner.id}/passport/entries/{entry.id}/{action}"
+            assert as_educator.post(url, data=data, headers=headers).status_code == 404, (url, headers)
+    assert _reloaded(on_passport["competency"].id).status is EntryStatus.AWAITING
+    assert _reloaded(on_passport["accepted"].id).status is EntryStatus.ACCEPTED
+
+
 def test_the_other_teams_educator_cannot_decide(app, world, on_passport):
     oscar = sign_in(app.test_client(), world.other_educator)
     assert _decide(oscar, on_passport["competency"], "approve").status_code == 403
