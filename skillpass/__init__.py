@@ -88,6 +88,11 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     filters.register(app)
+    # Templates compare with the enums themselves (item.kind == ItemKind.COMPETENCY), never their stored strings.
+    from skillpass.models import AssignmentSource, EntryMethod, EvidenceRule, ItemKind, Role, TemplateStatus
+
+    app.jinja_env.globals.update(AssignmentSource=AssignmentSource, EntryMethod=EntryMethod, EvidenceRule=EvidenceRule,
+                                 ItemKind=ItemKind, Role=Role, TemplateStatus=TemplateStatus)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -245,7 +250,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        if request.headers.get("HX-Request"):
+        if htmx.is_request():
             response = app.response_class("The page had expired; it has been reloaded.", status=400)
             return htmx.refresh(response)
         return render_template("errors/csrf.html"), 400
@@ -258,8 +263,8 @@ def register_errorhandlers(app: Flask) -> None:
     def bad_request(error):
         """A request no page of ours would send: say so, change nothing. htmx shows it in the live region."""
         message = error.description or "That request could not be used: nothing was changed."
-        if request.headers.get("HX-Request"):
-            response = app.response_class(render_template("_announce.html", announce=message), status=400)
+        if htmx.is_request():
+            response = htmx.announce(app.response_class(status=400), message)
             return htmx.retarget(response, "#flash", "none")
         return render_template("errors/error.html", code=400, error=error, message=message), 400
 
@@ -281,8 +286,8 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.warning("a write lost a race on %s", clash)
         message = ("Someone else saved the same thing at the same moment, so nothing of yours was saved. "
                    "Reload the page to see what is there now, then try again if it is still needed.")
-        if request.headers.get("HX-Request"):
-            response = app.response_class(render_template("_announce.html", announce=message), status=409)
+        if htmx.is_request():
+            response = htmx.announce(app.response_class(status=409), message)
             return htmx.retarget(response, "#flash", "none")
         return render_template("errors/error.html", code=409, error=error, message=message), 409
 
@@ -306,12 +311,11 @@ def register_errorhandlers(app: Flask) -> None:
 
         g._login_user = login_manager.anonymous_user()
         organisation = app.config.get("ORGANISATION_NAME", "SkillPass")
-        if request.headers.get("HX-Request"):
+        if htmx.is_request():
             message = ("SkillPass cannot reach its database just now. Try again in a minute; if you had just "
                        "saved something, check it is there before saving it again.")
-            response = app.response_class(render_template("_announce.html", announce=message), status=503)
-            response.headers["HX-Retarget"] = "#flash"
-            response.headers["HX-Reswap"] = "none"
+            response = htmx.announce(app.response_class(status=503), message)
+            htmx.retarget(response, "#flash", "none")
         else:
             response = app.response_class(render_template("errors/unavailable.html", organisation=organisation),
                                           status=503)
@@ -321,11 +325,9 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(error):
         message = "That file is far too large to upload. Choose a smaller one: a PDF, PNG or JPEG."
-        if request.headers.get("HX-Request"):
-            response = app.response_class(render_template("_announce.html", announce=message), status=413)
-            response.headers["HX-Retarget"] = "#flash"
-            response.headers["HX-Reswap"] = "none"
-            return response
+        if htmx.is_request():
+            response = htmx.announce(app.response_class(status=413), message)
+            return htmx.retarget(response, "#flash", "none")
         return render_template("errors/error.html", code=413, error=error, message=message), 413
 
 

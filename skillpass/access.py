@@ -18,6 +18,7 @@ from flask_login import current_user
 from skillpass import htmx
 from skillpass.extensions import db
 from skillpass.inputs import to_id
+from skillpass.permissions import can_decide_for, can_record_for, can_view_person
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -26,7 +27,6 @@ STAFF = "staff"                  # educators and admins
 VIEW_PERSON = "view_person"      # own passport, a supported team's, or admin
 RECORD_FOR_PERSON = "record_for_person"
 OWN_ENTRY = "own_entry"
-OWN_INFORMAL = "own_informal"
 DECIDE_ENTRY = "decide_entry"          # an educator of the entry's person's team, or an admin; never their own
 DECIDE_FOR_PERSON = "decide_for_person"
 VIEW_EVIDENCE = "view_evidence"        # the learner, their team's educators, admins
@@ -43,20 +43,6 @@ def guard(policy: str) -> Callable:
         return view
 
     return decorate
-
-
-def can_view_person(user, person) -> bool:
-    return user.id == person.id or user.is_admin or user.supports(person)
-
-
-def can_decide_for(user, person) -> bool:
-    """Sign-off, approval, revocation, observed practice: never on one's own passport."""
-    return user.id != person.id and (user.is_admin or user.supports(person))
-
-
-def can_record_for(user, person) -> bool:
-    """Learners record for themselves; deciding for others comes with sign-off."""
-    return user.id == person.id
 
 
 def _person(args) -> bool:
@@ -84,6 +70,8 @@ def _decide_entry(args) -> bool:
     from skillpass.models import Entry, Person
 
     g.entry = db.get_or_404(Entry, args["entry_id"])
+    if "person_id" in args and args["person_id"] != g.entry.person_id:
+        abort(404)   # an entry named under another person's passport is not there
     g.person = db.session.get(Person, g.entry.person_id)
     return can_decide_for(current_user, g.person)
 
@@ -154,13 +142,6 @@ def _own_print_job(args) -> bool:
     return g.job.requested_by_id == current_user.id
 
 
-def _own_informal(args) -> bool:
-    from skillpass.models import InformalEntry
-
-    g.informal = db.get_or_404(InformalEntry, args["informal_id"])
-    return g.informal.person_id == current_user.id
-
-
 POLICIES: dict[str, Callable[[dict], bool] | None] = {
     PUBLIC: None,
     SIGNED_IN: lambda args: True,
@@ -169,7 +150,6 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
     VIEW_PERSON: _person,
     RECORD_FOR_PERSON: _record,
     OWN_ENTRY: _own_entry,
-    OWN_INFORMAL: _own_informal,
     DECIDE_ENTRY: _decide_entry,
     DECIDE_FOR_PERSON: _decide_for_person,
     VIEW_EVIDENCE: _view_evidence,
@@ -198,9 +178,9 @@ def enforce():
     if policy == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        if request.headers.get("HX-Request"):
+        if htmx.is_request():
             # Back to the page the person was on (not the fragment) once signed in.
-            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            page = urlsplit(htmx.current_url())
             back = page.path + (f"?{page.query}" if page.query else "") if page.path else None
             response = current_app.response_class("Your session has ended. Please sign in again.", status=401)
             return htmx.redirect(response, url_for("auth.sign_in", next=back))
@@ -210,7 +190,7 @@ def enforce():
     if current_user.must_change_password and request.endpoint not in (
         "auth.change_password", "auth.sign_out"
     ):
-        if request.headers.get("HX-Request"):
+        if htmx.is_request():
             return htmx.redirect(current_app.response_class(status=204), url_for("auth.change_password"))
         return redirect(url_for("auth.change_password"))
     check = POLICIES[policy]

@@ -1,14 +1,19 @@
-"""htmx, both sides: is this an htmx request, and small response-header helpers.
+"""htmx, both sides: the one place that asks "is this an htmx request?" and sets htmx response headers.
 
 The request side leans on htmx-flask's ``request.htmx``; responses get their
 headers from the helpers here (htmx-flask's own make_response refuses some
-swap styles).
+swap styles). Views and error handlers ask and answer only through this module.
 """
 from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response, render_template, request
+
+
+def is_request() -> bool:
+    """True for any htmx request: a fragment swap, a boosted link or a history restore."""
+    return bool(getattr(request, "htmx", None))
 
 
 def is_htmx() -> bool:
@@ -19,11 +24,20 @@ def is_htmx() -> bool:
     hx = getattr(request, "htmx", None)
     if not hx:
         return False
-    if request.headers.get("HX-Boosted") == "true":
-        return False
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        return False
-    return True
+    return not (hx.boosted or hx.history_restore_request)
+
+
+def current_url() -> str:
+    """The address of the page the htmx request came from ("" when unknown)."""
+    hx = getattr(request, "htmx", None)
+    return (hx.current_url or "") if hx else ""
+
+
+def announce(response: Response, message: str) -> Response:
+    """Append the live region's news to an htmx response (an out-of-band swap of #flash)."""
+    if message:
+        response.set_data(response.get_data(as_text=True) + render_template("_announce.html", announce=message))
+    return response
 
 
 def trigger(response: Response, event: str, detail=None, *, header: str = "HX-Trigger") -> Response:

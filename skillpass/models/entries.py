@@ -27,6 +27,13 @@ class EntryMethod(enum.Enum):
             "imported": "Imported record",
         }[self.value]
 
+    def describe(self, equivalent_source: str = "") -> str:
+        """How an entry was made, in the words every output uses: the passport, the queue, the print, the
+        export ("Equivalent training demonstrated at Leeds Teaching Hospitals", "Observed practice" …)."""
+        if self is EntryMethod.EQUIVALENT and equivalent_source:
+            return f"{self.label} at {equivalent_source}"
+        return self.label
+
 
 class EntryStatus(enum.Enum):
     ACCEPTED = "accepted"
@@ -111,6 +118,23 @@ class Entry(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in (EntryStatus.ACCEPTED, EntryStatus.AWAITING)
+
+    @property
+    def how(self) -> str:
+        """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
+        return self.method.describe(self.equivalent_source)
+
+    def stamp(self, status: EntryStatus, *, by, at: dt.datetime, reason: str | None = None) -> None:
+        """Record a decision on this entry (a sign-off, an approval, a rejection, a revocation, a withdrawal,
+        an observer's own sign-off): its new status, who made it, with their name and job title as they are
+        now (for print), when, and the reason when one is given."""
+        self.status = status
+        self.decided_by_id = by.id
+        self.decided_by_name = by.name
+        self.decided_by_job_title = by.job_role
+        self.decided_at = at
+        if reason is not None:
+            self.decision_reason = reason
 
 
 class InformalEntry(db.Model):

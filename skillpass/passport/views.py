@@ -1,4 +1,6 @@
-"""My passport, a person's passport, recording learning inline."""
+"""My passport, a person's passport: recording learning inline, and an educator's decisions on its rows
+(approve, reject with a reason, revoke with a reason). The sign-off queue decides from its own screen
+(signoff/views.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -7,15 +9,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from skillpass import access, htmx
-from skillpass.access import DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
+from skillpass.access import (DECIDE_ENTRY, DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN,
+                              VIEW_PERSON, guard)
 from skillpass.clock import today
 from skillpass.extensions import db
 from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
 from skillpass.services import entries as entry_service
-from skillpass.services import kept, submissions
-from skillpass.services.errors import DomainError
+from skillpass.services import decisions, kept, submissions
+from skillpass.services.errors import Conflict, DomainError, ValidationFailed
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
 
@@ -34,11 +37,6 @@ def _row_flags(person) -> dict:
 
 def _passport(person):
     return build_passport(person, today=today(), warning_days=get_settings().warning_days)
-
-
-def render_passport_page(person, status=200, **extra):
-    """The whole passport page (also used by the sign-off views to show a refused decision in place)."""
-    return _page(person, status=status, **extra)
 
 
 # Stands in a kept page body for the CSRF token, which belongs to one session: the token of the
@@ -99,14 +97,31 @@ def _row_or_404(passport, item_id):
 @bp.get("/people/<int:person_id>/passport/items/<int:item_id>")
 @guard(VIEW_PERSON)
 def item_row(person_id: int, item_id: int):
-    passport = _passport(g.person)
-    row = _row_or_404(passport, item_id)
     if not htmx.is_htmx():
+        _row_or_404(_passport(g.person), item_id)
         return redirect(_passport_url(g.person) + f"#item-{item_id}")
-    return render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=g.person,
-        **_row_flags(g.person), focus_record=True,
-    )
+    return _row_response(g.person, item_id, changed=False)
+
+
+def _row_response(person, item_id: int, *, message: str = "", status: int = 200, changed: bool = True,
+                  queue_changed: bool = False, decision_errors: dict | None = None, open_form: tuple | None = None):
+    """One passport row for htmx: the row as it now stands, the live region's news out of band and, after a
+    change, the events the page's other regions listen for (its summary, its section's progress and, for a
+    decision, the sign-off count in the menu). A refused form (422) is drawn open with its errors, and
+    changes nothing else."""
+    passport = _passport(person)
+    row = _row_or_404(passport, item_id)
+    response = make_response(render_template(
+        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
+        decision_errors=decision_errors or {}, open_form=open_form, focus_record=not decision_errors,
+    ), status)
+    htmx.announce(response, message)
+    if changed and status == 200:
+        htmx.trigger(response, "passportChanged")
+        htmx.trigger(response, f"section{row.section.id}Changed")
+        if queue_changed:
+            htmx.trigger(response, "queueChanged")
+    return response
 
 
 @bp.get("/people/<int:person_id>/passport/summary")
@@ -207,13 +222,7 @@ def _recorded(person, item, entry):
     if not htmx.is_htmx():
         flash(message)
         return redirect(_passport_url(person) + f"#item-{item.id}", code=303)
-    response = make_response(render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
-        announce=message, focus_record=True,
-    ))
-    htmx.trigger(response, "passportChanged")
-    htmx.trigger(response, f"section{row.section.id}Changed")
-    return response
+    return _row_response(person, item.id, message=message)
 
 
 @bp.post("/entries/<int:entry_id>/withdraw")
@@ -232,15 +241,62 @@ def withdraw(entry_id: int):
     if not htmx.is_htmx():
         flash(message)
         return redirect(url_for("passport.index") + f"#item-{entry.item_id}", code=303)
-    passport = _passport(person)
-    row = passport.row(entry.item_id)
-    response = make_response(render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
-        announce=message, focus_record=True,
-    ))
-    htmx.trigger(response, "passportChanged")
-    htmx.trigger(response, f"section{row.section.id}Changed")
-    return response
+    return _row_response(person, entry.item_id, message=message)
+
+
+# ---------------------------------------------------------------- an educator's decisions on a row
+
+@bp.post("/people/<int:person_id>/passport/entries/<int:entry_id>/decision")
+@guard(DECIDE_ENTRY)
+def decide(person_id: int, entry_id: int):
+    """Approve (or sign off) or reject, with a reason, an entry awaiting a decision on this passport."""
+    entry, person = g.entry, g.person
+    item = decisions.item_of(entry)
+    choice = request.form.get("decision")
+    reason = request.form.get("reason", "")
+    try:
+        if choice not in ("approve", "reject"):
+            raise ValidationFailed("Choose Approve or Reject.", field="__all__")
+        result = decisions.decide(actor=current_user, entry=entry, person=person, item=item,
+                                  approve=choice == "approve", reason=reason)
+    except DomainError as error:
+        return _decision_refused(error, person, item, open_form=("reject", entry_id, reason))
+    db.session.commit()
+    return _decided(person, item, result.message)
+
+
+@bp.post("/people/<int:person_id>/passport/entries/<int:entry_id>/revoke")
+@guard(DECIDE_ENTRY)
+def revoke(person_id: int, entry_id: int):
+    """Take back an accepted entry on this passport, with a reason the learner sees."""
+    entry, person = g.entry, g.person
+    item = decisions.item_of(entry)
+    reason = request.form.get("reason", "")
+    try:
+        result = decisions.revoke(actor=current_user, entry=entry, person=person, item=item, reason=reason)
+    except DomainError as error:
+        return _decision_refused(error, person, item, open_form=("revoke", entry_id, reason))
+    db.session.commit()
+    return _decided(person, item, result.message)
+
+
+def _decided(person, item, message: str):
+    if htmx.is_htmx():
+        return _row_response(person, item.id, message=message, queue_changed=True)
+    flash(message)
+    return redirect(url_for("passport.detail", person_id=person.id) + f"#item-{item.id}", code=303)
+
+
+def _decision_refused(error: DomainError, person, item, *, open_form: tuple):
+    """Decided by someone else a moment ago: the row as it now stands, with the news. Otherwise the
+    refused form open again with its message and input: the row (htmx) or the whole page, 422."""
+    db.session.rollback()
+    db.session.expire_all()
+    if isinstance(error, Conflict):
+        return _decided(person, item, next(iter(error.errors.values())))
+    if htmx.is_htmx():
+        return _row_response(person, item.id, status=422, decision_errors=error.errors, open_form=open_form)
+    return _page(person, status=422, decision_errors=error.errors, open_form=open_form)
 
 
 @bp.get("/people/<int:person_id>/passport/informal")
@@ -286,11 +342,10 @@ def informal_add(person_id: int):
                 flash(message)
                 return redirect(url_for("passport.index") + "#informal-learning", code=303)
             passport = _passport(person)
-            return render_template(
+            return htmx.announce(make_response(render_template(
                 "passport/_informal.html", passport=passport, person=person, can_record=True,
                 informal_form=InformalForm(formdata=None, completed_on=today()), informal_errors={},
-                announce=message,
-            )
+            )), message)
     else:
         errors = field_errors(form)
     if htmx.is_htmx():

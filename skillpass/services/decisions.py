@@ -16,6 +16,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
+from skillpass.permissions import can_decide_for
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind
@@ -24,19 +25,12 @@ from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, Va
 REASON_MAX = 1000
 
 
-def may_decide(actor: Person, person: Person) -> bool:
-    """May *actor* decide entries on *person*'s passport at all?"""
-    if actor.id == person.id:
-        return False
-    return actor.is_admin or actor.supports(person)
-
-
 def _check_actor(actor: Person, entry: Entry, person: Person) -> None:
     if entry.person_id != person.id:
         raise ValueError("entry and person do not match")
-    if actor.id == person.id:
-        raise NotAllowed("Nobody decides their own entries: another educator or an admin must.")
-    if not (actor.is_admin or actor.supports(person)):
+    if not can_decide_for(actor, person):
+        if actor.id == person.id:
+            raise NotAllowed("Nobody decides their own entries: another educator or an admin must.")
         raise NotAllowed("Only educators of their team, or admins, decide this person's entries.")
 
 
@@ -83,12 +77,7 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
 
     kind = queue_kind(entry, item)
     before = audit.snapshot(entry, ENTRY_FIELDS)
-    entry.status = EntryStatus.ACCEPTED if approve else EntryStatus.REJECTED
-    entry.decided_by_id = actor.id
-    entry.decided_by_name = actor.name
-    entry.decided_by_job_title = actor.job_role
-    entry.decided_at = clock.now()
-    entry.decision_reason = reason
+    entry.stamp(EntryStatus.ACCEPTED if approve else EntryStatus.REJECTED, by=actor, at=clock.now(), reason=reason)
     try:
         db.session.flush()
     except StaleDataError as error:
@@ -122,13 +111,8 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     if len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": f"Keep the reason to {REASON_MAX:,} characters or fewer."})
     before = audit.snapshot(entry, ENTRY_FIELDS)
-    entry.status = EntryStatus.REVOKED
     # The sign-off stays in the audit log; the entry now carries who revoked it.
-    entry.decided_by_id = actor.id
-    entry.decided_by_name = actor.name
-    entry.decided_by_job_title = actor.job_role
-    entry.decided_at = clock.now()
-    entry.decision_reason = reason
+    entry.stamp(EntryStatus.REVOKED, by=actor, at=clock.now(), reason=reason)
     try:
         db.session.flush()
     except StaleDataError as error:
@@ -180,3 +164,31 @@ def awaiting_count(actor: Person) -> int:
     if not actor.is_admin:
         stmt = stmt.where(Person.team_id.in_([t.id for t in actor.supported_teams]))
     return db.session.scalar(stmt) or 0
+
+
+def item_of(entry: Entry) -> Item:
+    """The item an entry is recorded against."""
+    return db.session.get(Item, entry.item_id)
+
+
+def queue_row(entry_id: int):
+    """One queue row (entry, person, item, evidence-or-None), to show it again with its error; None if gone."""
+    return db.session.execute(
+        select(Entry, Person, Item, Evidence)
+        .join(Person, Entry.person_id == Person.id)
+        .join(Item, Entry.item_id == Item.id)
+        .outerjoin(Evidence, Entry.evidence_id == Evidence.id)
+        .where(Entry.id == entry_id)
+    ).first()
+
+
+def decidable(actor: Person, entry_ids: list[int]) -> dict[int, tuple[Entry, Person, Item]]:
+    """Of these entries, the ones *actor* may decide, by id, with their person and item (one query).
+
+    An entry they may not decide, or one that does not exist, is simply not there."""
+    if not entry_ids:
+        return {}
+    found = db.session.execute(
+        select(Entry, Person, Item).join(Person, Person.id == Entry.person_id).join(Item, Item.id == Entry.item_id)
+        .where(Entry.id.in_(entry_ids))).all()
+    return {entry.id: (entry, person, item) for entry, person, item in found if can_decide_for(actor, person)}

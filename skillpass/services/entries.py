@@ -22,6 +22,7 @@ from skillpass.models import (
     ItemKind,
     Person,
 )
+from skillpass.permissions import can_decide_for
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
@@ -60,6 +61,19 @@ def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMe
     return EntryStatus.ACCEPTED
 
 
+def completion_date_problem(completed_on: dt.date | None, *, today: dt.date, missing: str) -> str | None:
+    """What is wrong with the date learning was completed (a record or informal learning), or None.
+
+    *missing* is the message for no date at all, in the words of the form that asked for it."""
+    if completed_on is None:
+        return missing
+    if completed_on > today:
+        return f"The date cannot be in the future: today is {format_date(today)}."
+    if completed_on < EARLIEST_DATE:
+        return TOO_EARLY
+    return None
+
+
 def queue_kind(entry: Entry, item: Item) -> str:
     """What an awaiting entry asks for: "prior learning", "competency" or "certificate"."""
     if entry.method is EntryMethod.EQUIVALENT:
@@ -94,9 +108,9 @@ def record_entry(
     note = (note or "").strip()
 
     if method is EntryMethod.OBSERVED:
-        if actor.id == person.id:
-            raise NotAllowed("You cannot record observed practice for yourself.")
-        if not (actor.is_admin or actor.supports(person)):
+        if not can_decide_for(actor, person):
+            if actor.id == person.id:
+                raise NotAllowed("You cannot record observed practice for yourself.")
             raise NotAllowed("Only an educator of their team, or an admin, records observed practice.")
         if item.kind is not ItemKind.COMPETENCY:
             raise ValidationFailed("Observed practice is recorded for competencies only.", field="__all__")
@@ -106,14 +120,12 @@ def record_entry(
     if item.archived_at is not None or _live_assignment(person, item) is None:
         raise ValidationFailed("This item is not part of a passport assigned to you.", field="__all__")
 
-    if completed_on is None:
-        errors["completed_on"] = (f"Enter the date you observed {person.name} practising it, for example 15/01/2026."
-                                  if method is EntryMethod.OBSERVED else
-                                  "Enter the date you completed it, for example 15/01/2026.")
-    elif completed_on > today:
-        errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
-    elif completed_on < EARLIEST_DATE:
-        errors["completed_on"] = TOO_EARLY
+    date_problem = completion_date_problem(
+        completed_on, today=today,
+        missing=(f"Enter the date you observed {person.name} practising it, for example 15/01/2026."
+                 if method is EntryMethod.OBSERVED else "Enter the date you completed it, for example 15/01/2026."))
+    if date_problem:
+        errors["completed_on"] = date_problem
     elif method is EntryMethod.HERE and completed_on < person.start_date:
         errors["completed_on"] = (
             f"That is before your start date ({format_date(person.start_date)}). If you did this training"
@@ -182,10 +194,7 @@ def record_entry(
     )
     if method is EntryMethod.OBSERVED:
         # The observer's record is their sign-off: name and job title as they are today.
-        entry.decided_by_id = actor.id
-        entry.decided_by_name = actor.name
-        entry.decided_by_job_title = actor.job_role
-        entry.decided_at = now
+        entry.stamp(entry.status, by=actor, at=now)
     db.session.add(entry)
     try:
         db.session.flush()
@@ -213,11 +222,7 @@ def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
             f"This entry is {entry.status.label.lower()} and can no longer be withdrawn.", field="__all__"
         )
     before = audit.snapshot(entry, ENTRY_FIELDS)
-    entry.status = EntryStatus.WITHDRAWN
-    entry.decided_by_id = actor.id
-    entry.decided_by_name = actor.name
-    entry.decided_by_job_title = actor.job_role
-    entry.decided_at = clock.now()
+    entry.stamp(EntryStatus.WITHDRAWN, by=actor, at=clock.now())
     try:
         db.session.flush()
     except StaleDataError as error:
@@ -266,12 +271,9 @@ def add_informal(
         errors["title"] = "Enter what you learned, for example 'Shadowed the falls team'."
     elif len(title) > 200:
         errors["title"] = "Use 200 characters or fewer."
-    if completed_on is None:
-        errors["completed_on"] = "Enter the date of the learning."
-    elif completed_on > today:
-        errors["completed_on"] = f"The date cannot be in the future: today is {format_date(today)}."
-    elif completed_on < EARLIEST_DATE:
-        errors["completed_on"] = TOO_EARLY
+    date_problem = completion_date_problem(completed_on, today=today, missing="Enter the date of the learning.")
+    if date_problem:
+        errors["completed_on"] = date_problem
     if hours is not None and (not hours.is_finite() or hours < 0 or hours > 999):
         errors["hours"] = "Enter hours between 0 and 999, for example 1.5."
     elif hours is not None:

@@ -18,18 +18,12 @@ from sqlalchemy import and_, select
 
 from skillpass.extensions import db
 from skillpass.inputs import printable
-from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
+from skillpass.models import Assignment, Entry, EntryStatus, Item, PassportTemplate, Person, Team
 from skillpass.rules import expiry_date
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 
-METHOD_WORDS = {
-    EntryMethod.HERE: "Completed here",
-    EntryMethod.EQUIVALENT: "Equivalent training demonstrated",
-    EntryMethod.OBSERVED: "Observed practice",
-    EntryMethod.IMPORTED: "Imported record",
-}
 STATUS_WORDS = {
     EntryStatus.ACCEPTED: "Accepted",
     EntryStatus.AWAITING: "Awaiting sign-off",
@@ -111,9 +105,7 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
             for (status, completed_on, method, source, decided_by, decided_at, title, code, frequency, number, name,
                  job_role, team, passport, archived_at, live) in db.session.execute(stmt.execution_options(yield_per=2000)):
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
-                how = METHOD_WORDS.get(method, method.value)
-                if method is EntryMethod.EQUIVALENT and source:
-                    how = f"{how}: {source}"
+                how = method.describe(source)      # the passport's words
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
                 yield [number or "", name, team or "", job_role, title, code or "", STATUS_WORDS[status],
                        completed_on, expires, how, signed,

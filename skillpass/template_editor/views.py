@@ -144,10 +144,8 @@ def copy(template_id: int):
 
 def _partial(name: str, status: int = 200, *, announce: str = "", **context):
     """A fragment for htmx, with the live region updated out of band when there is news."""
-    html = render_template(name, **context)
-    if announce:
-        html += render_template("_announce.html", announce=announce)
-    return htmx.add_vary(make_response(html, status))
+    response = htmx.announce(make_response(render_template(name, **context), status), announce)
+    return htmx.add_vary(response)
 
 
 def _body_response(template: PassportTemplate, status: int = 200, *, announce: str = "", focus: str = "",

@@ -25,7 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from skillpass.models import AuditEvent, Entry, EntryMethod, EntryStatus, EvidenceRule, Item, Person, Role
-from skillpass.services.decisions import awaiting_count, awaiting_for, decide, may_decide, revoke
+from skillpass.permissions import can_decide_for
+from skillpass.services.decisions import awaiting_count, awaiting_for, decide, revoke
 from skillpass.services.entries import queue_kind, record_entry, withdraw_entry
 from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
 from tests import factories
@@ -324,7 +325,7 @@ def test_who_may_decide(db, world, who, refused_with, op):
     actor = getattr(world, who)
     entry = _entry(db, world, ACCEPTED if op == "revoke" else AWAITING)
     before_state, before_events = _state(entry), _count(db)
-    assert may_decide(actor, world.learner) is (refused_with is None)
+    assert can_decide_for(actor, world.learner) is (refused_with is None)
 
     def run():
         if op == "revoke":
@@ -361,7 +362,7 @@ def test_an_admin_cannot_decide_their_own_entry(db, world):
                          method=HERE, today=TODAY)
     db.session.commit()
     assert entry.status is AWAITING
-    assert not may_decide(admin, admin)
+    assert not can_decide_for(admin, admin)
     before_state, before_events = _state(entry), _count(db)
 
     for approve, reason in ((True, ""), (False, REJECT_REASON)):

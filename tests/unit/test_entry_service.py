@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from skillpass.models import (
     Assignment, AuditEvent, Entry, EntryMethod, EntryStatus, EvidenceRule, InformalEntry, Person,
 )
-from skillpass.services.entries import add_informal, record_entry, withdraw_entry
+from skillpass.services.entries import add_informal, completion_date_problem, record_entry, withdraw_entry
 from skillpass.services.errors import DomainError, NotAllowed, ValidationFailed
 from tests import factories
 from tests.conftest import TODAY
@@ -580,3 +580,14 @@ def test_the_same_accepted_record_again_is_refused_as_already_on_the_passport(db
     _record(world, world.fire, completed_on=dt.date(2026, 2, 11))
     db.session.commit()
     assert _count(db, Entry) == 2
+
+
+@pytest.mark.parametrize("completed_on, problem", [
+    (None, "Enter the date."),
+    (dt.date(2026, 3, 3), "The date cannot be in the future: today is 2 Mar 2026."),
+    (dt.date(1949, 12, 31), "That is before 1950: check the year."),
+    (dt.date(1950, 1, 1), None),
+    (dt.date(2026, 3, 2), None),
+])
+def test_one_check_of_a_completion_date_for_records_and_informal_learning(completed_on, problem):
+    assert completion_date_problem(completed_on, today=dt.date(2026, 3, 2), missing="Enter the date.") == problem

@@ -41,7 +41,7 @@ def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_le
     assert all(e.actor_id == world.admin.id for e in events)
     # The learner's passport shows them, with their dates and statuses.
     passport = as_learner.get("/passport").get_data(as_text=True)
-    assert "Expires 14 Mar 2027: completed 14 Mar 2025 + 24 months" in passport and "(imported record)" in passport
+    assert "Expires 14 Mar 2027: completed 14 Mar 2025 + 24 months" in passport and "Imported record, 14 Mar 2025" in passport
     # The same file again adds nothing.
     again = _upload(as_admin, content).get_data(as_text=True)
     assert "<strong>0</strong> completions to add" in again and "<strong>2</strong> already on record" in again

@@ -76,7 +76,7 @@ def _setting(world) -> SimpleNamespace:
     empty = factories.section(world.template, "Within 1 year", 12, "months", position=3)
     db.session.add(accepted)
     db.session.flush()
-    url_params = {"signoff.revoke": {**params, "entry_id": accepted.id},          # only an accepted one is revoked
+    url_params = {"passport.revoke": {**params, "entry_id": accepted.id},         # only an accepted one is revoked
                   "editor.section_remove": {**params, "section_id": empty.id}}     # only an empty one is removed
     porter = factories.template("Porter Passport")
     factories.item(factories.section(porter, "Within 1 month", 1, "months"), "Manual handling")
@@ -171,8 +171,10 @@ NEEDS: dict[str, object] = {
     "editor.template": {"name": "AHP Support Worker Passport", "description": "For support workers"},
     "passport.informal_add": {"title": "Read the falls policy", "completed_on": "2026-02-27", "hours": "1",
                               "reflection": ""},
+    "passport.decide": {"decision": "approve", "reason": ""},
     "passport.observed": {"completed_on": "2026-02-27", "note": ""},
     "passport.record": {"completed_on": "2026-02-27", "method": "here", "note": ""},
+    "passport.revoke": {"reason": "Certificate was for another course"},
     "passport.withdraw": {},
     "people.assignments": {"action": "add"},                    # template_id is among the five
     "people.edit": _person_form("lee.learner@example.test"),
@@ -182,7 +184,6 @@ NEEDS: dict[str, object] = {
     "people.supported_teams": {},                               # team is among the five
     "signoff.approve_selected": {},                             # entry is among the five
     "signoff.decide": {"decision": "approve", "reason": ""},
-    "signoff.revoke": {"reason": "Certificate was for another course"},
     "team.print_start": {},                                     # team, scope and person are among the five
 }
 

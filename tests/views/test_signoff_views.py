@@ -121,6 +121,19 @@ def _decide(client, entry, decision, reason=None, *, htmx=True, **extra):
     return client.post(f"/sign-off/entries/{entry.id}/decision", data=data, headers=HTMX if htmx else {})
 
 
+def _decide_on_passport(client, entry, decision, reason=None, *, htmx=True):
+    """A decision from the person's passport row: its own route, beside the passport."""
+    data = {"decision": decision}
+    if reason is not None:
+        data["reason"] = reason
+    return client.post(f"/people/{entry.person_id}/passport/entries/{entry.id}/decision", data=data,
+                       headers=HTMX if htmx else {})
+
+
+def _revoke_url(entry) -> str:
+    return f"/people/{entry.person_id}/passport/entries/{entry.id}/revoke"
+
+
 def _record(client, person, item, headers=HTMX, **data):
     response = client.post(f"/people/{person.id}/passport/items/{item.id}/record", data=data, headers=headers)
     assert response.status_code == 200, _text(response)[:500]
@@ -681,18 +694,18 @@ def test_educator_sees_decision_controls_on_a_persons_passport(as_educator, worl
     page = _page(as_educator.get(f"/people/{world.learner.id}/passport"))
     competency = _item_row(page, world.competency.id)
     assert ">Sign off<span" in competency and ">Reject<span" in competency
-    assert f'action="/sign-off/entries/{on_passport["competency"].id}/decision"' in competency
-    assert 'name="from" value="passport"' in competency
+    assert (f'action="/people/{world.learner.id}/passport/entries/{on_passport["competency"].id}/decision"'
+            in competency)
     assert "Record observed practice" not in competency           # one is already waiting
     certificate = _item_row(page, world.fire.id)
     assert ">Approve<span" in certificate and ">Reject<span" in certificate
     assert "Reason (Lee Learner sees it)" in certificate
     accepted = _item_row(page, world.stress.id)
     assert ">Revoke<span" in accepted
-    assert f'action="/sign-off/entries/{on_passport["accepted"].id}/revoke"' in accepted
+    assert f'action="{_revoke_url(on_passport["accepted"])}"' in accepted
     assert "Approve" not in accepted and "Sign off" not in accepted
     nothing = _item_row(page, world.optional.id)
-    assert "/sign-off/" not in nothing and "Revoke" not in nothing
+    assert "/sign-off/" not in nothing and "/passport/entries/" not in nothing and "Revoke" not in nothing
 
 
 def test_record_observed_practice_is_offered_on_competency_rows(as_educator, world):
@@ -705,7 +718,7 @@ def test_record_observed_practice_is_offered_on_competency_rows(as_educator, wor
 
 def test_approving_from_the_passport_swaps_the_row(as_educator, world, on_passport):
     entry = on_passport["competency"]
-    response = _decide(as_educator, entry, "approve", **{"from": "passport"})
+    response = _decide_on_passport(as_educator, entry, "approve")
     html = _page(response)
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<tr id="item-{world.competency.id}"') and "<html" not in html
@@ -721,7 +734,7 @@ def test_approving_from_the_passport_swaps_the_row(as_educator, world, on_passpo
 
 
 def test_approving_from_the_passport_without_javascript(as_educator, world, on_passport):
-    response = _decide(as_educator, on_passport["certificate"], "approve", htmx=False, **{"from": "passport"})
+    response = _decide_on_passport(as_educator, on_passport["certificate"], "approve", htmx=False)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/people/{world.learner.id}/passport#item-{world.fire.id}")
     page = _page(as_educator.get(f"/people/{world.learner.id}/passport"))
@@ -731,7 +744,7 @@ def test_approving_from_the_passport_without_javascript(as_educator, world, on_p
 
 def test_rejecting_from_the_passport_needs_a_reason(as_educator, world, on_passport):
     entry = on_passport["competency"]
-    response = _decide(as_educator, entry, "reject", "", **{"from": "passport"})
+    response = _decide_on_passport(as_educator, entry, "reject", "")
     html = _page(response)
     assert response.status_code == 422
     assert html.lstrip().startswith(f'<tr id="item-{world.competency.id}"')
@@ -739,7 +752,7 @@ def test_rejecting_from_the_passport_needs_a_reason(as_educator, world, on_passp
     assert "<details class=\"nhsuk-details app-reject\" open>" in html
     assert "HX-Trigger" not in response.headers
     # Without JavaScript: the whole passport again, the message and the form open in place.
-    plain = _decide(as_educator, entry, "reject", "  ", htmx=False, **{"from": "passport"})
+    plain = _decide_on_passport(as_educator, entry, "reject", "  ", htmx=False)
     page = _page(plain)
     assert plain.status_code == 422 and "<html" in page and REASON_NEEDED in page
     assert REASON_NEEDED in _item_row(page, world.competency.id)
@@ -748,14 +761,14 @@ def test_rejecting_from_the_passport_needs_a_reason(as_educator, world, on_passp
 
 def test_revoking_needs_a_reason(as_educator, world, on_passport):
     entry = on_passport["accepted"]
-    response = as_educator.post(f"/sign-off/entries/{entry.id}/revoke", data={"reason": ""}, headers=HTMX)
+    response = as_educator.post(_revoke_url(entry), data={"reason": ""}, headers=HTMX)
     html = _page(response)
     assert response.status_code == 422
     assert html.lstrip().startswith(f'<tr id="item-{world.stress.id}"')
     assert REVOKE_REASON_NEEDED in html and f'id="revoke-reason-{entry.id}-error"' in html
     assert _reloaded(entry.id).status is EntryStatus.ACCEPTED
 
-    plain = as_educator.post(f"/sign-off/entries/{entry.id}/revoke", data={"reason": "   "})
+    plain = as_educator.post(_revoke_url(entry), data={"reason": "   "})
     page = _page(plain)
     assert plain.status_code == 422 and "<html" in page
     assert REVOKE_REASON_NEEDED in _item_row(page, world.stress.id)
@@ -766,7 +779,7 @@ def test_revoking_needs_a_reason(as_educator, world, on_passport):
 def test_revoking_with_a_reason_the_learner_sees_it(as_educator, as_learner, world, on_passport):
     entry = on_passport["accepted"]
     reason = "The course was not the accredited one."
-    response = as_educator.post(f"/sign-off/entries/{entry.id}/revoke", data={"reason": reason}, headers=HTMX)
+    response = as_educator.post(_revoke_url(entry), data={"reason": reason}, headers=HTMX)
     html = _page(response)
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<tr id="item-{world.stress.id}"')
@@ -784,14 +797,14 @@ def test_revoking_with_a_reason_the_learner_sees_it(as_educator, as_learner, wor
     assert "To do" in row
 
     # Revoked once; a second revocation is refused and names where it stands.
-    again = as_educator.post(f"/sign-off/entries/{entry.id}/revoke", data={"reason": reason}, headers=HTMX)
+    again = as_educator.post(_revoke_url(entry), data={"reason": reason}, headers=HTMX)
     assert "Only an accepted entry can be revoked; this one is revoked." in _page(again)
     assert len(_events("entry.revoked", entry.id)) == 1
 
 
 def test_revoking_without_javascript_redirects(as_educator, world, on_passport):
     entry = on_passport["accepted"]
-    response = as_educator.post(f"/sign-off/entries/{entry.id}/revoke", data={"reason": "Wrong course."})
+    response = as_educator.post(_revoke_url(entry), data={"reason": "Wrong course."})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/people/{world.learner.id}/passport#item-{world.stress.id}")
     assert "Lee Learner: Managing work and life stress revoked." in _page(
@@ -849,23 +862,36 @@ def test_observed_practice_is_for_competencies_only(as_educator, world):
 
 def test_the_learner_never_sees_decision_controls_on_their_own_passport(as_learner, world, on_passport):
     page = _page(as_learner.get("/passport"))
-    for text in (">Sign off<", "/sign-off/entries/", ">Revoke<", "Record observed practice", "/observed",
-                 'name="decision"'):
+    for text in (">Sign off<", "/sign-off/entries/", "/passport/entries/", ">Revoke<", "Record observed practice",
+                 "/observed", 'name="decision"'):
         assert text not in page, text
     assert ">Withdraw<span" in _item_row(page, world.competency.id)
     # Nor can they act by posting.
     assert _decide(as_learner, on_passport["competency"], "approve").status_code == 403
-    assert as_learner.post(f"/sign-off/entries/{on_passport['accepted'].id}/revoke",
+    assert _decide_on_passport(as_learner, on_passport["competency"], "approve").status_code == 403
+    assert as_learner.post(_revoke_url(on_passport['accepted']),
                            data={"reason": "x"}, headers=HTMX).status_code == 403
     assert as_learner.post(f"/people/{world.learner.id}/passport/items/{world.competency.id}/observed",
                            data={"completed_on": "2026-03-01", "method": "observed"}).status_code == 403
     assert _reloaded(on_passport["competency"].id).status is EntryStatus.AWAITING
 
 
+def test_a_passport_decision_names_the_entry_under_its_own_persons_passport(as_educator, world, on_passport):
+    """The address says whose passport: an entry named under another person's is not there."""
+    for entry, action, data in ((on_passport["competency"], "decision", {"decision": "approve"}),
+                                (on_passport["accepted"], "revoke", {"reason": "Wrong course."})):
+        for headers in (HTMX, {}):
+            url = f"/people/{world.other_learner.id}/passport/entries/{entry.id}/{action}"
+            assert as_educator.post(url, data=data, headers=headers).status_code == 404, (url, headers)
+    assert _reloaded(on_passport["competency"].id).status is EntryStatus.AWAITING
+    assert _reloaded(on_passport["accepted"].id).status is EntryStatus.ACCEPTED
+
+
 def test_the_other_teams_educator_cannot_decide(app, world, on_passport):
     oscar = sign_in(app.test_client(), world.other_educator)
     assert _decide(oscar, on_passport["competency"], "approve").status_code == 403
-    assert oscar.post(f"/sign-off/entries/{on_passport['accepted'].id}/revoke",
+    assert _decide_on_passport(oscar, on_passport["competency"], "approve").status_code == 403
+    assert oscar.post(_revoke_url(on_passport['accepted']),
                       data={"reason": "x"}, headers=HTMX).status_code == 403
     assert _reloaded(on_passport["competency"].id).status is EntryStatus.AWAITING
 
@@ -883,7 +909,8 @@ def test_an_admins_own_entries_are_not_in_their_queue_and_not_theirs_to_decide(a
     assert NOT_YOURS in bulk and "Ada Admin: Moving" not in bulk
     assert _reloaded(own.id).status is EntryStatus.AWAITING
     own_passport = _page(as_admin.get("/passport"))
-    assert "/sign-off/entries/" not in own_passport and "Record observed practice" not in own_passport
+    assert "/sign-off/entries/" not in own_passport and "/passport/entries/" not in own_passport
+    assert "Record observed practice" not in own_passport
 
     # Another admin may.
     other_admin = factories.person(name="Abe Admin", role=Role.ADMIN, email="abe@example.test")
