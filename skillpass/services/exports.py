@@ -30,13 +30,6 @@ METHOD_WORDS = {
     EntryMethod.OBSERVED: "Observed practice",
     EntryMethod.IMPORTED: "Imported record",
 }
-STATUS_WORDS = {
-    EntryStatus.ACCEPTED: "Accepted",
-    EntryStatus.AWAITING: "Awaiting sign-off",
-    EntryStatus.REJECTED: "Rejected",
-    EntryStatus.WITHDRAWN: "Withdrawn",
-    EntryStatus.REVOKED: "Revoked",
-}
 
 
 def safe(value):
@@ -58,7 +51,8 @@ class Table:
 
 
 def matrix_table(matrix, rows) -> Table:
-    """One row per person: who, their compliance, then each item's status (and its date)."""
+    """One row per person: who, their compliance, then each item's status and date line, in the words of
+    rules.status_line and rules.short_date_line, as the matrix shows them."""
     header = ["Employee number", "Name", "Team", "Job role", "Compliance %", "Met", "Due"]
     for column in matrix.columns:
         code = f" [{column.item.code}]" if column.item.code else ""
@@ -74,8 +68,7 @@ def matrix_table(matrix, rows) -> Table:
                 if cell is None:
                     out.append("Not assigned")
                 else:
-                    text = cell.label + (" (awaiting sign-off)" if cell.awaiting else "")
-                    out.append(f"{text}: {cell.date_line}")
+                    out.append(f"{cell.label}: {cell.date_line}")
             yield out
 
     return Table(header=header, rows=body())
@@ -115,7 +108,7 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                 if method is EntryMethod.EQUIVALENT and source:
                     how = f"{how}: {source}"
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
-                yield [number or "", name, team or "", job_role, title, code or "", STATUS_WORDS[status],
+                yield [number or "", name, team or "", job_role, title, code or "", status.label,
                        completed_on, expires, how, signed,
                        decided_at.date() if (decided_at and signed) else None,
                        passport, "Yes" if live is not None and archived_at is None else "No"]
