@@ -201,10 +201,8 @@ class ItemState:
 
     @property
     def awaiting_words(self) -> str | None:
-        """"awaiting sign-off" or "renewal awaiting sign-off", when an entry awaits one."""
-        if not self.awaiting or self.status is Status.NOT_REQUIRED:
-            return None
-        return awaiting_words(self.completed_on)
+        """"awaiting sign-off" or "renewal awaiting sign-off", when an entry awaits one (the passport's tag)."""
+        return awaiting_words(self.completed_on) if self.awaiting else None
 
     @property
     def counts(self) -> bool:

@@ -143,7 +143,7 @@ def index():
         db.session.commit()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
                                                   job_roles=job_roles, days_options=FORECAST_DAYS,
-                                                  prints=prints, **context)))
+                                                  prints=prints, PrintJobStatus=PrintJobStatus, **context)))
 
 
 @bp.get("/trend")
@@ -284,12 +284,12 @@ def print_status(job_id: int):
     if bulk_print.fail_if_stalled(job):
         db.session.commit()
     if htmx.is_htmx():
-        response = Response(render_template("team/_print_progress.html", job=job))
+        response = Response(render_template("team/_print_progress.html", job=job, PrintJobStatus=PrintJobStatus))
         if job.finished:
             # Stop polling: the finished fragment has no trigger left.
             response.headers["HX-Trigger"] = "printFinished"
         return htmx.add_vary(response)
-    return htmx.add_vary(Response(render_template("team/print.html", job=job)))
+    return htmx.add_vary(Response(render_template("team/print.html", job=job, PrintJobStatus=PrintJobStatus)))
 
 
 @bp.get("/print/<int:job_id>/download")
