@@ -99,7 +99,7 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     from skillpass.extensions import db
     from skillpass.gc_tuning import tune
     from skillpass.models import DataVersion
-    from skillpass.services import team as team_service
+    from skillpass.services import kept
     from skillpass.models import Person
 
     upload = tempfile.mkdtemp(prefix="skillpass-bench-uploads-")
@@ -142,7 +142,7 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
             db.session.commit()
         get(admin, "/admin/")()
     results.append(measure("Admin home, the look after a write", write_then_home, counter, repeat))
-    team_service.wait_for_refreshes()   # the last background count ends before anything else is timed
+    kept.wait_for_refreshes()   # the last background count ends before anything else is timed
     results.append(measure("One passport PDF", get(learner, f"/people/{self_id}/passport.pdf"),
                            counter, max(3, repeat // 3)))
     # The pages above that are kept between requests (services/kept.py), worked out afresh each time:

@@ -130,25 +130,43 @@ class Due:
     reason: str  # "start date 5 Jan 2026 + 2 weeks"
 
 
+def assignment_anchor(start_date: dt.date, assigned_on: dt.date) -> dt.date:
+    """A = the later of the start date and the assignment date."""
+    return assigned_on if assigned_on > start_date else start_date
+
+
+def item_anchor(a: dt.date, item_added_on: dt.date) -> dt.date:
+    """The base of D: the later of A and the day the item was added."""
+    return item_added_on if item_added_on > a else a
+
+
+def anchor_of(start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date) -> dt.date:
+    """The day an item's due date counts from: the latest of start, assignment and the item's arrival.
+
+    The team figures take it in two steps (A once per person and passport, then the item's base),
+    the same two functions."""
+    return item_anchor(assignment_anchor(start_date, assigned_on), item_added_on)
+
+
 def anchor_date(start_date: dt.date, assigned_on: dt.date) -> tuple[dt.date, str]:
     """A = the later of the start date and the assignment date, with its name."""
-    if assigned_on > start_date:
-        return assigned_on, "assigned"
-    return start_date, "start date"
+    a = assignment_anchor(start_date, assigned_on)
+    return a, ("start date" if a == start_date else "assigned")
 
 
 def due_on(*, start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date, offset: Offset) -> dt.date:
     """D alone, without its reason: for the team-wide figures, where millions are computed."""
-    return offset.after(max(start_date, assigned_on, item_added_on))
+    return offset.after(anchor_of(start_date, assigned_on, item_added_on))
 
 
 def due_date(
     *, start_date: dt.date, assigned_on: dt.date, item_added_on: dt.date, offset: Offset
 ) -> Due:
     """D = base + offset, base being the later of A and the day the item was added."""
-    base, base_name = anchor_date(start_date, assigned_on)
-    if item_added_on > base:
-        base, base_name = item_added_on, "item added"
+    a, base_name = anchor_date(start_date, assigned_on)
+    base = item_anchor(a, item_added_on)
+    if base != a:
+        base_name = "item added"
     on = offset.after(base)
     if offset.amount == 0:
         reason = f"{base_name} {format_date(base)} (day one)"
@@ -179,11 +197,12 @@ class ItemState:
 
     @property
     def label(self) -> str:
-        if not self.awaiting or self.status is Status.NOT_REQUIRED:
-            return self.status.label
-        if self.completed_on is not None:
-            return f"{self.status.label} · renewal awaiting sign-off"
-        return f"{self.status.label} · awaiting sign-off"
+        return status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on)
+
+    @property
+    def awaiting_words(self) -> str | None:
+        """"awaiting sign-off" or "renewal awaiting sign-off", when an entry awaits one (the passport's tag)."""
+        return awaiting_words(self.completed_on) if self.awaiting else None
 
     @property
     def counts(self) -> bool:
@@ -191,23 +210,55 @@ class ItemState:
         return self.required and self.mandatory
 
     @property
+    def short_date_line(self) -> str:
+        """The due or expiry date alone, as the team matrix and its export show it."""
+        return short_date_line(self.status, due_on=self.due.on if self.due else None,
+                               expires_on=self.expires_on, completed_on=self.completed_on)
+
+    @property
     def date_line(self) -> str:
-        """The due or expiry date shown, with its one-line reason."""
+        """The due or expiry date shown, with its one-line reason: the short line, then why."""
+        line = self.short_date_line
         if self.status is Status.NOT_REQUIRED:
-            if self.completed_on is not None:
-                return f"No longer required: last completed {format_date(self.completed_on)}"
-            return "No longer required"
+            return line
         if self.completed_on is not None:
             if self.expires_on is None:
-                return f"Completed {format_date(self.completed_on)}: one-off, does not expire"
-            verb = "Expired" if self.status is Status.EXPIRED else "Expires"
-            return (
-                f"{verb} {format_date(self.expires_on)}: completed {format_date(self.completed_on)}"
-                f" + {self.frequency_months} month{'' if self.frequency_months == 1 else 's'}"
-            )
+                return line
+            return f"{line} + {self.frequency_months} month{'' if self.frequency_months == 1 else 's'}"
         if self.due is None:
-            return ""
-        return f"Due {format_date(self.due.on)}: {self.due.reason}"
+            return line
+        return f"{line}: {self.due.reason}"
+
+
+def awaiting_words(completed_on: dt.date | None) -> str:
+    """What an entry awaiting sign-off is called beside a status: a renewal once the item was done."""
+    return "renewal awaiting sign-off" if completed_on is not None else "awaiting sign-off"
+
+
+def status_line(status: Status, *, awaiting: bool, completed_on: dt.date | None) -> str:
+    """The status word, and the awaiting marker after it: "Expiring · renewal awaiting sign-off"."""
+    if not awaiting or status is Status.NOT_REQUIRED:
+        return status.label
+    return f"{status.label} · {awaiting_words(completed_on)}"
+
+
+def short_date_line(status: Status, *, due_on: dt.date | None, expires_on: dt.date | None,
+                    completed_on: dt.date | None) -> str:
+    """The date a status is about, in the words every output uses: "Due 19 Jan 2026",
+    "Expires 15 Jan 2028: completed 15 Jan 2026", "Completed 3 Mar 2025: one-off, does not expire".
+    The passport adds the reason after it (ItemState.date_line)."""
+    if status is Status.NOT_REQUIRED:
+        if completed_on is not None:
+            return f"No longer required: last completed {format_date(completed_on)}"
+        return "No longer required"
+    if completed_on is not None:
+        if expires_on is None:
+            return f"Completed {format_date(completed_on)}: one-off, does not expire"
+        verb = "Expired" if status is Status.EXPIRED else "Expires"
+        return f"{verb} {format_date(expires_on)}: completed {format_date(completed_on)}"
+    if due_on is None:
+        return ""
+    return f"Due {format_date(due_on)}"
 
 
 def item_state(
@@ -258,6 +309,14 @@ def status_of(*, today: dt.date, due_on: dt.date, expires_on: dt.date | None, la
 
 # ---------------------------------------------------------------- compliance
 
+# The statuses a Compliance counts, each in the field named after its value; code that keeps counts
+# as plain lists in a hot loop (the team figures) keeps them in this order, optional items last.
+TALLIED = (Status.COMPLETE, Status.EXPIRING, Status.OVERDUE, Status.EXPIRED, Status.TODO)
+TALLY_INDEX = {status: index for index, status in enumerate(TALLIED)}
+OPTIONAL_INDEX = len(TALLIED)
+TALLY_SIZE = len(TALLIED) + 1
+
+
 @dataclass
 class Compliance:
     complete: int = 0
@@ -282,22 +341,24 @@ class Compliance:
             return None
         return (100 * self.met) // self.due
 
+    @classmethod
+    def of_tally(cls, tally: list[int]) -> Compliance:
+        """The figures of a plain list of counts kept in TALLIED order, optional items last."""
+        return cls(**{status.value: tally[index] for index, status in enumerate(TALLIED)},
+                   optional=tally[OPTIONAL_INDEX])
+
+    def count(self, status: Status, n: int = 1) -> None:
+        """Count *n* mandatory items of *status* (an item not required counts nowhere)."""
+        if status is not Status.NOT_REQUIRED:
+            setattr(self, status.value, getattr(self, status.value) + n)
+
     def add(self, state: ItemState) -> None:
         if state.status is Status.NOT_REQUIRED:
             return
         if not state.mandatory:
             self.optional += 1
             return
-        if state.status is Status.COMPLETE:
-            self.complete += 1
-        elif state.status is Status.EXPIRING:
-            self.expiring += 1
-        elif state.status is Status.OVERDUE:
-            self.overdue += 1
-        elif state.status is Status.EXPIRED:
-            self.expired += 1
-        elif state.status is Status.TODO:
-            self.todo += 1
+        self.count(state.status)
 
     def describe(self) -> str:
         if self.percent is None:

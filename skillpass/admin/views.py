@@ -22,7 +22,7 @@ from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
 from skillpass.services import impact as impact_service
-from skillpass.services import team as team_service
+from skillpass.services import figures as figures_service
 from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings, update_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,7 +37,7 @@ def home():
     settings_now = get_settings()
     # After a write the last figures show at once, marked, while newer ones are counted (about a
     # second for a trust of 5,000); the figures then fetch themselves again (htmx).
-    figures = team_service.overview(today=today(), warning_days=settings_now.warning_days, stale_ok=True)
+    figures = figures_service.overview(today=today(), warning_days=settings_now.warning_days, stale_ok=True)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("admin/_overview.html", figures=figures)))
     return htmx.add_vary(Response(render_template("admin/home.html", figures=figures)))

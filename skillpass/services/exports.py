@@ -24,14 +24,6 @@ from skillpass.rules import expiry_date
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
 
-STATUS_WORDS = {
-    EntryStatus.ACCEPTED: "Accepted",
-    EntryStatus.AWAITING: "Awaiting sign-off",
-    EntryStatus.REJECTED: "Rejected",
-    EntryStatus.WITHDRAWN: "Withdrawn",
-    EntryStatus.REVOKED: "Revoked",
-}
-
 
 def safe(value):
     """A value as a spreadsheet cell: dates and numbers kept, text neutralised if it looks like a formula."""
@@ -52,7 +44,8 @@ class Table:
 
 
 def matrix_table(matrix, rows) -> Table:
-    """One row per person: who, their compliance, then each item's status (and its date)."""
+    """One row per person: who, their compliance, then each item's status and date line, in the words of
+    rules.status_line and rules.short_date_line, as the matrix shows them."""
     header = ["Employee number", "Name", "Team", "Job role", "Compliance %", "Met", "Due"]
     for column in matrix.columns:
         code = f" [{column.item.code}]" if column.item.code else ""
@@ -68,8 +61,7 @@ def matrix_table(matrix, rows) -> Table:
                 if cell is None:
                     out.append("Not assigned")
                 else:
-                    text = cell.label + (" (awaiting sign-off)" if cell.awaiting else "")
-                    out.append(f"{text}: {cell.date_line}")
+                    out.append(f"{cell.label}: {cell.date_line}")
             yield out
 
     return Table(header=header, rows=body())
@@ -107,7 +99,7 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
                 how = method.describe(source)      # the passport's words
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
-                yield [number or "", name, team or "", job_role, title, code or "", STATUS_WORDS[status],
+                yield [number or "", name, team or "", job_role, title, code or "", status.label,
                        completed_on, expires, how, signed,
                        decided_at.date() if (decided_at and signed) else None,
                        passport, "Yes" if live is not None and archived_at is None else "No"]

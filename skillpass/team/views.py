@@ -10,25 +10,24 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select
 
 from skillpass import access, charts, htmx
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
 from skillpass.inputs import ids, page_number, printable, to_id
-from skillpass.models import Assignment, PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
+from skillpass.models import PrintJobStatus, Team
 from skillpass.rules import Status, format_date
 from skillpass.services import bulk_print, exports, submissions
 from skillpass.services.errors import DomainError
-from skillpass.services import team as team_service
+from skillpass.services import figures
 from skillpass.services.settings import get_settings
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 PAGE_SIZE = 100
 FORECAST_DAYS = (30, 60, 90)
-STATUSES = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE, team_service.AWAITING]
+STATUSES = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE, figures.AWAITING]
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Filters:
     team: int | None
     job_role: str
     template: int | None
-    status: Status | team_service._Awaiting | None
+    status: Status | figures.Awaiting | None
     out: bool
     days: int
 
@@ -61,12 +60,12 @@ def _filters(source=None) -> Filters:
                    out=values.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
 
 
-def _scope(filters: Filters) -> team_service.Scope:
+def _scope(filters: Filters) -> figures.Scope:
     if filters.team is not None:
         team_ids: tuple[int, ...] | None = (filters.team,)
     else:
         team_ids = visible_team_ids(current_user)
-    return team_service.Scope(team_ids=team_ids, job_role=filters.job_role, template_id=filters.template)
+    return figures.Scope(team_ids=team_ids, job_role=filters.job_role, template_id=filters.template)
 
 
 def _title(filters: Filters, teams: dict[int, Team]) -> str:
@@ -95,18 +94,19 @@ def row_cells(row, columns, passport_url: str) -> Markup:
             parts.append(f'<td class="app-cell app-cell--none"><span aria-hidden="true">–</span>'
                          f'<span class="nhsuk-u-visually-hidden">{name}, {title}: not assigned</span></td>')
             continue
-        awaiting = '<span class="app-cell__awaiting"> · awaiting sign-off</span>' if cell.awaiting else ""
+        # The words of rules.status_line, the marker in a span of its own.
+        awaiting = f'<span class="app-cell__awaiting"> · {cell.awaiting_words}</span>' if cell.awaiting else ""
         parts.append(f'<td class="app-cell app-cell--{cell.status.value}"><a class="app-cell__link" '
                      f'href="{base}#item-{item_id}"><span class="nhsuk-u-visually-hidden">{name}, {title}: </span>'
-                     f'{cell.label}{awaiting}<span class="app-cell__date">{cell.date_line}</span></a></td>')
+                     f'{cell.status.label}{awaiting}<span class="app-cell__date">{cell.date_line}</span></a></td>')
     # Every value above is escaped (names, titles, URL) or built here from fixed words and dates.
     return Markup("".join(parts))  # nosec B704
 
 
 def _matrix(filters: Filters, *, keep: bool = False):
     settings = get_settings()
-    matrix = team_service.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days, keep=keep)
-    rows = team_service.filter_rows(matrix, status=filters.status, out_only=filters.out)
+    matrix = figures.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days, keep=keep)
+    rows = figures.filter_rows(matrix, status=filters.status, out_only=filters.out)
     return matrix, rows
 
 
@@ -119,7 +119,7 @@ def index():
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page_number(request.args.get("page")), pages)
-    forecast = team_service.forecast(matrix, rows, days=filters.days)
+    forecast = figures.forecast(matrix, rows, days=filters.days)
     weeks = forecast.weeks
     chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
                                  for monday, expiring, due in weeks])
@@ -136,22 +136,14 @@ def index():
     # The passports and job roles of the people this viewer can see: an educator is offered only what
     # their teams hold.
     visible = visible_team_ids(current_user)
-    held = select(Assignment.template_id).join(Person, Person.id == Assignment.person_id).where(
-        Assignment.removed_on.is_(None), Person.team_id.in_(visible)) if visible is not None else None
-    templates = db.session.scalars(select(PassportTemplate).where(
-        PassportTemplate.status == TemplateStatus.PUBLISHED,
-        # The passport chosen in the URL stays on offer, so the dropdown never hides a filter in use.
-        *([or_(PassportTemplate.id.in_(held), PassportTemplate.id == filters.template)] if held is not None else []))
-        .order_by(PassportTemplate.name)).all()
-    job_roles = db.session.scalars(select(Person.job_role).where(
-        Person.job_role != "", Person.active.is_(True),
-        *([Person.team_id.in_(visible)] if visible is not None else [])).distinct().order_by(Person.job_role)).all()
+    templates = figures.passports_on_offer(visible, keep=filters.template)
+    job_roles = figures.job_roles(visible)
     prints = bulk_print.recent(current_user)
     if any(db.session.is_modified(job) for job in prints):   # a stopped print was marked so
         db.session.commit()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
                                                   job_roles=job_roles, days_options=FORECAST_DAYS,
-                                                  prints=prints, **context)))
+                                                  prints=prints, PrintJobStatus=PrintJobStatus, **context)))
 
 
 @bp.get("/trend")
@@ -160,8 +152,8 @@ def trend():
     """Monthly compliance over the last 12 months, as of each month's end (htmx loads it into the team page)."""
     filters = _filters()
     settings = get_settings()
-    lines = team_service.trend(_scope(filters), today=today(), warning_days=settings.warning_days)
-    ends = team_service.month_ends(today())
+    lines = figures.trend(_scope(filters), today=today(), warning_days=settings.warning_days)
+    ends = figures.month_ends(today())
     labels = [m.strftime("%b %Y") for m in ends]
     drawn = lines[:6]
     chart = charts.percent_lines(labels, [(line.name, [c.percent for _, c in line.points]) for line in drawn])
@@ -204,8 +196,7 @@ def export_records():
         _, rows = _matrix(filters)
         person_ids = [r.person.id for r in rows]
     else:
-        person_ids = list(db.session.scalars(team_service.people_query(_scope(filters))
-                                             .order_by(Person.name, Person.id)))
+        person_ids = figures.people_ids(_scope(filters))
     template_id = filters.template
     table = exports.records_table(person_ids, template_id=template_id)
     return _send(table, f"records-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"), sheet="Records")
@@ -293,12 +284,12 @@ def print_status(job_id: int):
     if bulk_print.fail_if_stalled(job):
         db.session.commit()
     if htmx.is_htmx():
-        response = Response(render_template("team/_print_progress.html", job=job))
+        response = Response(render_template("team/_print_progress.html", job=job, PrintJobStatus=PrintJobStatus))
         if job.finished:
             # Stop polling: the finished fragment has no trigger left.
             response.headers["HX-Trigger"] = "printFinished"
         return htmx.add_vary(response)
-    return htmx.add_vary(Response(render_template("team/print.html", job=job)))
+    return htmx.add_vary(Response(render_template("team/print.html", job=job, PrintJobStatus=PrintJobStatus)))
 
 
 @bp.get("/print/<int:job_id>/download")

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from skillpass.extensions import db
 from skillpass.models import EntryMethod
-from skillpass.services import entries, team
+from skillpass.services import entries, figures
 from skillpass.services.people import set_active
 from tests.conftest import TODAY
 
@@ -30,44 +30,44 @@ def _queries(fn):
 
 
 def test_a_second_look_is_one_query_and_any_audited_write_renews_it(app, world):
-    team.KEPT.clear()
+    figures.KEPT.clear()
     with app.test_request_context():
-        first, cold = _queries(lambda: team.overview(today=TODAY, warning_days=60))
-        again, warm = _queries(lambda: team.overview(today=TODAY, warning_days=60))
+        first, cold = _queries(lambda: figures.overview(today=TODAY, warning_days=60))
+        again, warm = _queries(lambda: figures.overview(today=TODAY, warning_days=60))
         assert again is first and warm == 0 < cold   # the data version is read once a request
         before = first.overall.complete
         # The learner records fire safety: an entry (and its audit event) is written.
         entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
                              completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
-        after = team.overview(today=TODAY, warning_days=60)
+        after = figures.overview(today=TODAY, warning_days=60)
         assert after is not first and after.overall.complete == before + 1
         # A person deactivated (audited, no new entry) leaves the figures too.
         set_active(actor=world.admin, person=world.other_learner, active=False)
         db.session.commit()
-        fewer = team.overview(today=TODAY, warning_days=60)
+        fewer = figures.overview(today=TODAY, warning_days=60)
         assert fewer.people == after.people - 1
         # Another day, or another warning window, is worked out afresh.
-        assert team.overview(today=TODAY + dt.timedelta(days=1), warning_days=60) is not fewer
-        assert team.overview(today=TODAY, warning_days=30) is not fewer
+        assert figures.overview(today=TODAY + dt.timedelta(days=1), warning_days=60) is not fewer
+        assert figures.overview(today=TODAY, warning_days=30) is not fewer
 
 
 def test_the_cached_figures_equal_the_freshly_computed_ones(app, world):
-    team.KEPT.clear()
+    figures.KEPT.clear()
     with app.test_request_context():
-        cached = team.overview(today=TODAY, warning_days=60)
-        fresh = team._compute_overview(today=TODAY, warning_days=60, team_ids=None)
+        cached = figures.overview(today=TODAY, warning_days=60)
+        fresh = figures.compute_overview(today=TODAY, warning_days=60, team_ids=None)
     assert cached.overall == fresh.overall and cached.people == fresh.people
     assert [(t.name, t.compliance) for t in cached.teams] == [(t.name, t.compliance) for t in fresh.teams]
 
 
 def _matrix(**kwargs):
-    return team.build_matrix(team.Scope(team_ids=(kwargs.get("team_id"),) if kwargs.get("team_id") else None),
+    return figures.build_matrix(figures.Scope(team_ids=(kwargs.get("team_id"),) if kwargs.get("team_id") else None),
                              today=kwargs.get("today", TODAY), warning_days=60, keep=kwargs.get("keep", True))
 
 
 def test_a_kept_matrix_is_one_query_until_a_write_and_holds_no_database_objects(app, world):
-    team.KEPT.clear()
+    figures.KEPT.clear()
     with app.test_request_context():
         first, cold = _queries(lambda: _matrix(team_id=world.team_a.id))
         again, warm = _queries(lambda: _matrix(team_id=world.team_a.id))
@@ -91,15 +91,15 @@ def test_a_kept_matrix_is_one_query_until_a_write_and_holds_no_database_objects(
 
 
 def test_a_matrix_too_big_to_keep_is_worked_out_each_time(app, world, monkeypatch):
-    team.KEPT.clear()
-    monkeypatch.setattr(team, "KEEP_MATRIX_CELLS", 1)
+    figures.KEPT.clear()
+    monkeypatch.setattr(figures.matrix, "KEEP_MATRIX_CELLS", 1)
     with app.test_request_context():
         assert _matrix() is not _matrix()
 
 
 def test_the_team_page_shows_a_new_entry_at_once_with_matrices_kept(app, world, as_educator):
     """Through the page, as people use it: look, the learner records, look again."""
-    team.KEPT.clear()
+    figures.KEPT.clear()
     app.config["CACHE_PAGES"] = True
     url = f"/team/?team={world.team_a.id}"
     before = as_educator.get(url).get_data(as_text=True)
@@ -114,29 +114,29 @@ def test_the_team_page_shows_a_new_entry_at_once_with_matrices_kept(app, world, 
 
 def test_after_a_write_the_last_figures_show_at_once_marked_while_newer_are_counted(app, world):
     """The admin home's way: stale_ok gives the last figures (not current) and counts again on a thread."""
-    team.KEPT.clear()
+    figures.KEPT.clear()
     with app.test_request_context():
-        first = team.overview(today=TODAY, warning_days=60, stale_ok=True)
+        first = figures.overview(today=TODAY, warning_days=60, stale_ok=True)
         assert first.current and first.worked_out_at is not None
         entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
                              completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
-        shown = team.overview(today=TODAY, warning_days=60, stale_ok=True)
+        shown = figures.overview(today=TODAY, warning_days=60, stale_ok=True)
         assert not shown.current and shown.overall == first.overall
-        refresh = team.refreshing(TODAY, 60)
+        refresh = figures.refreshing(TODAY, 60)
         if refresh is not None:
             refresh.join(30)
-        fresh = team.overview(today=TODAY, warning_days=60, stale_ok=True)
+        fresh = figures.overview(today=TODAY, warning_days=60, stale_ok=True)
         assert fresh.current and fresh.overall.complete == first.overall.complete + 1
         # Without stale_ok (every other caller) the figures are always current.
         entries.record_entry(actor=world.learner, person=world.learner, item=world.stress,
                              completed_on=dt.date(2026, 2, 21), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
-        assert team.overview(today=TODAY, warning_days=60).current
+        assert figures.overview(today=TODAY, warning_days=60).current
 
 
 def test_the_admin_home_says_its_figures_are_being_counted_and_fetches_them_again(app, world, as_admin):
-    team.KEPT.clear()
+    figures.KEPT.clear()
     assert "being counted" not in as_admin.get("/admin/").get_data(as_text=True)
     with app.test_request_context():
         entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
@@ -146,7 +146,7 @@ def test_the_admin_home_says_its_figures_are_being_counted_and_fetches_them_agai
     assert "Changes made since are being counted now" in html
     assert 'hx-trigger="load delay:2s"' in html
     with app.test_request_context():
-        refresh = team.refreshing(TODAY, 60)
+        refresh = figures.refreshing(TODAY, 60)
         if refresh is not None:
             refresh.join(30)
     partial = as_admin.get("/admin/", headers={"HX-Request": "true"}).get_data(as_text=True)

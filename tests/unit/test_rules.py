@@ -14,14 +14,25 @@ from skillpass.rules import (
     Due,
     Offset,
     Status,
+    OPTIONAL_INDEX,
+    TALLIED,
+    TALLY_INDEX,
+    TALLY_SIZE,
     add_months,
     anchor_date,
+    anchor_of,
+    assignment_anchor,
+    awaiting_words,
+    due_on,
     compliance,
     describe_frequency,
     due_date,
     expiry_date,
     format_date,
+    item_anchor,
     item_state,
+    short_date_line,
+    status_line,
 )
 
 D = dt.date
@@ -189,6 +200,31 @@ def test_offset_rejects_negative_or_unknown(amount, unit):
 )
 def test_anchor_date_is_the_later_of_start_and_assignment(start, assigned, expected):
     assert anchor_date(start, assigned) == expected
+
+
+@pytest.mark.parametrize(
+    "start, assigned, added, a, anchor",
+    [
+        pytest.param(D(2026, 1, 5), D(2026, 1, 5), D(2025, 6, 1), D(2026, 1, 5), D(2026, 1, 5), id="all-from-start"),
+        pytest.param(D(2026, 1, 5), D(2025, 12, 10), D(2025, 6, 1), D(2026, 1, 5), D(2026, 1, 5),
+                     id="assigned-before-start"),
+        pytest.param(D(2019, 4, 1), D(2026, 3, 2), D(2024, 1, 1), D(2026, 3, 2), D(2026, 3, 2),
+                     id="assigned-after-start"),
+        pytest.param(D(2026, 1, 5), D(2026, 1, 5), D(2026, 2, 10), D(2026, 1, 5), D(2026, 2, 10),
+                     id="item-added-last"),
+        pytest.param(D(2019, 4, 1), D(2026, 1, 12), D(2026, 1, 12), D(2026, 1, 12), D(2026, 1, 12),
+                     id="item-added-on-the-assignment-day"),
+        pytest.param(D(2024, 2, 29), D(2024, 2, 28), D(2024, 2, 29), D(2024, 2, 29), D(2024, 2, 29),
+                     id="leap-day-ties"),
+    ],
+)
+def test_the_anchor_is_the_latest_of_start_assignment_and_the_items_arrival(start, assigned, added, a, anchor):
+    assert assignment_anchor(start, assigned) == a == anchor_date(start, assigned)[0]
+    assert item_anchor(a, added) == anchor == anchor_of(start, assigned, added)
+    offset = Offset(2, "weeks")
+    due = due_date(start_date=start, assigned_on=assigned, item_added_on=added, offset=offset)
+    assert due.on == offset.after(anchor) == due_on(start_date=start, assigned_on=assigned,
+                                                    item_added_on=added, offset=offset)
 
 
 @pytest.mark.parametrize(
@@ -573,3 +609,79 @@ def test_a_not_required_item_with_history_says_so_and_carries_no_marker():
     assert state.status is rules.Status.NOT_REQUIRED
     assert state.label == "Not required"
     assert state.date_line == "No longer required: last completed 15 Jan 2026"
+
+
+# ---------------------------------------------------------------- the words every output shares
+
+@pytest.mark.parametrize(
+    "status, due, expires, completed, line",
+    [
+        pytest.param(Status.TODO, D(2026, 3, 11), None, None, "Due 11 Mar 2026", id="to-do"),
+        pytest.param(Status.OVERDUE, D(2026, 1, 19), None, None, "Due 19 Jan 2026", id="overdue"),
+        pytest.param(Status.COMPLETE, None, D(2028, 1, 15), D(2026, 1, 15),
+                     "Expires 15 Jan 2028: completed 15 Jan 2026", id="complete-recurring"),
+        pytest.param(Status.EXPIRING, None, D(2026, 4, 1), D(2024, 4, 1),
+                     "Expires 1 Apr 2026: completed 1 Apr 2024", id="expiring"),
+        pytest.param(Status.EXPIRED, None, D(2026, 2, 28), D(2025, 2, 28),
+                     "Expired 28 Feb 2026: completed 28 Feb 2025", id="expired-says-expired"),
+        pytest.param(Status.COMPLETE, None, None, D(2024, 2, 29),
+                     "Completed 29 Feb 2024: one-off, does not expire", id="one-off-leap-day"),
+        pytest.param(Status.NOT_REQUIRED, None, None, D(2025, 5, 1),
+                     "No longer required: last completed 1 May 2025", id="not-required-with-history"),
+        pytest.param(Status.NOT_REQUIRED, D(2026, 1, 19), None, None, "No longer required",
+                     id="not-required-without-history"),
+        pytest.param(Status.TODO, None, None, None, "", id="nothing-to-say"),
+    ],
+)
+def test_the_short_date_line(status, due, expires, completed, line):
+    assert short_date_line(status, due_on=due, expires_on=expires, completed_on=completed) == line
+
+
+@pytest.mark.parametrize(
+    "today, accepted, frequency",
+    [
+        pytest.param(D(2026, 1, 10), None, FIRE_SAFETY_MONTHS, id="to-do"),
+        pytest.param(D(2026, 2, 1), None, FIRE_SAFETY_MONTHS, id="overdue"),
+        pytest.param(D(2026, 2, 1), COMPLETED, FIRE_SAFETY_MONTHS, id="complete"),
+        pytest.param(D(2027, 12, 1), COMPLETED, FIRE_SAFETY_MONTHS, id="expiring"),
+        pytest.param(D(2028, 2, 1), COMPLETED, FIRE_SAFETY_MONTHS, id="expired"),
+        pytest.param(D(2028, 2, 1), COMPLETED, None, id="one-off"),
+    ],
+)
+def test_the_passports_date_line_is_the_short_line_and_its_reason(today, accepted, frequency):
+    s = state(today, accepted=accepted, frequency=frequency)
+    assert s.date_line.startswith(s.short_date_line)
+    assert s.short_date_line == short_date_line(s.status, due_on=None if accepted else FIRE_DUE.on,
+                                                expires_on=s.expires_on, completed_on=accepted)
+
+
+@pytest.mark.parametrize(
+    "status, awaiting, completed, line",
+    [
+        pytest.param(Status.TODO, False, None, "To do", id="plain"),
+        pytest.param(Status.OVERDUE, True, None, "Overdue · awaiting sign-off", id="first-entry-awaiting"),
+        pytest.param(Status.EXPIRING, True, D(2024, 4, 1), "Expiring · renewal awaiting sign-off",
+                     id="renewal-awaiting"),
+        pytest.param(Status.NOT_REQUIRED, True, None, "Not required", id="not-required-carries-no-marker"),
+    ],
+)
+def test_the_status_line(status, awaiting, completed, line):
+    assert status_line(status, awaiting=awaiting, completed_on=completed) == line
+    assert awaiting_words(completed) in ("awaiting sign-off", "renewal awaiting sign-off")
+
+
+def test_compliance_counts_one_status_in_the_field_of_its_name():
+    c = Compliance()
+    for status in Status:
+        c.count(status)
+    c.count(Status.OVERDUE, 2)
+    assert (c.complete, c.expiring, c.overdue, c.expired, c.todo, c.optional) == (1, 1, 3, 1, 1, 0)
+
+
+def test_a_tally_list_reads_back_as_the_same_compliance():
+    tally = [0] * TALLY_SIZE
+    for n, status in enumerate(TALLIED, 1):
+        tally[TALLY_INDEX[status]] += n
+    tally[OPTIONAL_INDEX] = 9
+    assert Compliance.of_tally(tally) == Compliance(complete=1, expiring=2, overdue=3, expired=4, todo=5, optional=9)
+    assert set(TALLIED) == set(Status) - {Status.NOT_REQUIRED}

@@ -12,7 +12,7 @@ from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus
 from skillpass.rules import Status
 from skillpass.services import exports
-from skillpass.services import team as team_service
+from skillpass.services import figures as team_service
 from skillpass.services.passport import build_passport
 from tests import factories
 from tests.conftest import TODAY
@@ -34,12 +34,12 @@ def _matrix(**scope):
     (dt.date(2026, 2, 25), None, Status.TODO, "Due 11 Mar 2026"),
     (dt.date(2026, 2, 16), None, Status.TODO, "Due 2 Mar 2026"),            # due today: not yet overdue
     (dt.date(2026, 2, 15), None, Status.OVERDUE, "Due 1 Mar 2026"),
-    (dt.date(2020, 1, 6), dt.date(2024, 4, 1), Status.EXPIRING, "Expires 1 Apr 2026 (completed 1 Apr 2024)"),
-    (dt.date(2020, 1, 6), dt.date(2025, 6, 1), Status.COMPLETE, "Expires 1 Jun 2027 (completed 1 Jun 2025)"),
-    (dt.date(2020, 1, 6), dt.date(2023, 12, 1), Status.EXPIRED, "Expired 1 Dec 2025 (completed 1 Dec 2023)"),
-    (dt.date(2020, 1, 6), dt.date(2024, 3, 2), Status.EXPIRED, "Expired 2 Mar 2026 (completed 2 Mar 2024)"),
-    (dt.date(2020, 1, 6), dt.date(2024, 5, 1), Status.EXPIRING, "Expires 1 May 2026 (completed 1 May 2024)"),
-    (dt.date(2020, 1, 6), dt.date(2024, 5, 2), Status.COMPLETE, "Expires 2 May 2026 (completed 2 May 2024)"),
+    (dt.date(2020, 1, 6), dt.date(2024, 4, 1), Status.EXPIRING, "Expires 1 Apr 2026: completed 1 Apr 2024"),
+    (dt.date(2020, 1, 6), dt.date(2025, 6, 1), Status.COMPLETE, "Expires 1 Jun 2027: completed 1 Jun 2025"),
+    (dt.date(2020, 1, 6), dt.date(2023, 12, 1), Status.EXPIRED, "Expired 1 Dec 2025: completed 1 Dec 2023"),
+    (dt.date(2020, 1, 6), dt.date(2024, 3, 2), Status.EXPIRED, "Expired 2 Mar 2026: completed 2 Mar 2024"),
+    (dt.date(2020, 1, 6), dt.date(2024, 5, 1), Status.EXPIRING, "Expires 1 May 2026: completed 1 May 2024"),
+    (dt.date(2020, 1, 6), dt.date(2024, 5, 2), Status.COMPLETE, "Expires 2 May 2026: completed 2 May 2024"),
 ])
 def test_a_cell_follows_the_date_rules(app, world, start, completed, status, date_line):
     person = factories.person(team=world.team_a, start_date=start)
@@ -139,7 +139,7 @@ def test_the_trend_counts_each_month_as_of_its_last_day(app, world):
 def test_the_overview_ranks_teams_and_items(app, world):
     _entry(world.learner, world.fire, dt.date(2025, 6, 1))
     db.session.commit()
-    figures = team_service._compute_overview(today=TODAY, warning_days=60, team_ids=None)
+    figures = team_service.compute_overview(today=TODAY, warning_days=60, team_ids=None)
     assert (figures.overall.met, figures.overall.due) == (1, 3)
     assert [t.name for t in figures.teams] == ["Occupational Therapy", "Physiotherapy", "No team"]
     assert [(i.title, i.out) for i in figures.items] == [("Fire safety", 2)]

@@ -48,7 +48,7 @@ def test_cells_say_their_status_and_date_and_link_to_the_passport(as_educator, w
     _accepted(world.learner, world.fire, dt.date(2024, 4, 1))
     db.session.commit()
     row = _matrix_row(as_educator.get("/team/").get_data(as_text=True), "Lee Learner")
-    assert "Expiring<span class=\"app-cell__date\">Expires 1 Apr 2026 (completed 1 Apr 2024)</span>" in row
+    assert "Expiring<span class=\"app-cell__date\">Expires 1 Apr 2026: completed 1 Apr 2024</span>" in row
     # The optional item shows its status but never counts: fire (expiring) is the only one due.
     assert '100% <span class="app-matrix__counts">1/1</span>' in row
 
@@ -144,7 +144,7 @@ def test_exports_follow_the_filters_and_read_back_cell_by_cell(as_admin, world):
     lee = next(r for r in rows if r[1] == "Lee Learner")
     assert lee[2] == "Physiotherapy" and lee[4:7] == ["100", "1", "1"]
     fire_column = rows[0].index("AHP Support Worker Skills Passport: Fire safety [CSTF-FIRE]")
-    assert lee[fire_column] == "Expiring: Expires 1 Apr 2026 (completed 1 Apr 2024)"
+    assert lee[fire_column] == "Expiring: Expires 1 Apr 2026: completed 1 Apr 2024"
     assert all(r[2] == "Physiotherapy" for r in rows[1:])
 
     book = load_workbook(io.BytesIO(as_admin.get("/team/export/records?format=xlsx").data))

@@ -1,0 +1,82 @@
+"""Who lapses next: mandatory items now in date that expire, or fall due, within a window."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from skillpass.rules import Status
+from skillpass.services.figures.matrix import Matrix, Row
+from skillpass.services.figures.scope import ItemInfo, Member
+from skillpass.services.figures.walk import Cell
+
+
+@dataclass
+class Lapse:
+    person: Member
+    team_name: str
+    item: ItemInfo
+    cell: Cell
+
+    @property
+    def kind(self) -> str:
+        return "expires" if self.cell.completed_on is not None else "due"
+
+
+@dataclass
+class Forecast:
+    days: int
+    today: dt.date
+    lapses: list[Lapse]
+
+    @property
+    def weeks(self) -> list[tuple[dt.date, int, int]]:
+        """(Monday, expiries, due dates) for each week from this one to the end of the window."""
+        start = self.today - dt.timedelta(days=self.today.weekday())
+        end = self.today + dt.timedelta(days=self.days)
+        weeks = []
+        monday = start
+        while monday <= end:
+            weeks.append(monday)
+            monday += dt.timedelta(days=7)
+        expiring = defaultdict(int)
+        due = defaultdict(int)
+        for lapse in self.lapses:
+            on = lapse.cell.lapse_on
+            week = on - dt.timedelta(days=on.weekday())
+            (expiring if lapse.kind == "expires" else due)[week] += 1
+        return [(w, expiring[w], due[w]) for w in weeks]
+
+    @property
+    def by_person(self) -> list[tuple[Member, str, list[Lapse]]]:
+        groups: dict[int, list[Lapse]] = defaultdict(list)
+        people: dict[int, tuple[Member, str]] = {}
+        for lapse in self.lapses:
+            groups[lapse.person.id].append(lapse)
+            people[lapse.person.id] = (lapse.person, lapse.team_name)
+        out = [(people[pid][0], people[pid][1], sorted(ls, key=lambda x: (x.cell.lapse_on, x.item.title)))
+               for pid, ls in groups.items()]
+        return sorted(out, key=lambda g: (g[2][0].cell.lapse_on, g[0].name))
+
+    @property
+    def people(self) -> int:
+        return len({lapse.person.id for lapse in self.lapses})
+
+
+def forecast(matrix: Matrix, rows: list[Row], *, days: int) -> Forecast:
+    """Mandatory items now in date that lapse within *days*: an expiry, or a due date not yet met."""
+    today = matrix.today
+    end = today + dt.timedelta(days=days)
+    items = {c.item.id: c.item for c in matrix.columns}
+    lapses = []
+    for row in rows:
+        for item_id, cell in row.cells.items():
+            if not cell.mandatory or cell.status not in (Status.COMPLETE, Status.EXPIRING, Status.TODO):
+                continue
+            on = cell.lapse_on
+            if on is None:
+                continue
+            # Expiring items lapse on their expiry day; a to-do item becomes overdue the day after it is due.
+            if cell.completed_on is not None and today <= on <= end or cell.completed_on is None and today <= on < end:
+                lapses.append(Lapse(person=row.person, team_name=row.team_name, item=items[item_id], cell=cell))
+    return Forecast(days=days, today=today, lapses=lapses)

@@ -1,0 +1,132 @@
+"""The team page's compliance matrix: every active person in scope × every live item of the
+passports they hold, kept per worker until the data changes, and its status filter."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.models import Assignment, EntryStatus, Person, Team
+from skillpass.rules import Status
+from skillpass.services import kept
+from skillpass.services.figures.scope import (
+    Column,
+    Member,
+    Scope,
+    TemplateInfo,
+    awaiting_items,
+    columns_of,
+    held_by_person,
+    latest_completions,
+    people_query,
+)
+from skillpass.services.figures.walk import Cell, Plan, walk
+
+KEPT = kept.FIGURES
+# A matrix bigger than this many cells (a whole trust) is not kept: its memory would outweigh the time saved.
+KEEP_MATRIX_CELLS = 60_000
+
+
+@dataclass
+class Row:
+    person: Member
+    team_name: str
+    cells: dict[int, Cell]
+    compliance: rules.Compliance = field(default_factory=rules.Compliance)
+
+    @property
+    def out_of_compliance(self) -> bool:
+        return self.compliance.overdue + self.compliance.expired > 0
+
+    def has(self, status: Status) -> bool:
+        return any(c.status is status for c in self.cells.values())
+
+
+@dataclass
+class Matrix:
+    columns: list[Column]
+    rows: list[Row]
+    today: dt.date
+    overall: rules.Compliance = field(default_factory=rules.Compliance)
+    awaiting: int = 0
+
+    @property
+    def templates(self) -> list[tuple[TemplateInfo, int]]:
+        """(template, number of its columns), in column order: the header's first row."""
+        out: list[tuple[TemplateInfo, int]] = []
+        for column in self.columns:
+            if out and out[-1][0].id == column.template.id:
+                out[-1] = (out[-1][0], out[-1][1] + 1)
+            else:
+                out.append((column.template, 1))
+        return out
+
+
+def build_matrix(scope: Scope, *, today: dt.date, warning_days: int, keep: bool = False) -> Matrix:
+    """Every active person in scope × every live item of the templates they hold.
+
+    With keep, the matrix is kept per worker until the data changes (like the admin home's figures):
+    the team page asks for the same matrix again as its filters, pages and forecast window change.
+    A kept matrix holds plain values only, and nobody changes it after it is built."""
+    key = kept.key("matrix", scope, today, warning_days) if keep else None
+    if key is not None and (cached := KEPT.get(key)) is not None:
+        return cached
+    matrix = compute_matrix(scope, today=today, warning_days=warning_days)
+    if key is not None and len(matrix.rows) * max(1, len(matrix.columns)) <= KEEP_MATRIX_CELLS:
+        KEPT.put(key, matrix)
+    return matrix
+
+
+def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
+    ids = people_query(scope)
+    people = db.session.execute(
+        select(Person.id, Person.name, Person.job_role, Person.employee_number, Person.start_date,
+               Team.name.label("team_name"))
+        .outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
+    assignment_q = select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on).where(
+        Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))
+    if scope.template_id:
+        assignment_q = assignment_q.where(Assignment.template_id == scope.template_id)
+    assignments = db.session.execute(assignment_q).all()
+    template_ids = {template_id for _, template_id, _ in assignments}
+    plan = Plan(columns_of(template_ids), today=today, warning_days=warning_days, cells=True)
+    awaiting = awaiting_items(ids, template_ids)
+    matrix = Matrix(columns=plan.columns, rows=[], today=today)
+    awaiting_total = 0
+    for person, tally, cells in walk(plan, people, held_by_person(assignments),
+                                     latest_completions(ids, template_ids), awaiting):
+        member = Member(person.id, person.name, person.job_role or "", person.employee_number, person.start_date)
+        matrix.rows.append(Row(person=member, team_name=person.team_name or "", cells=cells,
+                               compliance=rules.Compliance.of_tally(tally)))
+        waiting = awaiting.get(person.id)
+        if waiting:
+            awaiting_total += sum(1 for item_id in waiting if item_id in cells)
+    for column, compliance in plan.column_figures():
+        column.compliance = compliance
+    matrix.overall = rules.Compliance.of_tally(plan.overall)
+    matrix.awaiting = awaiting_total
+    return matrix
+
+
+class Awaiting:
+    """The status filter's "awaiting sign-off": a flag on a cell, not a status, offered beside them."""
+    value = "awaiting"
+    label = EntryStatus.AWAITING.label
+
+
+AWAITING = Awaiting()
+
+
+def filter_rows(matrix: Matrix, *, status: Status | Awaiting | None, out_only: bool) -> list[Row]:
+    rows = matrix.rows
+    if status is AWAITING:
+        rows = [r for r in rows if any(c.awaiting for c in r.cells.values())]
+    elif status is not None:
+        rows = [r for r in rows if r.has(status)]
+    if out_only:
+        rows = [r for r in rows if r.out_of_compliance]
+    return rows

@@ -1,0 +1,116 @@
+"""Monthly compliance per team over the last months, each as of its month's end, from the entries themselves."""
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from sqlalchemy import or_, select
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.models import Assignment, Entry, EntryStatus, Item, Person, Section, Team
+from skillpass.services.figures.scope import Scope, people_query
+
+def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
+    """The last day of each of the last *months* months, the current month counting as of today."""
+    out = [today]
+    year, month = today.year, today.month
+    for _ in range(months - 1):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        out.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
+    return list(reversed(out))
+
+
+@dataclass
+class TrendLine:
+    name: str
+    points: list[tuple[dt.date, rules.Compliance]]
+
+
+def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) -> list[TrendLine]:
+    """Monthly compliance per team, each as of its month's end, from the entries themselves.
+
+    As of a day M: people who had started and were active then, the assignments
+    live then, items that existed then (added on or before M, not yet archived),
+    and the entries completed on or before M that were accepted (revoked ones
+    count until their revocation). Frequencies and offsets are today's.
+    """
+    ends = month_ends(today, months)
+    first = ends[0]
+    # Everyone in the teams: a passport chosen narrows the assignments below, held then or now.
+    ids = people_query(replace(scope, template_id=None))
+    people = db.session.execute(
+        select(Person.id, Person.start_date, Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(ids))).all()
+    assignments = db.session.scalars(select(Assignment).where(
+        Assignment.person_id.in_(ids), or_(Assignment.removed_on.is_(None), Assignment.removed_on > first),
+        *( [Assignment.template_id == scope.template_id] if scope.template_id else []))).all()
+    template_ids = {a.template_id for a in assignments}
+    columns = _items_ever(template_ids)
+    completions: dict[tuple[int, int], list[tuple[dt.date, dt.datetime | None]]] = defaultdict(list)
+    if template_ids:
+        item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
+        for person_id, item_id, completed_on, status, decided_at in db.session.execute(
+                select(Entry.person_id, Entry.item_id, Entry.completed_on, Entry.status, Entry.decided_at)
+                .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids),
+                       or_(Entry.status == EntryStatus.ACCEPTED, Entry.status == EntryStatus.REVOKED))):
+            # A revoked entry counted from its completion until it was revoked.
+            until = decided_at if status is EntryStatus.REVOKED else None
+            completions[(person_id, item_id)].append((completed_on, until))
+    for key in completions:
+        completions[key].sort(key=lambda c: c[0])
+
+    held: dict[int, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        held[a.person_id].append(a)
+    by_template: dict[int, list[tuple[Item, rules.Offset, dt.date | None]]] = defaultdict(list)
+    for item, section in columns:
+        archived = item.archived_at.date() if item.archived_at else None
+        by_template[item.template_id].append(
+            (item, rules.Offset(section.offset_amount, section.offset_unit.value), archived))
+
+    lines: dict[str, dict[dt.date, rules.Compliance]] = defaultdict(lambda: {m: rules.Compliance() for m in ends})
+    for person_id, start_date, _team_id, team_name in people:
+        points = lines[team_name or "No team"]
+        for assignment in held.get(person_id, ()):
+            removed = assignment.removed_on
+            for item, offset, archived in by_template.get(assignment.template_id, ()):
+                if not item.mandatory:
+                    continue
+                since = rules.anchor_of(start_date, assignment.assigned_on, item.added_on)
+                due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
+                                   item_added_on=item.added_on, offset=offset)
+                done = completions.get((person_id, item.id), ())
+                dates = [d for d, _ in done]
+                frequency = item.frequency_months
+                for m in ends:
+                    if since > m or (removed is not None and removed <= m) or (archived is not None and archived <= m):
+                        continue
+                    latest = None
+                    index = bisect.bisect_right(dates, m)
+                    while index > 0:
+                        completed_on, until = done[index - 1]
+                        if until is None or until.date() > m:
+                            latest = completed_on
+                            break
+                        index -= 1
+                    expires = rules.expiry_date(latest, frequency) if latest is not None else None
+                    status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
+                                             warning_days=warning_days)
+                    points[m].count(status)
+    return [TrendLine(name=name, points=[(m, points[m]) for m in ends]) for name, points in sorted(lines.items())]
+
+
+def _items_ever(template_ids: set[int]) -> list[tuple[Item, Section]]:
+    """Items of these templates, archived ones included (they counted until archived)."""
+    if not template_ids:
+        return []
+    return [(i, s) for i, s in db.session.execute(
+        select(Item, Section).join(Section, Section.id == Item.section_id)
+        .where(Item.template_id.in_(template_ids)))]
+

@@ -1,0 +1,167 @@
+"""Who and what the team figures are about: the people in scope, the columns (live items of the
+passports they hold), and the loads every figure shares, each one query whatever the numbers."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from markupsafe import escape
+from sqlalchemy import Select, func, or_, select
+
+from skillpass import rules
+from skillpass.extensions import db
+from skillpass.inputs import printable
+from skillpass.models import Assignment, Entry, EntryStatus, Item, PassportTemplate, Person, Section, TemplateStatus
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which people: a team (or all the teams an educator supports, or everyone), a job role."""
+
+    team_ids: tuple[int, ...] | None     # None: every team (admins), and people without a team
+    job_role: str = ""
+    template_id: int | None = None
+
+
+def people_query(scope: Scope) -> Select:
+    stmt = select(Person.id).where(Person.active.is_(True))
+    if scope.team_ids is not None:
+        stmt = stmt.where(Person.team_id.in_(scope.team_ids))
+    if scope.job_role:
+        stmt = stmt.where(Person.job_role == scope.job_role)
+    if scope.template_id:
+        # A passport chosen: the people who hold it, not everyone with its columns left blank.
+        stmt = stmt.where(Person.id.in_(select(Assignment.person_id).where(
+            Assignment.template_id == scope.template_id, Assignment.removed_on.is_(None))))
+    return stmt
+
+
+def people_ids(scope: Scope) -> list[int]:
+    """The ids of the people in scope, by name (the order of the matrix and the exports)."""
+    return list(db.session.scalars(people_query(scope).order_by(Person.name, Person.id)))
+
+
+# ---------------------------------------------------------------- what the team page offers to filter by
+
+def passports_on_offer(team_ids: tuple[int, ...] | None, *, keep: int | None = None) -> list[PassportTemplate]:
+    """The published passports held in these teams (all of them for None), and *keep* whatever it is:
+    the passport chosen in the URL stays on offer, so the dropdown never hides a filter in use."""
+    where = [PassportTemplate.status == TemplateStatus.PUBLISHED]
+    if team_ids is not None:
+        held = select(Assignment.template_id).join(Person, Person.id == Assignment.person_id).where(
+            Assignment.removed_on.is_(None), Person.team_id.in_(team_ids))
+        where.append(or_(PassportTemplate.id.in_(held), PassportTemplate.id == keep))
+    return list(db.session.scalars(select(PassportTemplate).where(*where).order_by(PassportTemplate.name)))
+
+
+def job_roles(team_ids: tuple[int, ...] | None) -> list[str]:
+    """The job roles of the active people in these teams (everyone for None), A to Z."""
+    return list(db.session.scalars(select(Person.job_role).where(
+        Person.job_role != "", Person.active.is_(True),
+        *([Person.team_id.in_(team_ids)] if team_ids is not None else [])).distinct().order_by(Person.job_role)))
+
+
+# ---------------------------------------------------------------- columns
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person as the team page shows them: plain values, safe to keep between requests."""
+    id: int
+    name: str
+    job_role: str
+    employee_number: str | None
+    start_date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    id: int
+    title: str
+    code: str | None
+    mandatory: bool
+    template_id: int
+    added_on: dt.date
+    frequency_months: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    id: int
+    name: str
+
+
+@dataclass
+class Column:
+    item: ItemInfo
+    template: TemplateInfo
+    offset: rules.Offset
+    escaped_title: str = ""     # the title escaped once, for the cells drawn in Python
+    compliance: rules.Compliance = field(default_factory=rules.Compliance)
+
+
+def columns_of(template_ids: set[int]) -> list[Column]:
+    """The live items of these templates, in passport order (template by name, then section, then item)."""
+    if not template_ids:
+        return []
+    found = db.session.execute(
+        select(Item.id, Item.title, Item.code, Item.mandatory, Item.template_id, Item.added_on, Item.frequency_months,
+               Section.offset_amount, Section.offset_unit, PassportTemplate.id, PassportTemplate.name)
+        .join(Section, Section.id == Item.section_id)
+        .join(PassportTemplate, PassportTemplate.id == Item.template_id)
+        .where(Item.template_id.in_(template_ids), Item.archived_at.is_(None))
+        .order_by(PassportTemplate.name, Section.position, Section.id, Item.position, Item.id)).all()
+    templates: dict[int, TemplateInfo] = {}
+    columns = []
+    for (item_id, title, code, mandatory, template_id, added_on, frequency, amount, unit, _, template_name) in found:
+        template = templates.setdefault(template_id, TemplateInfo(template_id, template_name))
+        columns.append(Column(item=ItemInfo(item_id, title, code, mandatory, template_id, added_on, frequency),
+                              template=template, offset=rules.Offset(amount, unit.value),
+                              escaped_title=escape(printable(title))))
+    return columns
+
+
+def held_by_person(assignments) -> dict[int, list[tuple[int, dt.date]]]:
+    """(template id, assigned on) of each person's live assignments, from rows of (person id, template id, date)."""
+    held: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    for person_id, template_id, assigned_on in assignments:
+        held[person_id].append((template_id, assigned_on))
+    return held
+
+
+NOTHING: dict = {}
+
+
+def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, dict[int, dt.date]]:
+    """The latest accepted completion of each item, by person: {person id: {item id: date}}.
+
+    Run as plain SQL (no ORM rows): for a whole trust this is every person's every item. ids None
+    means everyone: then nothing is filtered in SQL (SQLite groups every entry a third faster than
+    it checks each against a list of 5,000 people), and the caller reads only the people it has."""
+    if not template_ids:
+        return {}
+    where = [Entry.status == EntryStatus.ACCEPTED]
+    if ids is not None:
+        where += [Entry.person_id.in_(ids), Entry.item_id.in_(select(Item.id).where(Item.template_id.in_(template_ids)))]
+    latest: dict[int, dict[int, dt.date]] = {}
+    for person_id, item_id, on in db.session.connection().execute(
+            select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on))
+            .where(*where).group_by(Entry.person_id, Entry.item_id)).all():
+        mine = latest.get(person_id)
+        if mine is None:
+            mine = latest[person_id] = {}
+        mine[item_id] = on
+    return latest
+
+
+def awaiting_items(ids: Select, template_ids: set[int]) -> dict[int, set[int]]:
+    """The items with an entry awaiting sign-off, by person."""
+    if not template_ids:
+        return {}
+    item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
+    waiting: dict[int, set[int]] = defaultdict(set)
+    for person_id, item_id in db.session.connection().execute(
+            select(Entry.person_id, Entry.item_id)
+            .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids), Entry.status == EntryStatus.AWAITING)):
+        waiting[person_id].add(item_id)
+    return waiting

@@ -1,0 +1,147 @@
+"""The one walk over person × passport × item that the matrix and the admin home's figures share.
+
+This loop runs for every cell of a trust (400,000 for 5,000 people), so it is kept tight: the
+rules are worked out once per distinct date rather than once per cell (ColumnRules), and counts
+are kept as plain lists in the order rules.TALLIED fixes, made into Compliance figures at the end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from skillpass import rules
+from skillpass.rules import OPTIONAL_INDEX, TALLY_INDEX, TALLY_SIZE, Status
+from skillpass.services.figures.scope import NOTHING, Column
+
+
+@dataclass(slots=True)
+class Cell:
+    status: Status
+    due_on: dt.date | None          # no accepted entry: when it is (was) due
+    expires_on: dt.date | None      # accepted and recurring: when it expires
+    completed_on: dt.date | None
+    awaiting: bool
+    mandatory: bool
+    date_line: str                  # rules.short_date_line, worked out once per distinct date
+
+    @property
+    def label(self) -> str:
+        """The status word, with "awaiting sign-off" after it when an entry awaits one."""
+        return rules.status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on)
+
+    @property
+    def awaiting_words(self) -> str | None:
+        return rules.awaiting_words(self.completed_on) if self.awaiting else None
+
+    @property
+    def counts(self) -> bool:
+        return self.mandatory
+
+    @property
+    def lapse_on(self) -> dt.date | None:
+        """The day it stops counting as met, or becomes overdue: the date a forecast is about."""
+        if self.completed_on is not None:
+            return self.expires_on
+        return self.due_on
+
+
+class ColumnRules:
+    """A column's date rules, worked out once per distinct date rather than once per cell: a
+    completion date gives an expiry and a status (they depend only on the frequency, so columns of
+    one frequency share them); the date A of a person's passport (rules.assignment_anchor) gives a
+    due date and the status of an item not yet done (shared by the columns of one offset and one
+    arrival date). Everything comes from rules.py, so the figures follow exactly the rules every
+    passport follows. Each answer carries its place in a tally (rules.TALLY_INDEX) and, when cells
+    are drawn, its date line."""
+
+    __slots__ = ("frequency", "offset", "added_on", "today", "warning_days", "lines", "done", "due")
+
+    def __init__(self, column: Column, *, today: dt.date, warning_days: int, shared: dict, lines: bool):
+        item = column.item
+        self.frequency, self.offset, self.added_on = item.frequency_months, column.offset, item.added_on
+        self.today, self.warning_days, self.lines = today, warning_days, lines
+        self.done: dict[dt.date, tuple] = shared.setdefault(("done", self.frequency), {})
+        self.due: dict[dt.date, tuple] = shared.setdefault(("due", self.offset, self.added_on), {})
+
+    def after(self, completed: dt.date) -> tuple[dt.date | None, Status, int, str | None]:
+        expires = rules.expiry_date(completed, self.frequency)
+        status = rules.status_of(today=self.today, due_on=self.today, expires_on=expires,
+                                 latest_accepted_on=completed, warning_days=self.warning_days)
+        line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed) \
+            if self.lines else None
+        found = self.done[completed] = (expires, status, TALLY_INDEX[status], line)
+        return found
+
+    def before(self, a: dt.date) -> tuple[dt.date, Status, int, str | None]:
+        due = rules.due_on(start_date=a, assigned_on=a, item_added_on=self.added_on, offset=self.offset)
+        status = rules.status_of(today=self.today, due_on=due, expires_on=None, latest_accepted_on=None,
+                                 warning_days=self.warning_days)
+        line = rules.short_date_line(status, due_on=due, expires_on=None, completed_on=None) if self.lines else None
+        found = self.due[a] = (due, status, TALLY_INDEX[status], line)
+        return found
+
+
+class Plan:
+    """What a walk needs of its columns, read once per column: by template, (item id, mandatory,
+    the column's tally, its rules). With cells False (counting only), optional columns get no
+    rules: they are counted as optional without working out a status nobody reads."""
+
+    def __init__(self, columns: list[Column], *, today: dt.date, warning_days: int, cells: bool):
+        self.columns = columns
+        self.cells = cells
+        self.tallies = [[0] * TALLY_SIZE for _ in columns]
+        self.overall = [0] * TALLY_SIZE
+        shared: dict = {}
+        self.by_template: dict[int, list[tuple]] = defaultdict(list)
+        for column, tally in zip(columns, self.tallies):
+            item = column.item
+            column_rules = (ColumnRules(column, today=today, warning_days=warning_days, shared=shared, lines=cells)
+                            if cells or item.mandatory else None)
+            self.by_template[item.template_id].append((item.id, item.mandatory, tally, column_rules))
+
+    def column_figures(self) -> Iterator[tuple[Column, rules.Compliance]]:
+        for column, tally in zip(self.columns, self.tallies):
+            yield column, rules.Compliance.of_tally(tally)
+
+
+def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]],
+         latest: dict[int, dict[int, dt.date]], awaiting: dict[int, set[int]] | None = None,
+         ) -> Iterator[tuple[object, list[int], dict[int, Cell] | None]]:
+    """For each person (a row with .id and .start_date): (the row, their tally, their cells or None).
+
+    Each cell is counted in the person's tally, its column's and the plan's overall one as it goes."""
+    by_template = plan.by_template
+    overall = plan.overall
+    want_cells = plan.cells
+    waiting_by_person = awaiting or NOTHING
+    for person in people:
+        person_id = person.id
+        start_date = person.start_date
+        tally = [0] * TALLY_SIZE
+        cells: dict[int, Cell] | None = {} if want_cells else None
+        mine = latest.get(person_id, NOTHING)
+        waiting_items = waiting_by_person.get(person_id, NOTHING)
+        for template_id, assigned_on in held.get(person_id, ()):
+            a = rules.assignment_anchor(start_date, assigned_on)
+            for item_id, mandatory, column_tally, column_rules in by_template.get(template_id, ()):
+                if column_rules is None:
+                    at = OPTIONAL_INDEX
+                else:
+                    completed = mine.get(item_id)
+                    if completed is None:
+                        due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
+                        expires = None
+                    else:
+                        expires, status, at, line = column_rules.done.get(completed) or column_rules.after(completed)
+                        due = None
+                    if cells is not None:
+                        cells[item_id] = Cell(status, due, expires, completed, item_id in waiting_items, mandatory,
+                                              line)
+                    if not mandatory:
+                        at = OPTIONAL_INDEX
+                tally[at] += 1
+                column_tally[at] += 1
+                overall[at] += 1
+        yield person, tally, cells
