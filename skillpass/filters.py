@@ -6,38 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from skillpass import rules
-
-
-# The words people see for the fields the code and the audit log record.
-FIELD_LABELS = {
-    "frequency_months": "frequency",
-    "section_id": "section",
-    "team_id": "team",
-    "item_id": "item",
-    "person_id": "person",
-    "template_id": "passport",
-    "evidence_id": "evidence file",
-    "decided_by_id": "decided by",
-    "offset_amount": "due offset",
-    "offset_unit": "due offset unit",
-    "prior_learning_accepted": "prior learning accepted",
-    "warning_days": "warning window",
-    "max_upload_mb": "upload size limit",
-    "organisation_name": "organisation name",
-    "employee_number": "employee number",
-    "start_date": "start date",
-    "job_role": "job role",
-}
-
-
-def field_label(name: str) -> str:
-    """"frequency_months" -> "frequency": a field's name as people say it."""
-    return FIELD_LABELS.get(name, name.replace("_", " "))
-
-
-def field_labels(names) -> str:
-    return ", ".join(field_label(n) for n in names)
+from skillpass import labels, rules
 
 
 def register(app: Flask) -> None:
@@ -62,7 +31,8 @@ def register(app: Flask) -> None:
         local = value.astimezone(zone)
         return f"{rules.format_date(local.date())}, {local.strftime('%H:%M')}"
 
-    app.add_template_filter(field_label, "field_label")
+    app.add_template_filter(labels.field_label, "field_label")
+    app.add_template_global(labels.action_label, "action_label")
 
     from skillpass.services import submissions
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
 from skillpass.services import audit
 
@@ -28,7 +29,7 @@ def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
                    total=len(people), done=0, status=PrintJobStatus.QUEUED)
     db.session.add(job)
     db.session.flush()
-    audit.log(actor=actor, action="print.requested", subject=job, person_id=None,
+    audit.log(actor=actor, action=Action.PRINT_REQUESTED, subject=job, person_id=None,
               summary=f"Bulk print requested: {title} ({len(people)} passports)",
               after={"people": len(people)})
     return job

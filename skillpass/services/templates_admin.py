@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from skillpass import clock, rules
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls, to_id
+from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
     AssignmentRule,
@@ -82,7 +83,7 @@ def create_template(*, actor: Person, name: str, description: str = "", starter_
     template = PassportTemplate(name=name, description=description, status=TemplateStatus.DRAFT)
     db.session.add(template)
     db.session.flush()
-    audit.log(actor=actor, action="template.created", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_CREATED, subject=template, person_id=None,
               summary=f"Passport template created: {name} (draft)",
               after={"name": name, "description": description, "status": TemplateStatus.DRAFT})
     if starter_sections:
@@ -105,7 +106,7 @@ def update_template(*, actor: Person, template: PassportTemplate, name: str, des
     after = audit.snapshot(template, ["name", "description"])
     changed = [k for k in after if after[k] != before[k]]
     if changed:
-        audit.log(actor=actor, action="template.changed", subject=template, person_id=None,
+        audit.log(actor=actor, action=Action.TEMPLATE_CHANGED, subject=template, person_id=None,
                   summary=f"Passport template changed: {name} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
@@ -123,7 +124,7 @@ def publish(*, actor: Person, template: PassportTemplate) -> None:
         raise ValidationFailed("Add at least one item before publishing: a passport with nothing in it "
                                "cannot be completed.")
     template.status = TemplateStatus.PUBLISHED
-    audit.log(actor=actor, action="template.published", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_PUBLISHED, subject=template, person_id=None,
               summary=f"Passport template published: {template.name}",
               before={"status": TemplateStatus.DRAFT}, after={"status": TemplateStatus.PUBLISHED})
 
@@ -155,15 +156,15 @@ def archive_template(*, actor: Person, template: PassportTemplate, today: dt.dat
     for assignment, person in plan.assignments:
         assignment.removed_on = today
         assignment.removed_by_id = actor.id
-        audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
+        audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=assignment, person_id=person.id,
                   summary=f"{template.name} no longer assigned to {person.name}: the passport was archived "
                           f"(entries kept, items not required)",
                   before={"removed_on": None}, after={"removed_on": today})
     for rule in plan.rules:
         rule.archived_at = clock.now()
-        audit.log(actor=actor, action="rule.archived", subject=rule, person_id=None,
+        audit.log(actor=actor, action=Action.RULE_ARCHIVED, subject=rule, person_id=None,
                   summary=f"Rule archived with its passport: {template.name} for {rule.describe()}")
-    audit.log(actor=actor, action="template.archived", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_ARCHIVED, subject=template, person_id=None,
               summary=f"Passport template archived: {template.name}; {len(plan.assignments)} assignments ended, "
                       f"{len(plan.rules)} rules archived",
               before={"status": before}, after={"status": TemplateStatus.ARCHIVED})
@@ -178,7 +179,7 @@ def restore_template(*, actor: Person, template: PassportTemplate) -> None:
     live_items = db.session.scalar(select(func.count(Item.id)).where(
         Item.template_id == template.id, Item.archived_at.is_(None)))
     template.status = TemplateStatus.PUBLISHED if live_items else TemplateStatus.DRAFT
-    audit.log(actor=actor, action="template.restored", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_RESTORED, subject=template, person_id=None,
               summary=f"Passport template restored: {template.name} ({template.status.value})",
               before={"status": TemplateStatus.ARCHIVED}, after={"status": template.status})
 
@@ -216,7 +217,7 @@ def copy_template(*, actor: Person, template: PassportTemplate, name: str, today
                                 evidence=item.evidence, prior_learning_accepted=item.prior_learning_accepted,
                                 mandatory=item.mandatory, added_on=today))
     db.session.flush()
-    audit.log(actor=actor, action="template.copied", subject=copy, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_COPIED, subject=copy, person_id=None,
               summary=f"Passport template {copy.name} copied from {template.name}: {len(sections)} sections, "
                       f"{len(items)} items", after={"copied_from": template.name})
     return copy
@@ -267,7 +268,7 @@ def add_section(*, actor: Person, template: PassportTemplate, name: str, offset_
                       offset_amount=values.offset.amount, offset_unit=OffsetUnit(values.offset.unit))
     db.session.add(section)
     db.session.flush()
-    audit.log(actor=actor, action="section.added", subject=section, person_id=None,
+    audit.log(actor=actor, action=Action.SECTION_ADDED, subject=section, person_id=None,
               summary=f"Section added to {template.name}: {values.name}, due {values.offset.describe()}",
               after=audit.snapshot(section, SECTION_FIELDS))
     return section
@@ -286,7 +287,7 @@ def update_section(*, actor: Person, section: Section, values: SectionValues) ->
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, section.template_id)
-        audit.log(actor=actor, action="section.changed", subject=section, person_id=None,
+        audit.log(actor=actor, action=Action.SECTION_CHANGED, subject=section, person_id=None,
                   summary=f"Section changed in {template.name}: {values.name} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
@@ -305,7 +306,7 @@ def remove_section(*, actor: Person, section: Section) -> None:
         raise Conflict(f"{section.name} still holds {count} item{'s' if count != 1 else ''}: "
                        f"move or remove them first.")
     template = db.session.get(PassportTemplate, section.template_id)
-    audit.log(actor=actor, action="section.removed", subject=section, person_id=None,
+    audit.log(actor=actor, action=Action.SECTION_REMOVED, subject=section, person_id=None,
               summary=f"Empty section removed from {template.name}: {section.name}",
               before=audit.snapshot(section, SECTION_FIELDS))
     db.session.execute(delete(Section).where(Section.id == section.id))
@@ -388,7 +389,7 @@ def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, t
                 **_item_kwargs(values))
     db.session.add(item)
     db.session.flush()
-    audit.log(actor=actor, action="item.added", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_ADDED, subject=item, person_id=None,
               summary=f"Item added to {template.name}: {item.title}", after=audit.snapshot(item, ITEM_FIELDS))
     return item
 
@@ -413,7 +414,7 @@ def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, item.template_id)
-        audit.log(actor=actor, action="item.changed", subject=item, person_id=None,
+        audit.log(actor=actor, action=Action.ITEM_CHANGED, subject=item, person_id=None,
                   summary=f"Item changed in {template.name}: {item.title} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     db.session.flush()
@@ -436,11 +437,11 @@ def remove_item(*, actor: Person, item: Item) -> str:
     if has_entries(item):
         if item.archived_at is None:
             item.archived_at = clock.now()
-            audit.log(actor=actor, action="item.archived", subject=item, person_id=None,
+            audit.log(actor=actor, action=Action.ITEM_ARCHIVED, subject=item, person_id=None,
                       summary=f"Item archived in {template.name}: {item.title} (entries kept; no longer required)",
                       before={"archived_at": None}, after={"archived_at": item.archived_at})
         return "archived"
-    audit.log(actor=actor, action="item.removed", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_REMOVED, subject=item, person_id=None,
               summary=f"Item removed from {template.name}: {item.title} (nobody had recorded it)",
               before=audit.snapshot(item, ITEM_FIELDS))
     db.session.delete(item)
@@ -454,7 +455,7 @@ def restore_item(*, actor: Person, item: Item) -> None:
     template = db.session.get(PassportTemplate, item.template_id)
     before = item.archived_at
     item.archived_at = None
-    audit.log(actor=actor, action="item.restored", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_RESTORED, subject=item, person_id=None,
               summary=f"Item restored in {template.name}: {item.title}",
               before={"archived_at": before}, after={"archived_at": None})
 
@@ -471,7 +472,8 @@ def _move(actor, thing, siblings, direction, *, what: str, title: str) -> bool:
     siblings[index], siblings[target] = siblings[target], siblings[index]
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    audit.log(actor=actor, action=f"{what.lower()}.moved", subject=thing, person_id=None,
+    action = Action.SECTION_MOVED if what == "Section" else Action.ITEM_MOVED
+    audit.log(actor=actor, action=action, subject=thing, person_id=None,
               summary=f"{what} moved {direction}: {title} is now {target + 1} of {len(siblings)}",
               before={"position": index + 1}, after={"position": target + 1})
     db.session.flush()

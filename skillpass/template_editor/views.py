@@ -18,7 +18,7 @@ from skillpass import htmx, rules
 from skillpass.access import ADMIN, guard
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.filters import field_labels
+from skillpass.labels import field_labels
 from skillpass.models import (
     Assignment,
     AssignmentRule,

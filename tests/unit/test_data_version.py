@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from skillpass.labels import Action
 from skillpass.models import EntryMethod
 from skillpass.services import audit, data_version, entries, throttle
 from skillpass.services.people import set_active
@@ -55,11 +56,11 @@ def test_a_write_that_commits_last_with_an_older_id_still_raises_it(app, db, wor
     higher id. The newest audit id would not move at its commit; the version does."""
     with app.app_context():
         slow = db.session()
-        audit.log(actor=world.admin, action="test.slow", subject=world.learner, person_id=world.learner.id,
+        audit.log(actor=world.admin, action=Action.PERSON_CHANGED, subject=world.learner, person_id=world.learner.id,
                   summary="begun first, committed last")
         slow.flush()                                   # its audit id is taken now
         with app.app_context():                        # another request, its own session
-            audit.log(actor=world.admin, action="test.quick", subject=world.learner, person_id=world.learner.id,
+            audit.log(actor=world.admin, action=Action.PERSON_CHANGED, subject=world.learner, person_id=world.learner.id,
                       summary="begun second, committed first")
             db.session.commit()
             seen = data_version.current(db.session)
