@@ -19,7 +19,8 @@ from skillpass.extensions import db
 from skillpass.inputs import ids, page_number, printable, to_id
 from skillpass.models import Assignment, PassportTemplate, Person, PrintJobStatus, Team, TemplateStatus
 from skillpass.rules import Status, format_date
-from skillpass.services import bulk_print, exports, submissions
+from skillpass.print import bulk as bulk_print
+from skillpass.services import exports, submissions
 from skillpass.services.errors import DomainError
 from skillpass.services import team as team_service
 from skillpass.services.settings import get_settings
