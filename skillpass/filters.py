@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, before_render_template
+from jinja2 import Template, nodes
 
 from skillpass import labels, rules
 
@@ -46,19 +47,39 @@ def register(app: Flask) -> None:
         text = f"{value:f}".rstrip("0").rstrip(".")
         return f"{text} hour" if text == "1" else f"{text} hours"
 
+    before_render_template.connect(_queue_total_for_the_header, app)
     app.jinja_env.globals.update(
         settings=get_settings,
-        queue_total=_queue_total,
         today=today,
         Status=rules.Status,
         describe_frequency=rules.describe_frequency,
     )
 
 
-def _queue_total() -> int:
-    """The number beside "Sign-off queue" in the header: one query, only for staff."""
+def _queue_total_for_the_header(app: Flask, template: Template, context: dict, **extra) -> None:
+    """The number beside "Sign-off queue" in a staff member's page header: counted here, once for the page (one
+    query), and passed in as a value. Partials, and the printed passport, carry no header and cost nothing."""
     from flask_login import current_user
 
-    from skillpass.services.decisions import awaiting_count
+    if "queue_total" in context or not _has_header(app, template):
+        return
+    if current_user.is_authenticated and (current_user.is_admin or current_user.is_educator):
+        from skillpass.services.decisions import awaiting_count
 
-    return awaiting_count(current_user) if current_user.is_authenticated else 0
+        context["queue_total"] = awaiting_count(current_user)
+
+
+_EXTENDS_BASE: dict[str, bool] = {}
+
+
+def _has_header(app: Flask, template: Template) -> bool:
+    """Whether the template is a page built on base.html (read from its source once per name)."""
+    name = template.name
+    if name is None:
+        return False
+    if name not in _EXTENDS_BASE:
+        source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+        extends = app.jinja_env.parse(source).find(nodes.Extends)
+        _EXTENDS_BASE[name] = (extends is not None and isinstance(extends.template, nodes.Const)
+                               and extends.template.value == "base.html")
+    return _EXTENDS_BASE[name]
