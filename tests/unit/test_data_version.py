@@ -84,3 +84,24 @@ def test_signing_in_and_out_leaves_it(app, db, world, client):
         world.learner.name = "Lee Learner-Smith"
         db.session.commit()
         assert _now(db) == start + 1
+
+
+def test_the_factory_registers_the_hooks_once_however_many_apps_it_makes(app, db, world):
+    """The hooks are registered by create_app (not by importing the module); registering again, as a second
+    app does, adds nothing: a write still raises the version once."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from skillpass import create_app
+
+    create_app(app.config)
+    data_version.register()
+    for name, hook in (("before_flush", data_version._note_changes), ("before_commit", data_version._raise_version),
+                       ("after_commit", data_version._forget), ("after_soft_rollback", data_version._forget)):
+        assert event.contains(Session, name, hook)
+    with app.test_request_context():
+        start = _now(db)
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.commit()
+        assert _now(db) == start + 1
