@@ -254,7 +254,8 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)
         if done >= len(rows):
-            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=None, subject_type="Import", person_id=None,
+            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=None, subject_type="Import",
+                      person_id=None,
                       summary=f"Completions imported from {filename}: {len(rows)} added, "
                               f"{plan_.already} already on record",
                       after={"file": filename, "added": len(rows), "already": plan_.already})

@@ -237,6 +237,7 @@ def set_team_archived(*, actor: Person, team: Team, archived: bool) -> None:
     if (team.archived_at is not None) == archived:
         return
     team.archived_at = clock.now() if archived else None
-    audit.log(actor=actor, action=Action.TEAM_ARCHIVED if archived else Action.TEAM_RESTORED, subject=team, person_id=None,
+    audit.log(actor=actor, action=Action.TEAM_ARCHIVED if archived else Action.TEAM_RESTORED, subject=team,
+              person_id=None,
               summary=f"Team {team.name} {'archived' if archived else 'restored'}",
               before={"archived": not archived}, after={"archived": archived})
