@@ -50,14 +50,14 @@ class Action(enum.StrEnum):
     ENTRY_REVOKED = "entry.revoked"
     INFORMAL_ADDED = "informal.added"
     PERSON_TEAMS_CHANGED = "person.teams_changed"
-    PERSON_PASSWORD_CHANGED = "person.password_changed"
+    PERSON_PASSWORD_CHANGED = "person.password_changed"  # nosec B105 - an action's name, not a password
     AUTH_SIGNED_IN = "auth.signed_in"
     SETTINGS_CHANGED = "settings.changed"
     PERSON_CREATED = "person.created"
     PERSON_CHANGED = "person.changed"
     PERSON_DEACTIVATED = "person.deactivated"
     PERSON_REACTIVATED = "person.reactivated"
-    PERSON_PASSWORD_RESET = "person.password_reset"
+    PERSON_PASSWORD_RESET = "person.password_reset"  # nosec B105 - an action's name, not a password
     ASSIGNMENT_ADDED = "assignment.added"
     ASSIGNMENT_REMOVED = "assignment.removed"
     IMPORT_PEOPLE = "import.people"
