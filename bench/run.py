@@ -192,7 +192,7 @@ def _self(db, trust):
 
 def _bulk_print(app, db, trust, counter, *, count: int):
     from skillpass.models import Person
-    from skillpass.services import bulk_print
+    from skillpass.print import bulk as bulk_print
 
     admin = db.session.scalar(select(Person).where(Person.email == trust.admin_email))
     people = list(db.session.scalars(select(Person).where(Person.team_id == trust.big_team_id)

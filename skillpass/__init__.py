@@ -45,9 +45,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from skillpass.extensions import csrf, db, login_manager, migrate
-    from skillpass.services import data_version  # noqa: F401 - its session hooks raise the data version
+    from skillpass.services import data_version
 
     db.init_app(app)
+    data_version.register()     # its session hooks raise the data version at each commit that writes data
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     Htmx(app)

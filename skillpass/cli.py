@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
+from skillpass.labels import Action
 
 
 def register(app: Flask) -> None:
@@ -102,7 +103,7 @@ def create_admin(email: str, name: str, password: str, start_date: str | None):
     person.set_password(password)
     db.session.add(person)
     db.session.flush()
-    audit.log(actor=None, action="person.created", subject=person, person_id=person.id,
+    audit.log(actor=None, action=Action.PERSON_CREATED, subject=person, person_id=person.id,
               summary=f"Admin {person.name} created from the command line",
               after={"email": email, "role": "admin"})
     db.session.commit()

@@ -13,6 +13,7 @@ import random
 from sqlalchemy import func, select
 
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
     Entry,
@@ -144,7 +145,7 @@ def seed(today: dt.date) -> bool:
     set_setting("demo_mode", "1")
     db.session.flush()
     _history_in_the_audit_log(entries, people + [admin, educator, ot_educator], ahp_items + cstf_items + care_items)
-    audit.log(actor=None, action="demo.seeded", subject=admin, person_id=None,
+    audit.log(actor=None, action=Action.DEMO_SEEDED, subject=admin, person_id=None,
               summary=f"Demo trust seeded: {len(people) + 3} people, {len(entries)} entries",
               after={"today": today.isoformat()})
     db.session.flush()
@@ -203,18 +204,18 @@ def _history_in_the_audit_log(entries, people, items):
     and the audit log read as they would in a trust that has used SkillPass for years."""
     names = {p.id: p for p in people}
     titles = {i.id: i.title for i in items}
-    verbs = {EntryStatus.REJECTED: "entry.rejected", EntryStatus.WITHDRAWN: "entry.withdrawn"}
+    verbs = {EntryStatus.REJECTED: Action.ENTRY_REJECTED, EntryStatus.WITHDRAWN: Action.ENTRY_WITHDRAWN}
     for entry in sorted(entries, key=lambda e: (e.recorded_at, e.id)):
         title = titles.get(entry.item_id, "Item")
         how = (f"equivalent training at {entry.equivalent_source}" if entry.method is EntryMethod.EQUIVALENT
                else entry.method.label.lower())
-        audit.log(actor=names.get(entry.recorded_by_id), action="entry.recorded", subject=entry,
+        audit.log(actor=names.get(entry.recorded_by_id), action=Action.ENTRY_RECORDED, subject=entry,
                   person_id=entry.person_id, at=entry.recorded_at,
                   summary=f"{title}: {how} on {format_date(entry.completed_on)}",
                   after={"status": "awaiting" if entry.decided_at or entry.status is EntryStatus.AWAITING else "accepted"})
         if entry.decided_at and entry.status is not EntryStatus.AWAITING:
             action = verbs.get(entry.status) or (
-                "entry.approved" if entry.method is EntryMethod.EQUIVALENT else "entry.signed_off")
+                Action.ENTRY_APPROVED if entry.method is EntryMethod.EQUIVALENT else Action.ENTRY_SIGNED_OFF)
             audit.log(actor=names.get(entry.decided_by_id), action=action, subject=entry,
                       person_id=entry.person_id, at=entry.decided_at,
                       summary=f"{title}: {action.split('.')[1].replace('_', ' ')}"

@@ -4,40 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, before_render_template
+from jinja2 import Template, nodes
 
-from skillpass import rules
-
-
-# The words people see for the fields the code and the audit log record.
-FIELD_LABELS = {
-    "frequency_months": "frequency",
-    "section_id": "section",
-    "team_id": "team",
-    "item_id": "item",
-    "person_id": "person",
-    "template_id": "passport",
-    "evidence_id": "evidence file",
-    "decided_by_id": "decided by",
-    "offset_amount": "due offset",
-    "offset_unit": "due offset unit",
-    "prior_learning_accepted": "prior learning accepted",
-    "warning_days": "warning window",
-    "max_upload_mb": "upload size limit",
-    "organisation_name": "organisation name",
-    "employee_number": "employee number",
-    "start_date": "start date",
-    "job_role": "job role",
-}
-
-
-def field_label(name: str) -> str:
-    """"frequency_months" -> "frequency": a field's name as people say it."""
-    return FIELD_LABELS.get(name, name.replace("_", " "))
-
-
-def field_labels(names) -> str:
-    return ", ".join(field_label(n) for n in names)
+from skillpass import labels, rules
 
 
 def register(app: Flask) -> None:
@@ -62,7 +32,8 @@ def register(app: Flask) -> None:
         local = value.astimezone(zone)
         return f"{rules.format_date(local.date())}, {local.strftime('%H:%M')}"
 
-    app.add_template_filter(field_label, "field_label")
+    app.add_template_filter(labels.field_label, "field_label")
+    app.add_template_global(labels.action_label, "action_label")
 
     from skillpass.services import submissions
 
@@ -76,19 +47,39 @@ def register(app: Flask) -> None:
         text = f"{value:f}".rstrip("0").rstrip(".")
         return f"{text} hour" if text == "1" else f"{text} hours"
 
+    before_render_template.connect(_queue_total_for_the_header, app)
     app.jinja_env.globals.update(
         settings=get_settings,
-        queue_total=_queue_total,
         today=today,
         Status=rules.Status,
         describe_frequency=rules.describe_frequency,
     )
 
 
-def _queue_total() -> int:
-    """The number beside "Sign-off queue" in the header: one query, only for staff."""
+def _queue_total_for_the_header(app: Flask, template: Template, context: dict, **extra) -> None:
+    """The number beside "Sign-off queue" in a staff member's page header: counted here, once for the page (one
+    query), and passed in as a value. Partials, and the printed passport, carry no header and cost nothing."""
     from flask_login import current_user
 
-    from skillpass.services.decisions import awaiting_count
+    if "queue_total" in context or not _has_header(app, template):
+        return
+    if current_user.is_authenticated and (current_user.is_admin or current_user.is_educator):
+        from skillpass.services.decisions import awaiting_count
 
-    return awaiting_count(current_user) if current_user.is_authenticated else 0
+        context["queue_total"] = awaiting_count(current_user)
+
+
+_EXTENDS_BASE: dict[str, bool] = {}
+
+
+def _has_header(app: Flask, template: Template) -> bool:
+    """Whether the template is a page built on base.html (read from its source once per name)."""
+    name = template.name
+    if name is None:
+        return False
+    if name not in _EXTENDS_BASE:
+        source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
+        extends = app.jinja_env.parse(source).find(nodes.Extends)
+        _EXTENDS_BASE[name] = (extends is not None and isinstance(extends.template, nodes.Const)
+                               and extends.template.value == "base.html")
+    return _EXTENDS_BASE[name]

@@ -15,6 +15,7 @@ from skillpass.admin.forms import ImportConfirmForm, RuleForm, SettingsForm, Tea
 from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, Team
 from skillpass.services import assignment_rules, audit, completions_import, directory, people_import, submissions
@@ -224,7 +225,8 @@ def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, 
     db.session.rollback()
     current_app.logger.warning("import of %s stopped after %s of %s", filename, stopped.done, total)
     submissions.release(token)
-    audit.log(actor=current_user, action=f"import.{what}", subject=None, subject_type="Import", person_id=None,
+    action = Action.IMPORT_PEOPLE if what == "people" else Action.IMPORT_COMPLETIONS
+    audit.log(actor=current_user, action=action, subject=None, subject_type="Import", person_id=None,
               summary=f"Import of {filename} stopped after {stopped.done} of {total} {what}: someone changed "
                       f"the same {what} at the same moment",
               after={"file": filename, "done": stopped.done, "total": total, "stopped": True})

@@ -13,6 +13,7 @@ from skillpass.access import PUBLIC, SIGNED_IN, guard
 from skillpass.auth.forms import ChangePasswordForm, SignInForm
 from skillpass.extensions import db
 from skillpass.inputs import has_control
+from skillpass.labels import Action
 from skillpass.services import audit, directory, passwords, throttle
 from skillpass.services.settings import get_settings
 
@@ -78,7 +79,7 @@ def sign_in():
             login_user(person)
             session["signed_in_at"] = session["seen"] = int(time.time())
             throttle.clear(email)
-            audit.log(actor=person, action="auth.signed_in", subject=person, person_id=person.id,
+            audit.log(actor=person, action=Action.AUTH_SIGNED_IN, subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"), code=303)
         failed = True
@@ -119,7 +120,7 @@ def change_password():
             current_user.must_change_password = False
             current_user.new_session_token()  # other sessions end; this one carries on
             login_user(current_user._get_current_object())
-            audit.log(actor=current_user, action="person.password_changed", subject=current_user,
+            audit.log(actor=current_user, action=Action.PERSON_PASSWORD_CHANGED, subject=current_user,
                       person_id=current_user.id, summary=f"{current_user.name} changed their password")
             flash("Your password has been changed.")
             return redirect(url_for("core.index"), code=303)

@@ -11,11 +11,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, request
-
-
-def render_pdf(html: str) -> bytes:
-    return render_document(html, base_url=request.url_root).write_pdf()
+from flask import current_app
 
 
 def render_document(html: str, *, base_url: str, app=None):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control
+from skillpass.labels import Action
 from skillpass.models import Assignment, AssignmentRule, AssignmentSource, PassportTemplate, Person, Team, TemplateStatus
 from skillpass.services import audit
 from skillpass.services.errors import ValidationFailed
@@ -46,7 +47,7 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
     rule = AssignmentRule(template=template, teams=teams, job_roles=job_roles, created_by_id=actor.id)
     db.session.add(rule)
     db.session.flush()
-    audit.log(actor=actor, action="rule.created", subject=rule, person_id=None,
+    audit.log(actor=actor, action=Action.RULE_CREATED, subject=rule, person_id=None,
               summary=f"{template.name} for everyone in: {rule.describe()}",
               after={"template": template.name, "teams": [t.name for t in teams], "job_roles": job_roles})
     people = db.session.scalars(select(Person).where(Person.active.is_(True))).all()
@@ -67,7 +68,7 @@ def archive_rule(*, actor: Person, rule: AssignmentRule) -> None:
     from skillpass import clock
 
     rule.archived_at = clock.now()
-    audit.log(actor=actor, action="rule.archived", subject=rule, person_id=None,
+    audit.log(actor=actor, action=Action.RULE_ARCHIVED, subject=rule, person_id=None,
               summary=f"Rule archived: {rule.template.name} for {rule.describe()}")
 
 
@@ -107,7 +108,7 @@ def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dic
                 if assignment.template_id not in names:
                     names[assignment.template_id] = db.session.get(PassportTemplate, assignment.template_id).name
                 name = names[assignment.template_id]
-                audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
+                audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=assignment, person_id=person.id,
                           summary=f"{name} no longer assigned to {person.name}: no rule gives it now "
                                   f"(entries kept, items not required)",
                           before={"removed_on": None}, after={"removed_on": today})
@@ -128,7 +129,7 @@ def _assignment(actor: Person, person: Person, rule: AssignmentRule, today: dt.d
 
 
 def _log_added(actor: Person, assignment: Assignment, person: Person, rule: AssignmentRule, today: dt.date) -> None:
-    audit.log(actor=actor, action="assignment.added", subject=assignment, person_id=person.id,
+    audit.log(actor=actor, action=Action.ASSIGNMENT_ADDED, subject=assignment, person_id=person.id,
               summary=f"{rule.template.name} assigned to {person.name} by rule: {rule.describe()}",
               after={"template": rule.template.name, "assigned_on": today, "rule": rule.describe()})
 

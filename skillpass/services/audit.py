@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.models import AuditEvent
 
 
@@ -31,7 +32,7 @@ def snapshot(obj, fields: list[str]) -> dict:
 def log(
     *,
     actor,
-    action: str,
+    action: Action,
     subject,
     person_id: int | None,
     summary: str,
@@ -40,7 +41,11 @@ def log(
     at=None,
     subject_type: str | None = None,
 ) -> AuditEvent:
-    """Append one event. *at* is for bringing in history (demo data, imports); otherwise now."""
+    """Append one event. *at* is for bringing in history (demo data, imports); otherwise now.
+
+    *action* is a member of Action (its stored value is accepted too): an action the audit log cannot name,
+    filter or label is refused, with nothing written."""
+    action = Action(action)     # ValueError for anything else
     event = AuditEvent(
         at=at or clock.now(),
         actor_id=getattr(actor, "id", None),

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
                               TemplateStatus)
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
@@ -247,13 +248,14 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
         db.session.add_all(entries)
         db.session.flush()     # the batch at once; then each entry's audit, which names it by id
         for row, entry, (person_id, _, title) in zip(batch, entries, ids):
-            audit.log(actor=actor, action="entry.imported", subject=entry, person_id=person_id,
+            audit.log(actor=actor, action=Action.ENTRY_IMPORTED, subject=entry, person_id=person_id,
                       summary=f"{title}: completed {format_date(row['completed_on'])}, "
                               f"imported from {filename} row {row['row']}",
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)
         if done >= len(rows):
-            audit.log(actor=actor, action="import.completions", subject=None, subject_type="Import", person_id=None,
+            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=None, subject_type="Import",
+                      person_id=None,
                       summary=f"Completions imported from {filename}: {len(rows)} added, "
                               f"{plan_.already} already on record",
                       after={"file": filename, "added": len(rows), "already": plan_.already})

@@ -5,7 +5,8 @@ so nothing kept outlives a change that could alter it.
 
 It is raised at commit, as the transaction's last statement: writers queue on the
 one row only for the moment of their commit, and a reader that sees the new number
-sees everything that was committed with it.
+sees everything that was committed with it. The factory registers the session hooks that do
+this (register()); importing the module does nothing by itself.
 """
 from __future__ import annotations
 
@@ -64,13 +65,19 @@ def remember(version: int | None) -> None:
         setattr(g, _G_KEY, version)
 
 
-@event.listens_for(Session, "before_flush")
+def register() -> None:
+    """Raise the version at every commit that writes data: the factory calls this (more than once is harmless)."""
+    for name, hook in (("before_flush", _note_changes), ("before_commit", _raise_version),
+                       ("after_commit", _forget), ("after_soft_rollback", _forget)):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+
+
 def _note_changes(session, flush_context, instances):
     if not session.info.get(_CHANGED) and _changes(session):
         session.info[_CHANGED] = True
 
 
-@event.listens_for(Session, "before_commit")
 def _raise_version(session):
     if not (session.info.get(_CHANGED) or _changes(session)):
         return
@@ -80,8 +87,6 @@ def _raise_version(session):
         session.execute(insert(DataVersion).values(id=1, n=1))
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
 def _forget(session, *args):
     session.info.pop(_CHANGED, None)
     if has_request_context():       # what this request read before a commit may be behind it

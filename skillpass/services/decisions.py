@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control
+from skillpass.labels import Action
 from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.permissions import can_decide_for
 from skillpass.rules import format_date
@@ -83,11 +84,11 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
     except StaleDataError as error:
         raise _stale(entry) from error
     if approve:
-        action = "entry.signed_off" if kind == "competency" else "entry.approved"
+        action = Action.ENTRY_SIGNED_OFF if kind == "competency" else Action.ENTRY_APPROVED
         verb = "signed off" if kind == "competency" else "approved"
         message = f"{person.name}: {item.title} {verb}."
     else:
-        action, verb = "entry.rejected", "rejected"
+        action, verb = Action.ENTRY_REJECTED, "rejected"
         message = f"{person.name}: {item.title} rejected. They will see your reason."
     audit.log(
         actor=actor, action=action, subject=entry, person_id=person.id,
@@ -118,11 +119,11 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     except StaleDataError as error:
         raise _stale(entry) from error
     audit.log(
-        actor=actor, action="entry.revoked", subject=entry, person_id=person.id,
+        actor=actor, action=Action.ENTRY_REVOKED, subject=entry, person_id=person.id,
         summary=f"{_describe(entry, item)} revoked: {reason}",
         before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
     )
-    return Decision(entry=entry, action="entry.revoked", message=f"{person.name}: {item.title} revoked.")
+    return Decision(entry=entry, action=Action.ENTRY_REVOKED, message=f"{person.name}: {item.title} revoked.")
 
 
 KINDS = ("competency", "certificate", "prior learning")

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import refuse_controls
+from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
     Entry,
@@ -204,7 +205,7 @@ def record_entry(
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
     audit.log(
         actor=actor,
-        action="entry.recorded",
+        action=Action.ENTRY_RECORDED,
         subject=entry,
         person_id=person.id,
         summary=f"{item.title}: {method.label.lower()} on {format_date(completed_on)} ({entry.status.label.lower()})",
@@ -234,7 +235,7 @@ def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
     item = db.session.get(Item, entry.item_id)
     audit.log(
         actor=actor,
-        action="entry.withdrawn",
+        action=Action.ENTRY_WITHDRAWN,
         subject=entry,
         person_id=entry.person_id,
         summary=f"{item.title}: entry of {format_date(entry.completed_on)} withdrawn",
@@ -302,7 +303,7 @@ def add_informal(
     db.session.flush()
     audit.log(
         actor=actor,
-        action="informal.added",
+        action=Action.INFORMAL_ADDED,
         subject=entry,
         person_id=person.id,
         summary=f"Informal learning: {title} on {format_date(completed_on)}",

@@ -12,7 +12,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls, to_id
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
-from skillpass.filters import field_labels
+from skillpass.labels import Action, field_labels
 from skillpass.models import (
     Assignment,
     AssignmentSource,
@@ -32,7 +32,7 @@ def set_supported_teams(*, actor: Person, educator: Person, teams: list[Team]) -
     after = sorted(t.name for t in teams)
     if before == after:
         return
-    audit.log(actor=actor, action="person.teams_changed", subject=educator, person_id=educator.id,
+    audit.log(actor=actor, action=Action.PERSON_TEAMS_CHANGED, subject=educator, person_id=educator.id,
               summary=f"{educator.name} supports: {', '.join(after) or 'no team'}",
               before={"supported_teams": before}, after={"supported_teams": after})
 
@@ -121,7 +121,7 @@ def create_person(*, actor: Person, form: PersonForm, today: dt.date) -> tuple[P
     person.set_password(password)
     db.session.add(person)
     db.session.flush()
-    audit.log(actor=actor, action="person.created", subject=person, person_id=person.id,
+    audit.log(actor=actor, action=Action.PERSON_CREATED, subject=person, person_id=person.id,
               summary=f"{person.name} added as {person.role.label.lower()}",
               after=audit.snapshot(person, PERSON_FIELDS))
     assignment_rules.apply_to(person, actor=actor, today=today)
@@ -141,7 +141,7 @@ def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.
     after = audit.snapshot(person, PERSON_FIELDS)
     changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
     if changed:
-        audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
+        audit.log(actor=actor, action=Action.PERSON_CHANGED, subject=person, person_id=person.id,
                   summary=f"{person.name}: {field_labels(changed)} changed",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     if {"team_id", "job_role"} & set(changed):
@@ -156,7 +156,7 @@ def set_active(*, actor: Person, person: Person, active: bool, today: dt.date | 
         return
     person.active = active
     person.new_session_token()   # a deactivated person's sessions end now
-    audit.log(actor=actor, action="person.reactivated" if active else "person.deactivated", subject=person,
+    audit.log(actor=actor, action=Action.PERSON_REACTIVATED if active else Action.PERSON_DEACTIVATED, subject=person,
               person_id=person.id, summary=f"{person.name} {'reactivated' if active else 'deactivated'}",
               before={"active": not active}, after={"active": active})
     if active and today is not None:
@@ -168,7 +168,7 @@ def reset_password(*, actor: Person, person: Person) -> str:
     person.set_password(password)
     person.must_change_password = True
     person.new_session_token()
-    audit.log(actor=actor, action="person.password_reset", subject=person, person_id=person.id,
+    audit.log(actor=actor, action=Action.PERSON_PASSWORD_RESET, subject=person, person_id=person.id,
               summary=f"Temporary password set for {person.name}")
     return password
 
@@ -186,7 +186,7 @@ def assign(*, actor: Person, person: Person, template: PassportTemplate, today: 
                             source=AssignmentSource.MANUAL, source_detail="by hand", assigned_by_id=actor.id)
     db.session.add(assignment)
     db.session.flush()
-    audit.log(actor=actor, action="assignment.added", subject=assignment, person_id=person.id,
+    audit.log(actor=actor, action=Action.ASSIGNMENT_ADDED, subject=assignment, person_id=person.id,
               summary=f"{template.name} assigned to {person.name} by hand",
               after={"template": template.name, "assigned_on": today})
     return assignment
@@ -200,7 +200,7 @@ def unassign(*, actor: Person, person: Person, template: PassportTemplate, today
     live.removed_on = today
     live.removed_by_id = actor.id
     db.session.flush()
-    audit.log(actor=actor, action="assignment.removed", subject=live, person_id=person.id,
+    audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=live, person_id=person.id,
               summary=f"{template.name} no longer assigned to {person.name}: entries kept, items not required",
               before={"removed_on": None}, after={"removed_on": today})
     return live
@@ -223,12 +223,12 @@ def save_team(*, actor: Person, team: Team | None, name: str) -> Team:
         team = Team(name=name)
         db.session.add(team)
         db.session.flush()
-        audit.log(actor=actor, action="team.created", subject=team, person_id=None, summary=f"Team {name} created",
+        audit.log(actor=actor, action=Action.TEAM_CREATED, subject=team, person_id=None, summary=f"Team {name} created",
                   after={"name": name})
     elif team.name != name:
         before = team.name
         team.name = name
-        audit.log(actor=actor, action="team.renamed", subject=team, person_id=None,
+        audit.log(actor=actor, action=Action.TEAM_RENAMED, subject=team, person_id=None,
                   summary=f"Team {before} renamed {name}", before={"name": before}, after={"name": name})
     return team
 
@@ -237,6 +237,7 @@ def set_team_archived(*, actor: Person, team: Team, archived: bool) -> None:
     if (team.archived_at is not None) == archived:
         return
     team.archived_at = clock.now() if archived else None
-    audit.log(actor=actor, action="team.archived" if archived else "team.restored", subject=team, person_id=None,
+    audit.log(actor=actor, action=Action.TEAM_ARCHIVED if archived else Action.TEAM_RESTORED, subject=team,
+              person_id=None,
               summary=f"Team {team.name} {'archived' if archived else 'restored'}",
               before={"archived": not archived}, after={"archived": archived})

@@ -17,10 +17,11 @@ import io
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from skillpass.extensions import db
 from skillpass.inputs import has_control
+from skillpass.labels import Action
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.models import Person, Role, Team
 from skillpass.services import assignment_rules, audit
@@ -285,7 +286,7 @@ def apply_batches(plan_: Plan, *, actor: Person, today: dt.date, filename: str,
         _apply_batch(batch, actor=actor, today=today, filename=filename)
         done += len(batch)
         if done >= len(changes):
-            audit.log(actor=actor, action="import.people", subject=None, subject_type="Import", person_id=None,
+            audit.log(actor=actor, action=Action.IMPORT_PEOPLE, subject=None, subject_type="Import", person_id=None,
                       summary=f"People imported from {filename}: {len(plan_.creates)} added, "
                               f"{len(plan_.updates)} updated",
                       after={"file": filename, "added": len(plan_.creates), "updated": len(plan_.updates),
@@ -305,7 +306,7 @@ def _apply_batch(batch, *, actor: Person, today: dt.date, filename: str) -> None
     db.session.flush()      # all of the batch's new people at once
     moved: list[Person] = list(created)
     for person in created:
-        audit.log(actor=actor, action="person.created", subject=person, person_id=person.id,
+        audit.log(actor=actor, action=Action.PERSON_CREATED, subject=person, person_id=person.id,
                   summary=f"{person.name} added by import of {filename}", after=audit.snapshot(person, PERSON_FIELDS))
     updated = []
     for _, person, changes in batch:
@@ -319,7 +320,7 @@ def _apply_batch(batch, *, actor: Person, today: dt.date, filename: str) -> None
     for person, before, changes in updated:
         after = audit.snapshot(person, PERSON_FIELDS)
         changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
-        audit.log(actor=actor, action="person.changed", subject=person, person_id=person.id,
+        audit.log(actor=actor, action=Action.PERSON_CHANGED, subject=person, person_id=person.id,
                   summary=f"{person.name} updated by import of {filename}",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
         if {"team", "job_role"} & set(changes):

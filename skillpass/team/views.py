@@ -18,7 +18,8 @@ from skillpass.extensions import db
 from skillpass.inputs import ids, page_number, printable, to_id
 from skillpass.models import PrintJobStatus, Team
 from skillpass.rules import Status, format_date
-from skillpass.services import bulk_print, exports, submissions
+from skillpass.print import bulk as bulk_print
+from skillpass.services import exports, submissions
 from skillpass.services.errors import DomainError
 from skillpass.services import figures
 from skillpass.services.settings import get_settings

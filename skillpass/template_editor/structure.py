@@ -9,7 +9,7 @@ from skillpass import htmx
 from skillpass.access import ADMIN, guard
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.filters import field_labels
+from skillpass.labels import field_labels
 from skillpass.models import PassportTemplate
 from skillpass.services import impact as impact_service
 from skillpass.services import submissions

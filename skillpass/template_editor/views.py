@@ -15,7 +15,7 @@ from skillpass import htmx
 from skillpass.access import ADMIN, guard
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.filters import field_labels
+from skillpass.labels import field_labels
 from skillpass.models import Item, PassportTemplate, Section, TemplateStatus
 from skillpass.services import submissions
 from skillpass.services import templates_admin as service

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from skillpass.labels import Action
 from skillpass.models import AuditEvent, EntryMethod, EntryStatus, ItemKind
 from skillpass.models.audit import AuditLogIsAppendOnly
 from skillpass.services import audit
@@ -37,9 +38,9 @@ def _stored_rows(db) -> list[tuple]:
 @pytest.fixture
 def events(db, world):
     """Two committed events, so row-level triggers have rows to fire on."""
-    first = audit.log(actor=world.admin, action="test.first", subject=world.learner,
+    first = audit.log(actor=world.admin, action=Action.PERSON_CHANGED, subject=world.learner,
                       person_id=world.learner.id, summary="First", after={"a": 1})
-    second = audit.log(actor=world.admin, action="test.second", subject=world.learner,
+    second = audit.log(actor=world.admin, action=Action.PERSON_TEAMS_CHANGED, subject=world.learner,
                        person_id=world.learner.id, summary="Second", before={"a": 1}, after={"a": 2})
     db.session.commit()
     return SimpleNamespace(first=first, second=second, rows=_stored_rows(db))
@@ -123,7 +124,7 @@ def test_truncate_is_refused_on_postgresql(db, events):
 
 def test_inserting_still_works(db, events, world):
     before = _count(db)
-    event = audit.log(actor=world.educator, action="test.third", subject=world.learner,
+    event = audit.log(actor=world.educator, action=Action.PERSON_PASSWORD_RESET, subject=world.learner,
                       person_id=world.learner.id, summary="Third", after={"b": True})
     db.session.commit()
     db.session.expire_all()
@@ -131,7 +132,7 @@ def test_inserting_still_works(db, events, world):
     assert _count(db) == before + 1
     stored = db.session.get(AuditEvent, event.id)
     assert stored.actor_id == world.educator.id
-    assert stored.action == "test.third"
+    assert stored.action == "person.password_reset"
     assert stored.subject_type == "Person"
     assert stored.subject_id == world.learner.id
     assert stored.summary == "Third"
@@ -207,7 +208,7 @@ def test_snapshot_of_an_entry_and_its_round_trip_through_the_log(db, world):
     assert snap["status"] == "accepted"
     json.dumps(snap)
 
-    event = audit.log(actor=world.learner, action="test.snapshot", subject=entry, person_id=world.learner.id,
+    event = audit.log(actor=world.learner, action=Action.ENTRY_RECORDED, subject=entry, person_id=world.learner.id,
                       summary="", before=snap, after=snap)
     db.session.commit()
     db.session.expire_all()
@@ -218,7 +219,7 @@ def test_snapshot_of_an_entry_and_its_round_trip_through_the_log(db, world):
 
 def test_log_makes_nested_before_and_after_json_safe(db, world):
     event = audit.log(
-        actor=world.admin, action="test.nested", subject=world.template, person_id=None, summary="",
+        actor=world.admin, action=Action.TEMPLATE_CHANGED, subject=world.template, person_id=None, summary="",
         before={"dates": [dt.date(2026, 1, 5), dt.date(2026, 2, 5)], "inner": {"kind": ItemKind.LEARNING}},
         after={"when": (dt.date(2026, 3, 2),), "hours": Decimal("2.25")},
     )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from skillpass.labels import Action
 from skillpass.models import EntryMethod
 from skillpass.services import audit, data_version, entries, throttle
 from skillpass.services.people import set_active
@@ -55,11 +56,11 @@ def test_a_write_that_commits_last_with_an_older_id_still_raises_it(app, db, wor
     higher id. The newest audit id would not move at its commit; the version does."""
     with app.app_context():
         slow = db.session()
-        audit.log(actor=world.admin, action="test.slow", subject=world.learner, person_id=world.learner.id,
+        audit.log(actor=world.admin, action=Action.PERSON_CHANGED, subject=world.learner, person_id=world.learner.id,
                   summary="begun first, committed last")
         slow.flush()                                   # its audit id is taken now
         with app.app_context():                        # another request, its own session
-            audit.log(actor=world.admin, action="test.quick", subject=world.learner, person_id=world.learner.id,
+            audit.log(actor=world.admin, action=Action.PERSON_CHANGED, subject=world.learner, person_id=world.learner.id,
                       summary="begun second, committed first")
             db.session.commit()
             seen = data_version.current(db.session)
@@ -81,5 +82,26 @@ def test_signing_in_and_out_leaves_it(app, db, world, client):
         # A change anyone can see on a page is still counted, even beside a new session token.
         world.learner.new_session_token()
         world.learner.name = "Lee Learner-Smith"
+        db.session.commit()
+        assert _now(db) == start + 1
+
+
+def test_the_factory_registers_the_hooks_once_however_many_apps_it_makes(app, db, world):
+    """The hooks are registered by create_app (not by importing the module); registering again, as a second
+    app does, adds nothing: a write still raises the version once."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from skillpass import create_app
+
+    create_app(app.config)
+    data_version.register()
+    for name, hook in (("before_flush", data_version._note_changes), ("before_commit", data_version._raise_version),
+                       ("after_commit", data_version._forget), ("after_soft_rollback", data_version._forget)):
+        assert event.contains(Session, name, hook)
+    with app.test_request_context():
+        start = _now(db)
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
         assert _now(db) == start + 1

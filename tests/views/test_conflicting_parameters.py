@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob
-from skillpass.services import bulk_print
+from skillpass.print import bulk as bulk_print
 from tests import factories
 from tests.conftest import HTMX, TODAY, sign_in
 from tests.views.test_route_permissions import EXPECTED, OK, _params, _rules, _url

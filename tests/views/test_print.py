@@ -159,8 +159,8 @@ def test_every_demo_passport_fits_the_page_width_in_the_pdf(app):
 
     from skillpass import demo
     from skillpass.models import Person
-    from skillpass.print.pdf import render_document
-    from skillpass.print.views import render_passport_html
+    from skillpass.print.render import passport_document
+    from skillpass.services.settings import get_settings
     from tests.conftest import TODAY
 
     demo.seed(today=TODAY)
@@ -168,12 +168,11 @@ def test_every_demo_passport_fits_the_page_width_in_the_pdf(app):
     people = db.session.scalars(select(Person).where(Person.email.in_(
         [demo.LEARNER_EMAIL, demo.EDUCATOR_EMAIL]))).all()
     assert len(people) == 2
-    with app.test_request_context("/"):
-        for person in people:
-            document = render_document(render_passport_html(person, for_pdf=True), base_url="http://localhost/")
-            assert _boxes_past_the_margin(document) == [], person.name
-            text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.write_pdf())).pages)
-            assert "Skills passport" in text
+    for person in people:   # no request needed: what the page needs is passed in
+        document = passport_document(person, settings=get_settings(), base_url="http://localhost/")
+        assert _boxes_past_the_margin(document) == [], person.name
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.write_pdf())).pages)
+        assert "Skills passport" in text
 
 
 def test_a_removed_passport_prints_as_history_without_a_progress_count(as_admin, world):

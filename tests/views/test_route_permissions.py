@@ -138,7 +138,7 @@ def _params(world) -> dict[str, int]:
     )
     # A finished bulk print of the educator's.
     from skillpass.models import PrintJob, PrintJobStatus
-    from skillpass.services import bulk_print
+    from skillpass.print import bulk as bulk_print
 
     (bulk_print.folder() / ("0" * 32 + ".pdf")).write_bytes(b"%PDF-1.4 test")
     job = PrintJob(requested_by_id=world.educator.id, title="Physiotherapy", person_ids=[world.learner.id],

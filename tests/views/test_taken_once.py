@@ -47,7 +47,7 @@ from skillpass.models import (
     Section,
     Team,
 )
-from skillpass.services import bulk_print
+from skillpass.print import bulk as bulk_print
 from skillpass.services.submissions import ALREADY, OUT_OF_DATE, new_token
 from tests.conftest import sign_in
 

@@ -54,7 +54,7 @@ def test_the_print_itself_holds_only_the_checked_teams_people(as_educator, world
 
     from skillpass.extensions import db
     from skillpass.models import PrintJob
-    from skillpass.services import bulk_print
+    from skillpass.print import bulk as bulk_print
 
     monkeypatch.setattr(bulk_print, "launch", lambda job_id, base_url: None)   # the job's people are the point
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls
+from skillpass.labels import Action
 from skillpass.models import Assignment, AssignmentRule, Item, PassportTemplate, Person, Section, TemplateStatus
 from skillpass.services import audit
 from skillpass.services.errors import Conflict, ValidationFailed
@@ -47,7 +48,7 @@ def create_template(*, actor: Person, name: str, description: str = "", starter_
     template = PassportTemplate(name=name, description=description, status=TemplateStatus.DRAFT)
     db.session.add(template)
     db.session.flush()
-    audit.log(actor=actor, action="template.created", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_CREATED, subject=template, person_id=None,
               summary=f"Passport template created: {name} (draft)",
               after={"name": name, "description": description, "status": TemplateStatus.DRAFT})
     if starter_sections:
@@ -70,7 +71,7 @@ def update_template(*, actor: Person, template: PassportTemplate, name: str, des
     after = audit.snapshot(template, ["name", "description"])
     changed = [k for k in after if after[k] != before[k]]
     if changed:
-        audit.log(actor=actor, action="template.changed", subject=template, person_id=None,
+        audit.log(actor=actor, action=Action.TEMPLATE_CHANGED, subject=template, person_id=None,
                   summary=f"Passport template changed: {name} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
@@ -88,7 +89,7 @@ def publish(*, actor: Person, template: PassportTemplate) -> None:
         raise ValidationFailed("Add at least one item before publishing: a passport with nothing in it "
                                "cannot be completed.")
     template.status = TemplateStatus.PUBLISHED
-    audit.log(actor=actor, action="template.published", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_PUBLISHED, subject=template, person_id=None,
               summary=f"Passport template published: {template.name}",
               before={"status": TemplateStatus.DRAFT}, after={"status": TemplateStatus.PUBLISHED})
 
@@ -120,15 +121,15 @@ def archive_template(*, actor: Person, template: PassportTemplate, today: dt.dat
     for assignment, person in plan.assignments:
         assignment.removed_on = today
         assignment.removed_by_id = actor.id
-        audit.log(actor=actor, action="assignment.removed", subject=assignment, person_id=person.id,
+        audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=assignment, person_id=person.id,
                   summary=f"{template.name} no longer assigned to {person.name}: the passport was archived "
                           f"(entries kept, items not required)",
                   before={"removed_on": None}, after={"removed_on": today})
     for rule in plan.rules:
         rule.archived_at = clock.now()
-        audit.log(actor=actor, action="rule.archived", subject=rule, person_id=None,
+        audit.log(actor=actor, action=Action.RULE_ARCHIVED, subject=rule, person_id=None,
                   summary=f"Rule archived with its passport: {template.name} for {rule.describe()}")
-    audit.log(actor=actor, action="template.archived", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_ARCHIVED, subject=template, person_id=None,
               summary=f"Passport template archived: {template.name}; {len(plan.assignments)} assignments ended, "
                       f"{len(plan.rules)} rules archived",
               before={"status": before}, after={"status": TemplateStatus.ARCHIVED})
@@ -143,7 +144,7 @@ def restore_template(*, actor: Person, template: PassportTemplate) -> None:
     live_items = db.session.scalar(select(func.count(Item.id)).where(
         Item.template_id == template.id, Item.archived_at.is_(None)))
     template.status = TemplateStatus.PUBLISHED if live_items else TemplateStatus.DRAFT
-    audit.log(actor=actor, action="template.restored", subject=template, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_RESTORED, subject=template, person_id=None,
               summary=f"Passport template restored: {template.name} ({template.status.value})",
               before={"status": TemplateStatus.ARCHIVED}, after={"status": template.status})
 
@@ -181,7 +182,7 @@ def copy_template(*, actor: Person, template: PassportTemplate, name: str, today
                                 evidence=item.evidence, prior_learning_accepted=item.prior_learning_accepted,
                                 mandatory=item.mandatory, added_on=today))
     db.session.flush()
-    audit.log(actor=actor, action="template.copied", subject=copy, person_id=None,
+    audit.log(actor=actor, action=Action.TEMPLATE_COPIED, subject=copy, person_id=None,
               summary=f"Passport template {copy.name} copied from {template.name}: {len(sections)} sections, "
                       f"{len(items)} items", after={"copied_from": template.name})
     return copy

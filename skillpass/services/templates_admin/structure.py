@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from skillpass import clock, rules
 from skillpass.extensions import db
 from skillpass.inputs import refuse_controls, to_id
+from skillpass.labels import Action
 from skillpass.models import (
     Entry,
     EvidenceRule,
@@ -86,7 +87,7 @@ def add_section(*, actor: Person, template: PassportTemplate, name: str, offset_
                       offset_amount=values.offset.amount, offset_unit=OffsetUnit(values.offset.unit))
     db.session.add(section)
     db.session.flush()
-    audit.log(actor=actor, action="section.added", subject=section, person_id=None,
+    audit.log(actor=actor, action=Action.SECTION_ADDED, subject=section, person_id=None,
               summary=f"Section added to {template.name}: {values.name}, due {values.offset.describe()}",
               after=audit.snapshot(section, SECTION_FIELDS))
     return section
@@ -105,7 +106,7 @@ def update_section(*, actor: Person, section: Section, values: SectionValues) ->
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, section.template_id)
-        audit.log(actor=actor, action="section.changed", subject=section, person_id=None,
+        audit.log(actor=actor, action=Action.SECTION_CHANGED, subject=section, person_id=None,
                   summary=f"Section changed in {template.name}: {values.name} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
@@ -124,7 +125,7 @@ def remove_section(*, actor: Person, section: Section) -> None:
         raise Conflict(f"{section.name} still holds {count} item{'s' if count != 1 else ''}: "
                        f"move or remove them first.")
     template = db.session.get(PassportTemplate, section.template_id)
-    audit.log(actor=actor, action="section.removed", subject=section, person_id=None,
+    audit.log(actor=actor, action=Action.SECTION_REMOVED, subject=section, person_id=None,
               summary=f"Empty section removed from {template.name}: {section.name}",
               before=audit.snapshot(section, SECTION_FIELDS))
     db.session.execute(delete(Section).where(Section.id == section.id))
@@ -207,7 +208,7 @@ def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, t
                 **_item_kwargs(values))
     db.session.add(item)
     db.session.flush()
-    audit.log(actor=actor, action="item.added", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_ADDED, subject=item, person_id=None,
               summary=f"Item added to {template.name}: {item.title}", after=audit.snapshot(item, ITEM_FIELDS))
     return item
 
@@ -232,7 +233,7 @@ def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, item.template_id)
-        audit.log(actor=actor, action="item.changed", subject=item, person_id=None,
+        audit.log(actor=actor, action=Action.ITEM_CHANGED, subject=item, person_id=None,
                   summary=f"Item changed in {template.name}: {item.title} ({', '.join(changed)})",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     db.session.flush()
@@ -255,11 +256,11 @@ def remove_item(*, actor: Person, item: Item) -> str:
     if has_entries(item):
         if item.archived_at is None:
             item.archived_at = clock.now()
-            audit.log(actor=actor, action="item.archived", subject=item, person_id=None,
+            audit.log(actor=actor, action=Action.ITEM_ARCHIVED, subject=item, person_id=None,
                       summary=f"Item archived in {template.name}: {item.title} (entries kept; no longer required)",
                       before={"archived_at": None}, after={"archived_at": item.archived_at})
         return "archived"
-    audit.log(actor=actor, action="item.removed", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_REMOVED, subject=item, person_id=None,
               summary=f"Item removed from {template.name}: {item.title} (nobody had recorded it)",
               before=audit.snapshot(item, ITEM_FIELDS))
     db.session.delete(item)
@@ -273,7 +274,7 @@ def restore_item(*, actor: Person, item: Item) -> None:
     template = db.session.get(PassportTemplate, item.template_id)
     before = item.archived_at
     item.archived_at = None
-    audit.log(actor=actor, action="item.restored", subject=item, person_id=None,
+    audit.log(actor=actor, action=Action.ITEM_RESTORED, subject=item, person_id=None,
               summary=f"Item restored in {template.name}: {item.title}",
               before={"archived_at": before}, after={"archived_at": None})
 
@@ -290,7 +291,8 @@ def _move(actor, thing, siblings, direction, *, what: str, title: str) -> bool:
     siblings[index], siblings[target] = siblings[target], siblings[index]
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    audit.log(actor=actor, action=f"{what.lower()}.moved", subject=thing, person_id=None,
+    action = Action.SECTION_MOVED if what == "Section" else Action.ITEM_MOVED
+    audit.log(actor=actor, action=action, subject=thing, person_id=None,
               summary=f"{what} moved {direction}: {title} is now {target + 1} of {len(siblings)}",
               before={"position": index + 1}, after={"position": target + 1})
     db.session.flush()

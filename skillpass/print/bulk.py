@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from skillpass import clock
 from skillpass.extensions import db
+from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
+from skillpass.print import render
 from skillpass.services import audit
+from skillpass.services.settings import get_settings
 
 MAX_PEOPLE = 500
 
@@ -28,7 +32,7 @@ def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
                    total=len(people), done=0, status=PrintJobStatus.QUEUED)
     db.session.add(job)
     db.session.flush()
-    audit.log(actor=actor, action="print.requested", subject=job, person_id=None,
+    audit.log(actor=actor, action=Action.PRINT_REQUESTED, subject=job, person_id=None,
               summary=f"Bulk print requested: {title} ({len(people)} passports)",
               after={"people": len(people)})
     return job
@@ -83,20 +87,22 @@ def launch(job_id: int, *, base_url: str) -> threading.Thread:
 
 
 def run(app: Flask, job_id: int, base_url: str) -> None:
-    from skillpass.print.pdf import render_document
-    from skillpass.print.views import render_passport_html
-
-    with app.test_request_context("/", base_url=base_url):
+    """Make the job's PDF. No request is needed (none is faked): *base_url* is the address the passports' links
+    resolve against (WeasyPrint's base URL), as the page that asked saw it. On its thread the job has an application
+    context of its own; called where one is already active (the benchmark), it uses that one, as it always has."""
+    in_app = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if in_app else app.app_context():
         job = db.session.get(PrintJob, job_id)
         try:
             job.status = PrintJobStatus.RUNNING
             job.progressed_at = clock.now()
             db.session.commit()
+            settings = get_settings()
             people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
             documents = []
             for person_id in job.person_ids:
-                html = render_passport_html(people[person_id], for_pdf=True)
-                documents.append(render_document(html, base_url=base_url, app=app))
+                documents.append(render.passport_document(people[person_id], settings=settings, base_url=base_url,
+                                                          app=app))
                 job.done += 1
                 job.progressed_at = clock.now()
                 db.session.commit()

@@ -1,0 +1,150 @@
+"""Words people see for names the code keeps: fields, and the actions the audit log records.
+
+A low module (no database, no Flask): services write with it, views and templates read it.
+"""
+from __future__ import annotations
+
+import enum
+
+# The words people see for the fields the code and the audit log record.
+FIELD_LABELS = {
+    "frequency_months": "frequency",
+    "section_id": "section",
+    "team_id": "team",
+    "item_id": "item",
+    "person_id": "person",
+    "template_id": "passport",
+    "evidence_id": "evidence file",
+    "decided_by_id": "decided by",
+    "offset_amount": "due offset",
+    "offset_unit": "due offset unit",
+    "prior_learning_accepted": "prior learning accepted",
+    "warning_days": "warning window",
+    "max_upload_mb": "upload size limit",
+    "organisation_name": "organisation name",
+    "employee_number": "employee number",
+    "start_date": "start date",
+    "job_role": "job role",
+}
+
+
+def field_label(name: str) -> str:
+    """"frequency_months" -> "frequency": a field's name as people say it."""
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
+def field_labels(names) -> str:
+    return ", ".join(field_label(n) for n in names)
+
+
+class Action(enum.StrEnum):
+    """Every action the audit log records: its stored value (never changed: old rows keep reading) and its words.
+
+    The members are listed in the order the audit log's filter offers them."""
+
+    ENTRY_RECORDED = "entry.recorded"
+    ENTRY_SIGNED_OFF = "entry.signed_off"
+    ENTRY_APPROVED = "entry.approved"
+    ENTRY_REJECTED = "entry.rejected"
+    ENTRY_WITHDRAWN = "entry.withdrawn"
+    ENTRY_REVOKED = "entry.revoked"
+    INFORMAL_ADDED = "informal.added"
+    PERSON_TEAMS_CHANGED = "person.teams_changed"
+    PERSON_PASSWORD_CHANGED = "person.password_changed"  # nosec B105 - an action's name, not a password
+    AUTH_SIGNED_IN = "auth.signed_in"
+    SETTINGS_CHANGED = "settings.changed"
+    PERSON_CREATED = "person.created"
+    PERSON_CHANGED = "person.changed"
+    PERSON_DEACTIVATED = "person.deactivated"
+    PERSON_REACTIVATED = "person.reactivated"
+    PERSON_PASSWORD_RESET = "person.password_reset"  # nosec B105 - an action's name, not a password
+    ASSIGNMENT_ADDED = "assignment.added"
+    ASSIGNMENT_REMOVED = "assignment.removed"
+    IMPORT_PEOPLE = "import.people"
+    IMPORT_COMPLETIONS = "import.completions"
+    ENTRY_IMPORTED = "entry.imported"
+    RULE_CREATED = "rule.created"
+    RULE_ARCHIVED = "rule.archived"
+    TEAM_CREATED = "team.created"
+    TEAM_RENAMED = "team.renamed"
+    TEAM_ARCHIVED = "team.archived"
+    TEAM_RESTORED = "team.restored"
+    DEMO_SEEDED = "demo.seeded"
+    TEMPLATE_CREATED = "template.created"
+    TEMPLATE_CHANGED = "template.changed"
+    TEMPLATE_PUBLISHED = "template.published"
+    TEMPLATE_ARCHIVED = "template.archived"
+    TEMPLATE_RESTORED = "template.restored"
+    TEMPLATE_COPIED = "template.copied"
+    SECTION_ADDED = "section.added"
+    SECTION_CHANGED = "section.changed"
+    SECTION_MOVED = "section.moved"
+    SECTION_REMOVED = "section.removed"
+    ITEM_ADDED = "item.added"
+    ITEM_CHANGED = "item.changed"
+    ITEM_MOVED = "item.moved"
+    ITEM_ARCHIVED = "item.archived"
+    ITEM_REMOVED = "item.removed"
+    ITEM_RESTORED = "item.restored"
+    PRINT_REQUESTED = "print.requested"
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    Action.ENTRY_RECORDED: "Entry recorded",
+    Action.ENTRY_SIGNED_OFF: "Signed off",
+    Action.ENTRY_APPROVED: "Approved",
+    Action.ENTRY_REJECTED: "Rejected",
+    Action.ENTRY_WITHDRAWN: "Withdrawn",
+    Action.ENTRY_REVOKED: "Revoked",
+    Action.INFORMAL_ADDED: "Informal learning added",
+    Action.PERSON_TEAMS_CHANGED: "Supported teams changed",
+    Action.PERSON_PASSWORD_CHANGED: "Password changed",
+    Action.AUTH_SIGNED_IN: "Signed in",
+    Action.SETTINGS_CHANGED: "Settings changed",
+    Action.PERSON_CREATED: "Person added",
+    Action.PERSON_CHANGED: "Person changed",
+    Action.PERSON_DEACTIVATED: "Deactivated",
+    Action.PERSON_REACTIVATED: "Reactivated",
+    Action.PERSON_PASSWORD_RESET: "Temporary password set",
+    Action.ASSIGNMENT_ADDED: "Passport assigned",
+    Action.ASSIGNMENT_REMOVED: "Passport removed",
+    Action.IMPORT_PEOPLE: "People imported",
+    Action.IMPORT_COMPLETIONS: "Completions imported",
+    Action.ENTRY_IMPORTED: "Entry imported",
+    Action.RULE_CREATED: "Assignment rule added",
+    Action.RULE_ARCHIVED: "Assignment rule archived",
+    Action.TEAM_CREATED: "Team created",
+    Action.TEAM_RENAMED: "Team renamed",
+    Action.TEAM_ARCHIVED: "Team archived",
+    Action.TEAM_RESTORED: "Team restored",
+    Action.DEMO_SEEDED: "Demo data seeded",
+    Action.TEMPLATE_CREATED: "Passport template created",
+    Action.TEMPLATE_CHANGED: "Passport template changed",
+    Action.TEMPLATE_PUBLISHED: "Passport template published",
+    Action.TEMPLATE_ARCHIVED: "Passport template archived",
+    Action.TEMPLATE_RESTORED: "Passport template restored",
+    Action.TEMPLATE_COPIED: "Passport template copied",
+    Action.SECTION_ADDED: "Section added",
+    Action.SECTION_CHANGED: "Section changed",
+    Action.SECTION_MOVED: "Section moved",
+    Action.SECTION_REMOVED: "Section removed",
+    Action.ITEM_ADDED: "Item added",
+    Action.ITEM_CHANGED: "Item changed",
+    Action.ITEM_MOVED: "Item moved",
+    Action.ITEM_ARCHIVED: "Item archived",
+    Action.ITEM_REMOVED: "Item removed",
+    Action.ITEM_RESTORED: "Item restored",
+    Action.PRINT_REQUESTED: "Bulk print requested",
+}
+
+
+def action_label(action: str) -> str:
+    """The words for a stored action; one no longer written still reads ("team.merged" -> "Team: merged")."""
+    try:
+        return Action(action).label
+    except ValueError:
+        return action.replace(".", ": ").replace("_", " ").capitalize()

@@ -1,0 +1,75 @@
+"""Every arrow points down: services and models import no blueprint (an area's views, or print/), no Jinja
+helpers (filters.py), and not the request (Flask's request, or htmx.py's request side). Read from the import
+lines of every module under skillpass/services/ and skillpass/models/, so it stays true."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SKILLPASS = Path(__file__).resolve().parents[2] / "skillpass"
+# An area with a views.py is a blueprint package: nothing below the views may import any of it.
+BLUEPRINTS = sorted(p.parent.name for p in SKILLPASS.glob("*/views.py"))
+FORBIDDEN_MODULES = {f"skillpass.{name}" for name in BLUEPRINTS} | {"skillpass.filters", "skillpass.htmx"}
+FORBIDDEN_NAMES = {"flask": {"request"}}      # g, current_app, has_request_context are fine
+
+
+def _forbidden(module: str) -> bool:
+    return any(module == bad or module.startswith(bad + ".") for bad in FORBIDDEN_MODULES)
+
+
+def offending_imports(source: str) -> list[str]:
+    """The imports in *source* (at any depth: late imports count too) that point up."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if _forbidden(alias.name) or alias.name == "flask.request"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if _forbidden(node.module):
+                found.append(node.module)
+            for alias in node.names:
+                if _forbidden(f"{node.module}.{alias.name}") or alias.name in FORBIDDEN_NAMES.get(node.module, ()):
+                    found.append(f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.append(f"{'.' * node.level}{node.module or ''} (relative: name it from skillpass)")
+    return found
+
+
+LOW_MODULES = sorted(p for folder in ("services", "models") for p in (SKILLPASS / folder).rglob("*.py"))
+
+
+def test_the_blueprints_are_found():
+    assert {"print", "signoff", "passport", "team", "audit_log", "admin"} <= set(BLUEPRINTS)
+    assert len(LOW_MODULES) > 20
+
+
+@pytest.mark.parametrize("path", LOW_MODULES, ids=lambda p: str(p.relative_to(SKILLPASS)))
+def test_services_and_models_import_nothing_above_them(path):
+    assert offending_imports(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("source", [
+    "from skillpass.print.views import render_passport_html",
+    "from skillpass.print import bulk",
+    "from skillpass import print",
+    "import skillpass.signoff.views",
+    "from skillpass.filters import field_labels",
+    "from skillpass import filters",
+    "from flask import current_app, request",
+    "from skillpass import htmx",
+    "def late():\n    from skillpass.team.views import bp\n",
+])
+def test_the_check_sees_an_import_that_points_up(source):
+    assert offending_imports(source) != []
+
+
+@pytest.mark.parametrize("source", [
+    "from flask import current_app, g, has_request_context",
+    "from skillpass.services import audit",
+    "from skillpass.labels import Action, field_labels",
+    "from skillpass import clock, rules",
+    "import skillpass.models",
+])
+def test_the_check_lets_downward_imports_be(source):
+    assert offending_imports(source) == []
