@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from skillpass import htmx
+from skillpass import htmx, transaction
 from skillpass.access import ADMIN, guard
 from skillpass.admin.forms import ImportConfirmForm, RuleForm, SettingsForm, TeamActionForm, TeamForm, UploadForm
 from sqlalchemy.exc import IntegrityError
@@ -68,10 +68,8 @@ def settings():
                                        ceiling=UPLOAD_CEILING_MB)
             changed = update_settings(actor=current_user, **values)
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             flash("Saved: " + ", ".join(LABELS[k] for k in changed) + "." if changed else "Nothing changed.")
             return redirect(url_for("admin.settings"), code=303)
     return render_template("admin/settings.html", values=values, errors=errors, preview=preview,
@@ -90,11 +88,9 @@ def teams():
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
             team = people_service.save_team(actor=current_user, team=None, name=new_name)
         except DomainError as error:
-            db.session.rollback()
             # The form has one field: a message about the form as a whole is shown beside it.
             errors = {"name": error.errors.get("name") or next(iter(error.errors.values()))}
         else:
-            db.session.commit()
             flash(f"Team {team.name} created.")
             return redirect(url_for("admin.teams"), code=303)
     return _teams_page(errors=errors, new_name=new_name)
@@ -126,10 +122,8 @@ def team(team_id: int):
             people_service.save_team(actor=current_user, team=team, name=form.name.data)
             message = f"Team renamed {team.name}."
     except DomainError as error:
-        db.session.rollback()
         return _teams_page(rename_errors={team_id: error.errors.get("name", "")},
                            rename_values={team_id: form.name.data})
-    db.session.commit()
     flash(message)
     return redirect(url_for("admin.teams"), code=303)
 
@@ -152,10 +146,8 @@ def rules():
                 actor=current_user, template_id=chosen["template_id"], team_ids=sorted(chosen["teams"]),
                 job_roles=sorted(chosen["job_roles"]), today=today())
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             flash(f"Rule added: {rule.template.name} for {rule.describe()}. "
                   f"{added} {'person' if added == 1 else 'people'} given it now.")
             return redirect(url_for("admin.rules"), code=303)
@@ -169,7 +161,6 @@ def rules():
 def archive_rule(rule_id: int):
     rule = db.get_or_404(AssignmentRule, rule_id)
     assignment_rules.archive_rule(actor=current_user, rule=rule)
-    db.session.commit()
     flash(f"Rule archived: {rule.template.name} for {rule.describe()}. Who has the passport keeps it.")
     return redirect(url_for("admin.rules"), code=303)
 
@@ -192,7 +183,7 @@ def _claim_import(token: str) -> bool:
     try:
         submissions.claim(token, actor=current_user, endpoint=request.endpoint, already=IMPORTED_ALREADY)
     except DomainError as error:
-        db.session.rollback()
+        transaction.discard()
         flash(next(iter(error.errors.values())))
         return False
     return True
@@ -222,7 +213,7 @@ def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, 
     """A batch lost a race with a change made since the preview (a new person with the same email): what came
     before it is in. The preview is given back (its claim removed), so it can be confirmed again, and the
     audit log says how far the import went; importing again adds only what is missing."""
-    db.session.rollback()
+    db.session.rollback()    # the batch that lost the race
     current_app.logger.warning("import of %s stopped after %s of %s", filename, stopped.done, total)
     submissions.release(token)
     action = Action.IMPORT_PEOPLE if what == "people" else Action.IMPORT_COMPLETIONS
@@ -230,7 +221,6 @@ def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, 
               summary=f"Import of {filename} stopped after {stopped.done} of {total} {what}: someone changed "
                       f"the same {what} at the same moment",
               after={"file": filename, "done": stopped.done, "total": total, "stopped": True})
-    db.session.commit()
     flash(f"The import of {filename} stopped after {stopped.done} of {total} {what}: someone changed the same "
           f"{what} at the same moment. What was imported is kept. Upload the file again: its preview shows only "
           f"what is still to import, and nothing is added twice.")

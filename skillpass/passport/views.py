@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from skillpass import access, htmx
+from skillpass import access, htmx, transaction
 from skillpass.access import (DECIDE_ENTRY, DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN,
                               VIEW_PERSON, guard)
 from skillpass.clock import today
@@ -194,10 +194,8 @@ def _record_form(*, observed: bool):
                     today=today(),
                 )
             except DomainError as error:
-                db.session.rollback()
                 errors = error.errors
             else:
-                db.session.commit()
                 return _recorded(person, item, entry)
         else:
             errors = field_errors(form)
@@ -233,10 +231,9 @@ def withdraw(entry_id: int):
     try:
         entry_service.withdraw_entry(actor=person, entry=entry)
     except DomainError as error:
-        db.session.rollback()
+        transaction.discard()
         message = next(iter(error.errors.values()))
     else:
-        db.session.commit()
         message = f"Entry of {format_date(entry.completed_on)} withdrawn."
     if not htmx.is_htmx():
         flash(message)
@@ -261,7 +258,6 @@ def decide(person_id: int, entry_id: int):
                                   approve=choice == "approve", reason=reason)
     except DomainError as error:
         return _decision_refused(error, person, item, open_form=("reject", entry_id, reason))
-    db.session.commit()
     return _decided(person, item, result.message)
 
 
@@ -276,7 +272,6 @@ def revoke(person_id: int, entry_id: int):
         result = decisions.revoke(actor=current_user, entry=entry, person=person, item=item, reason=reason)
     except DomainError as error:
         return _decision_refused(error, person, item, open_form=("revoke", entry_id, reason))
-    db.session.commit()
     return _decided(person, item, result.message)
 
 
@@ -289,7 +284,8 @@ def _decided(person, item, message: str):
 
 def _decision_refused(error: DomainError, person, item, *, open_form: tuple):
     """Decided by someone else a moment ago: the row as it now stands, with the news. Otherwise the
-    refused form open again with its message and input: the row (htmx) or the whole page, 422."""
+    refused form open again with its message and input: the row (htmx) or the whole page, 422.
+    Either way the entry is read again as it now stands, not as this request left it."""
     db.session.rollback()
     db.session.expire_all()
     if isinstance(error, Conflict):
@@ -333,10 +329,8 @@ def informal_add(person_id: int):
                 today=today(),
             )
         except DomainError as error:
-            db.session.rollback()
             errors = error.errors
         else:
-            db.session.commit()
             message = f"Added to your informal learning log: {added.title}."
             if not htmx.is_htmx():
                 flash(message)

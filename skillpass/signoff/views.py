@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from skillpass import access, htmx
+from skillpass import access, htmx, transaction
 from skillpass.access import DECIDE_ENTRY, STAFF, guard
 from skillpass.extensions import db
 from skillpass.inputs import ids, to_id
@@ -69,10 +69,11 @@ def decide(entry_id: int):
         result = decisions.decide(actor=current_user, entry=entry, person=person, item=item,
                                   approve=choice == "approve", reason=reason)
     except DomainError as error:
+        # Read the entry again as it now stands (decided by someone else a moment ago?), not as this
+        # request left it.
         db.session.rollback()
         db.session.expire_all()
         return _refused(error, entry_id, person, item, reason=reason)
-    db.session.commit()
 
     if htmx.is_htmx():
         # The row leaves the queue; the live region says what happened; the words above the table and
@@ -146,8 +147,8 @@ def approve_selected():
         else:
             approved += 1
             results.append((what, True, "approved"))
-    if approved:
-        db.session.commit()
+    if not approved:
+        transaction.discard()       # nothing approved: nothing of this request is kept
     if undecidable and not raced:
         results.append(("", False, f"{undecidable} {'entry' if undecidable == 1 else 'entries'} could not be "
                                    "decided: not found among the entries waiting for you."))

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from skillpass import access, charts, htmx
+from skillpass import access, charts, htmx, transaction
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
@@ -140,8 +140,6 @@ def index():
     templates = figures.passports_on_offer(visible, keep=filters.template)
     job_roles = figures.job_roles(visible)
     prints = bulk_print.recent(current_user)
-    if any(db.session.is_modified(job) for job in prints):   # a stopped print was marked so
-        db.session.commit()
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
                                                   job_roles=job_roles, days_options=FORECAST_DAYS,
                                                   prints=prints, PrintJobStatus=PrintJobStatus, **context)))
@@ -256,10 +254,10 @@ def print_start():
         submissions.claim(form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
                           already="This print was asked for twice: it is being made once, under Your bulk prints.")
     except DomainError as error:
-        db.session.rollback()
+        transaction.discard()
         return _print_refused(back, next(iter(error.errors.values())))
     job = bulk_print.create(actor=current_user, people=people, title=title)
-    db.session.commit()
+    db.session.commit()     # before the thread that makes it looks for the job
     if without:
         names = ", ".join(p.name for p in without[:10]) + (f" and {len(without) - 10} more" if len(without) > 10 else "")
         flash(f"Left out, as they have no passport to print: {names}.")
@@ -282,8 +280,7 @@ def _print_refused(back: str, message: str):
 def print_status(job_id: int):
     job = g.job
     db.session.refresh(job)
-    if bulk_print.fail_if_stalled(job):
-        db.session.commit()
+    bulk_print.fail_if_stalled(job)     # kept with the request's transaction
     if htmx.is_htmx():
         response = Response(render_template("team/_print_progress.html", job=job, PrintJobStatus=PrintJobStatus))
         if job.finished:

@@ -77,3 +77,32 @@ def test_nothing_kept_is_read_or_kept_while_a_write_is_uncommitted(app, db):
         assert kept.key("probe") is None            # flushed, not committed
         db.session.commit()
         assert kept.key("probe") is not None
+
+
+# The only places a view ends a transaction itself, each for a reason the transaction module names.
+ENDED_BY_HAND = {
+    ("admin/views.py", "db.session.commit()"): 1,       # a large import, batch by batch
+    ("admin/views.py", "db.session.rollback()"): 1,     # the import batch that lost a race
+    ("auth/views.py", "db.session.commit()"): 1,        # a failed sign-in, kept for the throttle
+    ("core/views.py", "db.session.rollback()"): 1,      # the health check, after its database failed
+    ("passport/views.py", "db.session.rollback()"): 1,  # a refused decision reads the entry again
+    ("signoff/views.py", "db.session.rollback()"): 2,   # the same, and a race in approving several
+    ("team/views.py", "db.session.commit()"): 1,        # a bulk print's job, before its thread looks
+}
+
+
+def test_views_leave_commit_and_rollback_to_the_request():
+    from pathlib import Path
+
+    import skillpass
+
+    root = Path(skillpass.__file__).parent
+    found = {}
+    for path in root.glob("*/*.py"):
+        if path.parent.name in ("services", "models", "print"):
+            continue
+        text = path.read_text()
+        for call in ("db.session.commit()", "db.session.rollback()"):
+            if text.count(call):
+                found[(f"{path.parent.name}/{path.name}", call)] = text.count(call)
+    assert found == ENDED_BY_HAND
