@@ -201,8 +201,11 @@ class ItemState:
 
     @property
     def awaiting_words(self) -> str | None:
-        """"awaiting sign-off" or "renewal awaiting sign-off", when an entry awaits one (the passport's tag)."""
-        return awaiting_words(self.completed_on) if self.awaiting else None
+        """"awaiting sign-off" or "renewal awaiting sign-off", when an entry awaits one (the passport's tag);
+        nothing beside Not required, as in the status line."""
+        if not self.awaiting or self.status is Status.NOT_REQUIRED:
+            return None
+        return awaiting_words(self.completed_on)
 
     @property
     def counts(self) -> bool:

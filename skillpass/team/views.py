@@ -285,7 +285,7 @@ def print_status(job_id: int):
         response = Response(render_template("team/_print_progress.html", job=job, PrintJobStatus=PrintJobStatus))
         if job.finished:
             # Stop polling: the finished fragment has no trigger left.
-            response.headers["HX-Trigger"] = "printFinished"
+            htmx.trigger(response, "printFinished")
         return htmx.add_vary(response)
     return htmx.add_vary(Response(render_template("team/print.html", job=job, PrintJobStatus=PrintJobStatus)))
 
