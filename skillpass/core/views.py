@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from skillpass.access import PUBLIC, SIGNED_IN, guard
-from skillpass.extensions import db
+from skillpass.services import health
 
 bp = Blueprint("core", __name__)
 
@@ -24,9 +23,6 @@ def index():
 @bp.get("/healthz")
 @guard(PUBLIC)
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        db.session.rollback()
+    if not health.database_answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -73,3 +73,31 @@ def test_the_check_sees_an_import_that_points_up(source):
 ])
 def test_the_check_lets_downward_imports_be(source):
     assert offending_imports(source) == []
+
+
+# The modules that declare routes.
+VIEW_MODULES = sorted(p for name in BLUEPRINTS for p in (SKILLPASS / name).glob("*.py")
+                      if "@bp." in p.read_text(encoding="utf-8"))
+QUERY_BUILDERS = {"select", "insert", "update", "delete", "text", "func"}
+
+
+@pytest.mark.parametrize("path", VIEW_MODULES, ids=lambda p: str(p.relative_to(SKILLPASS)))
+def test_views_parse_call_and_render_without_queries(path):
+    """A view asks a service; it writes no query of its own."""
+    source = path.read_text(encoding="utf-8")
+    assert "select(" not in source
+    builders = [f"{node.module}.{alias.name}" for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+                for alias in node.names if alias.name in QUERY_BUILDERS]
+    assert builders == []
+
+
+def test_the_view_modules_are_found():
+    names = {str(p.relative_to(SKILLPASS)) for p in VIEW_MODULES}
+    assert {"passport/views.py", "template_editor/structure.py", "team/views.py", "core/views.py"} <= names
+
+
+@pytest.mark.parametrize("path", sorted(SKILLPASS.rglob("*.py")), ids=lambda p: str(p.relative_to(SKILLPASS)))
+def test_no_module_grows_past_450_lines(path):
+    """Past that, a module has more than one reason to change: split it by question."""
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 450
