@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skillpass.extensions import db
 from skillpass.models._types import UTCDateTime, enum_column, utcnow
+from skillpass.rules import format_date
 
 
 class EntryMethod(enum.Enum):
@@ -123,6 +124,12 @@ class Entry(db.Model):
     def how(self) -> str:
         """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
         return self.method.describe(self.equivalent_source)
+
+    @property
+    def description(self) -> str:
+        """The entry in words, how and when: "Equivalent training demonstrated at …, 1 Jun 2025". The same on
+        the passport, the sign-off queue and the print (the export's "How" column is ``how``)."""
+        return f"{self.how}, {format_date(self.completed_on)}"
 
     def stamp(self, status: EntryStatus, *, by, at: dt.datetime, reason: str | None = None) -> None:
         """Record a decision on this entry (a sign-off, an approval, a rejection, a revocation, a withdrawal,

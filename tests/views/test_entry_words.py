@@ -1,6 +1,6 @@
 """How an entry was made reads the same everywhere: the passport page, the sign-off queue, the print (the
 PDF's source) and the records export, for every kind of entry. The words come from one place
-(EntryMethod.describe, as Entry.how; templates/macros/entries.html draws them with the date)."""
+(EntryMethod.describe, as Entry.how; Entry.description adds the date)."""
 from __future__ import annotations
 
 import csv
