@@ -26,7 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(overrides))
     # Every <int:…> in a route holds only ids the database can hold: anything larger is a 404.
-    from skillpass.inputs import IdConverter
+    from skillpass.screening import IdConverter
 
     app.url_map.converters["int"] = IdConverter
     if app.config["TRUSTED_PROXIES"]:
@@ -126,7 +126,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_request_hooks(app: Flask) -> None:
-    from skillpass import access, htmx, inputs
+    from skillpass import access, htmx, screening
     from skillpass.extensions import db
 
     @app.teardown_appcontext
@@ -147,7 +147,7 @@ def register_request_hooks(app: Flask) -> None:
 
     # Before anything reads the request: what no page of ours sends (control characters, one name
     # with two values) is refused, with nothing done.
-    app.before_request(inputs.screen)
+    app.before_request(screening.screen)
 
     @app.before_request
     def data_version_first():

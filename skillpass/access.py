@@ -18,6 +18,7 @@ from flask_login import current_user
 from skillpass import htmx
 from skillpass.extensions import db
 from skillpass.inputs import to_id
+from skillpass.permissions import visible_team_ids  # noqa: F401 - the views ask access for it
 from skillpass.permissions import can_decide_for, can_record_for, can_view_person
 
 PUBLIC = "public"
@@ -89,15 +90,6 @@ def _view_evidence(args) -> bool:
     g.evidence = db.get_or_404(Evidence, args["evidence_id"])
     g.person = db.session.get(Person, g.evidence.person_id)
     return can_view_person(current_user, g.person)
-
-
-def visible_team_ids(user) -> tuple[int, ...] | None:
-    """The teams whose figures a person may see: None means every team (admins)."""
-    if user.is_admin:
-        return None
-    if user.is_educator:
-        return tuple(sorted(t.id for t in user.supported_teams))
-    return ()
 
 
 def visible_teams(user) -> list:

@@ -7,11 +7,11 @@
   arrive with text pasted from other programs or from a probe, break
   spreadsheets (openpyxl refuses them), HTML and PostgreSQL (which refuses NUL).
   Forms refuse them in place, field by field (:func:`refuse_controls`); any
-  other field or URL parameter holding one is refused whole by :func:`screen`;
+  other field or URL parameter holding one is refused whole by ``screening.screen``;
   and every writer (pages, PDFs, CSV, XLSX) drops any that are already stored
   (:func:`printable`).
 * One source per parameter: a POST whose address and body give one name two
-  different values is refused (:func:`screen`), so a check on one of them can
+  different values is refused (``screening.screen``), so a check on one of them can
   never be outwitted by the other.
 """
 from __future__ import annotations
@@ -20,9 +20,6 @@ import datetime as dt
 import re
 from typing import Iterable
 
-from flask import current_app, request
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1        # PostgreSQL's integer; ids never grow past it
 MAX_PAGE = 100_000         # no list is that long: a larger page number is the last page
@@ -41,14 +38,6 @@ FREE_TEXT_FIELDS = frozenset({
     "reason", "description", "corporate_lead", "code", "organisation_name", "password", "current_password",
     "new_password", "confirm",
 })
-
-
-class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: at most MAX_ID, so an id the database cannot hold is a 404."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
 
 
 def to_id(raw) -> int | None:
@@ -113,45 +102,3 @@ def refuse_controls(errors: dict[str, str], **fields: str | None) -> None:
 def date_in_range(value: dt.date | None) -> bool:
     """Dates near the ends of the calendar cannot have days added or taken away: no person means them."""
     return value is not None and dt.date(1, 1, 8) <= value <= dt.date(9999, 12, 24)
-
-
-def _refuse(message: str):
-    """A 400 with *message*: the error handler shows it as a page, or in the live region for htmx."""
-    raise BadRequest(message)
-
-
-def screen():
-    """before_request: refuse what no page of ours sends, with a clear message and nothing done.
-
-    * a POST whose address and body give a name two different values;
-    * a control character in an address parameter (a search, a filter) or in a form field that is not
-      typed by people (those are refused in place by their forms).
-    """
-    if request.endpoint in (None, "static"):
-        return None
-    args = request.args
-    for name in args:
-        if has_control(name) or any(has_control(v) for v in args.getlist(name)):
-            return _refuse("The address holds a character that cannot be used (a control character). "
-                           "Remove it and try again.")
-    if request.method != "POST":
-        return None
-    form = request.form
-    for name in form:
-        if name in args and set(args.getlist(name)) != set(form.getlist(name)):
-            current_app.logger.warning("refused %s %s: %r differs between the address and the form",
-                                       request.method, request.path, name)
-            return _refuse(f"The request gave two different values for “{printable(name)[:40]}”, in its "
-                           f"address and in its form, so nothing was done. Go back, reload the page and try again.")
-        if name in FREE_TEXT_FIELDS:
-            continue
-        if has_control(name) or any(has_control(v) for v in form.getlist(name)):
-            return _refuse("The form sent a character that cannot be used (a control character), so nothing "
-                           "was saved. Reload the page and try again.")
-    for name in request.files:
-        for upload in request.files.getlist(name):
-            if has_control(upload.filename):
-                # A file's name is only ever shown (never used as a path): its control characters are
-                # dropped here, so no code after this sees them.
-                upload.filename = printable(upload.filename or "")
-    return None

@@ -20,3 +20,12 @@ def can_decide_for(user, person) -> bool:
 def can_record_for(user, person) -> bool:
     """Learners record for themselves; deciding for others comes with sign-off."""
     return user.id == person.id
+
+
+def visible_team_ids(user) -> tuple[int, ...] | None:
+    """The teams whose people and figures a person may see: None means every team (admins)."""
+    if user.is_admin:
+        return None
+    if user.is_educator:
+        return tuple(sorted(t.id for t in user.supported_teams))
+    return ()

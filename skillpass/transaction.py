@@ -8,13 +8,14 @@ large import commits batch by batch, a failed sign-in is kept for the throttle, 
 race rolls back before it reads the entry again to say who decided it first.
 
 A commit that fails (two people saving the same unique value at once) raises inside the view's call, so
-the application's error pages answer it as they answer any error of the view.
+the application's error pages answer it as they answer any error of the view; the messages the view
+queued for the next page ("Team created.") are taken back with it.
 """
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, make_response
+from flask import Flask, make_response, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -42,11 +43,19 @@ def discard() -> None:
     db.session.rollback()
 
 
+def _restore_flashes(flashed: list) -> None:
+    if flashed:
+        session["_flashes"] = flashed
+    else:
+        session.pop("_flashes", None)
+
+
 def one_transaction(view):
     """Commit what the view wrote if its answer is a success, roll it back otherwise."""
 
     @wraps(view)
     def run(*args, **kwargs):
+        flashed = list(session.get("_flashes", ()))
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:
@@ -54,7 +63,13 @@ def one_transaction(view):
             raise
         if wrote(db.session):
             if response.status_code < 400:
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except BaseException:
+                    # Nothing was saved: the view's news ("Team created.") must not outlive it.
+                    _restore_flashes(flashed)
+                    db.session.rollback()
+                    raise
             else:
                 db.session.rollback()
         return response

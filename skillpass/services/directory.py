@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 
-from skillpass.access import visible_team_ids
 from skillpass.extensions import db
+from skillpass.permissions import visible_team_ids
 from skillpass.models import (
     Assignment,
     AssignmentRule,

@@ -200,8 +200,10 @@ def record_entry(
     try:
         db.session.flush()
     except IntegrityError as error:
-        # uq_entry_one_awaiting: another request recorded one a moment ago. (Its evidence file goes with the
-        # rollback the caller makes: services/evidence.py.)
+        # uq_entry_one_awaiting: another request recorded one a moment ago. A record is the only write of its
+        # transaction (with its form's claim and its evidence file, which go with the rollback:
+        # services/evidence.py), so the session is made usable again here, for the page that says so.
+        db.session.rollback()
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
     audit.log(
         actor=actor,

@@ -49,6 +49,54 @@ def test_services_and_models_import_nothing_above_them(path):
     assert offending_imports(path.read_text(encoding="utf-8")) == []
 
 
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SKILLPASS.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in SKILLPASS.rglob("*.py")}
+
+
+def _imported(path: Path) -> set[str]:
+    """The skillpass modules a module imports, at any depth of its code."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+            # "from skillpass.services import audit" imports the module audit; "from skillpass.rules import
+            # Status" imports rules.
+            names = [name for name in submodules if name in MODULES] or [node.module]
+        # The package itself is the application factory: importing any module of it runs only its top lines.
+        found |= {name for name in names if name in MODULES and name != "skillpass"}
+    return found
+
+
+def reaches_upward(module: str) -> list[str] | None:
+    """The chain of imports by which *module* reaches a blueprint, the Jinja helpers or the request, if any."""
+    seen = {module}
+    paths = [[module]]
+    while paths:
+        chain = paths.pop()
+        here = MODULES[chain[-1]]
+        if len(chain) > 1 and offending_imports(here.read_text(encoding="utf-8")):
+            return chain
+        for name in sorted(_imported(here) - seen):
+            seen.add(name)
+            if _forbidden(name):
+                return chain + [name]
+            paths.append(chain + [name])
+    return None
+
+
+@pytest.mark.parametrize("path", LOW_MODULES, ids=lambda p: str(p.relative_to(SKILLPASS)))
+def test_nothing_they_import_reaches_up_either(path):
+    """Through any chain of imports: a service importing a module that imports the request reaches it too."""
+    assert reaches_upward(_module_name(path)) is None
+
+
 @pytest.mark.parametrize("source", [
     "from skillpass.print.views import render_passport_html",
     "from skillpass.print import bulk",
@@ -101,3 +149,11 @@ def test_the_view_modules_are_found():
 def test_no_module_grows_past_450_lines(path):
     """Past that, a module has more than one reason to change: split it by question."""
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 450
+
+
+def test_the_chain_check_follows_imports_through():
+    # A route module imports access, which reads the request: found through the chain.
+    chain = reaches_upward("skillpass.permissions")
+    assert chain is None
+    assert reaches_upward("skillpass.team.views") is not None
+    assert reaches_upward("skillpass.transaction") is None

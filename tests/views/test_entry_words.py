@@ -98,7 +98,7 @@ def test_an_accepted_entry_reads_the_same_on_the_passport_the_print_and_the_expo
 
 
 @pytest.mark.parametrize("method", [EntryMethod.HERE, EntryMethod.EQUIVALENT], ids=lambda m: m.value)
-def test_an_entry_awaiting_a_decision_reads_the_same_in_the_queue_on_the_passport_and_in_the_export(
+def test_an_entry_awaiting_a_decision_reads_the_same_in_the_queue_the_passport_the_print_and_the_export(
         as_learner, as_educator, as_admin, world, method):
     """Only entries the learner records themselves wait for a decision (observed and imported ones count
     at once): these are the kinds the queue shows."""
@@ -112,6 +112,9 @@ def test_an_entry_awaiting_a_decision_reads_the_same_in_the_queue_on_the_passpor
     for client, url in ((as_learner, "/passport"), (as_educator, f"/people/{world.learner.id}/passport")):
         page = client.get(url).get_data(as_text=True)
         assert f"{described}: awaiting sign-off" in _segment(page, f'<tr id="item-{item.id}"'), url
+
+    printed = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    assert f"{described}: awaiting sign-off" in _segment(printed, f"<strong>{item.title}</strong>")
 
     record = _record_of(_records(as_admin), item, entry)
     assert record["How"] == WORDS[method] and record["Status"] == "Awaiting sign-off"
