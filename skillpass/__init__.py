@@ -49,6 +49,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     data_version.register()     # its session hooks raise the data version at each commit that writes data
+    from skillpass.services import evidence
+
+    evidence.register()         # files written by a transaction that does not commit go with it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     Htmx(app)

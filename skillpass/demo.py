@@ -44,7 +44,7 @@ from skillpass.demo_data import (
     INFORMAL,
     demo_certificate,
 )
-from skillpass.rules import add_months, format_date
+from skillpass.rules import add_months
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.settings import set_setting
@@ -207,11 +207,9 @@ def _history_in_the_audit_log(entries, people, items):
     verbs = {EntryStatus.REJECTED: Action.ENTRY_REJECTED, EntryStatus.WITHDRAWN: Action.ENTRY_WITHDRAWN}
     for entry in sorted(entries, key=lambda e: (e.recorded_at, e.id)):
         title = titles.get(entry.item_id, "Item")
-        how = (f"equivalent training at {entry.equivalent_source}" if entry.method is EntryMethod.EQUIVALENT
-               else entry.method.label.lower())
         audit.log(actor=names.get(entry.recorded_by_id), action=Action.ENTRY_RECORDED, subject=entry,
                   person_id=entry.person_id, at=entry.recorded_at,
-                  summary=f"{title}: {how} on {format_date(entry.completed_on)}",
+                  summary=f"{title}: {entry.description}",
                   after={"status": "awaiting" if entry.decided_at or entry.status is EntryStatus.AWAITING else "accepted"})
         if entry.decided_at and entry.status is not EntryStatus.AWAITING:
             action = verbs.get(entry.status) or (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field
+from wtforms import BooleanField, Field, StringField
 
 from skillpass.inputs import ids, to_id
 
@@ -77,3 +77,16 @@ class TextsField(Field):
 
     def process_formdata(self, valuelist):
         self.data = list(valuelist)
+
+
+# ---------------------------------------------------------------- forms more than one blueprint posts
+
+class DecisionForm(PostedForm):
+    """Approve or reject an entry awaiting a decision (the queue's row and the passport's row)."""
+    decision = StringField()
+    reason = StringField(default="")
+
+
+class RevokeForm(PostedForm):
+    """Take back an accepted entry, with the reason the learner sees."""
+    reason = StringField(default="")

@@ -13,6 +13,7 @@ from skillpass.access import (DECIDE_ENTRY, DECIDE_FOR_PERSON, OWN_ENTRY, RECORD
                               VIEW_PERSON, guard)
 from skillpass.clock import today
 from skillpass.extensions import db
+from skillpass.forms import DecisionForm, RevokeForm
 from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
@@ -249,8 +250,8 @@ def decide(person_id: int, entry_id: int):
     """Approve (or sign off) or reject, with a reason, an entry awaiting a decision on this passport."""
     entry, person = g.entry, g.person
     item = decisions.item_of(entry)
-    choice = request.form.get("decision")
-    reason = request.form.get("reason", "")
+    form = DecisionForm()
+    choice, reason = form.decision.data, form.reason.data or ""
     try:
         if choice not in ("approve", "reject"):
             raise ValidationFailed("Choose Approve or Reject.", field="__all__")
@@ -267,7 +268,7 @@ def revoke(person_id: int, entry_id: int):
     """Take back an accepted entry on this passport, with a reason the learner sees."""
     entry, person = g.entry, g.person
     item = decisions.item_of(entry)
-    reason = request.form.get("reason", "")
+    reason = RevokeForm().reason.data or ""
     try:
         result = decisions.revoke(actor=current_user, entry=entry, person=person, item=item, reason=reason)
     except DomainError as error:

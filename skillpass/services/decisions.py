@@ -18,7 +18,6 @@ from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.labels import Action
 from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.permissions import can_decide_for
-from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind
 from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, ValidationFailed
@@ -49,8 +48,8 @@ def _stale(entry: Entry) -> Conflict:
 
 
 def _describe(entry: Entry, item: Item) -> str:
-    how = f"equivalent training at {entry.equivalent_source}" if entry.method is EntryMethod.EQUIVALENT else entry.method.label.lower()
-    return f"{item.title}: {how}, {format_date(entry.completed_on)}"
+    """The entry in the audit log, in the words the passport uses for it."""
+    return f"{item.title}: {entry.description}"
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def record_entry(
         action=Action.ENTRY_RECORDED,
         subject=entry,
         person_id=person.id,
-        summary=f"{item.title}: {method.label.lower()} on {format_date(completed_on)} ({entry.status.label.lower()})",
+        summary=f"{item.title}: {entry.description} ({entry.status.label.lower()})",
         after=audit.snapshot(entry, ENTRY_FIELDS),
     )
     return entry

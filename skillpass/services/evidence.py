@@ -202,12 +202,18 @@ def save(checked: Checked, *, person: Person, actor: Person) -> Evidence:
 _WRITTEN = "skillpass.files_written"
 
 
-@event.listens_for(Session, "after_commit")
+def register() -> None:
+    """Keep the files of committed transactions and remove those of the others: the factory calls this (more
+    than once is harmless)."""
+    for name, hook in (("after_commit", _files_kept), ("after_transaction_end", _files_not_kept)):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+
+
 def _files_kept(session):
     session.info.pop(_WRITTEN, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _files_not_kept(session, transaction):
     """A transaction that ends without committing (rolled back, closed after an error, its commit failed)
     takes the files it wrote with it."""

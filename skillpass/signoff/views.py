@@ -8,7 +8,9 @@ from flask_login import current_user
 from skillpass import access, htmx, transaction
 from skillpass.access import DECIDE_ENTRY, STAFF, guard
 from skillpass.extensions import db
-from skillpass.inputs import ids, to_id
+from skillpass.forms import DecisionForm
+from skillpass.signoff.forms import ApproveSelectedForm
+from skillpass.inputs import to_id
 from skillpass.models import Item, Person
 from skillpass.services import decisions
 from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
@@ -61,8 +63,8 @@ def decide(entry_id: int):
     """Approve or reject one entry of the queue: the answer is the queue's."""
     entry, person = g.entry, g.person
     item = decisions.item_of(entry)
-    choice = request.form.get("decision")
-    reason = request.form.get("reason", "")
+    form = DecisionForm()
+    choice, reason = form.decision.data, form.reason.data or ""
     try:
         if choice not in ("approve", "reject"):
             raise ValidationFailed("Choose Approve or Reject.", field="__all__")
@@ -121,7 +123,7 @@ def approve_selected():
 
     Permission comes before description: an entry this person may not decide, or one that does not
     exist, is counted, never named (its person and item are none of their business)."""
-    requested = ids(request.form.getlist("entry"))
+    requested = ApproveSelectedForm().entry.data
     results: list[tuple[str, bool, str]] = []   # (what, ok, message)
     raced = False
     mine = decisions.decidable(current_user, requested)

@@ -15,7 +15,8 @@ from skillpass import access, charts, htmx, transaction
 from skillpass.access import OWN_PRINT_JOB, TEAM, guard, visible_team_ids
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.inputs import ids, page_number, printable, to_id
+from skillpass.team.forms import PrintForm
+from skillpass.inputs import page_number, printable, to_id
 from skillpass.models import PrintJobStatus, Team
 from skillpass.rules import Status, format_date
 from skillpass.print import bulk as bulk_print
@@ -219,19 +220,19 @@ def _send(table: exports.Table, stem: str, fmt: str, *, sheet: str):
 @guard(TEAM)
 def print_start():
     """Print everyone the filters show (scope=all) or the people ticked (scope=selected)."""
-    form = request.form
-    filters = _filters(form)
+    form = PrintForm()
+    filters = _filters(request.form)    # the filters the page showed, sent with the form
     filters.days = 60
     matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
-    selected = form.get("scope") == "selected"
+    selected = form.scope.data == "selected"
     if selected:
-        chosen = set(ids(form.getlist("person")))
+        chosen = set(form.person.data)
         people = [r.person for r in rows if r.person.id in chosen]
     else:
         people = [r.person for r in rows]
     back = url_for("team.index", **filters.query())
-    if form.get("scope") not in ("all", "selected"):
+    if form.scope.data not in ("all", "selected"):
         return _print_refused(back, "Choose what to print: everyone shown, or the people ticked.")
     if not people:
         return _print_refused(back, "Choose at least one person to print: tick them in the table, "
@@ -251,7 +252,7 @@ def print_start():
         return _print_refused(back, f"That is {len(people)} passports: print at most {bulk_print.MAX_PEOPLE} at a "
                                     f"time. Narrow the filters (a team, a job role) and print each part.")
     try:
-        submissions.claim(form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
+        submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
                           already="This print was asked for twice: it is being made once, under Your bulk prints.")
     except DomainError as error:
         transaction.discard()

@@ -132,7 +132,7 @@ def test_audit_log_shows_a_real_sign_off_with_its_before_and_after(app, as_admin
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry.signed_off")).all()
     row = _audit_row(html, event.id)
     assert ">Eve Educator<" in row and ">Signed off<" in row and ">Lee Learner<" in row
-    assert "Moving a patient with a hoist: completed here, 20 Feb 2026 (competency) signed off" in row
+    assert "Moving a patient with a hoist: Completed here, 20 Feb 2026 (competency) signed off" in row
     assert re.search(r'>status</th>\s*<td class="nhsuk-table__cell">awaiting</td>\s*'
                      r'<td class="nhsuk-table__cell">accepted</td>', row)
     assert "1 event matching these filters." in html
