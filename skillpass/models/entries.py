@@ -83,6 +83,8 @@ class Entry(db.Model):
     equivalent_source: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    # The training session whose register recorded it (services/sessions.py), if any.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id"), index=True)
     status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus, "entry_status"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
