@@ -109,12 +109,13 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.admin.views import bp as admin_bp
     from skillpass.audit_log.views import bp as audit_log_bp
     from skillpass.evidence.views import bp as evidence_bp
+    from skillpass.sessions.views import bp as sessions_bp
     from skillpass.signoff.views import bp as signoff_bp
     from skillpass.team.views import bp as team_bp
     from skillpass.template_editor import bp as editor_bp
 
     for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp, signoff_bp, evidence_bp, audit_log_bp, admin_bp,
-               editor_bp, team_bp):
+               editor_bp, team_bp, sessions_bp):
         app.register_blueprint(bp)
 
     from skillpass import transaction

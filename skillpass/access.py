@@ -33,6 +33,7 @@ DECIDE_FOR_PERSON = "decide_for_person"
 VIEW_EVIDENCE = "view_evidence"        # the learner, their team's educators, admins
 TEAM = "team"                          # educators (the teams they support) and admins (any team)
 OWN_PRINT_JOB = "own_print_job"        # a bulk print, by whoever asked for it
+VIEW_SESSION = "view_session"          # a training session: admins, its recorder, educators of its people
 
 
 def guard(policy: str) -> Callable:
@@ -134,6 +135,14 @@ def _own_print_job(args) -> bool:
     return g.job.requested_by_id == current_user.id
 
 
+def _view_session(args) -> bool:
+    from skillpass.models import TrainingSession
+    from skillpass.services.sessions import can_view
+
+    g.training_session = db.get_or_404(TrainingSession, args["session_id"])
+    return can_view(current_user, g.training_session)
+
+
 POLICIES: dict[str, Callable[[dict], bool] | None] = {
     PUBLIC: None,
     SIGNED_IN: lambda args: True,
@@ -147,6 +156,7 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
     VIEW_EVIDENCE: _view_evidence,
     TEAM: _team,
     OWN_PRINT_JOB: _own_print_job,
+    VIEW_SESSION: _view_session,
 }
 
 

@@ -87,6 +87,7 @@ class Action(enum.StrEnum):
     ITEM_REMOVED = "item.removed"
     ITEM_RESTORED = "item.restored"
     PRINT_REQUESTED = "print.requested"
+    SESSION_RECORDED = "session.recorded"
 
     @property
     def label(self) -> str:
@@ -139,6 +140,7 @@ _ACTION_LABELS = {
     Action.ITEM_REMOVED: "Item removed",
     Action.ITEM_RESTORED: "Item restored",
     Action.PRINT_REQUESTED: "Bulk print requested",
+    Action.SESSION_RECORDED: "Training session recorded",
 }
 
 

@@ -5,6 +5,7 @@ from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.security import SignInFailure
+from skillpass.models.sessions import TrainingSession
 from skillpass.models.settings import DataVersion, Setting
 from skillpass.models.submissions import FormSubmission
 from skillpass.models.templates import (
@@ -22,5 +23,5 @@ from skillpass.models.templates import (
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
-    "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "educator_teams",
+    "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
 ]

@@ -28,12 +28,22 @@ class EntryMethod(enum.Enum):
             "imported": "Imported record",
         }[self.value]
 
-    def describe(self, equivalent_source: str = "") -> str:
+    def describe(self, equivalent_source: str = "", *, session: bool = False, by_staff: bool = False) -> str:
         """How an entry was made, in the words every output uses: the passport, the queue, the print, the
-        export ("Equivalent training demonstrated at Leeds Teaching Hospitals", "Observed practice" …)."""
+        export ("Equivalent training demonstrated at Leeds Teaching Hospitals", "Observed practice" …).
+
+        *session*: the entry was made by a training session's register ("Attended a training session");
+        *by_staff*: a completion recorded for the learner by an admin, not by the learner."""
+        if session:
+            return SESSION_WORDS
         if self is EntryMethod.EQUIVALENT and equivalent_source:
             return f"{self.label} at {equivalent_source}"
+        if self is EntryMethod.HERE and by_staff:
+            return f"{self.label}, recorded by an admin"
         return self.label
+
+
+SESSION_WORDS = "Attended a training session"
 
 
 class EntryStatus(enum.Enum):
@@ -83,6 +93,8 @@ class Entry(db.Model):
     equivalent_source: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    # The training session whose register recorded it (services/sessions.py), if any.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_session.id"), index=True)
     status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus, "entry_status"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -123,7 +135,8 @@ class Entry(db.Model):
     @property
     def how(self) -> str:
         """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
-        return self.method.describe(self.equivalent_source)
+        return self.method.describe(self.equivalent_source, session=self.session_id is not None,
+                                    by_staff=self.recorded_by_id != self.person_id)
 
     @property
     def description(self) -> str:

@@ -160,7 +160,8 @@ def record(person_id: int, item_id: int):
 @bp.route("/people/<int:person_id>/passport/items/<int:item_id>/observed", methods=["GET", "POST"])
 @guard(DECIDE_FOR_PERSON)
 def observed(person_id: int, item_id: int):
-    """An educator records observed practice of a competency: it counts at once, signed off in their name."""
+    """An educator records observed practice of a competency: it counts at once, signed off in their name.
+    An admin records any item here for anyone else (a learning item: completed here, recorded by an admin)."""
     return _record_form(observed=True)
 
 
@@ -168,14 +169,16 @@ def _record_form(*, observed: bool):
     person = g.person
     passport = _passport(person)
     row = _row_or_404(passport, request.view_args["item_id"])
-    if not row.state.required or (observed and row.item.kind is not ItemKind.COMPETENCY):
+    if not row.state.required or (observed and row.item.kind is not ItemKind.COMPETENCY
+                                  and not current_user.is_admin):
         abort(404)
     item: Item = row.item
     form = RecordForm(completed_on=today()) if not _is_post() else RecordForm()
     errors: dict[str, str] = {}
     if _is_post():
         valid = form.validate()
-        method = EntryMethod.OBSERVED if observed else LEARNER_METHODS.get(form.method.data or "")
+        method = (EntryMethod.OBSERVED if item.kind is ItemKind.COMPETENCY else EntryMethod.HERE) if observed \
+            else LEARNER_METHODS.get(form.method.data or "")
         if method is None:
             form.method.errors = ["Choose how you completed it."]
             valid = False

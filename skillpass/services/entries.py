@@ -55,6 +55,8 @@ def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMe
         return EntryStatus.ACCEPTED
     if method is EntryMethod.IMPORTED:
         return EntryStatus.ACCEPTED
+    if method is EntryMethod.HERE and actor.id != person.id:
+        return EntryStatus.ACCEPTED     # an admin's record for the learner: in their name, at once
     if item.kind is ItemKind.COMPETENCY:
         return EntryStatus.AWAITING
     if item.evidence is EvidenceRule.REQUIRED:
@@ -115,7 +117,9 @@ def record_entry(
             raise NotAllowed("Only an educator of their team, or an admin, records observed practice.")
         if item.kind is not ItemKind.COMPETENCY:
             raise ValidationFailed("Observed practice is recorded for competencies only.", field="__all__")
-    if method in (EntryMethod.HERE, EntryMethod.EQUIVALENT) and actor.id != person.id:
+    # An admin may record any item for anyone else (a learning item: completed here, in the admin's name).
+    by_staff = method is EntryMethod.HERE and actor.id != person.id and actor.is_admin
+    if method in (EntryMethod.HERE, EntryMethod.EQUIVALENT) and actor.id != person.id and not by_staff:
         raise NotAllowed("Only the learner records their own completions.")
 
     if item.archived_at is not None or _live_assignment(person, item) is None:
@@ -127,6 +131,9 @@ def record_entry(
                  if method is EntryMethod.OBSERVED else "Enter the date you completed it, for example 15/01/2026."))
     if date_problem:
         errors["completed_on"] = date_problem
+    elif by_staff and completed_on < person.start_date:
+        errors["completed_on"] = (f"That is before {person.name}'s start date ({format_date(person.start_date)}):"
+                                  " training done before they joined is equivalent training, which they record.")
     elif method is EntryMethod.HERE and completed_on < person.start_date:
         errors["completed_on"] = (
             f"That is before your start date ({format_date(person.start_date)}). If you did this training"
@@ -154,7 +161,7 @@ def record_entry(
             checked = evidence_service.check(upload, max_mb=max_upload_mb)
         except ValidationFailed as error:
             errors.update(error.errors)
-    if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
+    if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED and not by_staff
             and checked is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
 
@@ -166,7 +173,7 @@ def record_entry(
     if pending is not None and "completed_on" not in errors:
         errors["completed_on"] = (
             "An entry for this item already awaits sign-off: approve or reject it instead."
-            if method is EntryMethod.OBSERVED else ALREADY_AWAITING
+            if method is EntryMethod.OBSERVED or by_staff else ALREADY_AWAITING
         )
 
     if "completed_on" not in errors and completed_on is not None and db.session.scalar(select(Entry.id).where(
@@ -193,8 +200,8 @@ def record_entry(
         recorded_by_id=actor.id,
         recorded_at=now,
     )
-    if method is EntryMethod.OBSERVED:
-        # The observer's record is their sign-off: name and job title as they are today.
+    if method is EntryMethod.OBSERVED or by_staff:
+        # The observer's (or the admin's) record is their sign-off: name and job title as they are today.
         entry.stamp(entry.status, by=actor, at=now)
     db.session.add(entry)
     try:

@@ -184,6 +184,8 @@ NEEDS: dict[str, object] = {
     "people.supported_teams": {},                               # team is among the five
     "signoff.approve_selected": {},                             # entry is among the five
     "signoff.decide": {"decision": "approve", "reason": ""},
+    "sessions.new": lambda client, s: {"item": str(s.world.fire.id), "held_on": "2026-02-20", "trainer": "Sam Trainer",
+                                       "employee_numbers": s.world.learner.employee_number, "action": "save"},
     "team.print_start": {},                                     # team, scope and person are among the five
 }
 

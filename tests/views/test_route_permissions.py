@@ -112,6 +112,14 @@ EXPECTED: dict[str, dict] = {
     "editor.item_edit":           _expect(401, 403, 403, 403, 403, OK),
     "editor.item_move":           _expect(401, 403, 403, 403, 403, OK),
     "editor.item_remove":         _expect(401, 403, 403, 403, 403, OK),
+    "sessions.index":             _expect(401, 403, 403, OK,  OK,  OK),
+    "sessions.new":               _expect(401, 403, 403, OK,  OK,  OK),
+    "sessions.people":            _expect(401, 403, 403, OK,  OK,  OK),
+    # A session of the learner's (team A), recorded by the educator of team A.
+    "sessions.detail":            _expect(401, 403, 403, OK,  403, OK),
+    "sessions.print_page":        _expect(401, 403, 403, OK,  403, OK),
+    "sessions.pdf":               _expect(401, 403, 403, OK,  403, OK),
+    "sessions.sheet":             _expect(401, 403, 403, OK,  403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -144,6 +152,19 @@ def _params(world) -> dict[str, int]:
     job = PrintJob(requested_by_id=world.educator.id, title="Physiotherapy", person_ids=[world.learner.id],
                    total=1, done=1, status=PrintJobStatus.READY, stored_name="0" * 32 + ".pdf")
     db.session.add(job)
+    from skillpass.models import TrainingSession
+
+    sheet = evidence_service.save(
+        evidence_service.Checked(data=b"%PDF-1.4 register", file_type=evidence_service.PDF, filename="sheet.pdf"),
+        person=world.educator, actor=world.educator,
+    )
+    training = TrainingSession(item_id=world.fire.id, held_on=dt.date(2026, 2, 10), trainer="Sam Trainer",
+                               venue="Room 1", evidence_id=sheet.id, recorded_by_id=world.educator.id)
+    db.session.add(training)
+    db.session.flush()
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 10),
+                         method=EntryMethod.HERE, session_id=training.id, status=EntryStatus.ACCEPTED,
+                         recorded_by_id=world.educator.id))
     db.session.commit()
     return {
         "person_id": world.learner.id,
@@ -158,11 +179,12 @@ def _params(world) -> dict[str, int]:
         "team_id": world.team_a.id,
         "rule_id": rule.id,
         "template_id": world.template.id,
+        "session_id": training.id,
     }
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id"}
+               "template_id", "job_id", "session_id"}
 
 
 def _rules(app):

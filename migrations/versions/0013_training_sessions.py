@@ -1,0 +1,63 @@
+"""Training sessions (registers): one item, one date, many people; each attendee's entry names its session
+
+Revision ID: 0013
+Revises: 0010
+Create Date: 2026-12-02 10:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from skillpass.models._types import UTCDateTime
+
+
+# revision identifiers, used by Alembic.
+revision = '0013'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'training_session',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('item_id', sa.Integer(), nullable=False),
+        sa.Column('held_on', sa.Date(), nullable=False),
+        sa.Column('trainer', sa.String(length=200), nullable=False),
+        sa.Column('venue', sa.String(length=200), nullable=False),
+        sa.Column('evidence_id', sa.Integer(), nullable=True),
+        sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+        sa.Column('recorded_at', UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_training_session_evidence_id_evidence')),
+        sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_training_session_item_id_item')),
+        sa.ForeignKeyConstraint(['recorded_by_id'], ['person.id'],
+                                name=op.f('fk_training_session_recorded_by_id_person')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_training_session')),
+    )
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_session_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_session_recorded_by_id'), ['recorded_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_session_recorded_at'), ['recorded_at'], unique=False)
+    # A plain ADD COLUMN (SQLite accepts its REFERENCES clause): no rebuild of entry, so its triggers
+    # (decisions are final, never deleted) and its partial unique index stay exactly as they are.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE entry ADD COLUMN session_id INTEGER"
+                   " CONSTRAINT fk_entry_session_id_training_session REFERENCES training_session (id)")
+    else:
+        op.add_column('entry', sa.Column(
+            'session_id', sa.Integer(),
+            sa.ForeignKey('training_session.id', name=op.f('fk_entry_session_id_training_session')), nullable=True))
+    op.create_index(op.f('ix_entry_session_id'), 'entry', ['session_id'], unique=False)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_entry_session_id'), table_name='entry')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f('fk_entry_session_id_training_session'), 'entry', type_='foreignkey')
+    op.drop_column('entry', 'session_id')
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_session_recorded_at'))
+        batch_op.drop_index(batch_op.f('ix_training_session_recorded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_training_session_item_id'))
+    op.drop_table('training_session')
