@@ -23,6 +23,7 @@ from skillpass.models import (
     InformalEntry,
     Item,
     ItemKind,
+    ItemName,
     OffsetUnit,
     PassportTemplate,
     Person,
@@ -36,6 +37,7 @@ from skillpass.demo_data import (
     AHP_SECTIONS,
     AHP_ITEMS,
     CSTF_ITEMS,
+    CSTF_NATIONAL_NAMES,
     CARE_CERTIFICATE_STANDARDS,
     FIRST_NAMES,
     SURNAMES,
@@ -45,6 +47,7 @@ from skillpass.demo_data import (
     demo_certificate,
 )
 from skillpass.rules import add_months
+from skillpass.subjects import normalise_name
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.settings import set_setting
@@ -195,6 +198,9 @@ def _cstf_template(today: dt.date):
         for i, (code, title, months, lead) in enumerate(CSTF_ITEMS)
     ]
     db.session.add_all(items)
+    db.session.flush()
+    db.session.add_all(ItemName(item_id=item.id, position=n, name=name, normalised=normalise_name(name))
+                       for item in items for n, name in enumerate(CSTF_NATIONAL_NAMES.get(item.code, [])))
     db.session.flush()
     return template, items
 

@@ -49,6 +49,21 @@ CSTF_ITEMS = [
     ("CSTF-SGA", "Safeguarding Adults (level 2)", 36, "Safeguarding"),
     ("CSTF-SGC", "Safeguarding Children (level 2)", 36, "Safeguarding"),
 ]
+# The national staff record's names each CSTF item answers to (PRODUCT.md §6.1): level and period are part of
+# the name, so a Level 1 or a 1-year record fills none of these items unless its name is listed here.
+CSTF_NATIONAL_NAMES = {
+    "CSTF-EDHR": ["NHS|CSTF|Equality, Diversity and Human Rights - 3 Years|"],
+    "CSTF-HSW": ["NHS|CSTF|Health, Safety and Welfare - 3 Years|"],
+    "CSTF-CR": ["NHS|CSTF|Conflict Resolution - 3 Years|"],
+    "CSTF-FIRE": ["NHS|CSTF|Fire Safety - 2 Years|"],
+    "CSTF-IPC2": ["NHS|CSTF|Infection Prevention and Control - Level 2 - 1 Year|"],
+    "CSTF-IG": ["NHS|CSTF|Information Governance and Data Security - 1 Year|"],
+    "CSTF-MH2": ["NHS|CSTF|Moving and Handling - Level 2 - 2 Years|"],
+    "CSTF-PREV": ["NHS|CSTF|Preventing Radicalisation - Basic Prevent Awareness - 3 Years|"],
+    "CSTF-RESUS": ["NHS|CSTF|Resuscitation - Level 2 - Adult Basic Life Support - 1 Year|"],
+    "CSTF-SGA": ["NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|"],
+    "CSTF-SGC": ["NHS|CSTF|Safeguarding Children - Level 2 - 3 Years|"],
+}
 
 # The Care Certificate's 16 standards (REFERENCE-DATA.md §3): within 12 weeks, signed
 # off standard by standard; those marked True need observed practice by an assessor.

@@ -87,6 +87,7 @@ def item(
     code: str | None = None,
     corporate_lead: str = "Learning and Development",
     position: int = 0,
+    names: tuple[str, ...] = (),
 ) -> Item:
     i = Item(
         template_id=sec.template_id,
@@ -104,6 +105,9 @@ def item(
     )
     db.session.add(i)
     db.session.flush()
+    if names:   # the national names it answers to (PRODUCT.md §6.1)
+        from skillpass.services.national_names import set_names
+        set_names(i, list(names))
     return i
 
 

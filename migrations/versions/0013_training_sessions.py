@@ -1,7 +1,7 @@
 """Training sessions (registers): one item, one date, many people; each attendee's entry names its session
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -13,7 +13,7 @@ from skillpass.models._types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

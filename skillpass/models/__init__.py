@@ -14,6 +14,7 @@ from skillpass.models.templates import (
     EvidenceRule,
     Item,
     ItemKind,
+    ItemName,
     OffsetUnit,
     PassportTemplate,
     Section,
@@ -22,6 +23,6 @@ from skillpass.models.templates import (
 
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
-    "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skillpass.extensions import db
@@ -103,7 +103,33 @@ class Item(db.Model):
 
     section: Mapped[Section] = relationship(back_populates="items", lazy="raise")
 
-    __table_args__ = (CheckConstraint("frequency_months IS NULL OR frequency_months > 0", name="frequency_positive"),)
+    __table_args__ = (
+        CheckConstraint("frequency_months IS NULL OR frequency_months > 0", name="frequency_positive"),
+        # A code is unique within a passport (PRODUCT.md §6.1), among its live items.
+        Index(
+            "uq_item_code_live",
+            "template_id",
+            "code",
+            unique=True,
+            sqlite_where=text("code IS NOT NULL AND archived_at IS NULL"),
+            postgresql_where=text("code IS NOT NULL AND archived_at IS NULL"),
+        ),
+    )
+
+
+class ItemName(db.Model):
+    """A national name an item answers to (NHS|CSTF|Fire Safety - 2 Years|), as the admin wrote it and in
+    the normalised form imports match on (skillpass.subjects.normalise_name)."""
+
+    __tablename__ = "item_national_name"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    normalised: Mapped[str] = mapped_column(String(300), index=True)
+
+    __table_args__ = (UniqueConstraint("item_id", "normalised"),)
 
 
 class Assignment(db.Model):

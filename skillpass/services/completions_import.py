@@ -3,7 +3,8 @@ record system or spreadsheets.
 
 Columns: employee_number, item, completed_on, expires_on (optional). *item* is an
 item's code (CSTF-FIRE) or the national competence name form
-(NHS|CSTF|Fire Safety - 2 Years|). Every row is checked first; then all or nothing.
+(NHS|CSTF|Fire Safety - 2 Years|) one of its items lists, matched exactly (PRODUCT.md §6.1); a row naming a
+subject no published passport holds is skipped, not an error. Every row is checked first; then all or nothing.
 Entries come in accepted, with the method *imported*; the file, row and importer
 are kept in the audit log; a completion already on record is not added twice.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -24,8 +24,9 @@ from skillpass.labels import Action
 from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
                               TemplateStatus)
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
-from skillpass.services import audit
+from skillpass.services import audit, national_names
 from skillpass.services.entries import ENTRY_FIELDS
+from skillpass.subjects import normalise_code, normalise_name, subject_key, suggestions
 from skillpass.services.people_import import (Problem, Unreadable, control_problems, csv_rows,  # noqa: F401
                                               decode, parse_date)                             # decode re-exported
 
@@ -34,7 +35,6 @@ REQUIRED = {"employee_number", "item", "completed_on"}
 # Completions added in one transaction (see people_import.BATCH).
 BATCH = 1000
 EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14"]
-_NATIONAL = re.compile(r"^NHS\|[^|]+\|(?P<subject>[^|]+)\|?$", re.IGNORECASE)
 
 
 @dataclass
@@ -43,6 +43,15 @@ class CompletionsPlan:
     already: int = 0                                     # on record already: skipped
     problems: list[Problem] = field(default_factory=list)
     template_names: dict[int, str] = field(default_factory=dict)
+    skipped: dict[str, "Skipped"] = field(default_factory=dict)   # by normalised name, in file order
+
+    @property
+    def skipped_rows(self) -> int:
+        return sum(s.count for s in self.skipped.values())
+
+    def skipped_names(self) -> list["Skipped"]:
+        """The names no published passport holds, most rows first: what the preview lists."""
+        return sorted(self.skipped.values(), key=lambda s: (-s.count, s.name.casefold()))
 
     def by_item(self) -> list[tuple[str, str, int]]:
         """What the rows were matched to, for the preview: (item, passport, completions), most first."""
@@ -61,82 +70,95 @@ def template_csv() -> str:
     return out.getvalue()
 
 
-def _simplify(title: str) -> str:
-    title = re.sub(r"\(level \d+[^)]*\)", "", title, flags=re.IGNORECASE)
-    return " ".join(title.lower().replace("-", " ").split())
+@dataclass
+class Skipped:
+    """Rows naming a subject no published passport holds: not errors (a trust's export holds far more than
+    its passports), listed with their count; *suggestions* are the codes and names that would match something
+    close, shown and never applied."""
+    name: str
+    count: int = 0
+    suggestions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Match:
+    item: Item | None = None
+    problem: str | None = None      # the row is refused (the import stops)
 
 
 def _item_finder():
-    """Find the item a row means, for one person.
+    """Find the item a row means, for one person: by an item's exact code or one of its listed national
+    names (PRODUCT.md §6.1: case, spaces and a trailing | ignored), never by similarity.
 
-    Only live items of published templates are matched: a draft, a copy in the making or an
-    archived template is never written into. A code (or national name) shared by items of
-    several templates is narrowed to the templates the person holds; if that still leaves
-    more than one, or none while several exist, the row is refused rather than guessed."""
+    Only live items of published templates are matched: a draft, a copy in the making or an archived
+    template is never written into. Items sharing a code are one subject, so a row matching several of
+    them goes to the one in a passport the person holds (it counts for all of them anyway). A name that
+    answers to several subjects is narrowed to the passports the person holds; if that still leaves more
+    than one, the row is refused rather than guessed. A row matching nothing is skipped (Match() with
+    neither item nor problem)."""
     rows = db.session.execute(
         select(Item, PassportTemplate.name, PassportTemplate.status)
         .join(PassportTemplate, PassportTemplate.id == Item.template_id)
-        .where(Item.archived_at.is_(None))).all()
+        .where(Item.archived_at.is_(None))
+        .order_by(PassportTemplate.name, Item.id)).all()
+    items = {item.id: (item, name, status) for item, name, status in rows}
     live = [(item, name) for item, name, status in rows if status == TemplateStatus.PUBLISHED]
-    unpublished_codes = {item.code.lower(): (name, status) for item, name, status in rows
-                         if item.code and status != TemplateStatus.PUBLISHED}
     template_names = {item.template_id: name for item, name in live}
     by_code: dict[str, list[Item]] = {}
-    by_title: dict[str, list[Item]] = {}
+    by_name: dict[str, list[Item]] = {}
+    unpublished: dict[str, tuple[str, TemplateStatus]] = {}
+    close: dict[str, str] = {}      # what a skipped row may be told it resembles: normalised → words
     for item, _name in live:
         if item.code:
-            by_code.setdefault(item.code.lower(), []).append(item)
-        by_title.setdefault(_simplify(item.title), []).append(item)
+            by_code.setdefault(normalise_code(item.code), []).append(item)
+            close.setdefault(normalise_name(item.code), item.code)
+    for item_id, name, normalised in national_names.all_names():
+        if item_id not in items:
+            continue
+        item, template_name, status = items[item_id]
+        if status == TemplateStatus.PUBLISHED:
+            by_name.setdefault(normalised, []).append(item)
+            close.setdefault(normalised, f"{name} ({item.code})" if item.code else name)
+        else:
+            unpublished.setdefault(normalised, (template_name, status))
+    for item, template_name, status in items.values():
+        if item.code and status != TemplateStatus.PUBLISHED:
+            unpublished.setdefault(normalise_code(item.code).casefold(), (template_name, status))
     held: dict[int, set[int]] = {}
     for person_id, template_id in db.session.execute(
             select(Assignment.person_id, Assignment.template_id).where(Assignment.removed_on.is_(None))):
         held.setdefault(person_id, set()).add(template_id)
 
-    def theirs_first(candidates: list[Item], person: Person | None) -> tuple[list[Item], bool]:
-        """The candidates in passports the person holds, if any; else all of them."""
+    def choose(raw: str, candidates: list[Item], person: Person | None) -> Match:
         if person is None:
-            return candidates, False
+            return Match()     # the unknown employee number is the row's problem; which item can wait
         mine = [i for i in candidates if i.template_id in held.get(person.id, set())]
-        return (mine, True) if mine else (candidates, False)
+        subjects = {subject_key(i.id, i.code) for i in candidates}
+        if len(subjects) == 1:
+            return Match(item=(mine or candidates)[0])
+        if len({subject_key(i.id, i.code) for i in mine}) == 1:
+            return Match(item=mine[0])
+        passports = sorted({template_names[i.template_id] for i in (mine or candidates)})
+        holder = f" that {person.name} holds" if mine else f", none of which {person.name} holds"
+        return Match(problem=(f"“{raw}” is listed by different subjects in several passports{holder} "
+                              f"({', '.join(passports)}): list it on one item only, or give the items one code."))
 
-    def choose(raw: str, candidates: list[Item], person: Person | None,
-               held_by_them: bool) -> tuple[Item | None, str | None]:
-        if len(candidates) == 1:
-            return candidates[0], None
-        if person is None:
-            return None, ""    # the unknown employee number is the row's problem; which item can wait
-        passports = sorted({template_names[i.template_id] for i in candidates})
-        if len(passports) == 1:
-            return None, (f"“{raw}” matches {len(candidates)} items in {passports[0]}: "
-                          "use the item's own code, or give those items different codes.")
-        holder = f" that {person.name} holds" if held_by_them else f", none of which {person.name} holds"
-        return None, (f"“{raw}” matches items in several passports{holder} ({', '.join(passports)}): "
-                      "assign the passport it belongs to, or give the items different codes.")
-
-    def find(raw: str, person: Person | None = None) -> tuple[Item | None, str | None]:
+    def find(raw: str, person: Person | None = None) -> Match:
         raw = raw.strip()
         if not raw:
-            return None, "Enter an item code or national name."
-        if raw.lower() in by_code:
-            pool, held_by_them = theirs_first(by_code[raw.lower()], person)
-            return choose(raw, pool, person, held_by_them)
-        national = _NATIONAL.match(raw)
-        if national:
-            subject = national.group("subject")
-            subject = re.sub(r"\s*-\s*\d+\s*years?\s*$", "", subject, flags=re.IGNORECASE)
-            subject = re.sub(r"\s*-\s*level\s*\d+\s*", " ", subject, flags=re.IGNORECASE)
-            matches = by_title.get(_simplify(subject), [])
-            if matches:
-                # The person's own passports first; among those, an item with a code is the surer match.
-                pool, held_by_them = theirs_first(matches, person)
-                return choose(raw, [i for i in pool if i.code] or pool, person, held_by_them)
-        if raw.lower() in unpublished_codes:
-            name, status = unpublished_codes[raw.lower()]
-            return None, (f"“{raw}” is only in {name}, which is {status.value}: "
-                          "completions are imported into published passports only.")
-        return None, f"No item of a published passport has the code or national name “{raw}”."
+            return Match(problem="Enter an item code or national name.")
+        candidates = by_code.get(normalise_code(raw)) or by_name.get(normalise_name(raw))
+        if candidates:
+            return choose(raw, candidates, person)
+        elsewhere = unpublished.get(normalise_name(raw))
+        if elsewhere:
+            name, status = elsewhere
+            return Match(problem=(f"“{raw}” is only in {name}, which is {status.value}: "
+                                  "completions are imported into published passports only."))
+        return Match()
 
     find.template_names = template_names  # type: ignore[attr-defined]
+    find.suggest = lambda raw: suggestions(raw, close)  # type: ignore[attr-defined]
     return find
 
 
@@ -168,8 +190,10 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
     people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
     find = _item_finder()
     result.template_names = find.template_names  # type: ignore[attr-defined]
-    on_record = {(e.person_id, e.item_id, e.completed_on) for e in db.session.scalars(
-        select(Entry).where(Entry.status == EntryStatus.ACCEPTED))}
+    # A completion is on record once for its subject, whichever passport's item it was recorded against.
+    on_record = {(person_id, subject_key(item_id, code), on) for person_id, item_id, code, on in db.session.execute(
+        select(Entry.person_id, Entry.item_id, Item.code, Entry.completed_on).join(Item, Item.id == Entry.item_id)
+        .where(Entry.status == EntryStatus.ACCEPTED))}
     in_file: dict[tuple, int] = {}
     for line_no, raw in rows:
         if not any(cell.strip() for cell in raw):
@@ -183,9 +207,10 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if person is None:
             problems.append(Problem(line_no, "employee_number",
                                     f"Nobody has the employee number “{row.get('employee_number', '')}”."))
-        item, why = find(row.get("item", ""), person)
-        if item is None and why:
-            problems.append(Problem(line_no, "item", why))
+        match = find(row.get("item", ""), person)
+        item = match.item
+        if match.problem:
+            problems.append(Problem(line_no, "item", match.problem))
         completed = parse_date(row.get("completed_on", ""))
         if completed is None:
             problems.append(Problem(line_no, "completed_on",
@@ -204,7 +229,14 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if problems:
             result.problems.extend(problems)
             continue
-        key = (person.id, item.id, completed)
+        if item is None:    # no published passport holds it: skipped, not an error
+            name = row.get("item", "").strip()
+            skipped = result.skipped.get(normalise_name(name))
+            if skipped is None:
+                skipped = result.skipped[normalise_name(name)] = Skipped(name, suggestions=find.suggest(name))
+            skipped.count += 1
+            continue
+        key = (person.id, subject_key(item.id, item.code), completed)
         if key in in_file:
             result.problems.append(Problem(line_no, "", f"The same completion as row {in_file[key]}."))
             continue
@@ -213,7 +245,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             result.already += 1
             continue
         result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires))
-    if not result.problems and not result.rows and not result.already:
+    if not result.problems and not result.rows and not result.already and not result.skipped:
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
 
 

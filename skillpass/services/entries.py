@@ -28,6 +28,7 @@ from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services import evidence as evidence_service
 from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
+from skillpass.services.subjects import same_subject
 
 ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdraw it first if it needs correcting."
 
@@ -167,8 +168,8 @@ def record_entry(
 
     pending = db.session.scalar(
         select(Entry.id).where(
-            Entry.person_id == person.id, Entry.item_id == item.id, Entry.status == EntryStatus.AWAITING
-        )
+            Entry.person_id == person.id, Entry.item_id.in_(same_subject(item)), Entry.status == EntryStatus.AWAITING
+        ).limit(1)
     )
     if pending is not None and "completed_on" not in errors:
         errors["completed_on"] = (
@@ -177,7 +178,7 @@ def record_entry(
         )
 
     if "completed_on" not in errors and completed_on is not None and db.session.scalar(select(Entry.id).where(
-            Entry.person_id == person.id, Entry.item_id == item.id, Entry.completed_on == completed_on,
+            Entry.person_id == person.id, Entry.item_id.in_(same_subject(item)), Entry.completed_on == completed_on,
             Entry.method == method, Entry.status == EntryStatus.ACCEPTED)) is not None:
         # The same record again adds nothing but noise to the passport and its print.
         errors["completed_on"] = (f"This is on the passport already: {method.label.lower()} on "

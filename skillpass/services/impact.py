@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Hashable
 
 from sqlalchemy import func, or_, select
 
@@ -18,6 +19,7 @@ from skillpass import rules
 from skillpass.extensions import db
 from skillpass.models import Assignment, Entry, EntryStatus, Item, Person, Section
 from skillpass.rules import Status
+from skillpass.subjects import subject_key
 
 
 @dataclass(frozen=True)
@@ -137,17 +139,25 @@ def impact(*, today: dt.date, warning_days: int, what: str, template_id: int | N
     sections = {s.id: s for s in db.session.scalars(select(Section).where(
         Section.id.in_({i.section_id for i in items})))}
 
-    # The latest accepted completion of each (person, item) among those who hold the template.
-    latest_q = (select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on))
-                .join(Assignment, (Assignment.person_id == Entry.person_id) & Assignment.removed_on.is_(None))
-                .join(Item, (Item.id == Entry.item_id) & (Item.template_id == Assignment.template_id))
-                .where(Entry.status == EntryStatus.ACCEPTED, Item.archived_at.is_(None))
-                .group_by(Entry.person_id, Entry.item_id))
+    # The latest accepted completion of each (person, subject) among those who hold the template: an entry
+    # counts for every item of its subject, whichever passport it was recorded in (PRODUCT.md §6.1).
+    holders = select(Assignment.person_id).where(Assignment.removed_on.is_(None))
     if template_id is not None:
-        latest_q = latest_q.where(Assignment.template_id == template_id)
+        holders = holders.where(Assignment.template_id == template_id)
+    latest_q = (select(Entry.person_id, Entry.item_id, Item.code, func.max(Entry.completed_on))
+                .join(Item, Item.id == Entry.item_id)
+                .where(Entry.status == EntryStatus.ACCEPTED, Entry.person_id.in_(holders))
+                .group_by(Entry.person_id, Entry.item_id, Item.code))
+    subject_of = {i.id: subject_key(i.id, i.code) for i in items}
     if new_warning_days is None:
-        latest_q = latest_q.where(Entry.item_id.in_([i.id for i in items]))
-    latest = {(p, i): d for p, i, d in db.session.execute(latest_q)}
+        codes = {key for key in subject_of.values() if isinstance(key, str)}
+        latest_q = latest_q.where(or_(Entry.item_id.in_(list(subject_of)),
+                                      func.upper(func.trim(Item.code)).in_(codes)))
+    latest: dict[tuple[int, Hashable], dt.date] = {}
+    for person_id, item_id, code, on in db.session.execute(latest_q):
+        key = (person_id, subject_key(item_id, code))
+        if key not in latest or on > latest[key]:
+            latest[key] = on
 
     items_by_template: dict[int, list[Item]] = defaultdict(list)
     for item in items:
@@ -161,7 +171,7 @@ def impact(*, today: dt.date, warning_days: int, what: str, template_id: int | N
             offset_after = item_offset.get(item.id, section_offset.get(section.id, offset_before))
             freq_before = item.frequency_months
             freq_after = item_frequency.get(item.id, freq_before)
-            completed = latest.get((person.id, item.id))
+            completed = latest.get((person.id, subject_of[item.id]))
             before = _state(person, assignment, item, offset_before, freq_before, completed, today, warning_days)
             after = _state(person, assignment, item, offset_after, freq_after, completed, today, after_warning)
             result.states += 1

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
+from skillpass.subjects import subject_key
 from skillpass.models import (
     Assignment,
     Entry,
@@ -36,6 +37,10 @@ class Row:
     pending: Entry | None = None    # the latest entry awaiting sign-off
     rejected: Entry | None = None   # a rejection newer than anything live
     history: list[Entry] = field(default_factory=list)
+    # Where the accepted entry was made, when it was recorded against another passport's item of the same
+    # subject (PRODUCT.md §6.1): that passport's name; "" when it was recorded here.
+    recorded_in: str = ""
+    pending_in: str = ""
 
     @property
     def frequency(self) -> str:
@@ -144,9 +149,20 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
         for t in db.session.scalars(select(PassportTemplate).where(PassportTemplate.id.in_(missing))):
             templates[t.id] = t
 
+    # One record, every passport (PRODUCT.md §6.1): entries are grouped by subject (an item's code, or the
+    # item itself), so an entry against any item of a subject counts on every row of it.
+    item_by_id = {i.id: i for i in items}
+    subject_of = {i.id: subject_key(i.id, i.code) for i in items}
     by_item: dict[int, list[Entry]] = {}
+    by_subject: dict = {}
     for e in entries:
         by_item.setdefault(e.item_id, []).append(e)
+        by_subject.setdefault(subject_of.get(e.item_id, e.item_id), []).append(e)
+
+    def made_in(entry: Entry | None, item: Item) -> str:
+        other = item_by_id.get(entry.item_id) if entry is not None and entry.item_id != item.id else None
+        return templates[other.template_id].name if other is not None and other.template_id != item.template_id \
+            else ""
 
     views: list[TemplateView] = []
     order = list(live.keys()) + [tid for tid in templates if tid not in live]
@@ -164,11 +180,14 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
         section_views: list[SectionView] = []
         for sid in sorted({i.section_id for i in t_items}, key=lambda s: (sections[s].position, s)):
             section = sections[sid]
-            rows = [
-                _row(person, item, section, assignment, by_item.get(item.id, []), today, warning_days)
-                for item in t_items
-                if item.section_id == sid
-            ]
+            rows = []
+            for item in t_items:
+                if item.section_id != sid:
+                    continue
+                row = _row(person, item, section, assignment, by_subject.get(subject_of[item.id], []), today,
+                           warning_days, own=by_item.get(item.id, []))
+                row.recorded_in, row.pending_in = made_in(row.accepted, item), made_in(row.pending, item)
+                rows.append(row)
             section_views.append(SectionView(section=section, rows=rows, offset=_offset(section)))
         views.append(TemplateView(template=template, assignment=assignment, sections=section_views))
 
@@ -185,10 +204,12 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     return Passport(person=person, today=today, templates=views, informal=list(informal), evidence=evidence)
 
 
-def _row(person, item, section, assignment, history, today, warning_days) -> Row:
-    accepted = [e for e in history if e.status is EntryStatus.ACCEPTED]
+def _row(person, item, section, assignment, subject_history, today, warning_days, *, own) -> Row:
+    """A row from the entries of the item's subject (what counts, what awaits) and its own history."""
+    history = own
+    accepted = [e for e in subject_history if e.status is EntryStatus.ACCEPTED]
     latest_accepted = max(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id), default=None)
-    pending = [e for e in history if e.status is EntryStatus.AWAITING]
+    pending = [e for e in subject_history if e.status is EntryStatus.AWAITING]
     latest_pending = pending[-1] if pending else None
     rejected = None
     if history:

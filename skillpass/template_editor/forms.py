@@ -50,6 +50,7 @@ class ItemForm(PostedForm):
     description = StringField(default="")
     corporate_lead = StringField(default="")
     code = StringField(default="")
+    national_names = StringField(default="")
     frequency_months = StringField(default="")
     kind = StringField(default="")
     evidence = StringField(default="")

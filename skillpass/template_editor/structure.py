@@ -163,8 +163,9 @@ def add_item(section_id: int):
     values = ItemForm().values
     values["section_id"] = str(section.id)
     try:
-        checked = service.check_item(values, template=template)
+        # The form is claimed first: the same form sent twice is refused as such, not as a second code.
         submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
+        checked = service.check_item(values, template=template)
         item = service.add_item(actor=current_user, template=template, values=checked, today=today())
     except DomainError as error:
         state = dict(new_item={section.id: dict(values=values, errors=error.errors)})
@@ -201,7 +202,7 @@ def item_edit(item_id: int):
         form = ItemEditForm()
         values = form.values
         try:
-            checked = service.check_item(values, template=template)
+            checked = service.check_item(values, template=template, item=item)
         except DomainError as error:
             errors = error.errors
         else:

@@ -17,7 +17,7 @@ from skillpass.clock import today
 from skillpass.extensions import db
 from skillpass.labels import field_labels
 from skillpass.models import Item, PassportTemplate, Section, TemplateStatus
-from skillpass.services import submissions
+from skillpass.services import national_names, submissions
 from skillpass.services import templates_admin as service
 from skillpass.services.errors import DomainError
 from skillpass.template_editor.forms import CopyForm, NewTemplateForm, StatusForm, TemplateForm
@@ -42,10 +42,11 @@ def _item_values(item: Item) -> dict:
     return dict(title=item.title, description=item.description, corporate_lead=item.corporate_lead,
                 code=item.code or "", frequency_months=str(item.frequency_months or ""), kind=item.kind.value,
                 evidence=item.evidence.value, prior_learning_accepted=item.prior_learning_accepted,
-                mandatory=item.mandatory, section_id=str(item.section_id))
+                mandatory=item.mandatory, section_id=str(item.section_id),
+                national_names="\n".join(national_names.names_of([item.id]).get(item.id, [])))
 
 
-NEW_ITEM = dict(title="", description="", corporate_lead="", code="", frequency_months="", kind="learning",
+NEW_ITEM = dict(title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="learning",
                 evidence="optional", prior_learning_accepted=True, mandatory=True)
 
 

@@ -34,7 +34,8 @@ def posted(app, data=None, **kwargs):
 def test_missing_text_is_empty_and_boxes_unticked(app):
     with posted(app):
         assert ItemForm().values == dict(
-            title="", description="", corporate_lead="", code="", frequency_months="", kind="", evidence="",
+            title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="",
+            evidence="",
             prior_learning_accepted=False, mandatory=False, section_id="")
 
 

@@ -67,7 +67,7 @@ def _entry(db, person, item, *, status=EntryStatus.ACCEPTED, completed_on=dt.dat
 def _form(section, **overrides) -> dict:
     """An item form as posted: plain strings, checkboxes present ("on") or absent."""
     form = {"title": "Fire safety", "description": "Evacuation and extinguishers.", "corporate_lead": "Estates",
-            "code": "CSTF-FIRE", "frequency_months": "24", "kind": "learning", "evidence": "optional",
+            "code": "CSTF-HSW", "frequency_months": "24", "kind": "learning", "evidence": "optional",
             "prior_learning_accepted": "on", "mandatory": "on", "section_id": str(section.id)}
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
@@ -801,7 +801,7 @@ def test_add_item_goes_at_the_end_of_its_section_dated_today_and_is_audited(db, 
         "title": "Infection prevention", "description": "Evacuation and extinguishers.",
         "corporate_lead": "Estates", "code": None, "frequency_months": 12, "kind": "learning",
         "evidence": "optional", "prior_learning_accepted": True, "mandatory": True,
-        "section_id": world.month6.id}
+        "section_id": world.month6.id, "national_names": []}
 
 
 def test_add_item_to_an_empty_section_starts_at_position_zero(db, world):
@@ -826,13 +826,13 @@ def test_update_item_with_the_same_values_changes_nothing_and_writes_no_audit_ev
     fire = world.fire
     form = _form(world.week2, title=fire.title, description=fire.description, corporate_lead=fire.corporate_lead,
                  code=fire.code, frequency_months="24", kind="learning", evidence="optional")
-    values = service.check_item(form, template=world.template)
+    values = service.check_item(form, template=world.template, item=fire)
     assert service.update_item(actor=world.admin, item=fire, values=values) == []
     assert _events(db, "item.changed") == []
 
 
 def test_update_item_moving_to_another_section_puts_it_at_the_end_of_that_section(db, world):
-    values = service.check_item(_form(world.month6, title="Fire safety", description="", code="CSTF-FIRE"),
+    values = service.check_item(_form(world.month6, title="Fire safety", description="", code="CSTF-FIRE"), item=world.fire,
                                 template=world.template)
     changed = service.update_item(actor=world.admin, item=world.fire, values=values)
     db.session.commit()

@@ -25,7 +25,14 @@ def _confirm(client, html):
     return client.post("/admin/import/completions/confirm", data={"token": token, "filename": "esr.csv"})
 
 
+def _name_stress(world):
+    from skillpass.services.national_names import set_names
+    set_names(world.stress, ["NHS|CSTF|Managing work and life stress - 3 Years|"])
+    db.session.commit()
+
+
 def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_learner, world):
+    _name_stress(world)
     number = world.learner.employee_number
     content = (f"\ufeff{HEADER}\r\n{number},CSTF-FIRE,2025-03-14,2027-03-14\r\n"
                f"{number},NHS|CSTF|Managing work and life stress - 3 Years|,14/01/2026,\r\n")
@@ -50,13 +57,13 @@ def test_completions_by_code_and_national_name_are_imported_once(as_admin, as_le
 
 @pytest.mark.parametrize("row, column, reason", [
     ("E99999,CSTF-FIRE,2025-03-14,", "employee_number", "Nobody has the employee number"),
-    ("{n},CSTF-NOPE,2025-03-14,", "item", "No item of a published passport has the code or national name"),
     ("{n},CSTF-FIRE,2027-01-01,", "completed_on", "In the future."),
     ("{n},CSTF-FIRE,yesterday,", "completed_on", "is not a date"),
     ("{n},CSTF-FIRE,14/03/1025,", "completed_on", "That is before 1950: check the year."),
     ("{n},CSTF-FIRE,2025-03-14,2025-03-01", "expires_on", "Not after the completion date."),
 ])
 def test_a_bad_row_imports_nothing_and_says_why(as_admin, world, row, column, reason):
+    _name_stress(world)
     good = f"{world.learner.employee_number},NHS|CSTF|Managing work and life stress - 3 Years|,2026-01-14,"
     content = f"{HEADER}\n{good}\n{row.format(n=world.learner.employee_number)}\n"
     response = _upload(as_admin, content)
@@ -109,47 +116,39 @@ def test_a_code_only_in_a_draft_is_refused_with_the_reason(as_admin, world):
     assert db.session.scalars(select(Entry)).all() == []
 
 
-def test_a_code_shared_by_two_published_passports_goes_to_the_one_the_person_holds(as_admin, world):
+def test_a_code_shared_by_two_published_passports_is_one_subject(as_admin, world):
+    """Items sharing a code are one subject: the row goes to the item of a passport the person holds (it counts
+    for every item of the subject), and to the subject's item even for someone holding neither passport."""
     other = factories.template("Core Skills (CSTF)")
     other_fire = factories.item(factories.section(other, "Annual", 0), "Fire safety", code="CSTF-FIRE",
                                 frequency_months=12)
-    factories.assign(world.other_learner, other)
-    nobody = factories.person(name="Nia Newstarter", team=world.team_a, email="nia@example.test")
+    core_only = factories.person(name="Cora Core", team=world.team_a, email="cora@example.test")
+    factories.assign(core_only, other)
     db.session.commit()
-    # The learner holds only the AHP passport; Olu holds both; Nia holds neither.
     content = (f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n"
-               f"{world.other_learner.employee_number},CSTF-FIRE,2025-03-14,\n"
-               f"{nobody.employee_number},CSTF-FIRE,2025-03-14,\n")
-    html = _upload(as_admin, content).get_data(as_text=True).replace("&#39;", "'")
-    assert "Nothing was imported: 2 problems" in html
-    assert ("“CSTF-FIRE” matches items in several passports that Olu Other holds "
-            "(AHP Support Worker Skills Passport, Core Skills (CSTF))") in html
-    assert ("“CSTF-FIRE” matches items in several passports, none of which Nia Newstarter holds "
-            "(AHP Support Worker Skills Passport, Core Skills (CSTF))") in html
-    # Without the two ambiguous rows, the learner's completion goes to the passport they hold.
-    ok = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n").get_data(as_text=True)
-    assert _confirm(as_admin, ok).status_code == 303
-    assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.fire.id]
-    assert other_fire.id != world.fire.id
+               f"{core_only.employee_number},cstf-fire,2025-03-14,\n")
+    html = _upload(as_admin, content).get_data(as_text=True)
+    assert _confirm(as_admin, html).status_code == 303
+    assert {(e.person_id, e.item_id) for e in db.session.scalars(select(Entry))} == {
+        (world.learner.id, world.fire.id), (core_only.id, other_fire.id)}
 
 
-def test_a_national_name_goes_to_the_persons_own_item_even_when_another_passport_codes_it(as_admin, world):
-    """Another passport's coded 'Managing work and life stress' must not win over the one the person holds."""
+def test_a_national_name_goes_to_the_persons_own_item_when_two_subjects_list_it(as_admin, world):
+    """Another passport's coded item listing the same name must not win over the one the person holds."""
+    name = "NHS|CSTF|Managing work and life stress - 3 Years|"
+    from skillpass.services.national_names import set_names
+    set_names(world.stress, [name])
     core = factories.template("Core Skills (CSTF)")
-    factories.item(factories.section(core, "Annual", 0), "Managing work and life stress", code="CSTF-STRESS")
+    factories.item(factories.section(core, "Annual", 0), "Managing work and life stress", code="CSTF-STRESS",
+                   names=(name,))
     db.session.commit()
-    row = f"{world.other_learner.employee_number},NHS|CSTF|Managing work and life stress - 3 Years|,2025-03-14,"
-    html = _upload(as_admin, f"{HEADER}\n{row}\n").get_data(as_text=True)
+    html = _upload(as_admin, f"{HEADER}\n{world.other_learner.employee_number},{name},2025-03-14,\n"
+                   ).get_data(as_text=True)
     assert _confirm(as_admin, html).status_code == 303
     assert [e.item_id for e in db.session.scalars(select(Entry))] == [world.stress.id]
-
-
-def test_a_code_twice_in_one_passport_says_so(as_admin, world):
-    factories.item(world.month6, "Fire safety (practical)", code="CSTF-FIRE", position=9)
+    # Someone holding both passports: the row is refused rather than guessed.
+    factories.assign(world.learner, core)
     db.session.commit()
-    html = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},CSTF-FIRE,2025-03-14,\n"
-                             f"E99999,CSTF-FIRE,2025-03-14,\n").get_data(as_text=True).replace("&#39;", "'")
-    assert ("“CSTF-FIRE” matches 2 items in AHP Support Worker Skills Passport: use the item's own code, "
-            "or give those items different codes.") in html
-    # An unknown employee number is that row's one problem: which item it meant is not guessed at.
-    assert html.count("matches 2 items") == 1 and "Nobody has the employee number “E99999”" in html
+    html = _upload(as_admin, f"{HEADER}\n{world.learner.employee_number},{name},2025-03-14,\n"
+                   ).get_data(as_text=True).replace("&#39;", "'")
+    assert "is listed by different subjects in several passports that Lee Learner holds" in html

@@ -149,7 +149,7 @@ def test_an_item_added_in_place_or_refused_in_place(as_admin, world):
     assert good.status_code == 200 and f'id="item-{item.id}"' in good.get_data(as_text=True)
     assert item.added_on == dt.date(2026, 3, 2) and item.code == "HH" and item.frequency_months == 12
     # Without JavaScript: a redirect back to the editor, at the item.
-    plain = as_admin.post(url, data=_item_form(world.week2, title="Waste"))
+    plain = as_admin.post(url, data=_item_form(world.week2, title="Waste", code="WASTE"))
     assert plain.status_code == 303 and "#item-" in plain.headers["Location"]
 
 

@@ -104,7 +104,7 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
                                compliance=rules.Compliance.of_tally(tally)))
         waiting = awaiting.get(person.id)
         if waiting:
-            awaiting_total += sum(1 for item_id in waiting if item_id in cells)
+            awaiting_total += len({plan.subject_of[item_id] for item_id, cell in cells.items() if cell.awaiting})
     for column, compliance in plan.column_figures():
         column.compliance = compliance
     matrix.overall = rules.Compliance.of_tally(plan.overall)

@@ -6,13 +6,15 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Hashable
 
 from sqlalchemy import or_, select
 
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.models import Assignment, Entry, EntryStatus, Item, Person, Section, Team
-from skillpass.services.figures.scope import Scope, people_query
+from skillpass.services.figures.scope import Scope, people_query, subject_items
+from skillpass.subjects import subject_key
 
 def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
     """The last day of each of the last *months* months, the current month counting as of today."""
@@ -52,40 +54,42 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
         *( [Assignment.template_id == scope.template_id] if scope.template_id else []))).all()
     template_ids = {a.template_id for a in assignments}
     columns = _items_ever(template_ids)
-    completions: dict[tuple[int, int], list[tuple[dt.date, dt.datetime | None]]] = defaultdict(list)
+    # By (person, subject): an entry counts for every item of its subject (PRODUCT.md §6.1).
+    completions: dict[tuple[int, Hashable], list[tuple[dt.date, dt.datetime | None]]] = defaultdict(list)
     if template_ids:
-        item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
-        for person_id, item_id, completed_on, status, decided_at in db.session.execute(
-                select(Entry.person_id, Entry.item_id, Entry.completed_on, Entry.status, Entry.decided_at)
-                .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids),
+        for person_id, item_id, code, completed_on, status, decided_at in db.session.execute(
+                select(Entry.person_id, Entry.item_id, Item.code, Entry.completed_on, Entry.status, Entry.decided_at)
+                .join(Item, Item.id == Entry.item_id)
+                .where(Entry.person_id.in_(ids), subject_items(template_ids),
                        or_(Entry.status == EntryStatus.ACCEPTED, Entry.status == EntryStatus.REVOKED))):
             # A revoked entry counted from its completion until it was revoked.
             until = decided_at if status is EntryStatus.REVOKED else None
-            completions[(person_id, item_id)].append((completed_on, until))
+            completions[(person_id, subject_key(item_id, code))].append((completed_on, until))
     for key in completions:
         completions[key].sort(key=lambda c: c[0])
 
     held: dict[int, list[Assignment]] = defaultdict(list)
     for a in assignments:
         held[a.person_id].append(a)
-    by_template: dict[int, list[tuple[Item, rules.Offset, dt.date | None]]] = defaultdict(list)
+    by_template: dict[int, list[tuple[Item, rules.Offset, dt.date | None, Hashable]]] = defaultdict(list)
     for item, section in columns:
         archived = item.archived_at.date() if item.archived_at else None
         by_template[item.template_id].append(
-            (item, rules.Offset(section.offset_amount, section.offset_unit.value), archived))
+            (item, rules.Offset(section.offset_amount, section.offset_unit.value), archived,
+             subject_key(item.id, item.code)))
 
     lines: dict[str, dict[dt.date, rules.Compliance]] = defaultdict(lambda: {m: rules.Compliance() for m in ends})
     for person_id, start_date, _team_id, team_name in people:
         points = lines[team_name or "No team"]
         for assignment in held.get(person_id, ()):
             removed = assignment.removed_on
-            for item, offset, archived in by_template.get(assignment.template_id, ()):
+            for item, offset, archived, subject in by_template.get(assignment.template_id, ()):
                 if not item.mandatory:
                     continue
                 since = rules.anchor_of(start_date, assignment.assigned_on, item.added_on)
                 due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
                                    item_added_on=item.added_on, offset=offset)
-                done = completions.get((person_id, item.id), ())
+                done = completions.get((person_id, subject), ())
                 dates = [d for d, _ in done]
                 frequency = item.frequency_months
                 for m in ends:

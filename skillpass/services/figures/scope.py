@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Hashable
 
 from markupsafe import escape
 from sqlalchemy import Select, func, or_, select
@@ -12,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.inputs import printable
+from skillpass.subjects import subject_key
 from skillpass.models import Assignment, Entry, EntryStatus, Item, PassportTemplate, Person, Section, TemplateStatus
 
 
@@ -132,8 +134,16 @@ def held_by_person(assignments) -> dict[int, list[tuple[int, dt.date]]]:
 NOTHING: dict = {}
 
 
-def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, dict[int, dt.date]]:
-    """The latest accepted completion of each item, by person: {person id: {item id: date}}.
+def subject_items(template_ids: set[int]):
+    """Where an entry counts for these templates' items: against one of their items, or against any item
+    sharing a code with one of them (PRODUCT.md §6.1: one record, every passport)."""
+    codes = select(func.upper(func.trim(Item.code))).where(Item.template_id.in_(template_ids), Item.code.is_not(None))
+    return or_(Item.template_id.in_(template_ids), func.upper(func.trim(Item.code)).in_(codes))
+
+
+def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, dict[Hashable, dt.date]]:
+    """The latest accepted completion of each subject, by person: {person id: {subject key: date}}, a subject
+    being an item's code or, for an item without one, the item (skillpass.subjects.subject_key).
 
     Run as plain SQL (no ORM rows): for a whole trust this is every person's every item. ids None
     means everyone: then nothing is filtered in SQL (SQLite groups every entry a third faster than
@@ -142,26 +152,29 @@ def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, 
         return {}
     where = [Entry.status == EntryStatus.ACCEPTED]
     if ids is not None:
-        where += [Entry.person_id.in_(ids), Entry.item_id.in_(select(Item.id).where(Item.template_id.in_(template_ids)))]
-    latest: dict[int, dict[int, dt.date]] = {}
-    for person_id, item_id, on in db.session.connection().execute(
-            select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on))
-            .where(*where).group_by(Entry.person_id, Entry.item_id)).all():
+        where += [Entry.person_id.in_(ids), subject_items(template_ids)]
+    latest: dict[int, dict[Hashable, dt.date]] = {}
+    for person_id, item_id, code, on in db.session.connection().execute(
+            select(Entry.person_id, Entry.item_id, Item.code, func.max(Entry.completed_on))
+            .join(Item, Item.id == Entry.item_id)
+            .where(*where).group_by(Entry.person_id, Entry.item_id, Item.code)).all():
         mine = latest.get(person_id)
         if mine is None:
             mine = latest[person_id] = {}
-        mine[item_id] = on
+        key = subject_key(item_id, code) if code else item_id
+        known = mine.get(key)
+        if known is None or on > known:
+            mine[key] = on
     return latest
 
 
-def awaiting_items(ids: Select, template_ids: set[int]) -> dict[int, set[int]]:
-    """The items with an entry awaiting sign-off, by person."""
+def awaiting_items(ids: Select, template_ids: set[int]) -> dict[int, set[Hashable]]:
+    """The subjects with an entry awaiting sign-off, by person (subject keys, as latest_completions)."""
     if not template_ids:
         return {}
-    item_ids = select(Item.id).where(Item.template_id.in_(template_ids))
-    waiting: dict[int, set[int]] = defaultdict(set)
-    for person_id, item_id in db.session.connection().execute(
-            select(Entry.person_id, Entry.item_id)
-            .where(Entry.person_id.in_(ids), Entry.item_id.in_(item_ids), Entry.status == EntryStatus.AWAITING)):
-        waiting[person_id].add(item_id)
+    waiting: dict[int, set[Hashable]] = defaultdict(set)
+    for person_id, item_id, code in db.session.connection().execute(
+            select(Entry.person_id, Entry.item_id, Item.code).join(Item, Item.id == Entry.item_id)
+            .where(Entry.person_id.in_(ids), subject_items(template_ids), Entry.status == EntryStatus.AWAITING)):
+        waiting[person_id].add(subject_key(item_id, code))
     return waiting

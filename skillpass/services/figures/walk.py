@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Hashable, Iterable, Iterator
 
 from skillpass import rules
 from skillpass.rules import OPTIONAL_INDEX, TALLY_INDEX, TALLY_SIZE, Status
 from skillpass.services.figures.scope import NOTHING, Column
+from skillpass.subjects import subject_key
 
 
 @dataclass(slots=True)
@@ -95,11 +96,14 @@ class Plan:
         self.overall = [0] * TALLY_SIZE
         shared: dict = {}
         self.by_template: dict[int, list[tuple]] = defaultdict(list)
+        # Each column reads its subject's latest completion (PRODUCT.md §6.1: one record, every passport).
+        self.subject_of = {column.item.id: subject_key(column.item.id, column.item.code) for column in columns}
         for column, tally in zip(columns, self.tallies):
             item = column.item
             column_rules = (ColumnRules(column, today=today, warning_days=warning_days, shared=shared, lines=cells)
                             if cells or item.mandatory else None)
-            self.by_template[item.template_id].append((item.id, item.mandatory, tally, column_rules))
+            self.by_template[item.template_id].append((item.id, self.subject_of[item.id], item.mandatory, tally,
+                                                       column_rules))
 
     def column_figures(self) -> Iterator[tuple[Column, rules.Compliance]]:
         for column, tally in zip(self.columns, self.tallies):
@@ -107,10 +111,11 @@ class Plan:
 
 
 def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]],
-         latest: dict[int, dict[int, dt.date]], awaiting: dict[int, set[int]] | None = None,
+         latest: dict[int, dict[Hashable, dt.date]], awaiting: dict[int, set[Hashable]] | None = None,
          ) -> Iterator[tuple[object, list[int], dict[int, Cell] | None]]:
     """For each person (a row with .id and .start_date): (the row, their tally, their cells or None).
 
+    *latest* and *awaiting* are keyed by subject (scope.latest_completions); cells by item id.
     Each cell is counted in the person's tally, its column's and the plan's overall one as it goes."""
     by_template = plan.by_template
     overall = plan.overall
@@ -125,11 +130,11 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
         waiting_items = waiting_by_person.get(person_id, NOTHING)
         for template_id, assigned_on in held.get(person_id, ()):
             a = rules.assignment_anchor(start_date, assigned_on)
-            for item_id, mandatory, column_tally, column_rules in by_template.get(template_id, ()):
+            for item_id, subject, mandatory, column_tally, column_rules in by_template.get(template_id, ()):
                 if column_rules is None:
                     at = OPTIONAL_INDEX
                 else:
-                    completed = mine.get(item_id)
+                    completed = mine.get(subject)
                     if completed is None:
                         due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
                         expires = None
@@ -137,7 +142,7 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
                         expires, status, at, line = column_rules.done.get(completed) or column_rules.after(completed)
                         due = None
                     if cells is not None:
-                        cells[item_id] = Cell(status, due, expires, completed, item_id in waiting_items, mandatory,
+                        cells[item_id] = Cell(status, due, expires, completed, subject in waiting_items, mandatory,
                                               line)
                     if not mandatory:
                         at = OPTIONAL_INDEX

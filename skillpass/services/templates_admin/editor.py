@@ -23,6 +23,7 @@ from skillpass.models import (
     TemplateStatus,
 )
 from skillpass.services import impact as impact_service
+from skillpass.services import national_names
 from skillpass.services.impact import Impact
 from skillpass.services.templates_admin.structure import ItemValues, offset_of
 
@@ -45,6 +46,7 @@ class EditorView:
     used: set[int]                  # items somebody has recorded: archived, never deleted
     holders: int                    # active people holding the passport
     giving: list[AssignmentRule]    # live rules that give it
+    names: dict[int, list[str]] = field(default_factory=dict)   # national names, by item
     kinds: list[ItemKind] = field(default_factory=lambda: list(ItemKind))
     evidence_rules: list[EvidenceRule] = field(default_factory=lambda: list(EvidenceRule))
 
@@ -63,7 +65,8 @@ class EditorView:
     def context(self) -> dict:
         """The names the editor's templates read."""
         return dict(template=self.template, blocks=self.blocks, used=self.used, holders=self.holders,
-                    giving=self.giving, sections=self.sections, kinds=self.kinds, evidence_rules=self.evidence_rules)
+                    giving=self.giving, sections=self.sections, kinds=self.kinds, evidence_rules=self.evidence_rules,
+                    national_names=self.names)
 
 
 def editor(template: PassportTemplate) -> EditorView:
@@ -79,7 +82,8 @@ def editor(template: PassportTemplate) -> EditorView:
     giving = db.session.scalars(select(AssignmentRule).where(AssignmentRule.template_id == template.id,
                                                              AssignmentRule.archived_at.is_(None))).all()
     blocks = [Block(section=s, items=[i for i in items if i.section_id == s.id]) for s in sections]
-    return EditorView(template=template, blocks=blocks, used=used, holders=holders, giving=list(giving))
+    return EditorView(template=template, blocks=blocks, used=used, holders=holders, giving=list(giving),
+                      names=national_names.names_of(i.id for i in items))
 
 
 @dataclass

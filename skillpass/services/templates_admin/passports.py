@@ -11,7 +11,7 @@ from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls
 from skillpass.labels import Action
 from skillpass.models import Assignment, AssignmentRule, Item, PassportTemplate, Person, Section, TemplateStatus
-from skillpass.services import audit
+from skillpass.services import audit, national_names
 from skillpass.services.errors import Conflict, ValidationFailed
 from skillpass.services.templates_admin.structure import STARTER_SECTIONS, _clean, add_section
 
@@ -170,18 +170,24 @@ def copy_template(*, actor: Person, template: PassportTemplate, name: str, today
                                   .order_by(Section.position, Section.id)).all()
     items = db.session.scalars(select(Item).where(Item.template_id == template.id, Item.archived_at.is_(None))
                                .order_by(Item.position, Item.id)).all()
+    copies: dict[int, Item] = {}
     for position, section in enumerate(sections):
         new_section = Section(template_id=copy.id, name=section.name, position=position,
                               offset_amount=section.offset_amount, offset_unit=section.offset_unit)
         db.session.add(new_section)
         db.session.flush()
         for item_position, item in enumerate(i for i in items if i.section_id == section.id):
-            db.session.add(Item(template_id=copy.id, section_id=new_section.id, position=item_position,
+            copies[item.id] = Item(template_id=copy.id, section_id=new_section.id, position=item_position,
                                 title=item.title, description=item.description, corporate_lead=item.corporate_lead,
                                 code=item.code, frequency_months=item.frequency_months, kind=item.kind,
                                 evidence=item.evidence, prior_learning_accepted=item.prior_learning_accepted,
-                                mandatory=item.mandatory, added_on=today))
+                                mandatory=item.mandatory, added_on=today)
+            db.session.add(copies[item.id])
     db.session.flush()
+    names = national_names.names_of(copies)
+    for item_id, new_item in copies.items():
+        if names.get(item_id):
+            national_names.set_names(new_item, names[item_id])
     audit.log(actor=actor, action=Action.TEMPLATE_COPIED, subject=copy, person_id=None,
               summary=f"Passport template {copy.name} copied from {template.name}: {len(sections)} sections, "
                       f"{len(items)} items", after={"copied_from": template.name})

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from skillpass import clock, rules
 from skillpass.extensions import db
 from skillpass.inputs import refuse_controls, to_id
+from skillpass.subjects import MAX_NAME_LENGTH, MAX_NAMES, normalise_code, normalise_name, split_names
 from skillpass.labels import Action
 from skillpass.models import (
     Entry,
@@ -22,7 +23,7 @@ from skillpass.models import (
     Person,
     Section,
 )
-from skillpass.services import audit
+from skillpass.services import audit, national_names
 from skillpass.services.errors import Conflict, ValidationFailed
 
 OFFSET_LIMITS = {"days": 3650, "weeks": 520, "months": 120}
@@ -146,10 +147,13 @@ class ItemValues:
     prior_learning_accepted: bool
     mandatory: bool
     section_id: int
+    national_names: tuple[str, ...] = ()
 
 
-def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
-    """Validate an item form (plain strings, as posted). Checkboxes are present or absent."""
+def check_item(form: dict, *, template: PassportTemplate, item: Item | None = None) -> ItemValues:
+    """Validate an item form (plain strings, as posted). Checkboxes are present or absent.
+
+    *item* is the item being edited (None for a new one): its own code and names are not a clash."""
     errors: dict[str, str] = {}
     refuse_controls(errors, **{k: form.get(k) for k in ("title", "description", "corporate_lead", "code")})
     title = _clean(form.get("title"))
@@ -168,6 +172,10 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     code = _clean(form.get("code")) or None
     if "code" not in errors and code and len(code) > 60:
         errors["code"] = "Use 60 characters or fewer."
+    elif "code" not in errors and code and (twin := _code_taken(template, code, item)):
+        errors["code"] = (f"{twin} in this passport already has the code {code}: a code names one subject, "
+                          f"once in each passport.")
+    names = _check_names(form.get("national_names"), template, item, errors)
     raw = (form.get("frequency_months") or "").strip()
     frequency = None
     if raw:
@@ -199,7 +207,37 @@ def check_item(form: dict, *, template: PassportTemplate) -> ItemValues:
     return ItemValues(title=title, description=description, corporate_lead=lead, code=code,
                       frequency_months=frequency, kind=kind, evidence=evidence,
                       prior_learning_accepted=bool(form.get("prior_learning_accepted")),
-                      mandatory=bool(form.get("mandatory")), section_id=section_id)
+                      mandatory=bool(form.get("mandatory")), section_id=section_id,
+                      national_names=tuple(names))
+
+
+def _code_taken(template: PassportTemplate, code: str, item: Item | None) -> str | None:
+    """The title of another live item of this passport with the same code (case and spaces ignored)."""
+    wanted = normalise_code(code)
+    for other_id, title, other_code in db.session.execute(
+            select(Item.id, Item.title, Item.code).where(Item.template_id == template.id, Item.archived_at.is_(None),
+                                                          Item.code.is_not(None))):
+        if normalise_code(other_code) == wanted and (item is None or other_id != item.id):
+            return title
+    return None
+
+
+def _check_names(text: str | None, template: PassportTemplate, item: Item | None, errors: dict) -> list[str]:
+    """The national names of the form's textarea, one a line (PRODUCT.md §6.1)."""
+    refuse_controls(errors, national_names=(text or "").replace("\r", "").replace("\n", " "))
+    if "national_names" in errors:
+        return []
+    names = split_names(text or "")
+    long = next((n for n in names if len(n) > MAX_NAME_LENGTH), None)
+    if long:
+        errors["national_names"] = f"Use {MAX_NAME_LENGTH} characters or fewer for each name: “{long[:40]}…” is longer."
+    elif len(names) > MAX_NAMES:
+        errors["national_names"] = f"List at most {MAX_NAMES} names."
+    elif clash := national_names.listed_elsewhere(template.id, names, except_item_id=item.id if item else None):
+        name = next(n for n in names if normalise_name(n) in clash)
+        errors["national_names"] = (f"{clash[normalise_name(name)]} in this passport already answers to “{name}”: "
+                                    f"a name can fill only one item of a passport.")
+    return names
 
 
 def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, today: dt.date) -> Item:
@@ -208,8 +246,10 @@ def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, t
                 **_item_kwargs(values))
     db.session.add(item)
     db.session.flush()
+    national_names.set_names(item, list(values.national_names))
     audit.log(actor=actor, action=Action.ITEM_ADDED, subject=item, person_id=None,
-              summary=f"Item added to {template.name}: {item.title}", after=audit.snapshot(item, ITEM_FIELDS))
+              summary=f"Item added to {template.name}: {item.title}",
+              after={**audit.snapshot(item, ITEM_FIELDS), "national_names": list(values.national_names)})
     return item
 
 
@@ -221,7 +261,8 @@ def _item_kwargs(values: ItemValues) -> dict:
 
 
 def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
-    before = audit.snapshot(item, ITEM_FIELDS)
+    before = {**audit.snapshot(item, ITEM_FIELDS),
+              "national_names": national_names.names_of([item.id]).get(item.id, [])}
     moved_section = values.section_id != item.section_id
     for key, value in _item_kwargs(values).items():
         setattr(item, key, value)
@@ -229,7 +270,8 @@ def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
         last = db.session.scalar(select(func.max(Item.position)).where(Item.section_id == values.section_id,
                                                                        Item.id != item.id))
         item.position = (last + 1) if last is not None else 0
-    after = audit.snapshot(item, ITEM_FIELDS)
+    national_names.set_names(item, list(values.national_names))
+    after = {**audit.snapshot(item, ITEM_FIELDS), "national_names": list(values.national_names)}
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, item.template_id)

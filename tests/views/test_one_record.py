@@ -1,0 +1,100 @@
+"""One record, every passport (PRODUCT.md §6.1): a person holding two passports with CSTF-FIRE records it once,
+and both rows show that completion, each with its own expiry, on every output; codes are unique per passport."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from openpyxl import load_workbook
+
+from skillpass.extensions import db
+from skillpass.models import Entry, EntryMethod, EntryStatus
+from tests import factories
+from tests.conftest import HTMX
+
+AHP = "AHP Support Worker Skills Passport"
+
+
+def _two_passports(world):
+    core = factories.template("Core Skills (CSTF)")
+    core_fire = factories.item(factories.section(core, "Day one", 0), "Fire Safety", code="CSTF-FIRE",
+                               frequency_months=12, names=("NHS|CSTF|Fire Safety - 2 Years|",))
+    factories.assign(world.learner, core)
+    # Recorded once, against the AHP passport's item (every 24 months); the core item renews every 12.
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2025, 4, 15),
+                         method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
+    db.session.commit()
+    return core, core_fire
+
+
+def test_the_passport_shows_the_one_completion_on_both_rows_each_with_its_own_expiry(as_learner, world):
+    _, core_fire = _two_passports(world)
+    html = as_learner.get("/passport").get_data(as_text=True)
+    assert "Expires 15 Apr 2027: completed 15 Apr 2025 + 24 months" in html
+    assert "Expires 15 Apr 2026: completed 15 Apr 2025 + 12 months" in html
+    core_row = html[html.index(f'id="item-{core_fire.id}"'):]
+    core_row = core_row[:core_row.index("</tr>")]
+    assert "Completed here, 15 Apr 2025" in core_row and f"recorded in {AHP}" in core_row
+    assert "Expiring" in core_row
+    # The htmx row alone says the same.
+    row = as_learner.get(f"/people/{world.learner.id}/passport/items/{core_fire.id}", headers=HTMX)
+    assert f"recorded in {AHP}" in row.get_data(as_text=True)
+
+
+def test_the_print_shows_both_rows_and_where_it_was_recorded(as_learner, world):
+    _two_passports(world)
+    html = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    assert html.count("Completed here, 15 Apr 2025") == 2 and f"recorded in {AHP}" in html
+
+
+def test_the_matrix_its_exports_and_the_compliance_figures_count_it_for_both(as_admin, world):
+    _two_passports(world)
+    rows = list(csv.reader(io.StringIO(as_admin.get(f"/team/export/matrix?format=csv&team={world.team_a.id}")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    lee = next(r for r in rows if r[1] == "Lee Learner")
+    ahp = rows[0].index(f"{AHP}: Fire safety [CSTF-FIRE]")
+    core = rows[0].index("Core Skills (CSTF): Fire Safety [CSTF-FIRE]")
+    assert lee[ahp] == "Complete: Expires 15 Apr 2027: completed 15 Apr 2025"
+    assert lee[core] == "Expiring: Expires 15 Apr 2026: completed 15 Apr 2025"
+    assert lee[4:7] == ["100", "2", "2"]      # both due, both met: not 1 of 2
+    book = load_workbook(io.BytesIO(as_admin.get(f"/team/export/matrix?format=xlsx&team={world.team_a.id}").data))
+    values = list(book.active.iter_rows(values_only=True))
+    [lee_x] = [v for v in values[1:] if v[1] == "Lee Learner"]
+    assert lee_x[ahp] == lee[ahp] and lee_x[core] == lee[core]
+    page = as_admin.get(f"/team/?team={world.team_a.id}").get_data(as_text=True)
+    assert page.count("Expires 15 Apr 2026") >= 1 and page.count("Expires 15 Apr 2027") >= 1
+
+
+def test_an_awaiting_entry_for_the_subject_blocks_recording_it_again_in_the_other_passport(as_learner, world):
+    _, core_fire = _two_passports(world)
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 1),
+                         method=EntryMethod.EQUIVALENT, equivalent_source="Leeds", status=EntryStatus.AWAITING,
+                         recorded_by_id=world.learner.id))
+    db.session.commit()
+    page = as_learner.get("/passport").get_data(as_text=True)
+    core_row = page[page.index(f'id="item-{core_fire.id}"'):]
+    assert f"awaiting sign-off, recorded in {AHP}" in core_row[:core_row.index("</tr>")]
+    response = as_learner.post(f"/people/{world.learner.id}/passport/items/{core_fire.id}/record",
+                               data={"completed_on": "2026-02-20", "method": "here"})
+    assert response.status_code == 422 and "already awaiting sign-off" in response.get_data(as_text=True)
+    assert db.session.query(Entry).filter(Entry.item_id == core_fire.id).count() == 0
+
+
+def test_the_editor_refuses_a_second_code_in_a_passport_and_keeps_the_names_typed(as_admin, world):
+    url = f"/admin/templates/sections/{world.month6.id}/items"
+    form = {"title": "Fire safety (practical)", "description": "", "corporate_lead": "", "code": "cstf-fire",
+            "national_names": "NHS|CSTF|Fire Safety - 1 Year|", "frequency_months": "12", "kind": "learning",
+            "evidence": "optional", "mandatory": "yes", "section_id": str(world.month6.id)}
+    for headers in ({}, HTMX):
+        response = as_admin.post(url, data=form, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "Fire safety in this passport already has the code cstf-fire" in html
+        assert f'id="new-{world.month6.id}-code-error"' in html
+        assert "NHS|CSTF|Fire Safety - 1 Year|</textarea>" in html
+    # Another code is taken, with its names, and the editor shows them.
+    form["code"] = "CSTF-FIRE-PRACTICAL"
+    assert as_admin.post(url, data=form).status_code == 303
+    editor = as_admin.get(f"/admin/templates/{world.template.id}").get_data(as_text=True)
+    assert "Answers to: NHS|CSTF|Fire Safety - 1 Year|" in editor
