@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from skillpass import clock
-from skillpass.access import visible_team_ids
+from skillpass.permissions import visible_team_ids
 from skillpass.extensions import db
 from skillpass.inputs import refuse_controls
 from skillpass.labels import Action

@@ -130,7 +130,7 @@ def test_an_admin_records_a_learning_item_for_someone_accepted_in_their_name(db,
     assert entry.status is EntryStatus.ACCEPTED and entry.decided_by_name == "Ada Admin"
     assert entry.how == "Completed here, recorded by an admin"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == Action.ENTRY_RECORDED)).one()
-    assert "completed here, recorded by an admin on 3 Feb 2026 (accepted)" in event.summary
+    assert "Completed here, recorded by an admin, 3 Feb 2026 (accepted)" in event.summary
     with pytest.raises(NotAllowed):
         entry_service.record_entry(actor=world.educator, person=world.learner, item=world.stress,
                                    completed_on=dt.date(2026, 2, 3), method=EntryMethod.HERE, today=TODAY)
