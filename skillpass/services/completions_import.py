@@ -26,14 +26,26 @@ from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item,
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS
-from skillpass.services.people_import import (Problem, Unreadable, control_problems, csv_rows,  # noqa: F401
-                                              decode, parse_date)                             # decode re-exported
+from skillpass.services.import_files import (Problem, Unreadable, columns, control_problems, csv_rows,  # noqa: F401
+                                             date_problem, decode, parse_date)                      # decode re-exported
 
 COLUMNS = ["employee_number", "item", "completed_on", "expires_on"]
 REQUIRED = {"employee_number", "item", "completed_on"}
 # Completions added in one transaction (see people_import.BATCH).
 BATCH = 1000
 EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14"]
+# Headers as real exports name them (case, spaces and underscores ignored; other columns are ignored): the
+# ESR learning export's, and SkillPass's own records export (its Code, else its Item, names the item; its
+# Status keeps rejected, withdrawn and revoked records out).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "employee_number": ("employee number", "employee no", "staff number"),
+    "item": ("code", "item code", "competence name", "competency name", "item"),
+    "completed_on": ("completed on", "achievement date", "completion date", "date completed"),
+    "expires_on": ("expires on", "expiry date"),
+    "status": (),
+}
+# A Status cell that says the record counts; rows with another status are skipped and counted.
+COUNTING = {"", "accepted", "complete", "completed", "achieved", "passed"}
 _NATIONAL = re.compile(r"^NHS\|[^|]+\|(?P<subject>[^|]+)\|?$", re.IGNORECASE)
 
 
@@ -43,6 +55,8 @@ class CompletionsPlan:
     already: int = 0                                     # on record already: skipped
     problems: list[Problem] = field(default_factory=list)
     template_names: dict[int, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)      # the file's columns that are none of the import's
+    not_counting: dict[str, int] = field(default_factory=dict)   # rows skipped by their status: status -> rows
 
     def by_item(self) -> list[tuple[str, str, int]]:
         """What the rows were matched to, for the preview: (item, passport, completions), most first."""
@@ -155,14 +169,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
     except StopIteration:
         result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one completion."))
         return
-    header = [h.strip().lower().replace(" ", "_") for h in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
-    missing = sorted(REQUIRED - set(header))
-    if unknown:
-        result.problems.append(Problem(1, ", ".join(unknown), f"Unknown column. The columns are: {', '.join(COLUMNS)}."))
-    if missing:
-        result.problems.append(Problem(1, ", ".join(missing), "Missing column."))
-    if result.problems:
+    found = columns(header, aliases=ALIASES, required=REQUIRED)
+    result.ignored = found.ignored
+    header = found.names
+    if found.problems:
+        result.problems.extend(found.problems)
         return
 
     people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
@@ -177,7 +188,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if bad := control_problems(line_no, header, raw):
             result.problems.extend(bad)
             continue
-        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
+        row = found.read(raw)
+        if " ".join(row.get("status", "").lower().split()) not in COUNTING:
+            status = " ".join(row["status"].split())
+            result.not_counting[status] = result.not_counting.get(status, 0) + 1
+            continue
         problems = []
         person = people.get(row.get("employee_number", ""))
         if person is None:
@@ -188,8 +203,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             problems.append(Problem(line_no, "item", why))
         completed = parse_date(row.get("completed_on", ""))
         if completed is None:
-            problems.append(Problem(line_no, "completed_on",
-                                    f"“{row.get('completed_on', '')}” is not a date: use 2025-03-14 or 14/03/2025."))
+            problems.append(Problem(line_no, "completed_on", date_problem(row.get("completed_on", ""))))
         elif completed > today:
             problems.append(Problem(line_no, "completed_on", "In the future."))
         elif completed < EARLIEST_DATE:
@@ -198,7 +212,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if row.get("expires_on"):
             expires = parse_date(row["expires_on"])
             if expires is None:
-                problems.append(Problem(line_no, "expires_on", f"“{row['expires_on']}” is not a date."))
+                problems.append(Problem(line_no, "expires_on", date_problem(row["expires_on"])))
             elif completed is not None and expires <= completed:
                 problems.append(Problem(line_no, "expires_on", "Not after the completion date."))
         if problems:
@@ -213,7 +227,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             result.already += 1
             continue
         result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires))
-    if not result.problems and not result.rows and not result.already:
+    if not result.problems and not result.rows and not result.already and not result.not_counting:
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
 
 
