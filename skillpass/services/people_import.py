@@ -57,6 +57,8 @@ class Plan:
     # Not problems, but worth a look before importing: by the email of a person to add.
     notes: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)     # the file's columns that are none of the import's
+    # By person id: the passports an assignment rule gave them that their new team or job role ends.
+    ending: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:
@@ -205,6 +207,8 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
                 result.unchanged += 1
     if not result.problems and result.rows == 0:
         result.problems.append(Problem(2, "", "There is nobody in the file below the header row."))
+    if not result.problems:
+        result.ending = assignment_rules.passports_ending(result.updates)
 
 
 def apply(plan_: Plan, *, actor: Person, today: dt.date, filename: str) -> tuple[int, int]:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, Person
-from skillpass.services import decisions
+from skillpass.services import assignment_rules, decisions
 
+from tests import factories
 from tests.conftest import HTMX
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,3 +132,39 @@ def test_the_records_export_reimports_without_editing(as_admin, world):
     assert _confirm(as_admin, "/admin/import/completions/confirm", html).status_code == 303
     assert [(e.status, e.method) for e in _entries(world.learner)] == [
         (EntryStatus.REVOKED, EntryMethod.HERE), (EntryStatus.ACCEPTED, EntryMethod.IMPORTED)]
+
+
+def test_the_people_preview_shows_start_dates_and_which_rule_given_passports_a_move_ends(as_admin, world):
+    core = factories.template("Core Skills (CSTF)")
+    db.session.commit()
+    assignment_rules.create_rule(actor=world.admin, template_id=core.id, team_ids=[world.team_a.id], job_roles=[],
+                                 today=dt.date(2026, 3, 1))
+    db.session.commit()
+    learner = world.learner
+    content = ("Employee Number,Full Name,Email Address,Team,Start Date\n"
+               f"{learner.employee_number},{learner.name},{learner.email},Occupational Therapy,05 Jan 2026 00:00:00\n"
+               "300002,Nia Newstarter,nia@example.test,Physiotherapy,2026/02/09\n")
+    html = _upload(as_admin, "/admin/import/people", content.encode(), "people.csv").get_data(as_text=True)
+    assert '<td class="nhsuk-table__cell">9 Feb 2026</td>' in html           # the one date format
+    assert "Passports that end" in html and "1 person moves" in html
+    row = re.search(r"<td class=\"nhsuk-table__cell\">Lee Learner</td>(.*?)</tr>", html, re.S).group(1)
+    assert "team: Occupational Therapy" in row and "Ends a passport</strong> Core Skills (CSTF)" in row
+    # Nia, who joins a ruled team, loses nothing; a move the rules allow warns of nothing.
+    assert html.count("Ends a passport") == 1
+    calm = content.replace("Occupational Therapy", "Physiotherapy")
+    assert "Passports that end" not in _upload(as_admin, "/admin/import/people", calm.encode(), "p.csv").get_data(as_text=True)
+
+
+def test_passports_ending_reads_the_rules_once_for_many_people(app, world):
+    core = factories.template("Core Skills (CSTF)")
+    db.session.commit()
+    assignment_rules.create_rule(actor=world.admin, template_id=core.id, team_ids=[world.team_a.id],
+                                 job_roles=["Support Worker"], today=dt.date(2026, 3, 1))
+    learner, educator = world.learner, world.educator
+    assert assignment_rules.passports_ending([
+        (learner, {"job_role": "Senior Support Worker"}),       # out of the rule's job role
+        (educator, {"team": world.team_b}),                      # never had it: nothing ends
+        (learner, {"name": "Lee L"}),                            # not a move
+    ]) == {learner.id: ["Core Skills (CSTF)"]}
+    assert assignment_rules.passports_ending([(learner, {"team": None})]) == {learner.id: ["Core Skills (CSTF)"]}
+    assert assignment_rules.passports_ending([(learner, {"team": world.team_a})]) == {}
