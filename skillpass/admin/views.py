@@ -18,8 +18,8 @@ from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, Team
-from skillpass.services import (assignment_rules, audit, completions_import, directory, import_files, people_import,
-                                submissions)
+from skillpass.services import (assignment_rules, audit, completions_import, directory, import_batches, import_files,
+                                people_import, submissions)
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -338,7 +338,8 @@ def completions_import_template():
 def completions_import_start():
     """Upload historic completions; every row is checked and shown before anything changes."""
     if request.method == "GET":
-        return render_template("admin/import_completions.html", plan=None, error=None)
+        return render_template("admin/import_completions.html", plan=None, error=None,
+                               batches=import_batches.recent())
     upload = UploadForm().file.data
     if upload is None:
         return render_template("admin/import_completions.html", plan=None,
@@ -383,5 +384,6 @@ def completions_import_confirm():
         return _import_stopped(stopped, token=token, filename=filename, what="completions", total=added,
                                back=url_for("admin.completions_import_start"))
     path.unlink(missing_ok=True)
-    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record.")
-    return redirect(url_for("admin.completions_import_start"), code=303)
+    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record. They are listed "
+          f"below: should the file prove wrong, revoke them together here.")
+    return redirect(url_for("admin.import_batch", batch_id=checked.batch_id), code=303)

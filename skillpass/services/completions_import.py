@@ -24,7 +24,7 @@ from skillpass.labels import Action
 from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
                               TemplateStatus)
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
-from skillpass.services import audit
+from skillpass.services import audit, import_batches
 from skillpass.services.entries import ENTRY_FIELDS
 from skillpass.services.import_files import (Problem, Unreadable, columns, control_problems, csv_rows,  # noqa: F401
                                              date_problem, decode, parse_date)                      # decode re-exported
@@ -57,6 +57,7 @@ class CompletionsPlan:
     template_names: dict[int, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)      # the file's columns that are none of the import's
     not_counting: dict[str, int] = field(default_factory=dict)   # rows skipped by their status: status -> rows
+    batch_id: int | None = None       # the import, once its first completions are added
 
     def by_item(self) -> list[tuple[str, str, int]]:
         """What the rows were matched to, for the preview: (item, passport, completions), most first."""
@@ -248,6 +249,8 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
     plain = [(row["person"].id, row["item"].id, row["item"].title) for row in rows]
     size = size or BATCH
     done = 0
+    kept = import_batches.start(actor=actor, filename=filename)     # the import, one thing to find and revoke
+    plan_.batch_id = kept.id
     for start in range(0, max(len(rows), 1), size):
         batch = rows[start:start + size]
         ids = plain[start:start + size]
@@ -261,6 +264,7 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                                  recorded_by_id=actor.id, recorded_at=now))
         db.session.add_all(entries)
         db.session.flush()     # the batch at once; then each entry's audit, which names it by id
+        import_batches.add_entries(kept, entries)
         for row, entry, (person_id, _, title) in zip(batch, entries, ids):
             audit.log(actor=actor, action=Action.ENTRY_IMPORTED, subject=entry, person_id=person_id,
                       summary=f"{title}: completed {format_date(row['completed_on'])}, "
@@ -268,8 +272,7 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)
         if done >= len(rows):
-            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=None, subject_type="Import",
-                      person_id=None,
+            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=kept, person_id=None,
                       summary=f"Completions imported from {filename}: {len(rows)} added, "
                               f"{plan_.already} already on record",
                       after={"file": filename, "added": len(rows), "already": plan_.already})

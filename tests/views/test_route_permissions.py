@@ -90,6 +90,8 @@ EXPECTED: dict[str, dict] = {
     "admin.completions_import_start": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_confirm": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
+    "admin.import_batch":         _expect(401, 403, 403, 403, 403, OK),
+    "admin.revoke_import":        _expect(401, 403, 403, 403, 403, OK),
     "admin.home":                 _expect(401, 403, 403, 403, 403, OK),
     "team.index":                 _expect(401, 403, 403, OK,  OK,  OK),
     "team.trend":                 _expect(401, 403, 403, OK,  OK,  OK),
@@ -144,8 +146,14 @@ def _params(world) -> dict[str, int]:
     job = PrintJob(requested_by_id=world.educator.id, title="Physiotherapy", person_ids=[world.learner.id],
                    total=1, done=1, status=PrintJobStatus.READY, stored_name="0" * 32 + ".pdf")
     db.session.add(job)
+    # A completions import of the admin's.
+    from skillpass.models import ImportBatch
+
+    batch = ImportBatch(filename="esr.csv", imported_by_id=world.admin.id, entry_count=0)
+    db.session.add(batch)
     db.session.commit()
     return {
+        "batch_id": batch.id,
         "person_id": world.learner.id,
         "job_id": job.id,
         "item_id": world.fire.id,
@@ -162,7 +170,7 @@ def _params(world) -> dict[str, int]:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id"}
+               "template_id", "job_id", "batch_id"}
 
 
 def _rules(app):
