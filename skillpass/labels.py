@@ -63,6 +63,7 @@ class Action(enum.StrEnum):
     IMPORT_PEOPLE = "import.people"
     IMPORT_COMPLETIONS = "import.completions"
     ENTRY_IMPORTED = "entry.imported"
+    IMPORT_REVOKED = "import.revoked"
     RULE_CREATED = "rule.created"
     RULE_ARCHIVED = "rule.archived"
     TEAM_CREATED = "team.created"
@@ -116,6 +117,7 @@ _ACTION_LABELS = {
     Action.IMPORT_PEOPLE: "People imported",
     Action.IMPORT_COMPLETIONS: "Completions imported",
     Action.ENTRY_IMPORTED: "Entry imported",
+    Action.IMPORT_REVOKED: "Import revoked",
     Action.RULE_CREATED: "Assignment rule added",
     Action.RULE_ARCHIVED: "Assignment rule archived",
     Action.TEAM_CREATED: "Team created",

@@ -57,3 +57,9 @@ class ImportConfirmForm(PostedForm):
 
     token = StringField(default="")
     filename = StringField(default="import.csv")
+
+
+class RevokeImportForm(PostedForm):
+    """The one reason for revoking an import's entries."""
+
+    reason = StringField(default="")

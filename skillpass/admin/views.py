@@ -18,7 +18,8 @@ from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.clock import today
 from skillpass.models import AssignmentRule, Team
-from skillpass.services import assignment_rules, audit, completions_import, directory, people_import, submissions
+from skillpass.services import (assignment_rules, audit, completions_import, directory, import_batches, import_files,
+                                people_import, submissions)
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -247,6 +248,21 @@ def _imports_folder() -> Path:
     return folder
 
 
+def _read_upload(upload, *, limit_mb: int) -> tuple[str, str]:
+    """(the file as CSV text to check, "") or ("", why it cannot be read): a CSV (comma, semicolon or tab;
+    UTF-8 or Windows text) or an Excel workbook's first sheet."""
+    data = upload.stream.read(limit_mb * 1024 * 1024 + 1)
+    problem = (f"The file must be a CSV saved as UTF-8 or Windows text, or an Excel workbook (.xlsx), "
+               f"{limit_mb} MB or smaller.")
+    if len(data) > limit_mb * 1024 * 1024:
+        return "", problem
+    try:
+        text = import_files.upload_text(data)
+    except import_files.Unreadable as unreadable:
+        return "", unreadable.problem.reason
+    return (text, "") if text is not None else ("", problem)
+
+
 @bp.get("/import/people/template.csv")
 @guard(ADMIN)
 def people_import_template():
@@ -262,12 +278,11 @@ def people_import_start():
         return render_template("admin/import_people.html", plan=None, error=None)
     upload = UploadForm().file.data
     if upload is None:
-        return render_template("admin/import_people.html", plan=None, error="Choose a CSV file to import."), 422
-    data = upload.stream.read(20 * 1024 * 1024 + 1)
-    text = people_import.decode(data) if len(data) <= 20 * 1024 * 1024 else None
-    if text is None:
         return render_template("admin/import_people.html", plan=None,
-                               error="The file must be a CSV saved as UTF-8 or Windows text, 20 MB or smaller."), 422
+                               error="Choose a CSV or Excel (.xlsx) file to import."), 422
+    text, error = _read_upload(upload, limit_mb=20)
+    if error:
+        return render_template("admin/import_people.html", plan=None, error=error), 422
     checked = people_import.plan(text, today=today(), actor=current_user)
     # An import preview's file token (not a password); kept only when there is something to import.
     token = ""  # nosec B105
@@ -323,15 +338,15 @@ def completions_import_template():
 def completions_import_start():
     """Upload historic completions; every row is checked and shown before anything changes."""
     if request.method == "GET":
-        return render_template("admin/import_completions.html", plan=None, error=None)
+        return render_template("admin/import_completions.html", plan=None, error=None,
+                               batches=import_batches.recent())
     upload = UploadForm().file.data
     if upload is None:
-        return render_template("admin/import_completions.html", plan=None, error="Choose a CSV file to import."), 422
-    data = upload.stream.read(50 * 1024 * 1024 + 1)
-    text = people_import.decode(data) if len(data) <= 50 * 1024 * 1024 else None
-    if text is None:
         return render_template("admin/import_completions.html", plan=None,
-                               error="The file must be a CSV saved as UTF-8 or Windows text, 50 MB or smaller."), 422
+                               error="Choose a CSV or Excel (.xlsx) file to import."), 422
+    text, error = _read_upload(upload, limit_mb=50)
+    if error:
+        return render_template("admin/import_completions.html", plan=None, error=error), 422
     checked = completions_import.plan(text, today=today())
     # An import preview's file token (not a password); kept only when there is something to import.
     token = ""  # nosec B105
@@ -369,5 +384,6 @@ def completions_import_confirm():
         return _import_stopped(stopped, token=token, filename=filename, what="completions", total=added,
                                back=url_for("admin.completions_import_start"))
     path.unlink(missing_ok=True)
-    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record.")
-    return redirect(url_for("admin.completions_import_start"), code=303)
+    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record. They are listed "
+          f"below: should the file prove wrong, revoke them together here.")
+    return redirect(url_for("admin.import_batch", batch_id=checked.batch_id), code=303)

@@ -1,6 +1,7 @@
 """The data model of PRODUCT.md §2, one module per aggregate."""
 from skillpass.models.audit import AuditEvent
 from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
+from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
@@ -23,6 +24,6 @@ from skillpass.models.templates import (
 
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
-    "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
 ]

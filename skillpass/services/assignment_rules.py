@@ -8,6 +8,7 @@ a removed template's items show as Not required.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -118,6 +119,37 @@ def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dic
     for assignment, person, rule in made:
         _log_added(actor, assignment, person, rule, today)
     return outcome
+
+
+def passports_ending(changes: list[tuple[Person, dict]]) -> dict[int, list[str]]:
+    """Before people change team or job role (an import's preview): by person id, the passports a rule gave
+    them that no rule would give them after the change, so that apply_to_many would end them. *changes*:
+    (person, {"team": Team | None, "job_role": str, …}). The rules and the rule-given assignments are read
+    once, whatever the number of people."""
+    moving = [(person, change) for person, change in changes if {"team", "job_role"} & set(change)]
+    if not moving:
+        return {}
+    rules = active_rules()
+    given: dict[int, list[tuple[int, str]]] = {}
+    for person_id, template_id, name in db.session.execute(
+            select(Assignment.person_id, Assignment.template_id, PassportTemplate.name)
+            .join(PassportTemplate, PassportTemplate.id == Assignment.template_id)
+            .where(Assignment.person_id.in_([p.id for p, _ in moving]), Assignment.removed_on.is_(None),
+                   Assignment.source == AssignmentSource.RULE)):
+        given.setdefault(person_id, []).append((template_id, name))
+    ending: dict[int, list[str]] = {}
+    for person, change in moving:
+        if person.id not in given:
+            continue
+        team = change["team"] if "team" in change else None
+        after = SimpleNamespace(active=person.active,
+                                team_id=(team.id if team else None) if "team" in change else person.team_id,
+                                job_role=change.get("job_role", person.job_role))
+        still = {rule.template_id for rule in rules if rule.matches(after)}
+        names = sorted(name for template_id, name in given[person.id] if template_id not in still)
+        if names:
+            ending[person.id] = names
+    return ending
 
 
 def _assignment(actor: Person, person: Person, rule: AssignmentRule, today: dt.date) -> Assignment:

@@ -24,17 +24,29 @@ from skillpass.labels import Action
 from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
                               TemplateStatus)
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
-from skillpass.services import audit, national_names
+from skillpass.services import audit, import_batches, national_names
 from skillpass.services.entries import ENTRY_FIELDS
+from skillpass.services.import_files import (Problem, Unreadable, columns, control_problems, csv_rows,  # noqa: F401
+                                             date_problem, decode, parse_date)                      # decode re-exported
 from skillpass.subjects import normalise_code, normalise_name, subject_key, suggestions
-from skillpass.services.people_import import (Problem, Unreadable, control_problems, csv_rows,  # noqa: F401
-                                              decode, parse_date)                             # decode re-exported
 
 COLUMNS = ["employee_number", "item", "completed_on", "expires_on"]
 REQUIRED = {"employee_number", "item", "completed_on"}
 # Completions added in one transaction (see people_import.BATCH).
 BATCH = 1000
 EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14"]
+# Headers as real exports name them (case, spaces and underscores ignored; other columns are ignored): the
+# ESR learning export's, and SkillPass's own records export (its Code, else its Item, names the item; its
+# Status keeps rejected, withdrawn and revoked records out).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "employee_number": ("employee number", "employee no", "staff number"),
+    "item": ("code", "item code", "competence name", "competency name", "item"),
+    "completed_on": ("completed on", "achievement date", "completion date", "date completed"),
+    "expires_on": ("expires on", "expiry date"),
+    "status": (),
+}
+# A Status cell that says the record counts; rows with another status are skipped and counted.
+COUNTING = {"", "accepted", "complete", "completed", "achieved", "passed"}
 
 
 @dataclass
@@ -52,6 +64,9 @@ class CompletionsPlan:
     def skipped_names(self) -> list["Skipped"]:
         """The names no published passport holds, most rows first: what the preview lists."""
         return sorted(self.skipped.values(), key=lambda s: (-s.count, s.name.casefold()))
+    ignored: list[str] = field(default_factory=list)      # the file's columns that are none of the import's
+    not_counting: dict[str, int] = field(default_factory=dict)   # rows skipped by their status: status -> rows
+    batch_id: int | None = None       # the import, once its first completions are added
 
     def by_item(self) -> list[tuple[str, str, int]]:
         """What the rows were matched to, for the preview: (item, passport, completions), most first."""
@@ -177,14 +192,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
     except StopIteration:
         result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one completion."))
         return
-    header = [h.strip().lower().replace(" ", "_") for h in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
-    missing = sorted(REQUIRED - set(header))
-    if unknown:
-        result.problems.append(Problem(1, ", ".join(unknown), f"Unknown column. The columns are: {', '.join(COLUMNS)}."))
-    if missing:
-        result.problems.append(Problem(1, ", ".join(missing), "Missing column."))
-    if result.problems:
+    found = columns(header, aliases=ALIASES, required=REQUIRED)
+    result.ignored = found.ignored
+    header = found.names
+    if found.problems:
+        result.problems.extend(found.problems)
         return
 
     people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
@@ -201,7 +213,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if bad := control_problems(line_no, header, raw):
             result.problems.extend(bad)
             continue
-        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
+        row = found.read(raw)
+        if " ".join(row.get("status", "").lower().split()) not in COUNTING:
+            status = " ".join(row["status"].split())
+            result.not_counting[status] = result.not_counting.get(status, 0) + 1
+            continue
         problems = []
         person = people.get(row.get("employee_number", ""))
         if person is None:
@@ -213,8 +229,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             problems.append(Problem(line_no, "item", match.problem))
         completed = parse_date(row.get("completed_on", ""))
         if completed is None:
-            problems.append(Problem(line_no, "completed_on",
-                                    f"“{row.get('completed_on', '')}” is not a date: use 2025-03-14 or 14/03/2025."))
+            problems.append(Problem(line_no, "completed_on", date_problem(row.get("completed_on", ""))))
         elif completed > today:
             problems.append(Problem(line_no, "completed_on", "In the future."))
         elif completed < EARLIEST_DATE:
@@ -223,7 +238,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if row.get("expires_on"):
             expires = parse_date(row["expires_on"])
             if expires is None:
-                problems.append(Problem(line_no, "expires_on", f"“{row['expires_on']}” is not a date."))
+                problems.append(Problem(line_no, "expires_on", date_problem(row["expires_on"])))
             elif completed is not None and expires <= completed:
                 problems.append(Problem(line_no, "expires_on", "Not after the completion date."))
         if problems:
@@ -245,7 +260,8 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             result.already += 1
             continue
         result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires))
-    if not result.problems and not result.rows and not result.already and not result.skipped:
+    if (not result.problems and not result.rows and not result.already and not result.skipped
+            and not result.not_counting):
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
 
 
@@ -266,6 +282,8 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
     plain = [(row["person"].id, row["item"].id, row["item"].title) for row in rows]
     size = size or BATCH
     done = 0
+    kept = import_batches.start(actor=actor, filename=filename)     # the import, one thing to find and revoke
+    plan_.batch_id = kept.id
     for start in range(0, max(len(rows), 1), size):
         batch = rows[start:start + size]
         ids = plain[start:start + size]
@@ -279,6 +297,7 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                                  recorded_by_id=actor.id, recorded_at=now))
         db.session.add_all(entries)
         db.session.flush()     # the batch at once; then each entry's audit, which names it by id
+        import_batches.add_entries(kept, entries)
         for row, entry, (person_id, _, title) in zip(batch, entries, ids):
             audit.log(actor=actor, action=Action.ENTRY_IMPORTED, subject=entry, person_id=person_id,
                       summary=f"{title}: completed {format_date(row['completed_on'])}, "
@@ -286,8 +305,7 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)
         if done >= len(rows):
-            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=None, subject_type="Import",
-                      person_id=None,
+            audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=kept, person_id=None,
                       summary=f"Completions imported from {filename}: {len(rows)} added, "
                               f"{plan_.already} already on record",
                       after={"file": filename, "added": len(rows), "already": plan_.already})

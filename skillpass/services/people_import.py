@@ -20,11 +20,12 @@ from typing import Iterator
 from sqlalchemy import select
 
 from skillpass.extensions import db
-from skillpass.inputs import has_control
 from skillpass.labels import Action
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.models import Person, Role, Team
 from skillpass.services import assignment_rules, audit
+from skillpass.services.import_files import (CONTROL_CELL, Problem, Unreadable, columns,  # noqa: F401 (re-exported)
+                                             control_problems, csv_rows, date_problem, decode, parse_date)
 from skillpass.services.people import EMAIL, PERSON_FIELDS
 
 COLUMNS = ["employee_number", "name", "email", "job_role", "team", "start_date", "role"]
@@ -35,15 +36,16 @@ MAX_ROWS = 20000
 # People made in one transaction: a batch holds the database for a moment, not for the whole file,
 # so everyone else keeps working while 20,000 people come in (bench: "people import beside other work").
 BATCH = 500
-CONTROL_CELL = ("Holds hidden control characters (they sometimes come from another program's export): "
-                "remove them and save the file again.")
-
-
-@dataclass
-class Problem:
-    row: int        # the line in the file, header = 1
-    column: str
-    reason: str
+# Headers as real exports name them (case, spaces and underscores ignored; other columns are ignored).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "employee_number": ("employee number", "employee no", "staff number"),
+    "name": ("full name",),
+    "email": ("email address", "e-mail address", "work email"),
+    "job_role": ("job title",),
+    "team": ("team name",),
+    "start_date": ("start date", "date started"),
+    "role": (),
+}
 
 
 @dataclass
@@ -54,6 +56,9 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     # Not problems, but worth a look before importing: by the email of a person to add.
     notes: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)     # the file's columns that are none of the import's
+    # By person id: the passports an assignment rule gave them that their new team or job role ends.
+    ending: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:
@@ -72,60 +77,6 @@ def template_csv() -> str:
     return out.getvalue()
 
 
-def decode(data: bytes) -> str | None:
-    """UTF-8 (with or without a byte-order mark), else Windows-1252 as spreadsheets save it."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-class Unreadable(Exception):
-    """A row the CSV reader cannot read: the import stops there with its Problem."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(problem.reason)
-        self.problem = problem
-
-
-def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for every row, the header being row 1. Raises Unreadable for a file the CSV
-    reader cannot read (a NUL character: not a text file) or a row it cannot (a cell over its size limit)."""
-    if "\x00" in text:
-        raise Unreadable(Problem(1, "", "The file holds NUL characters, so it is not a CSV text file. Save it "
-                                        "from the spreadsheet as “CSV UTF-8” and upload that."))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    number = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            reason = ("a cell is longer than 131,072 characters, which no column of an import is: check this is "
-                      "the right file" if "field limit" in str(error) else f"it is not valid CSV ({error})")
-            raise Unreadable(Problem(number + 1, "", f"This row cannot be read: {reason}.")) from error
-        number += 1
-        yield number, cells
-
-
-def control_problems(line_no: int, header: list[str], cells: list[str]) -> list[Problem]:
-    return [Problem(line_no, header[i] if i < len(header) and header[i] else f"column {i + 1}", CONTROL_CELL)
-            for i, cell in enumerate(cells) if has_control(cell)]
-
-
-def parse_date(raw: str) -> dt.date | None:
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def plan(text: str, *, today: dt.date, actor: Person | None = None) -> Plan:
     """Read and check every row; change nothing."""
     result = Plan()
@@ -142,16 +93,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
     except StopIteration:
         result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one person."))
         return
-    header = [h.strip().lower().replace(" ", "_") for h in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
-    missing = sorted(REQUIRED - set(header))
-    if unknown:
-        result.problems.append(Problem(1, ", ".join(unknown), f"Unknown column. The columns are: {', '.join(COLUMNS)}."))
-    if missing:
-        result.problems.append(Problem(1, ", ".join(missing), "Missing column."))
-    if len(set(h for h in header if h)) != len([h for h in header if h]):
-        result.problems.append(Problem(1, "", "A column appears twice."))
-    if result.problems:
+    found = columns(header, aliases=ALIASES, required=REQUIRED)
+    result.ignored = found.ignored
+    header = found.names
+    if found.problems:
+        result.problems.extend(found.problems)
         return
 
     teams = {t.name.lower(): t for t in db.session.scalars(select(Team))}
@@ -172,13 +118,13 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
         if line_no > MAX_ROWS + 1:
             result.problems.append(Problem(line_no, "", f"The file has more than {MAX_ROWS:,} people: split it."))
             break
-        if len(raw) > len(header):
+        if found.extra_cells(raw):
             result.problems.append(Problem(line_no, "", "This row has more cells than the header."))
             continue
         if bad := control_problems(line_no, header, raw):
             result.problems.extend(bad)
             continue
-        row = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header) if h}
+        row = found.read(raw)
         problems = []
         name = " ".join(row.get("name", "").split())
         email = row.get("email", "").lower()
@@ -205,8 +151,7 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
                 problems.append(Problem(line_no, "team", f"No team is called “{row['team']}”: add it under Teams first."))
         start = parse_date(row.get("start_date", ""))
         if start is None:
-            problems.append(Problem(line_no, "start_date",
-                                    f"“{row.get('start_date', '')}” is not a date: use 2026-01-05 or 05/01/2026."))
+            problems.append(Problem(line_no, "start_date", date_problem(row.get("start_date", ""))))
         elif start > today + dt.timedelta(days=366):
             problems.append(Problem(line_no, "start_date", "More than a year in the future."))
         elif start < EARLIEST_DATE:
@@ -262,6 +207,8 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: Plan, *, today: dt.date
                 result.unchanged += 1
     if not result.problems and result.rows == 0:
         result.problems.append(Problem(2, "", "There is nobody in the file below the header row."))
+    if not result.problems:
+        result.ending = assignment_rules.passports_ending(result.updates)
 
 
 def apply(plan_: Plan, *, actor: Person, today: dt.date, filename: str) -> tuple[int, int]:

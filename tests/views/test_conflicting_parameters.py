@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select, text
 
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob
+from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, import_batch_entry
 from skillpass.print import bulk as bulk_print
 from tests import factories
 from tests.conftest import HTMX, TODAY, sign_in
@@ -76,6 +76,12 @@ def _setting(world) -> SimpleNamespace:
     empty = factories.section(world.template, "Within 1 year", 12, "months", position=3)
     db.session.add(accepted)
     db.session.flush()
+    # The walk's import made one accepted entry, which its revocation takes back.
+    imported = Entry(person_id=world.other_learner.id, item_id=world.stress.id, completed_on=TODAY.replace(day=1),
+                     method=EntryMethod.IMPORTED, status=EntryStatus.ACCEPTED, recorded_by_id=world.admin.id)
+    db.session.add(imported)
+    db.session.flush()
+    db.session.execute(import_batch_entry.insert().values(entry_id=imported.id, import_batch_id=params["batch_id"]))
     url_params = {"passport.revoke": {**params, "entry_id": accepted.id},         # only an accepted one is revoked
                   "editor.section_remove": {**params, "section_id": empty.id}}     # only an empty one is removed
     porter = factories.template("Porter Passport")
@@ -148,6 +154,7 @@ NEEDS: dict[str, object] = {
     "admin.people_import_confirm": _people_preview,
     "admin.people_import_start": _csv_upload("employee_number,name,email,job_role,team,start_date,role\r\n",
                                              "people.csv"),
+    "admin.revoke_import": {"reason": "The file was for another trust"},
     "admin.rules": {},                                          # template_id and team are among the five
     "admin.settings": {"organisation_name": "Renamed Trust", "warning_days": "60", "max_upload_mb": "10"},
     "admin.team": {"action": "rename", "name": "Physiotherapy North"},

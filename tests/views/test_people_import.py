@@ -68,8 +68,10 @@ def test_a_good_file_is_previewed_then_imported_with_rules_applied(as_admin, wor
 
 
 BAD_FILES = [
-    pytest.param("name,email\nA,a@example.test\n", [(1, "start_date", "Missing column.")], id="missing-header"),
-    pytest.param(HEADER + ",shoe_size\n", [(1, "shoe_size", "Unknown column")], id="unknown-header"),
+    pytest.param("name,email\nA,a@example.test\n", [(1, "start_date", "Missing column: start_date")], id="missing-header"),
+    pytest.param(HEADER + ",email\n", [(1, "email", "A column appears twice.")], id="twice"),
+    pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,05/01/26,\n", [(2, "start_date", "two-digit year")],
+                 id="two-digit-year"),
     pytest.param(HEADER + "\nE1,Ann,ann@example.test,,Cardiology,2026-01-05,\n",
                  [(2, "team", "No team is called “Cardiology”")], id="unknown-team"),
     pytest.param(HEADER + "\nE1,Ann,ann@example.test,,,2026-01-05,\nE1,Bea,bea@example.test,,,2026-01-05,\n",

@@ -90,6 +90,8 @@ EXPECTED: dict[str, dict] = {
     "admin.completions_import_start": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_confirm": _expect(401, 403, 403, 403, 403, OK),
     "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
+    "admin.import_batch":         _expect(401, 403, 403, 403, 403, OK),
+    "admin.revoke_import":        _expect(401, 403, 403, 403, 403, OK),
     "admin.home":                 _expect(401, 403, 403, 403, 403, OK),
     "team.index":                 _expect(401, 403, 403, OK,  OK,  OK),
     "team.trend":                 _expect(401, 403, 403, OK,  OK,  OK),
@@ -165,8 +167,15 @@ def _params(world) -> dict[str, int]:
     db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 10),
                          method=EntryMethod.HERE, session_id=training.id, status=EntryStatus.ACCEPTED,
                          recorded_by_id=world.educator.id))
+
+    # A completions import of the admin's.
+    from skillpass.models import ImportBatch
+
+    batch = ImportBatch(filename="esr.csv", imported_by_id=world.admin.id, entry_count=0)
+    db.session.add(batch)
     db.session.commit()
     return {
+        "batch_id": batch.id,
         "person_id": world.learner.id,
         "job_id": job.id,
         "item_id": world.fire.id,
@@ -184,7 +193,7 @@ def _params(world) -> dict[str, int]:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id", "session_id"}
+               "template_id", "job_id", "session_id", "batch_id"}
 
 
 def _rules(app):
