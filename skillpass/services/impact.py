@@ -29,6 +29,18 @@ class Move:
     after: Status
 
 
+@dataclass(frozen=True)
+class DateMove:
+    """One person's due date (nothing accepted yet) or expiry (a recurring item done) that the change moves."""
+
+    person_id: int
+    person_name: str
+    item_title: str
+    kind: str                       # "due date" or "expiry"
+    before: dt.date
+    after: dt.date
+
+
 @dataclass
 class Impact:
     """The result: who moves from which status to which, and compliance before and after."""
@@ -37,6 +49,7 @@ class Impact:
     people: int = 0                 # people who hold the passport(s) concerned
     states: int = 0                 # item statuses computed
     moves: list[Move] = field(default_factory=list)
+    date_moves: list[DateMove] = field(default_factory=list)
     before: rules.Compliance = field(default_factory=rules.Compliance)
     after: rules.Compliance = field(default_factory=rules.Compliance)
     fingerprint: str = ""           # what the admin confirms: the exact change previewed
@@ -77,12 +90,43 @@ class Impact:
         return out
 
     @property
+    def date_groups(self) -> list[tuple[str, dt.date, dt.date, int, int]]:
+        """(kind, from, to, people, items) for each date that moves, most people first, then earliest."""
+        people: dict[tuple[str, dt.date, dt.date], set[int]] = defaultdict(set)
+        items: dict[tuple[str, dt.date, dt.date], int] = defaultdict(int)
+        for m in self.date_moves:
+            people[(m.kind, m.before, m.after)].add(m.person_id)
+            items[(m.kind, m.before, m.after)] += 1
+        rows = [(k, b, a, len(p), items[(k, b, a)]) for (k, b, a), p in people.items()]
+        return sorted(rows, key=lambda r: (-r[3], r[1], r[0]))
+
+    def date_sentences(self, limit: int = 10) -> list[str]:
+        """"34 people: due date moves from 12 Jan 2026 to 26 Jan 2026", the largest groups first."""
+        out = []
+        for kind, before, after, people, items in self.date_groups[:limit]:
+            who = f"{people} {'person' if people == 1 else 'people'}"
+            extra = f" ({items} items)" if items != people else ""
+            out.append(f"{who}{extra}: {kind} moves from {rules.format_date(before)} to {rules.format_date(after)}")
+        return out
+
+    @property
+    def people_with_moved_dates(self) -> int:
+        return len({m.person_id for m in self.date_moves})
+
+    @property
     def headline(self) -> str:
         if not self.people:
             return "Nobody holds it yet: no status changes."
         if not self.moves:
+            moved = self.people_with_moved_dates
+            if moved:
+                return (f"No status changes; {moved} {'person' if moved == 1 else 'people'} "
+                        f"{'has a date that moves' if moved == 1 else 'have dates that move'}.")
             return f"No status changes for the {self.people} {'person' if self.people == 1 else 'people'} it applies to."
         return ", ".join(self.sentences()) + "."
+
+    def date_sample(self, limit: int = 50) -> list[DateMove]:
+        return sorted(self.date_moves, key=lambda m: (m.person_name, m.item_title))[:limit]
 
     def sample(self, limit: int = 50) -> list[Move]:
         order = {s: i for i, s in enumerate([Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO,
@@ -170,7 +214,19 @@ def impact(*, today: dt.date, warning_days: int, what: str, template_id: int | N
             if before.status is not after.status:
                 result.moves.append(Move(person_id=person.id, person_name=person.name, item_title=item.title,
                                          before=before.status, after=after.status))
+            moved = _moved_date(before, after)
+            if moved is not None:
+                result.date_moves.append(DateMove(person.id, person.name, item.title, *moved))
     return result
+
+
+def _moved_date(before: rules.ItemState, after: rules.ItemState) -> tuple[str, dt.date, dt.date] | None:
+    """The due date or expiry the change moves, as (kind, from, to), or None when it stays."""
+    if before.due is not None and after.due is not None and before.due.on != after.due.on:
+        return "due date", before.due.on, after.due.on
+    if before.expires_on and after.expires_on and before.expires_on != after.expires_on:
+        return "expiry", before.expires_on, after.expires_on
+    return None
 
 
 def _state(person, assignment, item, offset, frequency, completed, today, warning_days) -> rules.ItemState:

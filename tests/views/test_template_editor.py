@@ -325,3 +325,16 @@ def test_saved_messages_name_fields_as_people_say_them(as_admin, world):
     assert edited.status_code == 303
     [event] = _events("person.changed")
     assert event.summary == "Lee Learner: job role, team changed"
+
+
+def test_a_section_offset_preview_lists_the_due_dates_it_moves(as_admin, world):
+    url = f"/admin/templates/sections/{world.month6.id}/edit"
+    form = {"name": "Within 6 months", "offset_amount": "1", "offset_unit": "months"}
+    for headers in ({}, HTMX):
+        response = as_admin.post(url, data=form, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Dates that move" in body
+        assert re.search(r"3 people \(9 items\): due date moves from \d+ \w{3} \d{4} to \d+ \w{3} \d{4}", body)
+        assert "Lee Learner: Managing work and life stress, due date" in body
+    db.session.expire_all()
+    assert db.session.get(Section, world.month6.id).offset_amount == 6
