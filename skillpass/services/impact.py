@@ -234,3 +234,52 @@ def _state(person, assignment, item, offset, frequency, completed, today, warnin
                          item_added_on=item.added_on, offset=offset)
     return rules.item_state(today=today, due=due, frequency_months=frequency, latest_accepted_on=completed,
                             mandatory=item.mandatory, warning_days=warning_days)
+
+
+@dataclass
+class ArchiveImpact:
+    """Who an item stops being required for when it is archived, with the status each has for it now."""
+
+    title: str
+    holders: list[tuple[str, Status]] = field(default_factory=list)     # (person name, status now), by name
+
+    @property
+    def people(self) -> int:
+        return len(self.holders)
+
+    @property
+    def by_status(self) -> list[tuple[Status, int]]:
+        counts: dict[Status, int] = defaultdict(int)
+        for _, status in self.holders:
+            counts[status] += 1
+        order = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE]
+        return [(s, counts[s]) for s in order if counts[s]]
+
+    @property
+    def headline(self) -> str:
+        if not self.holders:
+            return f"Nobody holds the passport now: {self.title} stops being required for nobody."
+        who = f"{self.people} {'person' if self.people == 1 else 'people'}"
+        now = ", ".join(f"{n} {s.label}" for s, n in self.by_status)
+        return f"{self.title} stops being required for {who} ({now} now)."
+
+
+def archive_impact(*, item: Item, today: dt.date, warning_days: int) -> ArchiveImpact:
+    """Everyone holding the item's passport, with the item's status for them now: archiving it makes it
+    Not required for each of them (their entries are kept). Four queries whatever the number of people."""
+    result = ArchiveImpact(title=item.title)
+    section = db.session.get(Section, item.section_id)
+    offset = rules.Offset(section.offset_amount, section.offset_unit.value)
+    live = db.session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.template_id == item.template_id, Assignment.removed_on.is_(None),
+               Person.active.is_(True))
+        .order_by(Person.name, Person.id)).all()
+    latest = dict(db.session.execute(
+        select(Entry.person_id, func.max(Entry.completed_on))
+        .where(Entry.item_id == item.id, Entry.status == EntryStatus.ACCEPTED).group_by(Entry.person_id)).all())
+    for assignment, person in live:
+        state = _state(person, assignment, item, offset, item.frequency_months, latest.get(person.id), today,
+                       warning_days)
+        result.holders.append((person.name, state.status))
+    return result
