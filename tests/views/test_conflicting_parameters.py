@@ -163,7 +163,7 @@ NEEDS: dict[str, object] = {
     "editor.item_edit": lambda client, s: {**ITEM, "title": "Fire safety and evacuation",
                                            "frequency_months": "24", "section_id": str(s.world.week2.id)},
     "editor.item_move": {"direction": "down"},
-    "editor.item_remove": {"action": "remove"},
+    "editor.item_remove": {"action": "remove", "confirmed": "archive"},
     "editor.section_edit": {"name": "Within the first 2 weeks", "offset_amount": "2", "offset_unit": "weeks"},
     "editor.section_move": {"direction": "down"},
     "editor.section_remove": {},
