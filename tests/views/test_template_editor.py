@@ -325,7 +325,7 @@ def test_saved_messages_name_fields_as_people_say_them(as_admin, world):
                                  "role": "learner"})
     assert edited.status_code == 303
     [event] = _events("person.changed")
-    assert event.summary == "Lee Learner: job role, team changed"
+    assert event.summary == "Lee Learner: job role “Support Worker” → “Porter”, team Physiotherapy → Occupational Therapy"
 
 
 def test_a_section_offset_preview_lists_the_due_dates_it_moves(as_admin, world):
