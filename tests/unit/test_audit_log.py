@@ -275,3 +275,26 @@ def test_an_item_and_a_section_change_are_logged_in_the_forms_words(db):
                                               "renew every 24 → 12 months")
     assert summaries[Action.SECTION_CHANGED] == ("Within 2 weeks in AHP Support Worker Skills Passport: "
                                                  "due offset 2 weeks → 1 month")
+
+
+def test_search_finds_events_by_item_and_passport_whatever_their_subject(db):
+    from skillpass.services import audit_log, templates_admin
+    from tests import factories
+
+    world = factories.world()
+    templates_admin.restore_item(actor=world.admin, item=world.fire)          # nothing to restore: no event
+    values = templates_admin.check_section(name="Within 3 weeks", offset_amount="3", offset_unit="weeks")
+    templates_admin.update_section(actor=world.admin, section=world.week2, values=values)
+    audit.log(actor=world.learner, action=Action.AUTH_SIGNED_IN, subject=world.learner, person_id=world.learner.id,
+              summary="Lee Learner signed in")
+    db.session.commit()
+
+    def found(**filters):
+        total, rows = audit_log.search(audit_log.Filters(**filters), page=1, page_size=50)
+        return sorted(event.action for event, _, _ in rows)
+
+    assert found(template_id=world.template.id) == ["section.changed"]
+    assert found(text="skills passport") == ["section.changed"]
+    assert found(text="LEE") == ["auth.signed_in"]
+    assert found(text="lee", hide_sign_ins=True) == []
+    assert found(item_id=world.fire.id) == []
