@@ -4,6 +4,7 @@ A low module (no database, no Flask): services write with it, views and template
 """
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 # The words people see for the fields the code and the audit log record.
@@ -35,6 +36,96 @@ def field_label(name: str) -> str:
 
 def field_labels(names) -> str:
     return ", ".join(field_label(n) for n in names)
+
+
+# How each field's value reads in a change ("renew every 24 → 12 months"): its words and a function of the
+# stored value (as the audit log keeps it: plain strings, numbers, booleans, None).
+def _months(v) -> str:
+    return "once" if v in (None, "") else f"{v} {'month' if int(v) == 1 else 'months'}"
+
+
+_VALUE_WORDS = {
+    "kind": {"learning": "learner's tick", "competency": "educator signs off"},
+    "evidence": {"none": "not asked for", "optional": "optional", "required": "required"},
+    "mandatory": {True: "mandatory", False: "optional"},
+    "prior_learning_accepted": {True: "accepted", False: "not accepted"},
+    "role": {"learner": "learner", "educator": "educator", "admin": "admin"},
+    "active": {True: "active", False: "deactivated"},
+}
+_CHANGE_WORDS = {
+    "frequency_months": "renew every",
+    "kind": "who confirms",
+    "evidence": "evidence",
+    "prior_learning_accepted": "prior learning",
+    "section_id": "section",
+    "warning_days": "warning window",
+    "max_upload_mb": "upload size limit",
+}
+_UNITS = {"warning_days": "days", "max_upload_mb": "MB"}
+
+
+def _offset(amount, unit) -> str:
+    if amount in (None, ""):
+        return "—"
+    if int(amount) == 0:
+        return "day one"
+    unit = unit or "days"
+    return f"{amount} {unit[:-1] if int(amount) == 1 else unit}"
+
+
+def _value(field: str, value, names: dict) -> str:
+    if value is None or value == "":
+        return "once" if field == "frequency_months" else "none"
+    if field in names:
+        return names[field].get(value, str(value))
+    words = _VALUE_WORDS.get(field)
+    if words is not None:
+        return words.get(value, str(value))
+    if field in _UNITS:
+        return str(value)
+    if field.endswith(("_date", "_on")) and isinstance(value, str) and len(value) == 10:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return f"{day.day} {day.strftime('%b %Y')}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"“{value}”"
+
+
+def describe_changes(before: dict, after: dict, names: dict | None = None) -> str:
+    """What changed, in the form's words: "renew every 24 → 12 months", "due offset 2 weeks → 1 month",
+    "title “Fire” → “Fire safety”", "mandatory → optional". *names* maps a field to words for its ids
+    ({"section_id": {3: "Within 2 weeks"}}). Long text (a description) says only that it changed."""
+    names = names or {}
+    parts = []
+    keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+    if "offset_amount" in keys or "offset_unit" in keys:
+        old = _offset(before.get("offset_amount", after.get("offset_amount")),
+                      before.get("offset_unit", after.get("offset_unit")))
+        new = _offset(after.get("offset_amount", before.get("offset_amount")),
+                      after.get("offset_unit", before.get("offset_unit")))
+        parts.append(f"due offset {old} → {new}")
+        keys = [k for k in keys if k not in ("offset_amount", "offset_unit")]
+    for key in keys:
+        old, new = before.get(key), after.get(key)
+        if key == "frequency_months":
+            if old and new:
+                parts.append(f"renew every {old} → {_months(new)}")
+            else:
+                parts.append(f"{'done once' if not old else 'renew every ' + _months(old)} → "
+                             f"{'done once' if not new else 'renew every ' + _months(new)}")
+        elif key in ("description", "reflection", "password_hash"):
+            parts.append(f"{field_label(key)} changed")
+        elif key in ("mandatory", "active"):
+            parts.append(f"{_value(key, old, names)} → {_value(key, new, names)}")
+        else:
+            unit = f" {_UNITS[key]}" if key in _UNITS else ""
+            label = _CHANGE_WORDS.get(key, field_label(key))
+            parts.append(f"{label} {_value(key, old, names)} → {_value(key, new, names)}{unit}")
+    return ", ".join(parts)
 
 
 class Action(enum.StrEnum):

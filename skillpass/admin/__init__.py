@@ -1,7 +1,7 @@
-"""The admin screens: one blueprint, its routes in two modules — views (home, settings, teams, rules, the
-imports' upload and confirmation) and imports (an import's page, revoked in one action)."""
-from skillpass.admin import imports, views
+"""The admin screens: one blueprint, its routes in three modules — views (home, settings, teams, the imports'
+upload and confirmation), rules (assignment rules) and imports (an import's page, revoked in one action)."""
+from skillpass.admin import imports, rules, views
 
 bp = views.bp
 
-__all__ = ["bp", "imports", "views"]
+__all__ = ["bp", "imports", "rules", "views"]

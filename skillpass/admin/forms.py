@@ -36,6 +36,15 @@ class RuleForm(PostedForm):
     template_id = IdField()
     team = IdsField()
     job_role = TextsField()
+    #: The choice whose preview (who gains the passport) was shown and confirmed.
+    confirmed = StringField()
+    controls = ("confirmed",)
+
+
+class RuleArchiveForm(PostedForm):
+    """What happens to the passports an archived rule gave: passports=keep or passports=remove."""
+
+    passports = StringField(default="")
 
 
 class FirstFileField(FileField):

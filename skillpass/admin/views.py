@@ -11,15 +11,15 @@ from flask_login import current_user
 
 from skillpass import htmx, transaction
 from skillpass.access import ADMIN, guard
-from skillpass.admin.forms import ImportConfirmForm, RuleForm, SettingsForm, TeamActionForm, TeamForm, UploadForm
+from skillpass.admin.forms import ImportConfirmForm, SettingsForm, TeamActionForm, TeamForm, UploadForm
 from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.clock import today
-from skillpass.models import AssignmentRule, Team
-from skillpass.services import (assignment_rules, audit, completions_import, directory, import_batches, import_files,
-                                people_import, submissions)
+from skillpass.models import Team
+from skillpass.services import (audit, completions_import, directory, import_batches, import_files, people_import,
+                                submissions)
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
@@ -127,43 +127,6 @@ def team(team_id: int):
                            rename_values={team_id: form.name.data})
     flash(message)
     return redirect(url_for("admin.teams"), code=303)
-
-
-# ---------------------------------------------------------------- assignment rules
-
-@bp.route("/rules", methods=["GET", "POST"])
-@guard(ADMIN)
-def rules():
-    """Assignment rules: a passport for everyone in chosen teams and/or job roles."""
-    errors: dict[str, str] = {}
-    chosen = {"template_id": None, "teams": set(), "job_roles": set()}
-    if request.method == "POST":
-        form = RuleForm()
-        chosen = {"template_id": form.template_id.data, "teams": set(form.team.data),
-                  "job_roles": set(form.job_role.data)}
-        try:
-            submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
-            rule, added = assignment_rules.create_rule(
-                actor=current_user, template_id=chosen["template_id"], team_ids=sorted(chosen["teams"]),
-                job_roles=sorted(chosen["job_roles"]), today=today())
-        except DomainError as error:
-            errors = error.errors
-        else:
-            flash(f"Rule added: {rule.template.name} for {rule.describe()}. "
-                  f"{added} {'person' if added == 1 else 'people'} given it now.")
-            return redirect(url_for("admin.rules"), code=303)
-    return render_template("admin/rules.html", rules=directory.assignment_rules(),
-                           templates=directory.published_templates(), teams=directory.teams(),
-                           job_roles=directory.job_roles(), errors=errors, chosen=chosen), (422 if errors else 200)
-
-
-@bp.post("/rules/<int:rule_id>/archive")
-@guard(ADMIN)
-def archive_rule(rule_id: int):
-    rule = db.get_or_404(AssignmentRule, rule_id)
-    assignment_rules.archive_rule(actor=current_user, rule=rule)
-    flash(f"Rule archived: {rule.template.name} for {rule.describe()}. Who has the passport keeps it.")
-    return redirect(url_for("admin.rules"), code=303)
 
 
 # ---------------------------------------------------------------- imports, taken once and in batches

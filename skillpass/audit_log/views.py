@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 
 from skillpass import htmx
 from skillpass.access import ADMIN, VIEW_PERSON, guard
-from skillpass.inputs import date_in_range, page_number
+from skillpass.inputs import date_in_range, page_number, to_id
 from skillpass.labels import Action
 from skillpass.services import audit_log
 
@@ -44,15 +44,27 @@ def index():
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date must be on or after the start date."
     page = page_number(request.args.get("page"))
+    text = (request.args.get("q") or "").strip()[:100]
+    template_id = to_id(request.args.get("template") or "")
+    templates, items_by_template = audit_log.choices()
+    if template_id not in items_by_template:             # none, or not a passport: every passport
+        template_id = None
+    item_id = to_id(request.args.get("item") or "")
+    if not any(i.id == item_id for items in items_by_template.values() for i in items):
+        item_id = None
+    hide_sign_ins = bool(request.args.get("hide_sign_ins"))
 
     filters = audit_log.Filters(person=person_q, actor=actor_q, action=action,
                                 date_from=None if "from" in errors else date_from,
-                                date_to=None if "to" in errors else date_to)
+                                date_to=None if "to" in errors else date_to,
+                                text=text, template_id=template_id, item_id=item_id, hide_sign_ins=hide_sign_ins)
     total, rows = audit_log.search(filters, page=page, page_size=PAGE_SIZE)
-    args = {k: v for k, v in {"person": person_q, "actor": actor_q, "action": action.value if action else "",
+    args = {k: v for k, v in {"q": text, "template": template_id or "", "item": item_id or "",
+                              "hide_sign_ins": "yes" if hide_sign_ins else "",
+                              "person": person_q, "actor": actor_q, "action": action.value if action else "",
                               "from": request.args.get("from", ""), "to": request.args.get("to", "")}.items() if v}
     context = dict(rows=rows, total=total, page=page, page_size=PAGE_SIZE, args=args, actions=list(Action),
-                   errors=errors,
+                   errors=errors, templates=templates, items_by_template=items_by_template,
                    older=url_for("audit_log.index", **args, page=page + 1) if page * PAGE_SIZE < total else None,
                    newer=url_for("audit_log.index", **args, page=page - 1) if page > 1 else None)
     status = 422 if errors else 200

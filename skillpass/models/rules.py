@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, ForeignKey, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, Table, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from skillpass.extensions import db
 from skillpass.models._types import UTCDateTime, utcnow
 from skillpass.models.people import Person, Team
-from skillpass.models.templates import PassportTemplate
+from skillpass.models.templates import Assignment, PassportTemplate
 
 assignment_rule_teams = Table(
     "assignment_rule_team",
@@ -52,3 +52,11 @@ class AssignmentRule(db.Model):
         if self.job_roles:
             parts.append(" or ".join(self.job_roles))
         return ", ".join(parts)
+
+
+# Whether the rule that gave an assignment has been archived, read with the assignment itself (a correlated
+# subquery: no query of its own), so a passport can say "assigned by a rule since archived".
+Assignment.rule_archived = column_property(
+    select(AssignmentRule.archived_at.is_not(None)).where(AssignmentRule.id == Assignment.rule_id)
+    .correlate_except(AssignmentRule).scalar_subquery()
+)

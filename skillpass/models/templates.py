@@ -166,3 +166,13 @@ class Assignment(db.Model):
     @property
     def is_live(self) -> bool:
         return self.removed_on is None
+
+    @property
+    def how_assigned(self) -> str:
+        """"assigned by hand", "assigned by rule: Ward 7 team", or, once that rule is archived, "assigned by a
+        rule since archived (Ward 7 team)": the passport keeps what was true when it was given."""
+        if self.source is not AssignmentSource.RULE:
+            return "assigned by hand"
+        if getattr(self, "rule_archived", False):
+            return f"assigned by a rule since archived ({self.source_detail})"
+        return f"assigned by rule: {self.source_detail}"

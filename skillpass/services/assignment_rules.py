@@ -8,6 +8,8 @@ a removed template's items show as Not required.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -25,14 +27,37 @@ def active_rules() -> list[AssignmentRule]:
                                    .order_by(AssignmentRule.id)))
 
 
-def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], job_roles: list[str],
-                today: dt.date) -> tuple[AssignmentRule, int]:
-    """Make a rule and apply it to everyone it matches now; returns (rule, people newly assigned)."""
+@dataclass
+class RulePreview:
+    """Who a new rule would give its passport to, before it is saved."""
+
+    template: PassportTemplate
+    description: str                                 # "Ward 7 team, Healthcare Assistant"
+    gains: list[tuple[Person, str]] = field(default_factory=list)   # (person, team name), by team then name
+    fingerprint: str = ""                            # the exact choice previewed, which the admin confirms
+
+    @property
+    def by_team(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for _, team in self.gains:
+            counts[team] = counts.get(team, 0) + 1
+        return list(counts.items())
+
+    @property
+    def headline(self) -> str:
+        n = len(self.gains)
+        if not n:
+            return f"Nobody gains {self.template.name} now; people who join or move later will."
+        return f"{n} {'person gains' if n == 1 else 'people gain'} {self.template.name} now."
+
+
+def _checked(template_id: int | None, team_ids: list[int], job_roles: list[str]
+             ) -> tuple[PassportTemplate, list[Team], list[str]]:
     errors = {}
     template = db.session.get(PassportTemplate, template_id) if template_id else None
     if template is None or template.status is not TemplateStatus.PUBLISHED:
         errors["template_id"] = "Choose a published passport."
-    teams = list(db.session.scalars(select(Team).where(Team.id.in_(team_ids)))) if team_ids else []
+    teams = list(db.session.scalars(select(Team).where(Team.id.in_(team_ids)).order_by(Team.name))) if team_ids else []
     if any(has_control(j) for j in job_roles):
         errors["teams"] = CONTROL_MESSAGE
     job_roles = sorted({" ".join(j.split()) for j in job_roles if j and j.strip() and not has_control(j)})
@@ -45,6 +70,43 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
                 errors["template_id"] = f"A rule already gives {template.name} to {rule.describe()}."
     if errors:
         raise ValidationFailed(errors)
+    return template, teams, job_roles
+
+
+def _gaining(template: PassportTemplate, teams: list[Team], job_roles: list[str]) -> list[Person]:
+    """Active people the rule matches who do not hold the passport now, by team then name."""
+    team_ids = {t.id for t in teams}
+    stmt = select(Person).where(Person.active.is_(True), ~Person.id.in_(
+        select(Assignment.person_id).where(Assignment.template_id == template.id, Assignment.removed_on.is_(None))))
+    if team_ids:
+        stmt = stmt.where(Person.team_id.in_(team_ids))
+    if job_roles:
+        stmt = stmt.where(Person.job_role.in_(job_roles))
+    return list(db.session.scalars(stmt.order_by(Person.team_id, Person.name, Person.id)))
+
+
+def preview_rule(*, template_id: int | None, team_ids: list[int], job_roles: list[str]) -> RulePreview:
+    """Check a new rule and say who it would give the passport to now; nothing is written."""
+    template, teams, job_roles = _checked(template_id, team_ids, job_roles)
+    description = AssignmentRule(template_id=template.id, job_roles=job_roles, teams=teams).describe()  # not added
+    names = {t.id: t.name for t in db.session.scalars(select(Team))}
+    gains = [(p, names.get(p.team_id, "No team")) for p in _gaining(template, teams, job_roles)]
+    gains.sort(key=lambda g: (g[1] == "No team", g[1], g[0].name))
+    return RulePreview(template=template, description=description, gains=gains,
+                       fingerprint=rule_fingerprint(template.id, [t.id for t in teams], job_roles))
+
+
+def rule_fingerprint(template_id: int, team_ids: list[int], job_roles: list[str]) -> str:
+    """The choice a preview showed (passport, teams, job roles, in any order): what its Save button confirms."""
+    roles = sorted({" ".join(j.split()) for j in job_roles if j and j.strip()})
+    choice = f"{template_id}|{','.join(str(t) for t in sorted(set(team_ids)))}|{'|'.join(roles)}"
+    return hashlib.sha256(choice.encode()).hexdigest()[:16]
+
+
+def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], job_roles: list[str],
+                today: dt.date) -> tuple[AssignmentRule, int]:
+    """Make a rule and apply it to everyone it matches now; returns (rule, people newly assigned)."""
+    template, teams, job_roles = _checked(template_id, team_ids, job_roles)
     rule = AssignmentRule(template=template, teams=teams, job_roles=job_roles, created_by_id=actor.id)
     db.session.add(rule)
     db.session.flush()
@@ -62,15 +124,68 @@ def create_rule(*, actor: Person, template_id: int | None, team_ids: list[int], 
     return rule, len(made)
 
 
-def archive_rule(*, actor: Person, rule: AssignmentRule) -> None:
-    """The rule stops giving its template to anyone new; who has it keeps it."""
+@dataclass
+class ArchivePlan:
+    """What archiving a rule does to the passports it gave: the people who hold one by it, and of those, who
+    another live rule also gives it to (they keep it whatever is chosen, now given by that rule)."""
+
+    rule: AssignmentRule
+    held: list[tuple[Assignment, Person]] = field(default_factory=list)
+    other_rule: dict[int, AssignmentRule] = field(default_factory=dict)     # assignment id -> the live rule
+
+    @property
+    def removable(self) -> list[tuple[Assignment, Person]]:
+        return [(a, p) for a, p in self.held if a.id not in self.other_rule]
+
+
+def archive_plan(rule: AssignmentRule) -> ArchivePlan:
+    plan = ArchivePlan(rule=rule)
+    plan.held = list(db.session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.rule_id == rule.id, Assignment.removed_on.is_(None),
+               Assignment.source == AssignmentSource.RULE)
+        .order_by(Person.name, Person.id)).tuples())
+    others = [r for r in active_rules() if r.id != rule.id and r.template_id == rule.template_id]
+    for assignment, person in plan.held:
+        other = next((r for r in others if r.matches(person)), None)
+        if other is not None:
+            plan.other_rule[assignment.id] = other
+    return plan
+
+
+def archive_rule(*, actor: Person, rule: AssignmentRule, remove: bool = False,
+                 today: dt.date | None = None) -> tuple[int, int]:
+    """The rule stops giving its template to anyone new. Who has it by this rule keeps it, unless *remove*:
+    then it is removed (entries kept, items Not required; each removal audited), but for those another live
+    rule gives it to, who keep it by that rule. Returns (kept, removed)."""
     if rule.archived_at is not None:
-        return
+        return 0, 0
     from skillpass import clock
 
+    plan = archive_plan(rule)
     rule.archived_at = clock.now()
+    today = today or clock.today()
+    removed = 0
+    for assignment, person in plan.held:
+        other = plan.other_rule.get(assignment.id)
+        if other is not None:
+            assignment.rule_id = other.id
+            assignment.source_detail = other.describe()
+        elif remove:
+            assignment.removed_on = today
+            assignment.removed_by_id = actor.id
+            audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=assignment, person_id=person.id,
+                      summary=f"{rule.template.name} no longer assigned to {person.name}: the rule that gave it "
+                              f"({rule.describe()}) was archived (entries kept, items not required)",
+                      before={"removed_on": None}, after={"removed_on": today})
+            removed += 1
+    kept = len(plan.held) - removed
     audit.log(actor=actor, action=Action.RULE_ARCHIVED, subject=rule, person_id=None,
-              summary=f"Rule archived: {rule.template.name} for {rule.describe()}")
+              summary=f"Rule archived: {rule.template.name} for {rule.describe()}; "
+                      + (f"{removed} passports it gave removed, {kept} kept" if remove
+                         else f"the {kept} passports it gave kept"))
+    db.session.flush()
+    return kept, removed
 
 
 def apply_to(person: Person, *, actor: Person, today: dt.date) -> tuple[list[str], list[str]]:

@@ -4,12 +4,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from skillpass.extensions import db
 from skillpass.labels import Action
-from skillpass.models import AuditEvent, Entry, Item, Person
+from skillpass.models import (
+    Assignment,
+    AssignmentRule,
+    AuditEvent,
+    Entry,
+    Item,
+    PassportTemplate,
+    Person,
+    Section,
+)
 from skillpass.services import search as text_search
 
 
@@ -20,6 +29,10 @@ class Filters:
     action: Action | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None   # inclusive
+    text: str = ""                   # the person, the item's title or the passport's name (or the summary), in part
+    template_id: int | None = None   # events about this passport: itself, its sections, items, entries, assignments
+    item_id: int | None = None       # events about this item: itself and its entries
+    hide_sign_ins: bool = False
 
 
 def search(filters: Filters, *, page: int, page_size: int) -> tuple[int, list]:
@@ -32,6 +45,18 @@ def search(filters: Filters, *, page: int, page_size: int) -> tuple[int, list]:
         .outerjoin(actor, AuditEvent.actor_id == actor.id)
     )
     conditions = []
+    if filters.text or filters.template_id or filters.item_id:
+        stmt, item, template = _with_item_and_template(stmt)
+        if filters.text:
+            conditions.append(or_(*(text_search.contains(column, filters.text) for column in (
+                subject_person.name, subject_person.employee_number, item.title, template.name,
+                AuditEvent.summary))))
+        if filters.template_id:
+            conditions.append(template.id == filters.template_id)
+        if filters.item_id:
+            conditions.append(item.id == filters.item_id)
+    if filters.hide_sign_ins:
+        conditions.append(AuditEvent.action != Action.AUTH_SIGNED_IN.value)
     if filters.person:
         conditions.append(or_(text_search.contains(subject_person.name, filters.person),
                               text_search.contains(subject_person.employee_number, filters.person)))
@@ -51,6 +76,33 @@ def search(filters: Filters, *, page: int, page_size: int) -> tuple[int, list]:
         stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(page_size).offset((page - 1) * page_size)
     ).all()
     return total, rows
+
+
+def _with_item_and_template(stmt):
+    """Join each event to the item and the passport it concerns, whatever its subject: an entry (its item),
+    an item, a section, an assignment, a rule or the passport itself. Outer joins: one statement still."""
+    entry, item, section = aliased(Entry), aliased(Item), aliased(Section)
+    assignment, rule, template = aliased(Assignment), aliased(AssignmentRule), aliased(PassportTemplate)
+    kind, subject = AuditEvent.subject_type, AuditEvent.subject_id
+    stmt = (
+        stmt.outerjoin(entry, and_(kind == "Entry", entry.id == subject))
+        .outerjoin(item, item.id == case((kind == "Item", subject), else_=entry.item_id))
+        .outerjoin(section, and_(kind == "Section", section.id == subject))
+        .outerjoin(assignment, and_(kind == "Assignment", assignment.id == subject))
+        .outerjoin(rule, and_(kind == "AssignmentRule", rule.id == subject))
+        .outerjoin(template, template.id == func.coalesce(
+            item.template_id, section.template_id, assignment.template_id, rule.template_id,
+            case((kind == "PassportTemplate", subject)))))
+    return stmt, item, template
+
+
+def choices() -> tuple[list[PassportTemplate], dict[int, list[Item]]]:
+    """The audit log's filters: every passport, and every item (archived ones included) by passport."""
+    templates = list(db.session.scalars(select(PassportTemplate).order_by(PassportTemplate.name)))
+    items: dict[int, list[Item]] = {t.id: [] for t in templates}
+    for item in db.session.scalars(select(Item).order_by(Item.title, Item.id)):
+        items.setdefault(item.template_id, []).append(item)
+    return templates, items
 
 
 def item_history(person: Person, item_id: int) -> tuple[Item | None, list[Entry], dict[int, list]]:

@@ -31,6 +31,18 @@ class Move:
     after: Status
 
 
+@dataclass(frozen=True)
+class DateMove:
+    """One person's due date (nothing accepted yet) or expiry (a recurring item done) that the change moves."""
+
+    person_id: int
+    person_name: str
+    item_title: str
+    kind: str                       # "due date" or "expiry"
+    before: dt.date
+    after: dt.date
+
+
 @dataclass
 class Impact:
     """The result: who moves from which status to which, and compliance before and after."""
@@ -39,6 +51,7 @@ class Impact:
     people: int = 0                 # people who hold the passport(s) concerned
     states: int = 0                 # item statuses computed
     moves: list[Move] = field(default_factory=list)
+    date_moves: list[DateMove] = field(default_factory=list)
     before: rules.Compliance = field(default_factory=rules.Compliance)
     after: rules.Compliance = field(default_factory=rules.Compliance)
     fingerprint: str = ""           # what the admin confirms: the exact change previewed
@@ -79,12 +92,43 @@ class Impact:
         return out
 
     @property
+    def date_groups(self) -> list[tuple[str, dt.date, dt.date, int, int]]:
+        """(kind, from, to, people, items) for each date that moves, most people first, then earliest."""
+        people: dict[tuple[str, dt.date, dt.date], set[int]] = defaultdict(set)
+        items: dict[tuple[str, dt.date, dt.date], int] = defaultdict(int)
+        for m in self.date_moves:
+            people[(m.kind, m.before, m.after)].add(m.person_id)
+            items[(m.kind, m.before, m.after)] += 1
+        rows = [(k, b, a, len(p), items[(k, b, a)]) for (k, b, a), p in people.items()]
+        return sorted(rows, key=lambda r: (-r[3], r[1], r[0]))
+
+    def date_sentences(self, limit: int = 10) -> list[str]:
+        """"34 people: due date moves from 12 Jan 2026 to 26 Jan 2026", the largest groups first."""
+        out = []
+        for kind, before, after, people, items in self.date_groups[:limit]:
+            who = f"{people} {'person' if people == 1 else 'people'}"
+            extra = f" ({items} items)" if items != people else ""
+            out.append(f"{who}{extra}: {kind} moves from {rules.format_date(before)} to {rules.format_date(after)}")
+        return out
+
+    @property
+    def people_with_moved_dates(self) -> int:
+        return len({m.person_id for m in self.date_moves})
+
+    @property
     def headline(self) -> str:
         if not self.people:
             return "Nobody holds it yet: no status changes."
         if not self.moves:
+            moved = self.people_with_moved_dates
+            if moved:
+                return (f"No status changes; {moved} {'person' if moved == 1 else 'people'} "
+                        f"{'has a date that moves' if moved == 1 else 'have dates that move'}.")
             return f"No status changes for the {self.people} {'person' if self.people == 1 else 'people'} it applies to."
         return ", ".join(self.sentences()) + "."
+
+    def date_sample(self, limit: int = 50) -> list[DateMove]:
+        return sorted(self.date_moves, key=lambda m: (m.person_name, m.item_title))[:limit]
 
     def sample(self, limit: int = 50) -> list[Move]:
         order = {s: i for i, s in enumerate([Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO,
@@ -180,7 +224,19 @@ def impact(*, today: dt.date, warning_days: int, what: str, template_id: int | N
             if before.status is not after.status:
                 result.moves.append(Move(person_id=person.id, person_name=person.name, item_title=item.title,
                                          before=before.status, after=after.status))
+            moved = _moved_date(before, after)
+            if moved is not None:
+                result.date_moves.append(DateMove(person.id, person.name, item.title, *moved))
     return result
+
+
+def _moved_date(before: rules.ItemState, after: rules.ItemState) -> tuple[str, dt.date, dt.date] | None:
+    """The due date or expiry the change moves, as (kind, from, to), or None when it stays."""
+    if before.due is not None and after.due is not None and before.due.on != after.due.on:
+        return "due date", before.due.on, after.due.on
+    if before.expires_on and after.expires_on and before.expires_on != after.expires_on:
+        return "expiry", before.expires_on, after.expires_on
+    return None
 
 
 def _state(person, assignment, item, offset, frequency, completed, today, warning_days) -> rules.ItemState:
@@ -188,3 +244,52 @@ def _state(person, assignment, item, offset, frequency, completed, today, warnin
                          item_added_on=item.added_on, offset=offset)
     return rules.item_state(today=today, due=due, frequency_months=frequency, latest_accepted_on=completed,
                             mandatory=item.mandatory, warning_days=warning_days)
+
+
+@dataclass
+class ArchiveImpact:
+    """Who an item stops being required for when it is archived, with the status each has for it now."""
+
+    title: str
+    holders: list[tuple[str, Status]] = field(default_factory=list)     # (person name, status now), by name
+
+    @property
+    def people(self) -> int:
+        return len(self.holders)
+
+    @property
+    def by_status(self) -> list[tuple[Status, int]]:
+        counts: dict[Status, int] = defaultdict(int)
+        for _, status in self.holders:
+            counts[status] += 1
+        order = [Status.OVERDUE, Status.EXPIRED, Status.EXPIRING, Status.TODO, Status.COMPLETE]
+        return [(s, counts[s]) for s in order if counts[s]]
+
+    @property
+    def headline(self) -> str:
+        if not self.holders:
+            return f"Nobody holds the passport now: {self.title} stops being required for nobody."
+        who = f"{self.people} {'person' if self.people == 1 else 'people'}"
+        now = ", ".join(f"{n} {s.label}" for s, n in self.by_status)
+        return f"{self.title} stops being required for {who} ({now} now)."
+
+
+def archive_impact(*, item: Item, today: dt.date, warning_days: int) -> ArchiveImpact:
+    """Everyone holding the item's passport, with the item's status for them now: archiving it makes it
+    Not required for each of them (their entries are kept). Four queries whatever the number of people."""
+    result = ArchiveImpact(title=item.title)
+    section = db.session.get(Section, item.section_id)
+    offset = rules.Offset(section.offset_amount, section.offset_unit.value)
+    live = db.session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.template_id == item.template_id, Assignment.removed_on.is_(None),
+               Person.active.is_(True))
+        .order_by(Person.name, Person.id)).all()
+    latest = dict(db.session.execute(
+        select(Entry.person_id, func.max(Entry.completed_on))
+        .where(Entry.item_id == item.id, Entry.status == EntryStatus.ACCEPTED).group_by(Entry.person_id)).all())
+    for assignment, person in live:
+        state = _state(person, assignment, item, offset, item.frequency_months, latest.get(person.id), today,
+                       warning_days)
+        result.holders.append((person.name, state.status))
+    return result

@@ -12,7 +12,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls, to_id
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
-from skillpass.labels import Action, field_labels
+from skillpass.labels import Action, describe_changes
 from skillpass.models import (
     Assignment,
     AssignmentSource,
@@ -128,6 +128,14 @@ def create_person(*, actor: Person, form: PersonForm, today: dt.date) -> tuple[P
     return person, password
 
 
+def _team_names(before: dict, after: dict) -> dict:
+    """The names of the teams a change of team names, for its audit summary (one query, only then)."""
+    if before["team_id"] == after["team_id"]:
+        return {}
+    ids = {before["team_id"], after["team_id"]} - {None}
+    return {"team_id": {t.id: t.name for t in db.session.scalars(select(Team).where(Team.id.in_(ids)))}}
+
+
 def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.date) -> list[str]:
     values = _clean(form, person=person, today=today)
     before = audit.snapshot(person, PERSON_FIELDS)
@@ -142,7 +150,7 @@ def update_person(*, actor: Person, person: Person, form: PersonForm, today: dt.
     changed = [k for k in PERSON_FIELDS if before[k] != after[k]]
     if changed:
         audit.log(actor=actor, action=Action.PERSON_CHANGED, subject=person, person_id=person.id,
-                  summary=f"{person.name}: {field_labels(changed)} changed",
+                  summary=f"{person.name}: {describe_changes(before, after, _team_names(before, after))}",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     if {"team_id", "job_role"} & set(changed):
         assignment_rules.apply_to(person, actor=actor, today=today)

@@ -24,7 +24,7 @@ from skillpass.labels import Action
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY
 from skillpass.models import Person, Role, Team
 from skillpass.services import assignment_rules, audit
-from skillpass.services.import_files import (CONTROL_CELL, Problem, Unreadable, columns,  # noqa: F401 (re-exported)
+from skillpass.services.import_files import (Problem, Unreadable, columns,  # noqa: F401 (re-exported)
                                              control_problems, csv_rows, date_problem, decode, parse_date)
 from skillpass.services.people import EMAIL, PERSON_FIELDS
 

@@ -1,7 +1,7 @@
 """Changing the deployment's settings from the admin screen: validated, audited."""
 from __future__ import annotations
 
-from skillpass.labels import Action, field_labels
+from skillpass.labels import Action, describe_changes
 from skillpass.inputs import refuse_controls
 from skillpass.services import audit
 from skillpass.services.errors import ValidationFailed
@@ -55,6 +55,6 @@ def update_settings(*, actor, organisation_name: str, warning_days: str, max_upl
         set_setting(key, str(after[key]))
     if changed:
         audit.log(actor=actor, action=Action.SETTINGS_CHANGED, subject=None, subject_type="Settings", person_id=None,
-                  summary="Settings changed: " + field_labels(changed),
+                  summary="Settings: " + describe_changes(before, after),
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed

@@ -66,6 +66,8 @@ class ItemEditForm(ItemForm):
 
 
 class ItemRemoveForm(PostedForm):
-    """action=remove or action=restore."""
+    """action=remove or action=restore; confirmed=archive once the impact of archiving a used mandatory item
+    was shown."""
 
     action = StringField()
+    confirmed = StringField()

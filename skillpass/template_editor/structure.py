@@ -247,8 +247,11 @@ def item_move(item_id: int):
 def item_remove(item_id: int):
     """action=remove: archive (it has entries) or delete (nobody recorded it); action=restore: bring it back."""
     item, template = _item_or_404(item_id)
-    action = ItemRemoveForm().action.data
+    form = ItemRemoveForm()
+    action = form.action.data
     title, section_id = item.title, item.section_id
+    if action == "remove" and form.confirmed.data != "archive" and _asks_first(item):
+        return _archive_confirmation(template, item)
     if action == "remove":
         outcome = service.remove_item(actor=current_user, item=item)
         message = (f"{title} archived: people's records of it are kept; it is no longer required."
@@ -262,3 +265,19 @@ def item_remove(item_id: int):
         return _section_response(template, section_id, announce=message, focus=f"section-{section_id}-title")
     flash(message)
     return redirect(_editor_url(template.id, f"section-{section_id}"), code=303)
+
+
+def _asks_first(item) -> bool:
+    """Archiving a mandatory item someone has recorded changes what people must do: it is confirmed first."""
+    return item.archived_at is None and item.mandatory and service.has_entries(item)
+
+
+def _archive_confirmation(template, item):
+    """Who the item stops being required for, and the buttons to archive it or keep it: in the item's row
+    with htmx, as a page without JavaScript. Nothing is written."""
+    preview = impact_service.archive_impact(item=item, today=today(), warning_days=get_settings().warning_days)
+    context = dict(_editor(template), item=item, preview=preview, inline=htmx.is_htmx())
+    if htmx.is_htmx():
+        response = _partial("admin/templates/_item_archive_row.html", **context, focus=f"item-{item.id}-archive")
+        return htmx.retarget(response, f"#item-{item.id}", "outerHTML")
+    return render_template("admin/templates/item_archive.html", **context)

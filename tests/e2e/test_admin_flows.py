@@ -18,7 +18,9 @@ def test_admin_previews_a_bad_csv_then_imports_a_good_one(live_server, page, wor
     page.goto(f"{live_server}/admin/rules")
     page.get_by_label("Passport").select_option(label=world.template.name)
     page.get_by_label("Occupational Therapy").check()
-    page.get_by_role("button", name="Add rule").click()
+    page.get_by_role("button", name="Check who gains it").click()
+    expect(page.locator("#rule-preview")).to_contain_text("1 person gains")   # Oscar, in place (htmx)
+    page.get_by_role("button", name=re.compile("Add rule: 1 person gains it")).click()
     expect(page.locator("#flash")).to_contain_text("Rule added")
 
     bad = tmp_path / "bad.csv"

@@ -115,7 +115,10 @@ def test_admin_builds_a_passport_rules_it_to_a_team_and_imports_its_history(live
     page.goto(f"{live_server}/admin/rules")
     page.get_by_label("Passport").select_option(label="Ward Induction Passport")
     page.get_by_label("Occupational Therapy").check()
-    page.get_by_role("button", name="Add rule").click()
+    page.get_by_role("button", name="Check who gains it").click()
+    expect(page.locator("#rule-preview")).to_contain_text("2 people gain Ward Induction Passport now.")
+    expect(page.locator("#rule-preview")).to_contain_text("Occupational Therapy: 2")
+    page.get_by_role("button", name=re.compile("Add rule: 2 people gain it")).click()
     expect(page.locator("#flash")).to_contain_text("Rule added: Ward Induction Passport for Occupational Therapy team")
 
     # 200 people from a CSV, then their historic completions.

@@ -229,3 +229,72 @@ def test_log_makes_nested_before_and_after_json_safe(db, world):
     assert stored.before == {"dates": ["2026-01-05", "2026-02-05"], "inner": {"kind": "learning"}}
     assert stored.after == {"when": ["2026-03-02"], "hours": "2.25"}
     assert stored.subject_type == "PassportTemplate"
+
+
+# --------------------------------------------------------------------------- summaries in the form's words
+
+@pytest.mark.parametrize("before, after, names, words", [
+    ({"frequency_months": 24}, {"frequency_months": 12}, None, "renew every 24 → 12 months"),
+    ({"frequency_months": None}, {"frequency_months": 12}, None, "done once → renew every 12 months"),
+    ({"offset_amount": 2, "offset_unit": "weeks"}, {"offset_amount": 1, "offset_unit": "months"}, None,
+     "due offset 2 weeks → 1 month"),
+    ({"offset_amount": 2, "offset_unit": "weeks"}, {"offset_amount": 0, "offset_unit": "weeks"}, None,
+     "due offset 2 weeks → day one"),
+    ({"mandatory": True, "kind": "learning"}, {"mandatory": False, "kind": "competency"}, None,
+     "mandatory → optional, who confirms learner's tick → educator signs off"),
+    ({"section_id": 1}, {"section_id": 2}, {"section_id": {1: "Within 2 weeks", 2: "Annual refreshers"}},
+     "section Within 2 weeks → Annual refreshers"),
+    ({"warning_days": 60}, {"warning_days": 30}, None, "warning window 60 → 30 days"),
+    ({"start_date": "2026-01-05", "description": "a"}, {"start_date": "2026-02-02", "description": "b"}, None,
+     "start date 5 Jan 2026 → 2 Feb 2026, description changed"),
+])
+def test_a_change_reads_in_the_words_of_its_form(before, after, names, words):
+    from skillpass.labels import describe_changes
+
+    assert describe_changes(before, after, names) == words
+    for column in ("frequency_months", "offset_amount", "section_id", "_id"):
+        assert column not in words
+
+
+def test_an_item_and_a_section_change_are_logged_in_the_forms_words(db):
+    from skillpass.labels import Action
+    from skillpass.models import AuditEvent
+    from skillpass.services import templates_admin
+    from tests import factories
+
+    world = factories.world()
+    values = templates_admin.check_item(
+        {"title": "Fire safety", "corporate_lead": "Estates", "code": "CSTF-FIRE", "frequency_months": "12",
+         "kind": "learning", "evidence": "optional", "mandatory": "y", "prior_learning_accepted": "y",
+         "section_id": str(world.week2.id)}, template=world.template)
+    templates_admin.update_item(actor=world.admin, item=world.fire, values=values)
+    section = templates_admin.check_section(name="Within 2 weeks", offset_amount="1", offset_unit="months")
+    templates_admin.update_section(actor=world.admin, section=world.week2, values=section)
+    summaries = {e.action: e.summary for e in db.session.query(AuditEvent)}
+    assert summaries[Action.ITEM_CHANGED] == ("Fire safety in AHP Support Worker Skills Passport: "
+                                              "renew every 24 → 12 months")
+    assert summaries[Action.SECTION_CHANGED] == ("Within 2 weeks in AHP Support Worker Skills Passport: "
+                                                 "due offset 2 weeks → 1 month")
+
+
+def test_search_finds_events_by_item_and_passport_whatever_their_subject(db):
+    from skillpass.services import audit_log, templates_admin
+    from tests import factories
+
+    world = factories.world()
+    templates_admin.restore_item(actor=world.admin, item=world.fire)          # nothing to restore: no event
+    values = templates_admin.check_section(name="Within 3 weeks", offset_amount="3", offset_unit="weeks")
+    templates_admin.update_section(actor=world.admin, section=world.week2, values=values)
+    audit.log(actor=world.learner, action=Action.AUTH_SIGNED_IN, subject=world.learner, person_id=world.learner.id,
+              summary="Lee Learner signed in")
+    db.session.commit()
+
+    def found(**filters):
+        total, rows = audit_log.search(audit_log.Filters(**filters), page=1, page_size=50)
+        return sorted(event.action for event, _, _ in rows)
+
+    assert found(template_id=world.template.id) == ["section.changed"]
+    assert found(text="skills passport") == ["section.changed"]
+    assert found(text="LEE") == ["auth.signed_in"]
+    assert found(text="lee", hide_sign_ins=True) == []
+    assert found(item_id=world.fire.id) == []

@@ -629,3 +629,48 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_people(db, chang
     small, large = counts
     assert small.count == large.count, f"small: {small!r}\n\nlarge: {large!r}"
     assert small.count <= 5, repr(small)   # items, holders, the teams they support, sections, latest entries
+
+
+# --------------------------------------------------------------------------- dates that move
+
+
+def test_a_section_offset_change_reports_the_due_dates_it_moves(db):
+    # Start 5 Jan 2026: Hand hygiene due 6 months on (5 Jul 2026); at 1 month it is due 5 Feb 2026.
+    p = _passport(db)
+    for name in ("Ann", "Ben"):
+        _holder(p, name=name)
+    _holder(p, name="Cat", start=D(2026, 2, 2))          # due 2 Aug 2026 → 2 Mar 2026
+    done = _holder(p, name="Dan")
+    _entry(db, done, p.hygiene, D(2026, 1, 20))          # done: no due date left to move
+    db.session.commit()
+
+    result = _run(p, section_offset={p.month6.id: Offset(1, "months")})
+
+    assert result.date_sentences() == ["2 people: due date moves from 5 Jul 2026 to 5 Feb 2026",
+                                       "1 person: due date moves from 2 Aug 2026 to 2 Mar 2026"]
+    assert result.people_with_moved_dates == 3
+    assert [(m.person_name, m.kind) for m in result.date_sample()] == [("Ann", "due date"), ("Ben", "due date"),
+                                                                       ("Cat", "due date")]
+
+
+def test_a_later_offset_that_moves_no_status_still_says_whose_dates_move(db):
+    p = _passport(db)
+    _holder(p, name="Ann", start=D(2026, 2, 23))         # Fire safety due 9 Mar 2026, To do either way
+    db.session.commit()
+
+    result = _run(p, section_offset={p.week2.id: Offset(3, "weeks")})
+
+    assert not result.moves
+    assert result.headline == "No status changes; 1 person has a date that moves."
+    assert result.date_sentences() == ["1 person: due date moves from 9 Mar 2026 to 16 Mar 2026"]
+
+
+def test_a_new_frequency_reports_the_expiries_it_moves(db):
+    p = _passport(db)
+    ann = _holder(p, name="Ann")
+    _entry(db, ann, p.fire, D(2025, 6, 1))
+    db.session.commit()
+
+    result = _run(p, item_frequency={p.fire.id: 12})
+
+    assert result.date_sentences() == ["1 person: expiry moves from 1 Jun 2027 to 1 Jun 2026"]

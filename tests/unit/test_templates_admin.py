@@ -179,7 +179,8 @@ def test_update_template_audits_only_the_fields_that_changed(db, world):
     [event] = _events(db, "template.changed")
     assert event.before == {"name": "AHP Support Worker Skills Passport"}
     assert event.after == {"name": "AHP Support Worker Passport"}
-    assert "(name)" in event.summary
+    assert event.summary == ("Passport template AHP Support Worker Passport: "
+                             "name “AHP Support Worker Skills Passport” → “AHP Support Worker Passport”")
 
 
 def test_update_template_with_nothing_changed_writes_no_audit_event(db, world):

@@ -111,7 +111,7 @@ def test_audit_log_lists_events_newest_first_with_who_what_and_changes(as_admin,
     assert "Before and after" in row
     assert re.search(r'>status</th>\s*<td class="nhsuk-table__cell">awaiting</td>\s*'
                      r'<td class="nhsuk-table__cell">accepted</td>', row)
-    assert re.search(rf'>decided by id</th>\s*<td class="nhsuk-table__cell">—</td>\s*'
+    assert re.search(rf'>decided by</th>\s*<td class="nhsuk-table__cell">—</td>\s*'
                      rf'<td class="nhsuk-table__cell">{world.educator.id}</td>', row)
     assert ">note<" not in row                                   # unchanged fields are left out
 
@@ -462,3 +462,89 @@ def test_only_admins_set_teams(app, world, who):
     db.session.expire_all()
     assert [t.name for t in world.educator.supported_teams] == ["Physiotherapy"]
     assert _teams_changed(world.educator) == []
+
+
+# ------------------------------------------------------------- searching: person, item, passport; filters
+
+
+def _subject(action, world, subject_type, subject_id, *, person=None, summary="", at=None):
+    event = AuditEvent(at=at or dt.datetime(2026, 2, 25, 10, tzinfo=UTC), actor_id=world.admin.id, action=action,
+                       subject_type=subject_type, subject_id=subject_id, person_id=getattr(person, "id", None),
+                       summary=summary)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+@pytest.fixture
+def about(world):
+    """Events about an entry of fire safety, the fire safety item, a section, the passport, and a sign-in."""
+    from skillpass.models import PassportTemplate
+    from tests import factories
+
+    entry = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 1),
+                  method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id)
+    db.session.add(entry)
+    db.session.commit()
+    other = factories.template("Domestic Services Passport")
+    db.session.commit()
+    return dict(
+        entry=_subject("entry.recorded", world, "Entry", entry.id, person=world.learner, summary="recorded"),
+        item=_subject("item.changed", world, "Item", world.fire.id, summary="changed"),
+        section=_subject("section.changed", world, "Section", world.month6.id, summary="offset"),
+        template=_subject("template.published", world, "PassportTemplate", world.template.id, summary="published"),
+        other=_subject("template.created", world, "PassportTemplate", other.id, summary="made"),
+        sign_in=_subject("auth.signed_in", world, "Person", world.learner.id, person=world.learner,
+                         summary="Lee Learner signed in"),
+        template_id=db.session.get(PassportTemplate, world.template.id).id, other_id=other.id,
+    )
+
+
+def test_the_search_box_matches_the_person_the_item_and_the_passport_literally(as_admin, world, about):
+    mine = {k: v for k, v in about.items() if isinstance(v, AuditEvent)}
+    fire = _page(as_admin.get("/admin/audit?q=FIRE%20saf"))
+    assert _shown(fire, mine.values()) == {about["entry"].id, about["item"].id}
+    passport = _page(as_admin.get("/admin/audit?q=support%20worker%20skills"))
+    assert _shown(passport, mine.values()) == {about["entry"].id, about["item"].id, about["section"].id,
+                                               about["template"].id}
+    lee = _page(as_admin.get("/admin/audit?q=lee"))
+    assert _shown(lee, mine.values()) == {about["entry"].id, about["sign_in"].id}
+    assert 'id="audit-q" name="q" type="search" value="lee"' in lee
+    assert _shown(_page(as_admin.get("/admin/audit?q=%25")), mine.values()) == set()   # a literal %
+
+
+def test_filters_by_passport_and_item_and_hiding_sign_ins_stay_in_the_address(as_admin, world, about):
+    mine = {k: v for k, v in about.items() if isinstance(v, AuditEvent)}
+    passport = _page(as_admin.get(f"/admin/audit?template={about['template_id']}"))
+    assert _shown(passport, mine.values()) == {about["entry"].id, about["item"].id, about["section"].id,
+                                               about["template"].id}
+    assert f'<option value="{about["template_id"]}" selected>' in passport
+    other = _page(as_admin.get(f"/admin/audit?template={about['other_id']}"))
+    assert _shown(other, mine.values()) == {about["other"].id}
+    item = _page(as_admin.get(f"/admin/audit?item={world.fire.id}"))
+    assert _shown(item, mine.values()) == {about["entry"].id, about["item"].id}
+    assert f'<option value="{world.fire.id}" selected>Fire safety</option>' in item
+    quiet = as_admin.get("/admin/audit?hide_sign_ins=yes&q=lee", headers=HTMX)
+    html = _page(quiet)
+    assert html.lstrip().startswith('<div id="audit-results">') and "<form" not in html
+    assert _shown(html, mine.values()) == {about["entry"].id}
+    full = _page(as_admin.get("/admin/audit?hide_sign_ins=yes&q=lee"))
+    assert 'id="audit-hide-sign-ins" name="hide_sign_ins" type="checkbox" value="yes" checked' in full
+    # Unknown ids are no filter at all, not an error.
+    assert as_admin.get("/admin/audit?template=999999&item=abc").status_code == 200
+
+
+def test_the_audit_log_costs_the_same_queries_for_few_events_as_for_many(as_admin, world, about):
+    from tests.querycount import count_queries
+
+    url = f"/admin/audit?q=fire&template={about['template_id']}&item={world.fire.id}&hide_sign_ins=yes"
+    as_admin.get(url)
+    with count_queries() as few:
+        assert as_admin.get(url).status_code == 200
+    for n in range(60):
+        _subject("item.changed", world, "Item", world.fire.id, summary=f"changed {n}")
+        _subject("entry.recorded", world, "Entry", about["entry"].subject_id, person=world.learner, summary="again")
+    with count_queries() as many:
+        page = _page(as_admin.get(url))
+    assert "50 a page" in page
+    assert many.count == few.count, many

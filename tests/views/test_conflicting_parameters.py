@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, import_batch_entry
 from skillpass.print import bulk as bulk_print
+from skillpass.services.assignment_rules import rule_fingerprint
 from tests import factories
 from tests.conftest import HTMX, TODAY, sign_in
 from tests.views.test_route_permissions import EXPECTED, OK, _params, _rules, _url
@@ -148,14 +149,15 @@ ITEM = {"title": "Infection control", "description": "", "corporate_lead": "Infe
 # Every POST route: what its form holds besides the five names (a function of the client and the
 # setting, or a dict), so that without the conflict it would do its work.
 NEEDS: dict[str, object] = {
-    "admin.archive_rule": {},
+    "admin.archive_rule": {"passports": "keep"},
     "admin.completions_import_confirm": _completions_preview,
     "admin.completions_import_start": _csv_upload("employee_number,item,completed_on,expires_on\r\n", "esr.csv"),
     "admin.people_import_confirm": _people_preview,
     "admin.people_import_start": _csv_upload("employee_number,name,email,job_role,team,start_date,role\r\n",
                                              "people.csv"),
     "admin.revoke_import": {"reason": "The file was for another trust"},
-    "admin.rules": {},                                          # template_id and team are among the five
+    "admin.rules": lambda client, s: {                          # template_id and team are among the five
+        "confirmed": rule_fingerprint(s.porter.id, [s.world.team_b.id], [])},
     "admin.settings": {"organisation_name": "Renamed Trust", "warning_days": "60", "max_upload_mb": "10"},
     "admin.team": {"action": "rename", "name": "Physiotherapy North"},
     "admin.teams": {"name": "Podiatry"},
@@ -170,7 +172,7 @@ NEEDS: dict[str, object] = {
     "editor.item_edit": lambda client, s: {**ITEM, "title": "Fire safety and evacuation",
                                            "frequency_months": "24", "section_id": str(s.world.week2.id)},
     "editor.item_move": {"direction": "down"},
-    "editor.item_remove": {"action": "remove"},
+    "editor.item_remove": {"action": "remove", "confirmed": "archive"},
     "editor.section_edit": {"name": "Within the first 2 weeks", "offset_amount": "2", "offset_unit": "weeks"},
     "editor.section_move": {"direction": "down"},
     "editor.section_remove": {},

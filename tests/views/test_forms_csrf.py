@@ -8,6 +8,7 @@ from sqlalchemy import select
 from skillpass.extensions import db
 from skillpass.models import AssignmentRule, Item, PassportTemplate, Person, Section
 from skillpass.services.settings import get_settings
+from skillpass.services.assignment_rules import rule_fingerprint
 from tests import factories
 from tests.conftest import HTMX
 from tests.views.test_route_permissions import _form_token, _hx_token
@@ -76,6 +77,7 @@ def test_people_settings_and_rules_save_with_the_token(admin, world):
 
     ruled = admin.post("/admin/rules", data={
         "template_id": str(world.template.id), "team": [str(world.team_b.id)], "job_role": ["Porter"],
+        "confirmed": rule_fingerprint(world.template.id, [world.team_b.id], ["Porter"]),
         "csrf_token": _token(admin, "/admin/rules")})
     assert ruled.status_code == 303
     assert db.session.scalars(select(AssignmentRule)).all()

@@ -48,6 +48,7 @@ from skillpass.models import (
     Team,
 )
 from skillpass.print import bulk as bulk_print
+from skillpass.services.assignment_rules import rule_fingerprint
 from skillpass.services.submissions import ALREADY, OUT_OF_DATE, new_token
 from tests.conftest import sign_in
 
@@ -201,7 +202,8 @@ def _informal(w):
 
 def _rule(w):
     return Case("admin", "/admin/rules", "/admin/rules",
-                {"template_id": str(w.template.id), "team": str(w.team_b.id)},
+                {"template_id": str(w.template.id), "team": str(w.team_b.id),
+                 "confirmed": rule_fingerprint(w.template.id, [w.team_b.id], [])},
                 lambda: _count(AssignmentRule))
 
 

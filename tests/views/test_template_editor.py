@@ -221,7 +221,8 @@ def test_items_reorder_and_are_archived_when_used_deleted_when_not(as_admin, as_
     db.session.add(Entry(person_id=world.learner.id, item_id=world.stress.id, completed_on=dt.date(2026, 2, 2),
                          method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
     db.session.commit()
-    archived = as_admin.post(f"/admin/templates/items/{world.stress.id}/remove", data={"action": "remove"})
+    archived = as_admin.post(f"/admin/templates/items/{world.stress.id}/remove",
+                             data={"action": "remove", "confirmed": "archive"})
     assert archived.status_code == 303
     db.session.expire_all()
     stress = db.session.get(Item, world.stress.id)
@@ -324,4 +325,54 @@ def test_saved_messages_name_fields_as_people_say_them(as_admin, world):
                                  "role": "learner"})
     assert edited.status_code == 303
     [event] = _events("person.changed")
-    assert event.summary == "Lee Learner: job role, team changed"
+    assert event.summary == "Lee Learner: job role “Support Worker” → “Porter”, team Physiotherapy → Occupational Therapy"
+
+
+def test_a_section_offset_preview_lists_the_due_dates_it_moves(as_admin, world):
+    url = f"/admin/templates/sections/{world.month6.id}/edit"
+    form = {"name": "Within 6 months", "offset_amount": "1", "offset_unit": "months"}
+    for headers in ({}, HTMX):
+        response = as_admin.post(url, data=form, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Dates that move" in body
+        assert re.search(r"3 people \(9 items\): due date moves from \d+ \w{3} \d{4} to \d+ \w{3} \d{4}", body)
+        assert "Lee Learner: Managing work and life stress, due date" in body
+    db.session.expire_all()
+    assert db.session.get(Section, world.month6.id).offset_amount == 6
+
+
+def _record_stress(world):
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.stress.id, completed_on=dt.date(2026, 2, 2),
+                         method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
+    db.session.commit()
+
+
+def test_archiving_a_used_mandatory_item_shows_who_it_stops_being_required_for_first(as_admin, world):
+    _record_stress(world)
+    url = f"/admin/templates/items/{world.stress.id}/remove"
+    page = as_admin.post(url, data={"action": "remove"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Archive Managing work and life stress?</h1>" in body
+    assert "Managing work and life stress stops being required for 3 people (2 To do, 1 Complete now)." in body
+    assert "Lee Learner: Complete now" in body and 'name="confirmed" value="archive"' in body
+    inline = as_admin.post(url, data={"action": "remove"}, headers=HTMX)
+    row = inline.get_data(as_text=True)
+    assert inline.headers["HX-Retarget"] == f"#item-{world.stress.id}" and inline.headers["HX-Reswap"] == "outerHTML"
+    assert row.startswith(f'<tr id="item-{world.stress.id}"') and "<h1>" not in row
+    assert f'hx-get="/admin/templates/items/{world.stress.id}"' in row      # Keep it: the row comes back
+    db.session.expire_all()
+    assert db.session.get(Item, world.stress.id).archived_at is None and not _events("item.archived")
+
+    done = as_admin.post(url, data={"action": "remove", "confirmed": "archive"}, headers=HTMX)
+    assert "Managing work and life stress archived" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Item, world.stress.id).archived_at is not None and len(_events("item.archived")) == 1
+
+
+def test_an_optional_or_unused_item_goes_without_asking(as_admin, world):
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.optional.id, completed_on=dt.date(2026, 2, 2),
+                         method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
+    db.session.commit()
+    optional = as_admin.post(f"/admin/templates/items/{world.optional.id}/remove", data={"action": "remove"})
+    unused = as_admin.post(f"/admin/templates/items/{world.fire.id}/remove", data={"action": "remove"})
+    assert optional.status_code == 303 and unused.status_code == 303

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control, refuse_controls
-from skillpass.labels import Action
+from skillpass.labels import Action, describe_changes
 from skillpass.models import Assignment, AssignmentRule, Item, PassportTemplate, Person, Section, TemplateStatus
 from skillpass.services import audit, national_names
 from skillpass.services.errors import Conflict, ValidationFailed
@@ -72,7 +72,7 @@ def update_template(*, actor: Person, template: PassportTemplate, name: str, des
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         audit.log(actor=actor, action=Action.TEMPLATE_CHANGED, subject=template, person_id=None,
-                  summary=f"Passport template changed: {name} ({', '.join(changed)})",
+                  summary=f"Passport template {name}: {describe_changes(before, after)}",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
 

@@ -12,7 +12,7 @@ from skillpass import clock, rules
 from skillpass.extensions import db
 from skillpass.inputs import refuse_controls, to_id
 from skillpass.subjects import MAX_NAME_LENGTH, MAX_NAMES, normalise_code, normalise_name, split_names
-from skillpass.labels import Action
+from skillpass.labels import Action, describe_changes
 from skillpass.models import (
     Entry,
     EvidenceRule,
@@ -108,7 +108,7 @@ def update_section(*, actor: Person, section: Section, values: SectionValues) ->
     if changed:
         template = db.session.get(PassportTemplate, section.template_id)
         audit.log(actor=actor, action=Action.SECTION_CHANGED, subject=section, person_id=None,
-                  summary=f"Section changed in {template.name}: {values.name} ({', '.join(changed)})",
+                  summary=f"{values.name} in {template.name}: {describe_changes(before, after)}",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return changed
 
@@ -275,8 +275,10 @@ def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
     changed = [k for k in after if after[k] != before[k]]
     if changed:
         template = db.session.get(PassportTemplate, item.template_id)
+        sections = {"section_id": {s.id: s.name for s in db.session.scalars(select(Section).where(
+            Section.id.in_({before["section_id"], after["section_id"]})))}} if "section_id" in changed else {}
         audit.log(actor=actor, action=Action.ITEM_CHANGED, subject=item, person_id=None,
-                  summary=f"Item changed in {template.name}: {item.title} ({', '.join(changed)})",
+                  summary=f"{item.title} in {template.name}: {describe_changes(before, after, sections)}",
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     db.session.flush()
     return changed
