@@ -266,7 +266,7 @@ def test_an_item_and_a_section_change_are_logged_in_the_forms_words(db):
     values = templates_admin.check_item(
         {"title": "Fire safety", "corporate_lead": "Estates", "code": "CSTF-FIRE", "frequency_months": "12",
          "kind": "learning", "evidence": "optional", "mandatory": "y", "prior_learning_accepted": "y",
-         "section_id": str(world.week2.id)}, template=world.template)
+         "section_id": str(world.week2.id)}, template=world.template, item=world.fire)
     templates_admin.update_item(actor=world.admin, item=world.fire, values=values)
     section = templates_admin.check_section(name="Within 2 weeks", offset_amount="1", offset_unit="months")
     templates_admin.update_section(actor=world.admin, section=world.week2, values=section)
