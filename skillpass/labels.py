@@ -19,6 +19,7 @@ FIELD_LABELS = {
     "offset_amount": "due offset",
     "offset_unit": "due offset unit",
     "prior_learning_accepted": "prior learning accepted",
+    "confirmation": "how a learner's record counts",
     "warning_days": "warning window",
     "max_upload_mb": "upload size limit",
     "organisation_name": "organisation name",

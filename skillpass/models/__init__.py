@@ -10,6 +10,7 @@ from skillpass.models.submissions import FormSubmission
 from skillpass.models.templates import (
     Assignment,
     AssignmentSource,
+    Confirmation,
     EvidenceRule,
     Item,
     ItemKind,
@@ -20,7 +21,7 @@ from skillpass.models.templates import (
 )
 
 __all__ = [
-    "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
+    "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Confirmation", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "FormSubmission", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "educator_teams",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,6 +14,7 @@ from skillpass.inputs import refuse_controls
 from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
+    Confirmation,
     Entry,
     EntryMethod,
     EntryStatus,
@@ -47,18 +48,31 @@ def _live_assignment(person: Person, item: Item) -> Assignment | None:
     )
 
 
-def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMethod) -> EntryStatus:
-    """PRODUCT.md §4: what an entry needs before it counts."""
+def rejected_last(person_id: int, item_id: int) -> bool:
+    """Whether this person's latest decided entry of this item was rejected (PRODUCT.md §6.2): then their next
+    own record waits for an educator, whatever the item says, until one is accepted."""
+    latest = db.session.scalar(
+        select(Entry.status)
+        .where(Entry.person_id == person_id, Entry.item_id == item_id,
+               Entry.status.in_([EntryStatus.ACCEPTED, EntryStatus.REJECTED]))
+        .order_by(func.coalesce(Entry.decided_at, Entry.recorded_at).desc(), Entry.id.desc())
+        .limit(1))
+    return latest is EntryStatus.REJECTED
+
+
+def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMethod,
+                   after_rejection: bool = False) -> EntryStatus:
+    """PRODUCT.md §4 and §6.2: what an entry needs before it counts."""
     if method is EntryMethod.EQUIVALENT:
-        return EntryStatus.AWAITING
-    if method is EntryMethod.OBSERVED:
-        return EntryStatus.ACCEPTED
-    if method is EntryMethod.IMPORTED:
+        return EntryStatus.AWAITING         # always approved by an educator
+    if method in (EntryMethod.OBSERVED, EntryMethod.IMPORTED):
         return EntryStatus.ACCEPTED
     if item.kind is ItemKind.COMPETENCY:
+        return EntryStatus.AWAITING         # always signed off
+    if after_rejection:
+        return EntryStatus.AWAITING         # after a rejection, the next own record waits, whatever the item says
+    if item.confirmation in (Confirmation.EVIDENCE, Confirmation.EDUCATOR):
         return EntryStatus.AWAITING
-    if item.evidence is EvidenceRule.REQUIRED:
-        return EntryStatus.AWAITING  # a certificate: someone checks it before it counts
     return EntryStatus.ACCEPTED
 
 
@@ -76,12 +90,16 @@ def completion_date_problem(completed_on: dt.date | None, *, today: dt.date, mis
 
 
 def queue_kind(entry: Entry, item: Item) -> str:
-    """What an awaiting entry asks for: "prior learning", "competency" or "certificate"."""
+    """What an awaiting entry asks for: "prior learning", "competency", "evidence check" (a learning item whose
+    file an educator checks) or "confirmation" (an educator confirms it: the item says so, or the learner's
+    last record of it was rejected)."""
     if entry.method is EntryMethod.EQUIVALENT:
         return "prior learning"
     if item.kind is ItemKind.COMPETENCY:
         return "competency"
-    return "certificate"
+    if item.confirmation is Confirmation.EVIDENCE and entry.evidence_id is not None:
+        return "evidence check"
+    return "confirmation"
 
 
 def record_entry(
@@ -157,6 +175,9 @@ def record_entry(
     if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
             and checked is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
+    elif (method is EntryMethod.HERE and item.kind is ItemKind.LEARNING and item.confirmation is Confirmation.EVIDENCE
+            and checked is None and "evidence" not in errors):
+        errors["evidence"] = "Attach a certificate or other evidence: an educator checks it before it counts."
 
     pending = db.session.scalar(
         select(Entry.id).where(
@@ -189,7 +210,8 @@ def record_entry(
         equivalent_source=equivalent_source,
         note=note,
         evidence_id=getattr(evidence, "id", None),
-        status=initial_status(actor=actor, person=person, item=item, method=method),
+        status=initial_status(actor=actor, person=person, item=item, method=method,
+                              after_rejection=method is EntryMethod.HERE and rejected_last(person.id, item.id)),
         recorded_by_id=actor.id,
         recorded_at=now,
     )

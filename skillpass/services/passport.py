@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
+from skillpass.services.entries import queue_kind
 from skillpass.models import (
     Assignment,
     Entry,
@@ -40,6 +41,11 @@ class Row:
     @property
     def frequency(self) -> str:
         return rules.describe_frequency(self.item.frequency_months)
+
+    @property
+    def waiting_for(self) -> str:
+        """What the entry awaiting sign-off waits for, in the queue's words ("evidence check", "confirmation" …)."""
+        return queue_kind(self.pending, self.item) if self.pending is not None else ""
 
 
 @dataclass
