@@ -49,6 +49,7 @@ class Action(enum.StrEnum):
     ENTRY_REJECTED = "entry.rejected"
     ENTRY_WITHDRAWN = "entry.withdrawn"
     ENTRY_REVOKED = "entry.revoked"
+    ENTRY_CORRECTED = "entry.corrected"
     INFORMAL_ADDED = "informal.added"
     PERSON_TEAMS_CHANGED = "person.teams_changed"
     PERSON_PASSWORD_CHANGED = "person.password_changed"  # nosec B105 - an action's name, not a password
@@ -101,6 +102,7 @@ _ACTION_LABELS = {
     Action.ENTRY_REJECTED: "Rejected",
     Action.ENTRY_WITHDRAWN: "Withdrawn",
     Action.ENTRY_REVOKED: "Revoked",
+    Action.ENTRY_CORRECTED: "Corrected by the learner",
     Action.INFORMAL_ADDED: "Informal learning added",
     Action.PERSON_TEAMS_CHANGED: "Supported teams changed",
     Action.PERSON_PASSWORD_CHANGED: "Password changed",

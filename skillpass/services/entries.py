@@ -34,7 +34,7 @@ ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdra
 
 ENTRY_FIELDS = [
     "person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
-    "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason",
+    "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason", "supersedes_id",
 ]
 
 
@@ -114,8 +114,12 @@ def record_entry(
     note: str = "",
     upload=None,
     max_upload_mb: int = 10,
+    supersedes: Entry | None = None,
 ) -> Entry:
     """Record learning against an item. Raises ValidationFailed with per-field messages.
+
+    *supersedes*: the learner's own entry this one corrects (services/corrections.py checks they may): it
+    stops counting (status *superseded*) once everything here is valid, and the new entry names it.
 
     *upload* is an uploaded evidence file (werkzeug FileStorage), checked by
     its content; it is written to disk only once everything else is valid.
@@ -172,16 +176,22 @@ def record_entry(
             checked = evidence_service.check(upload, max_mb=max_upload_mb)
         except ValidationFailed as error:
             errors.update(error.errors)
+    # A correction without a new file keeps the file of the entry it corrects.
+    carried = (supersedes.evidence_id if supersedes is not None and not getattr(upload, "filename", "")
+               and item.evidence is not EvidenceRule.NONE else None)
     if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED
-            and checked is None and "evidence" not in errors):
+            and checked is None and carried is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
     elif (method is EntryMethod.HERE and item.kind is ItemKind.LEARNING and item.confirmation is Confirmation.EVIDENCE
-            and checked is None and "evidence" not in errors):
+            and checked is None and carried is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: an educator checks it before it counts."
 
+    # The entry a correction supersedes is no obstacle to it: it gives its place.
+    not_superseded = [Entry.id != supersedes.id] if supersedes is not None else []
     pending = db.session.scalar(
         select(Entry.id).where(
-            Entry.person_id == person.id, Entry.item_id == item.id, Entry.status == EntryStatus.AWAITING
+            Entry.person_id == person.id, Entry.item_id == item.id, Entry.status == EntryStatus.AWAITING,
+            *not_superseded,
         )
     )
     if pending is not None and "completed_on" not in errors:
@@ -192,7 +202,7 @@ def record_entry(
 
     if "completed_on" not in errors and completed_on is not None and db.session.scalar(select(Entry.id).where(
             Entry.person_id == person.id, Entry.item_id == item.id, Entry.completed_on == completed_on,
-            Entry.method == method, Entry.status == EntryStatus.ACCEPTED)) is not None:
+            Entry.method == method, Entry.status == EntryStatus.ACCEPTED, *not_superseded)) is not None:
         # The same record again adds nothing but noise to the passport and its print.
         errors["completed_on"] = (f"This is on the passport already: {method.label.lower()} on "
                                   f"{format_date(completed_on)}. Choose another date if you did it again.")
@@ -200,8 +210,15 @@ def record_entry(
     if errors:
         raise ValidationFailed(errors)
 
-    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     now = clock.now()
+    if supersedes is not None:
+        supersedes.stamp(EntryStatus.SUPERSEDED, by=actor, at=now)
+        try:
+            db.session.flush()
+        except StaleDataError as error:
+            raise Conflict("This entry was decided or corrected a moment ago, so nothing was corrected. Its row "
+                           "now shows where it stands.", field="__all__") from error
+    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     entry = Entry(
         person_id=person.id,
         item_id=item.id,
@@ -209,11 +226,12 @@ def record_entry(
         method=method,
         equivalent_source=equivalent_source,
         note=note,
-        evidence_id=getattr(evidence, "id", None),
+        evidence_id=evidence.id if evidence is not None else carried,
         status=initial_status(actor=actor, person=person, item=item, method=method,
                               after_rejection=method is EntryMethod.HERE and rejected_last(person.id, item.id)),
         recorded_by_id=actor.id,
         recorded_at=now,
+        supersedes_id=getattr(supersedes, "id", None),
     )
     if method is EntryMethod.OBSERVED:
         # The observer's record is their sign-off: name and job title as they are today.
@@ -225,12 +243,15 @@ def record_entry(
         # uq_entry_one_awaiting: another request recorded one a moment ago. (Its evidence file goes with the
         # rollback the caller makes: services/evidence.py.)
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
+    corrected = (f", correcting the entry of {format_date(supersedes.completed_on)}" if supersedes is not None
+                 else "")
     audit.log(
         actor=actor,
-        action=Action.ENTRY_RECORDED,
+        action=Action.ENTRY_CORRECTED if supersedes is not None else Action.ENTRY_RECORDED,
         subject=entry,
         person_id=person.id,
-        summary=f"{item.title}: {method.label.lower()} on {format_date(completed_on)} ({entry.status.label.lower()})",
+        summary=(f"{item.title}: {method.label.lower()} on {format_date(completed_on)} "
+                 f"({entry.status.label.lower()}){corrected}"),
         after=audit.snapshot(entry, ENTRY_FIELDS),
     )
     return entry
