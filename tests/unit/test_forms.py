@@ -35,7 +35,7 @@ def test_missing_text_is_empty_and_boxes_unticked(app):
     with posted(app):
         assert ItemForm().values == dict(
             title="", description="", corporate_lead="", code="", frequency_months="", kind="", evidence="",
-            prior_learning_accepted=False, mandatory=False, section_id="")
+            confirmation=None, prior_learning_accepted=False, mandatory=False, section_id="")   # None: not asked
 
 
 def test_text_is_kept_as_typed_and_any_value_ticks_a_box(app):
