@@ -16,6 +16,7 @@ from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
+    Confirmation,
     Entry,
     EntryMethod,
     EntryStatus,
@@ -181,6 +182,22 @@ def _ahp_template(today: dt.date):
     return template, items
 
 
+# Who confirms the Core Skills subjects (PRODUCT.md §6.2): the practical ones are confirmed by the trainer who
+# ran the session; the e-learning ones by an educator checking the certificate.
+CSTF_CONFIRMED = {"CSTF-FIRE", "CSTF-MH2", "CSTF-RESUS", "CSTF-CR"}
+
+
+def _cstf_confirmation(code: str) -> dict:
+    if code in CSTF_CONFIRMED:
+        return dict(confirmation=Confirmation.EDUCATOR, evidence=EvidenceRule.OPTIONAL)
+    return dict(confirmation=Confirmation.EVIDENCE, evidence=EvidenceRule.REQUIRED)
+
+
+def _checked(item, method=EntryMethod.HERE) -> bool:
+    """Whether an educator confirms a learner's own record of this item (not a competency's sign-off)."""
+    return item.kind is ItemKind.LEARNING and method is EntryMethod.HERE and item.confirmation is not Confirmation.AT_ONCE
+
+
 def _cstf_template(today: dt.date):
     template = PassportTemplate(name="Core Skills (CSTF)", status=TemplateStatus.PUBLISHED,
                                 description="The 11 statutory and mandatory subjects of the Core Skills Training Framework.")
@@ -193,7 +210,7 @@ def _cstf_template(today: dt.date):
     items = [
         Item(template_id=template.id, section_id=section.id, position=i, title=title, code=code, corporate_lead=lead,
              frequency_months=months, kind=ItemKind.LEARNING, prior_learning_accepted=True, mandatory=True,
-             evidence=EvidenceRule.OPTIONAL, added_on=today - dt.timedelta(days=6 * 365),
+             **_cstf_confirmation(code), added_on=today - dt.timedelta(days=6 * 365),
              description=f"Core Skills Training Framework subject, refreshed every {months // 12} year{'s' if months > 12 else ''}.")
         for i, (code, title, months, lead) in enumerate(CSTF_ITEMS)
     ]
@@ -320,9 +337,12 @@ def _history(rng, person, items, decider, today, awaiting=False):
         if needs_decision and roll > 0.93 and (today - done).days < 60:
             entries.append(_entry(person, item, done, status=EntryStatus.AWAITING, method=method, source=source))
             continue
-        entries.append(_entry(person, item, done, method=method, source=source,
-                              decider=decider if needs_decision else None,
-                              decided_on=min(today, done + dt.timedelta(days=rng.randint(1, 10))) if needs_decision else None))
+        if needs_decision:
+            entries.append(_entry(person, item, done, method=method, source=source, decider=decider,
+                                  decided_on=min(today, done + dt.timedelta(days=rng.randint(1, 10)))))
+        else:   # an educator confirmed it where the item asks for that (no draw from rng: the demo stays the same)
+            entries.append(_entry(person, item, done, method=method, source=source,
+                                  **_confirmed_by(decider, item, method, done, today)))
         # Renewals: usually a little before each expiry; now and then someone lets one lapse.
         if item.frequency_months:
             last = done
@@ -331,9 +351,15 @@ def _history(rng, person, items, decider, today, awaiting=False):
                 renew = due_again - dt.timedelta(days=rng.randint(5, 50))
                 if renew > today or rng.random() < 0.15:
                     break
-                entries.append(_entry(person, item, renew))
+                entries.append(_entry(person, item, renew, **_confirmed_by(decider, item, EntryMethod.HERE, renew, today)))
                 last = renew
     return entries
+
+
+def _confirmed_by(decider, item, method, done, today) -> dict:
+    if not _checked(item, method):
+        return {}
+    return dict(decider=decider, decided_on=min(today, done + dt.timedelta(days=2)))
 
 
 def _learner_history(learner, ahp, cstf, educator, today):
@@ -374,7 +400,8 @@ def _learner_history(learner, ahp, cstf, educator, today):
             e.append(_entry(learner, item, start + dt.timedelta(days=5), status=EntryStatus.WITHDRAWN,
                             method=EntryMethod.EQUIVALENT, source="Care Certificate (previous employer)",
                             decider=learner, decided_on=start + dt.timedelta(days=6)))
-        e.append(_entry(learner, item, start + dt.timedelta(days=8)))
+        e.append(_entry(learner, item, start + dt.timedelta(days=8),
+                        **_confirmed_by(educator, item, EntryMethod.HERE, start + dt.timedelta(days=8), today)))
     return e
 
 

@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "offset_amount": "due offset",
     "offset_unit": "due offset unit",
     "prior_learning_accepted": "prior learning accepted",
+    "confirmation": "how a learner's record counts",
     "warning_days": "warning window",
     "max_upload_mb": "upload size limit",
     "organisation_name": "organisation name",
@@ -139,6 +140,7 @@ class Action(enum.StrEnum):
     ENTRY_REJECTED = "entry.rejected"
     ENTRY_WITHDRAWN = "entry.withdrawn"
     ENTRY_REVOKED = "entry.revoked"
+    ENTRY_CORRECTED = "entry.corrected"
     INFORMAL_ADDED = "informal.added"
     PERSON_TEAMS_CHANGED = "person.teams_changed"
     PERSON_PASSWORD_CHANGED = "person.password_changed"  # nosec B105 - an action's name, not a password
@@ -193,6 +195,7 @@ _ACTION_LABELS = {
     Action.ENTRY_REJECTED: "Rejected",
     Action.ENTRY_WITHDRAWN: "Withdrawn",
     Action.ENTRY_REVOKED: "Revoked",
+    Action.ENTRY_CORRECTED: "Corrected by the learner",
     Action.INFORMAL_ADDED: "Informal learning added",
     Action.PERSON_TEAMS_CHANGED: "Supported teams changed",
     Action.PERSON_PASSWORD_CHANGED: "Password changed",

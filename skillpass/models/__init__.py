@@ -12,6 +12,7 @@ from skillpass.models.submissions import FormSubmission
 from skillpass.models.templates import (
     Assignment,
     AssignmentSource,
+    Confirmation,
     EvidenceRule,
     Item,
     ItemKind,
@@ -23,7 +24,7 @@ from skillpass.models.templates import (
 )
 
 __all__ = [
-    "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Entry", "EntryMethod", "EntryStatus", "Evidence",
+    "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Confirmation", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
 ]

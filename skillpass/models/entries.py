@@ -52,6 +52,7 @@ class EntryStatus(enum.Enum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     REVOKED = "revoked"
+    SUPERSEDED = "superseded"  # corrected by its learner: a newer entry (supersedes_id) takes its place
 
     @property
     def label(self) -> str:
@@ -61,6 +62,7 @@ class EntryStatus(enum.Enum):
             "rejected": "Rejected",
             "withdrawn": "Withdrawn",
             "revoked": "Revoked",
+            "superseded": "Corrected",
         }[self.value]
 
 
@@ -105,6 +107,8 @@ class Entry(db.Model):
     decided_by_job_title: Mapped[str] = mapped_column(String(120), default="")
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # A learner's correction: the entry this one takes the place of (that one is then *superseded*).
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), unique=True)
     # Optimistic lock: a decision only applies to the version it was made on.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -131,6 +135,12 @@ class Entry(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in (EntryStatus.ACCEPTED, EntryStatus.AWAITING)
+
+    @property
+    def self_declared(self) -> bool:
+        """An accepted record of the learner's own that counted at once, without anyone checking it."""
+        return (self.status is EntryStatus.ACCEPTED and self.method is EntryMethod.HERE
+                and self.decided_by_id is None)
 
     @property
     def how(self) -> str:

@@ -38,6 +38,24 @@ class EvidenceRule(enum.Enum):
     REQUIRED = "required"
 
 
+class Confirmation(enum.Enum):
+    """How a learner's own *completed here* record of a learning item counts (PRODUCT.md §6.2).
+
+    Competencies are always signed off and equivalent training always approved, whatever this says."""
+
+    AT_ONCE = "at_once"      # counts as soon as it is recorded (self-declared)
+    EVIDENCE = "evidence"    # needs a file, and counts once an educator has checked it
+    EDUCATOR = "educator"    # counts once an educator has confirmed it
+
+    @property
+    def label(self) -> str:
+        return {
+            "at_once": "At once",
+            "evidence": "With evidence checked by an educator",
+            "educator": "After an educator's confirmation",
+        }[self.value]
+
+
 class AssignmentSource(enum.Enum):
     MANUAL = "manual"
     RULE = "rule"
@@ -97,6 +115,9 @@ class Item(db.Model):
         enum_column(EvidenceRule, "evidence_rule"), default=EvidenceRule.OPTIONAL
     )
     prior_learning_accepted: Mapped[bool] = mapped_column(default=True)
+    confirmation: Mapped[Confirmation] = mapped_column(
+        enum_column(Confirmation, "item_confirmation"), default=Confirmation.AT_ONCE
+    )
     mandatory: Mapped[bool] = mapped_column(default=True)
     added_on: Mapped[dt.date]
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -130,6 +151,22 @@ class ItemName(db.Model):
     normalised: Mapped[str] = mapped_column(String(300), index=True)
 
     __table_args__ = (UniqueConstraint("item_id", "normalised"),)
+
+    def __init__(self, **values):
+        # An item that requires evidence and says nothing of who confirms it is checked by an educator, as
+        # every such item was before items said so (migration 0012 set the same for existing ones).
+        if "confirmation" not in values:
+            values["confirmation"] = (Confirmation.EVIDENCE if values.get("evidence") is EvidenceRule.REQUIRED
+                                      and values.get("kind", ItemKind.LEARNING) is ItemKind.LEARNING
+                                      else Confirmation.AT_ONCE)
+        super().__init__(**values)
+
+    @property
+    def counts_how(self) -> str:
+        """How a learner's own record of it counts, in words: the editor, the record form."""
+        if self.kind is ItemKind.COMPETENCY:
+            return "After an educator's sign-off"
+        return self.confirmation.label
 
 
 class Assignment(db.Model):

@@ -18,7 +18,7 @@ from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
 from skillpass.services import entries as entry_service
-from skillpass.services import decisions, kept, submissions
+from skillpass.services import corrections, decisions, kept, submissions
 from skillpass.services.errors import Conflict, DomainError, ValidationFailed
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
@@ -215,10 +215,10 @@ def _is_post() -> bool:
     return request.method == "POST"
 
 
-def _recorded(person, item, entry):
+def _recorded(person, item, entry, what: str = ""):
     passport = _passport(person)
     row = passport.row(item.id)
-    what = "observed practice recorded" if entry.method is EntryMethod.OBSERVED else "recorded"
+    what = what or ("observed practice recorded" if entry.method is EntryMethod.OBSERVED else "recorded")
     who = f"{person.name}: " if person.id != current_user.id else ""
     message = f"{who}{item.title}: {what} {format_date(entry.completed_on)}. Status: {row.state.label}."
     if not htmx.is_htmx():
@@ -243,6 +243,55 @@ def withdraw(entry_id: int):
         flash(message)
         return redirect(url_for("passport.index") + f"#item-{entry.item_id}", code=303)
     return _row_response(person, entry.item_id, message=message)
+
+
+@bp.route("/entries/<int:entry_id>/correct", methods=["GET", "POST"])
+@guard(OWN_ENTRY)
+def correct(entry_id: int):
+    """A learner corrects their own entry within 14 days (PRODUCT.md §6.2): the record form, filled with what
+    the entry says; saving records a new entry that supersedes it."""
+    entry = g.entry
+    person = current_user._get_current_object()
+    passport = _passport(person)
+    row = _row_or_404(passport, entry.item_id)
+    item: Item = row.item
+    refusal = corrections.why_not(entry, actor_id=person.id, today=today())
+    if refusal:
+        transaction.discard()
+        if not htmx.is_htmx():
+            flash(refusal)
+            return redirect(url_for("passport.index") + f"#item-{item.id}", code=303)
+        return _row_response(person, item.id, message=refusal, changed=False)
+    errors: dict[str, str] = {}
+    if not _is_post():
+        form = RecordForm(completed_on=entry.completed_on, method=entry.method.value,
+                          equivalent_source=entry.equivalent_source, note=entry.note)
+    else:
+        form = RecordForm()
+        valid = form.validate()
+        method = LEARNER_METHODS.get(form.method.data or "")
+        if method is None:
+            form.method.errors = ["Choose how you completed it."]
+            valid = False
+        if not valid:
+            errors = field_errors(form)
+        else:
+            try:
+                submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
+                correction = corrections.correct_entry(
+                    actor=person, entry=entry, item=item, completed_on=form.completed_on.data, method=method,
+                    equivalent_source=form.equivalent_source.data or "", note=form.note.data or "",
+                    upload=request.files.get("evidence"), max_upload_mb=get_settings().max_upload_mb, today=today())
+            except DomainError as error:
+                errors = error.errors
+            else:
+                return _recorded(person, item, correction, what="corrected")
+    context = dict(row=row, item=item, person=person, form=form, errors=errors, passport=passport,
+                   back_url=_passport_url(person), observed=False, correcting=entry)
+    status = 422 if errors else 200
+    if htmx.is_htmx():
+        return render_template("passport/_record_form_row.html", **context), status
+    return render_template("passport/record.html", **context), status
 
 
 # ---------------------------------------------------------------- an educator's decisions on a row

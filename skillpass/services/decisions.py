@@ -16,7 +16,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.labels import Action
-from skillpass.models import Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
+from skillpass.models import Confirmation, Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.permissions import can_decide_for
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind
@@ -125,7 +125,7 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     return Decision(entry=entry, action=Action.ENTRY_REVOKED, message=f"{person.name}: {item.title} revoked.")
 
 
-KINDS = ("competency", "certificate", "prior learning")
+KINDS = ("competency", "evidence check", "confirmation", "prior learning")
 
 
 def awaiting_for(actor: Person, *, team_id: int | None = None, kind: str | None = None):
@@ -149,8 +149,10 @@ def awaiting_for(actor: Person, *, team_id: int | None = None, kind: str | None 
         stmt = stmt.where(Entry.method == EntryMethod.EQUIVALENT)
     elif kind == "competency":
         stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind == ItemKind.COMPETENCY)
-    elif kind == "certificate":
-        stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind != ItemKind.COMPETENCY)
+    elif kind in ("evidence check", "confirmation"):   # queue_kind's words, as a query
+        checked = (Item.confirmation == Confirmation.EVIDENCE) & Entry.evidence_id.is_not(None)
+        stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind != ItemKind.COMPETENCY,
+                          checked if kind == "evidence check" else ~checked)
     return db.session.execute(stmt).all()
 
 

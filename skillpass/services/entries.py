@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,6 +14,7 @@ from skillpass.inputs import refuse_controls
 from skillpass.labels import Action
 from skillpass.models import (
     Assignment,
+    Confirmation,
     Entry,
     EntryMethod,
     EntryStatus,
@@ -34,7 +35,7 @@ ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdra
 
 ENTRY_FIELDS = [
     "person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
-    "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason",
+    "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason", "supersedes_id",
 ]
 
 
@@ -48,20 +49,33 @@ def _live_assignment(person: Person, item: Item) -> Assignment | None:
     )
 
 
-def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMethod) -> EntryStatus:
-    """PRODUCT.md §4: what an entry needs before it counts."""
+def rejected_last(person_id: int, item_id: int) -> bool:
+    """Whether this person's latest decided entry of this item was rejected (PRODUCT.md §6.2): then their next
+    own record waits for an educator, whatever the item says, until one is accepted."""
+    latest = db.session.scalar(
+        select(Entry.status)
+        .where(Entry.person_id == person_id, Entry.item_id == item_id,
+               Entry.status.in_([EntryStatus.ACCEPTED, EntryStatus.REJECTED]))
+        .order_by(func.coalesce(Entry.decided_at, Entry.recorded_at).desc(), Entry.id.desc())
+        .limit(1))
+    return latest is EntryStatus.REJECTED
+
+
+def initial_status(*, actor: Person, person: Person, item: Item, method: EntryMethod,
+                   after_rejection: bool = False) -> EntryStatus:
+    """PRODUCT.md §4 and §6.2: what an entry needs before it counts."""
     if method is EntryMethod.EQUIVALENT:
-        return EntryStatus.AWAITING
-    if method is EntryMethod.OBSERVED:
-        return EntryStatus.ACCEPTED
-    if method is EntryMethod.IMPORTED:
+        return EntryStatus.AWAITING         # always approved by an educator
+    if method in (EntryMethod.OBSERVED, EntryMethod.IMPORTED):
         return EntryStatus.ACCEPTED
     if method is EntryMethod.HERE and actor.id != person.id:
         return EntryStatus.ACCEPTED     # an admin's record for the learner: in their name, at once
     if item.kind is ItemKind.COMPETENCY:
+        return EntryStatus.AWAITING         # always signed off
+    if after_rejection:
+        return EntryStatus.AWAITING         # after a rejection, the next own record waits, whatever the item says
+    if item.confirmation in (Confirmation.EVIDENCE, Confirmation.EDUCATOR):
         return EntryStatus.AWAITING
-    if item.evidence is EvidenceRule.REQUIRED:
-        return EntryStatus.AWAITING  # a certificate: someone checks it before it counts
     return EntryStatus.ACCEPTED
 
 
@@ -79,12 +93,16 @@ def completion_date_problem(completed_on: dt.date | None, *, today: dt.date, mis
 
 
 def queue_kind(entry: Entry, item: Item) -> str:
-    """What an awaiting entry asks for: "prior learning", "competency" or "certificate"."""
+    """What an awaiting entry asks for: "prior learning", "competency", "evidence check" (a learning item whose
+    file an educator checks) or "confirmation" (an educator confirms it: the item says so, or the learner's
+    last record of it was rejected)."""
     if entry.method is EntryMethod.EQUIVALENT:
         return "prior learning"
     if item.kind is ItemKind.COMPETENCY:
         return "competency"
-    return "certificate"
+    if item.confirmation is Confirmation.EVIDENCE and entry.evidence_id is not None:
+        return "evidence check"
+    return "confirmation"
 
 
 def record_entry(
@@ -99,8 +117,12 @@ def record_entry(
     note: str = "",
     upload=None,
     max_upload_mb: int = 10,
+    supersedes: Entry | None = None,
 ) -> Entry:
     """Record learning against an item. Raises ValidationFailed with per-field messages.
+
+    *supersedes*: the learner's own entry this one corrects (services/corrections.py checks they may): it
+    stops counting (status *superseded*) once everything here is valid, and the new entry names it.
 
     *upload* is an uploaded evidence file (werkzeug FileStorage), checked by
     its content; it is written to disk only once everything else is valid.
@@ -162,13 +184,22 @@ def record_entry(
             checked = evidence_service.check(upload, max_mb=max_upload_mb)
         except ValidationFailed as error:
             errors.update(error.errors)
+    # A correction without a new file keeps the file of the entry it corrects.
+    carried = (supersedes.evidence_id if supersedes is not None and not getattr(upload, "filename", "")
+               and item.evidence is not EvidenceRule.NONE else None)
     if (item.evidence is EvidenceRule.REQUIRED and method is not EntryMethod.OBSERVED and not by_staff
-            and checked is None and "evidence" not in errors):
+            and checked is None and carried is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: this item needs one."
+    elif (method is EntryMethod.HERE and item.kind is ItemKind.LEARNING and item.confirmation is Confirmation.EVIDENCE
+            and checked is None and carried is None and "evidence" not in errors):
+        errors["evidence"] = "Attach a certificate or other evidence: an educator checks it before it counts."
 
+    # The entry a correction supersedes is no obstacle to it: it gives its place.
+    not_superseded = [Entry.id != supersedes.id] if supersedes is not None else []
     pending = db.session.scalar(
         select(Entry.id).where(
-            Entry.person_id == person.id, Entry.item_id.in_(same_subject(item)), Entry.status == EntryStatus.AWAITING
+            Entry.person_id == person.id, Entry.item_id.in_(same_subject(item)), Entry.status == EntryStatus.AWAITING,
+            *not_superseded,
         ).limit(1)
     )
     if pending is not None and "completed_on" not in errors:
@@ -179,7 +210,7 @@ def record_entry(
 
     if "completed_on" not in errors and completed_on is not None and db.session.scalar(select(Entry.id).where(
             Entry.person_id == person.id, Entry.item_id.in_(same_subject(item)), Entry.completed_on == completed_on,
-            Entry.method == method, Entry.status == EntryStatus.ACCEPTED)) is not None:
+            Entry.method == method, Entry.status == EntryStatus.ACCEPTED, *not_superseded)) is not None:
         # The same record again adds nothing but noise to the passport and its print.
         errors["completed_on"] = (f"This is on the passport already: {method.label.lower()} on "
                                   f"{format_date(completed_on)}. Choose another date if you did it again.")
@@ -187,8 +218,15 @@ def record_entry(
     if errors:
         raise ValidationFailed(errors)
 
-    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     now = clock.now()
+    if supersedes is not None:
+        supersedes.stamp(EntryStatus.SUPERSEDED, by=actor, at=now)
+        try:
+            db.session.flush()
+        except StaleDataError as error:
+            raise Conflict("This entry was decided or corrected a moment ago, so nothing was corrected. Its row "
+                           "now shows where it stands.", field="__all__") from error
+    evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     entry = Entry(
         person_id=person.id,
         item_id=item.id,
@@ -196,10 +234,12 @@ def record_entry(
         method=method,
         equivalent_source=equivalent_source,
         note=note,
-        evidence_id=getattr(evidence, "id", None),
-        status=initial_status(actor=actor, person=person, item=item, method=method),
+        evidence_id=evidence.id if evidence is not None else carried,
+        status=initial_status(actor=actor, person=person, item=item, method=method,
+                              after_rejection=method is EntryMethod.HERE and rejected_last(person.id, item.id)),
         recorded_by_id=actor.id,
         recorded_at=now,
+        supersedes_id=getattr(supersedes, "id", None),
     )
     if method is EntryMethod.OBSERVED or by_staff:
         # The observer's (or the admin's) record is their sign-off: name and job title as they are today.
@@ -213,12 +253,14 @@ def record_entry(
         # services/evidence.py), so the session is made usable again here, for the page that says so.
         db.session.rollback()
         raise ValidationFailed({"completed_on": ALREADY_AWAITING}) from error
+    corrected = (f", correcting the entry of {format_date(supersedes.completed_on)}" if supersedes is not None
+                 else "")
     audit.log(
         actor=actor,
-        action=Action.ENTRY_RECORDED,
+        action=Action.ENTRY_CORRECTED if supersedes is not None else Action.ENTRY_RECORDED,
         subject=entry,
         person_id=person.id,
-        summary=f"{item.title}: {entry.description} ({entry.status.label.lower()})",
+        summary=f"{item.title}: {entry.description} ({entry.status.label.lower()}){corrected}",
         after=audit.snapshot(entry, ENTRY_FIELDS),
     )
     return entry

@@ -14,6 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
+from skillpass.services.corrections import can_correct
+from skillpass.services.entries import queue_kind
 from skillpass.subjects import subject_key
 from skillpass.models import (
     Assignment,
@@ -45,6 +47,21 @@ class Row:
     @property
     def frequency(self) -> str:
         return rules.describe_frequency(self.item.frequency_months)
+
+    def correctable(self, actor_id: int, today: dt.date) -> Entry | None:
+        """The entry of this row *actor* may still correct (the one awaiting first), or None."""
+        return next((e for e in (self.pending, self.accepted) if can_correct(e, actor_id=actor_id, today=today)), None)
+
+    def corrected_from(self, entry: Entry | None) -> Entry | None:
+        """The entry *entry* corrected (superseded), if it is a correction."""
+        if entry is None or entry.supersedes_id is None:
+            return None
+        return next((e for e in self.history if e.id == entry.supersedes_id), None)
+
+    @property
+    def waiting_for(self) -> str:
+        """What the entry awaiting sign-off waits for, in the queue's words ("evidence check", "confirmation" …)."""
+        return queue_kind(self.pending, self.item) if self.pending is not None else ""
 
 
 @dataclass

@@ -54,6 +54,7 @@ class ItemForm(PostedForm):
     frequency_months = StringField(default="")
     kind = StringField(default="")
     evidence = StringField(default="")
+    confirmation = StringField(default=None)   # None: not sent (an older form), as the model decides
     prior_learning_accepted = Checkbox()
     mandatory = Checkbox()
     section_id = StringField(default="")

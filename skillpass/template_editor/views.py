@@ -41,13 +41,14 @@ def _block_info(context: dict, section_id: int) -> dict:
 def _item_values(item: Item) -> dict:
     return dict(title=item.title, description=item.description, corporate_lead=item.corporate_lead,
                 code=item.code or "", frequency_months=str(item.frequency_months or ""), kind=item.kind.value,
-                evidence=item.evidence.value, prior_learning_accepted=item.prior_learning_accepted,
+                evidence=item.evidence.value, confirmation=item.confirmation.value,
+                prior_learning_accepted=item.prior_learning_accepted,
                 mandatory=item.mandatory, section_id=str(item.section_id),
                 national_names="\n".join(national_names.names_of([item.id]).get(item.id, [])))
 
 
 NEW_ITEM = dict(title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="learning",
-                evidence="optional", prior_learning_accepted=True, mandatory=True)
+                evidence="optional", confirmation="at_once", prior_learning_accepted=True, mandatory=True)
 
 
 def _editor_url(template_id: int, anchor: str = "") -> str:

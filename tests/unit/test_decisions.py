@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
-from skillpass.models import AuditEvent, Entry, EntryMethod, EntryStatus, EvidenceRule, Item, Person, Role
+from skillpass.models import AuditEvent, Confirmation, Entry, EntryMethod, EntryStatus, EvidenceRule, Item, Person, Role
 from skillpass.permissions import can_decide_for
 from skillpass.services.decisions import awaiting_count, awaiting_for, decide, revoke
 from skillpass.services.entries import queue_kind, record_entry, withdraw_entry
@@ -41,6 +41,7 @@ ACCEPTED = EntryStatus.ACCEPTED
 REJECTED = EntryStatus.REJECTED
 WITHDRAWN = EntryStatus.WITHDRAWN
 REVOKED = EntryStatus.REVOKED
+SUPERSEDED = EntryStatus.SUPERSEDED
 
 UTC = dt.timezone.utc
 EARLIER = dt.datetime(2026, 2, 20, 10, 0, tzinfo=UTC)   # when a pre-built entry was decided
@@ -186,6 +187,8 @@ TRANSITIONS = {
                 "withdraw": TOO_LATE, "revoke": NOT_NOW, "revoke-without-reason": NOT_NOW},
     REVOKED: {"approve": NOT_NOW, "reject": NOT_NOW, "reject-without-reason": NOT_NOW,
               "withdraw": TOO_LATE, "revoke": NOT_NOW, "revoke-without-reason": NOT_NOW},
+    SUPERSEDED: {"approve": NOT_NOW, "reject": NOT_NOW, "reject-without-reason": NOT_NOW,   # corrected by its learner
+                 "withdraw": TOO_LATE, "revoke": NOT_NOW, "revoke-without-reason": NOT_NOW},
 }
 
 
@@ -213,7 +216,7 @@ SUCCESS = {
 def test_the_table_covers_every_status_and_operation():
     assert set(TRANSITIONS) == set(EntryStatus)
     assert all(set(row) == set(OPERATIONS) for row in TRANSITIONS.values())
-    assert len(TABLE) == 30
+    assert len(TABLE) == 36
 
 
 @pytest.mark.parametrize("start, op, outcome", TABLE)
@@ -418,8 +421,9 @@ def _awaiting_of_kind(db, world, kind: str) -> Entry:
         entry = record_entry(actor=world.learner, person=world.learner, item=world.fire,
                              completed_on=dt.date(2025, 11, 3), method=EQUIVALENT, today=TODAY,
                              equivalent_source="Leeds Teaching Hospitals")
-    else:
+    else:   # an evidence check
         world.stress.evidence = EvidenceRule.REQUIRED
+        world.stress.confirmation = Confirmation.EVIDENCE
         db.session.commit()
         entry = record_entry(actor=world.learner, person=world.learner, item=world.stress,
                              completed_on=dt.date(2026, 2, 10), method=HERE, today=TODAY, upload=_upload())
@@ -433,7 +437,7 @@ def _awaiting_of_kind(db, world, kind: str) -> Entry:
 @pytest.mark.parametrize("kind, action", [
     ("competency", "entry.signed_off"),
     ("prior learning", "entry.approved"),
-    ("certificate", "entry.approved"),
+    ("evidence check", "entry.approved"),
 ])
 def test_approval_snapshots_the_decider_and_writes_one_audit_event(db, world, kind, action, who):
     actor = getattr(world, who)
@@ -463,7 +467,7 @@ def test_approval_snapshots_the_decider_and_writes_one_audit_event(db, world, ki
     assert kind in event.summary
 
 
-@pytest.mark.parametrize("kind", ["competency", "prior learning", "certificate"])
+@pytest.mark.parametrize("kind", ["competency", "prior learning", "evidence check"])
 def test_rejection_keeps_the_reason_and_writes_entry_rejected(db, world, kind):
     entry = _awaiting_of_kind(db, world, kind)
     decision = decide(actor=world.educator, entry=entry, person=world.learner, item=_item_of(db, entry),
@@ -516,6 +520,7 @@ def test_the_deciders_name_and_job_title_are_kept_as_they_were(db, world):
 @pytest.fixture
 def certificate_required(db, world):
     world.stress.evidence = EvidenceRule.REQUIRED
+    world.stress.confirmation = Confirmation.EVIDENCE
     db.session.commit()
     return world.stress
 
@@ -528,8 +533,8 @@ def test_a_certificate_with_its_file_awaits_approval(db, world, certificate_requ
     entry = _reloaded(db, entry.id)
     assert entry.status is AWAITING
     assert entry.evidence_id is not None
-    assert queue_kind(entry, certificate_required) == "certificate"
-    assert [row[0].id for row in awaiting_for(world.educator, kind="certificate")] == [entry.id]
+    assert queue_kind(entry, certificate_required) == "evidence check"
+    assert [row[0].id for row in awaiting_for(world.educator, kind="evidence check")] == [entry.id]
     [row] = awaiting_for(world.educator)
     assert row[3] is not None and row[3].original_name == "cert.pdf" and row[3].content_type == "application/pdf"
     assert _count(db) == before_events + 1   # entry.recorded
@@ -642,7 +647,7 @@ def test_never_the_educators_own_nor_an_inactive_persons(db, world, queue):
 
 @pytest.mark.parametrize("kind, expected", [
     ("competency", ["second_competency", "learner_competency"]),
-    ("certificate", ["cert"]),
+    ("confirmation", ["cert"]),    # a learning item's own record with no file to check
     ("prior learning", ["prior"]),
 ])
 def test_the_queue_filters_by_kind(db, world, queue, kind, expected):

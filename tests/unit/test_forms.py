@@ -35,7 +35,7 @@ def test_missing_text_is_empty_and_boxes_unticked(app):
     with posted(app):
         assert ItemForm().values == dict(
             title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="",
-            evidence="",
+            evidence="", confirmation=None,   # None: not asked
             prior_learning_accepted=False, mandatory=False, section_id="")
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from skillpass.models import (
+    Confirmation,
     Assignment,
     AssignmentRule,
     AuditEvent,
@@ -684,7 +685,7 @@ def test_check_item_returns_clean_values(db, world):
     assert values == service.ItemValues(
         title="Fire safety", description="Evacuation and extinguishers.", corporate_lead="Estates", code=None,
         frequency_months=24, kind=ItemKind.LEARNING, evidence=EvidenceRule.OPTIONAL,
-        prior_learning_accepted=True, mandatory=True, section_id=world.week2.id)
+        confirmation=Confirmation.AT_ONCE, prior_learning_accepted=True, mandatory=True, section_id=world.week2.id)
 
 
 @pytest.mark.parametrize("raw, expected", [("", None), ("   ", None), (None, None), ("1", 1), (" 12 ", 12),
@@ -801,7 +802,7 @@ def test_add_item_goes_at_the_end_of_its_section_dated_today_and_is_audited(db, 
     assert event.after == {
         "title": "Infection prevention", "description": "Evacuation and extinguishers.",
         "corporate_lead": "Estates", "code": None, "frequency_months": 12, "kind": "learning",
-        "evidence": "optional", "prior_learning_accepted": True, "mandatory": True,
+        "evidence": "optional", "confirmation": "at_once", "prior_learning_accepted": True, "mandatory": True,
         "section_id": world.month6.id, "national_names": []}
 
 

@@ -185,6 +185,7 @@ NEEDS: dict[str, object] = {
     "passport.record": {"completed_on": "2026-02-27", "method": "here", "note": ""},
     "passport.revoke": {"reason": "Certificate was for another course"},
     "passport.withdraw": {},
+    "passport.correct": {"completed_on": "2026-02-27", "method": "here", "note": ""},
     "people.assignments": {"action": "add"},                    # template_id is among the five
     "people.edit": _person_form("lee.learner@example.test"),
     "people.new": _person_form("pat@example.test"),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.http import parse_options_header
 
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryStatus, Evidence, EvidenceRule, InformalEntry
+from skillpass.models import Confirmation, Entry, EntryStatus, Evidence, EvidenceRule, InformalEntry
 from skillpass.services.settings import set_setting
 from skillpass.services.submissions import new_token
 from tests import factories
@@ -410,6 +410,7 @@ def test_a_refused_file_with_a_path_name_writes_nothing(app, tmp_path, as_learne
 @pytest.fixture
 def stress_needs_evidence(db, world):
     world.stress.evidence = EvidenceRule.REQUIRED
+    world.stress.confirmation = Confirmation.EVIDENCE      # an educator checks the file
     db.session.commit()
     return world.stress
 
@@ -462,7 +463,7 @@ def test_an_item_needing_evidence_with_a_pdf_awaits_sign_off_as_a_certificate(
 
     queue = _text(as_educator.get("/sign-off/"))
     assert f'id="queue-entry-{entry.id}"' in queue
-    assert "Certificate" in queue
+    assert "Evidence check" in queue
     assert f'href="/evidence/{evidence.id}"' in queue
 
 

@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict] = {
     "passport.record":            _expect(401, OK,  403, 403, 403, 403),
     "passport.informal_add":      _expect(401, OK,  403, 403, 403, 403),
     "passport.withdraw":          _expect(401, OK,  403, 403, 403, 403),
+    "passport.correct":           _expect(401, OK,  403, 403, 403, 403),
     "people.index":               _expect(401, 403, 403, OK,  OK,  OK),
     "print.passport":             _expect(401, OK,  403, OK,  403, OK),
     "print.passport_pdf":         _expect(401, OK,  403, OK,  403, OK),

@@ -197,7 +197,7 @@ def test_queue_full_page_lists_oldest_first_with_what_to_decide(as_educator, wor
     assert "10 days" in competency
 
     certificate = _queue_row(html, queue["certificate"].id)
-    assert "Managing work and life stress" in certificate and "Certificate" in certificate
+    assert "Managing work and life stress" in certificate and "Confirmation" in certificate
     assert "Completed here, 28 Feb 2026" in certificate
     assert ">1 day<" in certificate
 
@@ -271,7 +271,7 @@ def test_queue_filters_by_team_for_an_admin(as_admin, world, queue):
 
 @pytest.mark.parametrize("kind, expected", [
     ("competency", {"competency", "own"}),
-    ("certificate", {"certificate", "other_team"}),
+    ("confirmation", {"certificate", "other_team"}),   # a learning item's own record, no evidence to check
     ("prior learning", {"prior"}),
 ])
 def test_queue_filters_by_kind(as_admin, queue, kind, expected):
@@ -283,7 +283,7 @@ def test_queue_filters_by_kind(as_admin, queue, kind, expected):
 
 
 def test_queue_filters_combined_and_as_htmx(as_educator, world, queue):
-    partial = _page(as_educator.get("/sign-off/", query_string={"team": world.team_a.id, "kind": "certificate"},
+    partial = _page(as_educator.get("/sign-off/", query_string={"team": world.team_a.id, "kind": "confirmation"},
                                     headers=HTMX))
     assert partial.lstrip().startswith('<div id="queue" data-focus-if-lost>')
     assert f'id="queue-entry-{queue["certificate"].id}"' in partial

@@ -180,7 +180,8 @@ def copy_template(*, actor: Person, template: PassportTemplate, name: str, today
             copies[item.id] = Item(template_id=copy.id, section_id=new_section.id, position=item_position,
                                 title=item.title, description=item.description, corporate_lead=item.corporate_lead,
                                 code=item.code, frequency_months=item.frequency_months, kind=item.kind,
-                                evidence=item.evidence, prior_learning_accepted=item.prior_learning_accepted,
+                                evidence=item.evidence, confirmation=item.confirmation,
+                                prior_learning_accepted=item.prior_learning_accepted,
                                 mandatory=item.mandatory, added_on=today)
             db.session.add(copies[item.id])
     db.session.flush()

@@ -14,6 +14,7 @@ from skillpass.inputs import refuse_controls, to_id
 from skillpass.subjects import MAX_NAME_LENGTH, MAX_NAMES, normalise_code, normalise_name, split_names
 from skillpass.labels import Action, describe_changes
 from skillpass.models import (
+    Confirmation,
     Entry,
     EvidenceRule,
     Item,
@@ -35,7 +36,7 @@ STARTER_SECTIONS = [
     ("Annual refreshers", 12, "months"),
 ]
 ITEM_FIELDS = ["title", "description", "corporate_lead", "code", "frequency_months", "kind", "evidence",
-               "prior_learning_accepted", "mandatory", "section_id"]
+               "confirmation", "prior_learning_accepted", "mandatory", "section_id"]
 SECTION_FIELDS = ["name", "offset_amount", "offset_unit"]
 
 
@@ -144,6 +145,7 @@ class ItemValues:
     frequency_months: int | None
     kind: ItemKind
     evidence: EvidenceRule
+    confirmation: Confirmation
     prior_learning_accepted: bool
     mandatory: bool
     section_id: int
@@ -195,6 +197,19 @@ def check_item(form: dict, *, template: PassportTemplate, item: Item | None = No
     evidence = evidences.get(form.get("evidence") or "")
     if evidence is None:
         errors["evidence"] = "Choose whether evidence is not asked for, optional or required."
+    confirmations = {c.value: c for c in Confirmation}
+    if form.get("confirmation") is None:     # not asked (an older form): as the model decides for a new item
+        confirmation = (Confirmation.EVIDENCE if evidence is EvidenceRule.REQUIRED and kind is ItemKind.LEARNING
+                        else Confirmation.AT_ONCE)
+    else:
+        confirmation = confirmations.get(form.get("confirmation") or "")
+    if confirmation is None:
+        errors["confirmation"] = ("Choose how a learner's own record counts: at once, with evidence checked, "
+                                  "or after an educator's confirmation.")
+    elif (confirmation is Confirmation.EVIDENCE and kind is not ItemKind.COMPETENCY and evidence is not None
+            and evidence is not EvidenceRule.REQUIRED):
+        errors["confirmation"] = ("An evidence check needs a file with every record: set Evidence to Required, "
+                                  "or choose another way the record counts.")
     section_id = None
     wanted_section = to_id(str(form.get("section_id") or ""))
     if wanted_section is not None:
@@ -205,7 +220,7 @@ def check_item(form: dict, *, template: PassportTemplate, item: Item | None = No
     if errors:
         raise ValidationFailed(errors)
     return ItemValues(title=title, description=description, corporate_lead=lead, code=code,
-                      frequency_months=frequency, kind=kind, evidence=evidence,
+                      frequency_months=frequency, kind=kind, evidence=evidence, confirmation=confirmation,
                       prior_learning_accepted=bool(form.get("prior_learning_accepted")),
                       mandatory=bool(form.get("mandatory")), section_id=section_id,
                       national_names=tuple(names))
@@ -256,7 +271,8 @@ def add_item(*, actor: Person, template: PassportTemplate, values: ItemValues, t
 def _item_kwargs(values: ItemValues) -> dict:
     return dict(title=values.title, description=values.description, corporate_lead=values.corporate_lead,
                 code=values.code, frequency_months=values.frequency_months, kind=values.kind,
-                evidence=values.evidence, prior_learning_accepted=values.prior_learning_accepted,
+                evidence=values.evidence, confirmation=values.confirmation,
+                prior_learning_accepted=values.prior_learning_accepted,
                 mandatory=values.mandatory, section_id=values.section_id)
 
 
