@@ -137,21 +137,6 @@ class Item(db.Model):
         ),
     )
 
-
-class ItemName(db.Model):
-    """A national name an item answers to (NHS|CSTF|Fire Safety - 2 Years|), as the admin wrote it and in
-    the normalised form imports match on (skillpass.subjects.normalise_name)."""
-
-    __tablename__ = "item_national_name"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(String(300))
-    normalised: Mapped[str] = mapped_column(String(300), index=True)
-
-    __table_args__ = (UniqueConstraint("item_id", "normalised"),)
-
     def __init__(self, **values):
         # An item that requires evidence and says nothing of who confirms it is checked by an educator, as
         # every such item was before items said so (migration 0012 set the same for existing ones).
@@ -167,6 +152,21 @@ class ItemName(db.Model):
         if self.kind is ItemKind.COMPETENCY:
             return "After an educator's sign-off"
         return self.confirmation.label
+
+
+class ItemName(db.Model):
+    """A national name an item answers to (NHS|CSTF|Fire Safety - 2 Years|), as the admin wrote it and in
+    the normalised form imports match on (skillpass.subjects.normalise_name)."""
+
+    __tablename__ = "item_national_name"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    normalised: Mapped[str] = mapped_column(String(300), index=True)
+
+    __table_args__ = (UniqueConstraint("item_id", "normalised"),)
 
 
 class Assignment(db.Model):
