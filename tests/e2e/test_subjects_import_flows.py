@@ -34,7 +34,7 @@ def test_the_import_preview_shows_matched_skipped_and_suggested_rows(live_server
 
     sign_in(page, live_server, world.admin.email, factories.PASSWORD)
     page.goto(f"{live_server}/admin/import/completions")
-    page.get_by_label("CSV file of completions").set_input_files(str(esr))
+    page.get_by_label("CSV or Excel (.xlsx) file of completions").set_input_files(str(esr))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Ready to import esr.csv")).to_be_visible()
     expect(page.get_by_text("3 rows skipped, not in any passport")).to_be_visible()
