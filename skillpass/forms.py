@@ -85,8 +85,15 @@ class DecisionForm(PostedForm):
     """Approve or reject an entry awaiting a decision (the queue's row and the passport's row)."""
     decision = StringField()
     reason = StringField(default="")
+    row = IdField()     # the passport row it was sent from (one subject shows on several passports' rows)
 
 
 class RevokeForm(PostedForm):
     """Take back an accepted entry, with the reason the learner sees."""
     reason = StringField(default="")
+    row = IdField()
+
+
+class WithdrawForm(PostedForm):
+    """Withdraw one's own entry awaiting a decision, from the passport row it shows on."""
+    row = IdField()

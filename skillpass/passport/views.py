@@ -13,7 +13,7 @@ from skillpass.access import (DECIDE_ENTRY, DECIDE_FOR_PERSON, OWN_ENTRY, RECORD
                               VIEW_PERSON, guard)
 from skillpass.clock import today
 from skillpass.extensions import db
-from skillpass.forms import DecisionForm, RevokeForm
+from skillpass.forms import DecisionForm, RevokeForm, WithdrawForm
 from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import format_date
@@ -112,14 +112,17 @@ def _row_response(person, item_id: int, *, message: str = "", status: int = 200,
     changes nothing else."""
     passport = _passport(person)
     row = _row_or_404(passport, item_id)
+    # The rows of the same subject in the person's other passports change with it: they come out of band.
+    others = passport.same_subject(row) if changed and status == 200 else []
     response = make_response(render_template(
-        "passport/_item_row.html", row=row, passport=passport, person=person, **_row_flags(person),
+        "passport/_item_row.html", row=row, also=others, passport=passport, person=person, **_row_flags(person),
         decision_errors=decision_errors or {}, open_form=open_form, focus_record=not decision_errors,
     ), status)
     htmx.announce(response, message)
     if changed and status == 200:
         htmx.trigger(response, "passportChanged")
-        htmx.trigger(response, f"section{row.section.id}Changed")
+        for section_id in dict.fromkeys(r.section.id for r in [row, *others]):
+            htmx.trigger(response, f"section{section_id}Changed")
         if queue_changed:
             htmx.trigger(response, "queueChanged")
     return response
@@ -239,10 +242,11 @@ def withdraw(entry_id: int):
         message = next(iter(error.errors.values()))
     else:
         message = f"Entry of {format_date(entry.completed_on)} withdrawn."
+    shown = WithdrawForm().row.data or entry.item_id
     if not htmx.is_htmx():
         flash(message)
-        return redirect(url_for("passport.index") + f"#item-{entry.item_id}", code=303)
-    return _row_response(person, entry.item_id, message=message)
+        return redirect(url_for("passport.index") + f"#item-{shown}", code=303)
+    return _row_response(person, shown, message=message)
 
 
 @bp.route("/entries/<int:entry_id>/correct", methods=["GET", "POST"])
@@ -304,14 +308,15 @@ def decide(person_id: int, entry_id: int):
     item = decisions.item_of(entry)
     form = DecisionForm()
     choice, reason = form.decision.data, form.reason.data or ""
+    shown = form.row.data or item.id       # the row it was sent from
     try:
         if choice not in ("approve", "reject"):
             raise ValidationFailed("Choose Approve or Reject.", field="__all__")
         result = decisions.decide(actor=current_user, entry=entry, person=person, item=item,
                                   approve=choice == "approve", reason=reason)
     except DomainError as error:
-        return _decision_refused(error, person, item, open_form=("reject", entry_id, reason))
-    return _decided(person, item, result.message)
+        return _decision_refused(error, person, shown, open_form=("reject", entry_id, reason))
+    return _decided(person, shown, result.message)
 
 
 @bp.post("/people/<int:person_id>/passport/entries/<int:entry_id>/revoke")
@@ -320,31 +325,33 @@ def revoke(person_id: int, entry_id: int):
     """Take back an accepted entry on this passport, with a reason the learner sees."""
     entry, person = g.entry, g.person
     item = decisions.item_of(entry)
-    reason = RevokeForm().reason.data or ""
+    form = RevokeForm()
+    reason, shown = form.reason.data or "", form.row.data or item.id
     try:
         result = decisions.revoke(actor=current_user, entry=entry, person=person, item=item, reason=reason)
     except DomainError as error:
-        return _decision_refused(error, person, item, open_form=("revoke", entry_id, reason))
-    return _decided(person, item, result.message)
+        return _decision_refused(error, person, shown, open_form=("revoke", entry_id, reason))
+    return _decided(person, shown, result.message)
 
 
-def _decided(person, item, message: str):
+def _decided(person, item_id: int, message: str):
+    """The row the decision was sent from (*item_id*), as it now stands."""
     if htmx.is_htmx():
-        return _row_response(person, item.id, message=message, queue_changed=True)
+        return _row_response(person, item_id, message=message, queue_changed=True)
     flash(message)
-    return redirect(url_for("passport.detail", person_id=person.id) + f"#item-{item.id}", code=303)
+    return redirect(url_for("passport.detail", person_id=person.id) + f"#item-{item_id}", code=303)
 
 
-def _decision_refused(error: DomainError, person, item, *, open_form: tuple):
+def _decision_refused(error: DomainError, person, item_id: int, *, open_form: tuple):
     """Decided by someone else a moment ago: the row as it now stands, with the news. Otherwise the
     refused form open again with its message and input: the row (htmx) or the whole page, 422.
     Either way the entry is read again as it now stands, not as this request left it."""
     db.session.rollback()
     db.session.expire_all()
     if isinstance(error, Conflict):
-        return _decided(person, item, next(iter(error.errors.values())))
+        return _decided(person, item_id, next(iter(error.errors.values())))
     if htmx.is_htmx():
-        return _row_response(person, item.id, status=422, decision_errors=error.errors, open_form=open_form)
+        return _row_response(person, item_id, status=422, decision_errors=error.errors, open_form=open_form)
     return _page(person, status=422, decision_errors=error.errors, open_form=open_form)
 
 

@@ -119,6 +119,12 @@ class Passport:
     def row(self, item_id: int) -> Row | None:
         return next((r for r in self.rows if r.item.id == item_id), None)
 
+    def same_subject(self, row: Row) -> list[Row]:
+        """The other rows of this passport that are the same subject as *row* (its code, in another passport
+        the person holds): one record changes them all."""
+        key = subject_key(row.item.id, row.item.code)
+        return [r for r in self.rows if r is not row and subject_key(r.item.id, r.item.code) == key]
+
     def section(self, section_id: int) -> SectionView | None:
         return next((s for t in self.templates for s in t.sections if s.section.id == section_id), None)
 

@@ -98,3 +98,58 @@ def test_the_editor_refuses_a_second_code_in_a_passport_and_keeps_the_names_type
     assert as_admin.post(url, data=form).status_code == 303
     editor = as_admin.get(f"/admin/templates/{world.template.id}").get_data(as_text=True)
     assert "Answers to: NHS|CSTF|Fire Safety - 1 Year|" in editor
+
+
+def _rows_of(html: str) -> dict[str, str]:
+    """Each <tr id="item-…"> of an htmx answer, by id, with whether it comes out of band."""
+    rows = {}
+    for part in html.split("<tr id=")[1:]:
+        row_id = part.split('"')[1]
+        rows[row_id] = part[:part.index(">")]
+    return rows
+
+
+def test_a_change_made_from_one_passports_row_redraws_every_row_of_the_subject(as_learner, as_educator, world):
+    """Withdrawn from the Core Skills row, an entry recorded against the AHP item: the answer is the row it was
+    sent from, in place, and the AHP row out of band, so neither shows what is no longer true."""
+    _, core_fire = _two_passports(world)
+    pending = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 20),
+                    method=EntryMethod.EQUIVALENT, equivalent_source="Leeds", status=EntryStatus.AWAITING,
+                    recorded_by_id=world.learner.id)
+    db.session.add(pending)
+    db.session.commit()
+    page = as_learner.get("/passport").get_data(as_text=True)
+    core_row = page[page.index(f'id="item-{core_fire.id}"'):]
+    assert f'name="row" value="{core_fire.id}"' in core_row[:core_row.index("</tr>")]
+
+    answer = as_learner.post(f"/entries/{pending.id}/withdraw", data={"row": str(core_fire.id)}, headers=HTMX)
+    assert answer.status_code == 200
+    rows = _rows_of(answer.get_data(as_text=True))
+    assert list(rows) == [f"item-{core_fire.id}", f"item-{world.fire.id}"]
+    assert "hx-swap-oob" not in rows[f"item-{core_fire.id}"]
+    assert 'hx-swap-oob="true"' in rows[f"item-{world.fire.id}"]
+    assert "awaiting sign-off" not in answer.get_data(as_text=True)
+
+    # Without JavaScript: back to the row it was sent from.
+    again = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 21),
+                  method=EntryMethod.EQUIVALENT, equivalent_source="Leeds", status=EntryStatus.AWAITING,
+                  recorded_by_id=world.learner.id)
+    db.session.add(again)
+    db.session.commit()
+    plain = as_learner.post(f"/entries/{again.id}/withdraw", data={"row": str(core_fire.id)})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith(f"#item-{core_fire.id}")
+
+
+def test_an_approval_from_the_other_passports_row_answers_with_that_row(as_educator, world):
+    _, core_fire = _two_passports(world)
+    pending = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 20),
+                    method=EntryMethod.EQUIVALENT, equivalent_source="Leeds", status=EntryStatus.AWAITING,
+                    recorded_by_id=world.learner.id)
+    db.session.add(pending)
+    db.session.commit()
+    answer = as_educator.post(f"/people/{world.learner.id}/passport/entries/{pending.id}/decision",
+                              data={"decision": "approve", "row": str(core_fire.id)}, headers=HTMX)
+    assert answer.status_code == 200
+    rows = _rows_of(answer.get_data(as_text=True))
+    assert list(rows) == [f"item-{core_fire.id}", f"item-{world.fire.id}"]
+    assert "Equivalent training demonstrated at Leeds, 20 Feb 2026" in answer.get_data(as_text=True)
