@@ -18,11 +18,12 @@ from sqlalchemy import and_, select
 
 from skillpass.extensions import db
 from skillpass.inputs import printable
-from skillpass.models import Assignment, Entry, EntryStatus, Item, PassportTemplate, Person, Team
+from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
 from skillpass.rules import expiry_date
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
+SELF_DECLARED = "Self-declared"
 
 
 def safe(value):
@@ -99,9 +100,11 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
                 how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff))  # the passport's words
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
+                if status is EntryStatus.ACCEPTED and method is EntryMethod.HERE and not decided_by:
+                    signed = SELF_DECLARED      # counted at once, nobody checked it: as the print says
                 yield [number or "", name, team or "", job_role, title, code or "", status.label,
                        completed_on, expires, how, signed,
-                       decided_at.date() if (decided_at and signed) else None,
+                       decided_at.date() if (decided_at and signed and signed != SELF_DECLARED) else None,
                        passport, "Yes" if live is not None and archived_at is None else "No"]
 
     return Table(header=RECORD_HEADER, rows=body())

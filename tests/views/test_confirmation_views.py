@@ -2,7 +2,9 @@
 sign-off queue and the print say what a record waits for, and that a record nobody checked is self-declared."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from sqlalchemy import select
 
@@ -68,7 +70,8 @@ def _row(html: str, item) -> str:
     return row[:row.index("</tr>")]
 
 
-def test_a_record_nobody_checked_is_self_declared_on_the_passport_and_in_print(as_learner, world):
+def test_a_record_nobody_checked_is_self_declared_on_the_passport_in_print_and_in_the_export(as_learner, as_admin,
+                                                                                              world):
     record_entry(actor=world.learner, person=world.learner, item=world.stress, completed_on=dt.date(2026, 1, 10),
                  method=EntryMethod.HERE, today=TODAY)
     db.session.commit()
@@ -79,6 +82,10 @@ def test_a_record_nobody_checked_is_self_declared_on_the_passport_and_in_print(a
     stress = printed[printed.index("Managing work and life stress"):]
     stress = stress[:stress.index("</tr>")]
     assert "Self-declared" in stress and "Not needed" not in stress
+    export = as_admin.get("/team/export/records?format=csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(export)))
+    [record] = [r for r in rows if r["Item"] == world.stress.title]
+    assert record["Signed off by"] == "Self-declared" and record["Sign-off date"] == ""
 
 
 def test_a_record_after_a_rejection_says_it_waits_for_confirmation_on_the_passport_queue_and_print(
