@@ -533,3 +533,30 @@ def test_no_two_forms_drawn_in_one_answer_share_a_token(app, world):
     section = admin.post(url, data={"name": "Within 3 months", "offset_amount": "3", "offset_unit": "months",
                                     "submission": section_token}, headers=HTMX)
     assert section.status_code == 200 and SENT_TWICE not in section.get_data(as_text=True)
+
+
+def test_tokens_no_form_can_carry_are_forgotten_once_an_hour(app, db, world, monkeypatch):
+    """A claim forgets the tokens older than KEPT_FOR, at most once an hour in each process (never on the
+    requests whose queries are counted); the others are kept."""
+    import datetime as dt
+    import time
+
+    from sqlalchemy import select
+
+    from skillpass import clock
+    from skillpass.models import FormSubmission
+    from skillpass.services import submissions
+
+    old, recent = submissions.new_token(), submissions.new_token()
+    now = clock.now()
+    db.session.add_all([FormSubmission(token=old, person_id=world.admin.id, endpoint="t", at=now - dt.timedelta(days=3)),
+                        FormSubmission(token=recent, person_id=world.admin.id, endpoint="t", at=now)])
+    db.session.commit()
+    with app.test_request_context():
+        submissions.claim(submissions.new_token(), actor=world.admin, endpoint="t")     # within the hour
+        assert db.session.get(FormSubmission, old) is not None
+        monkeypatch.setattr(submissions, "_last_forgotten", time.monotonic() - submissions.FORGET_EVERY - 1)
+        submissions.claim(submissions.new_token(), actor=world.admin, endpoint="t")
+        db.session.commit()
+        kept = set(db.session.scalars(select(FormSubmission.token)))
+    assert old not in kept and recent in kept
