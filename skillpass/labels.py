@@ -46,7 +46,9 @@ def _months(v) -> str:
 
 
 _VALUE_WORDS = {
-    "kind": {"learning": "learner's tick", "competency": "educator signs off"},
+    "kind": {"learning": "learning", "competency": "competency (an educator signs it off)"},
+    "confirmation": {"at_once": "at once", "evidence": "with evidence checked by an educator",
+                     "educator": "after an educator's confirmation"},
     "evidence": {"none": "not asked for", "optional": "optional", "required": "required"},
     "mandatory": {True: "mandatory", False: "optional"},
     "prior_learning_accepted": {True: "accepted", False: "not accepted"},
@@ -55,7 +57,8 @@ _VALUE_WORDS = {
 }
 _CHANGE_WORDS = {
     "frequency_months": "renew every",
-    "kind": "who confirms",
+    "kind": "kind",
+    "confirmation": "a learner's own record counts",
     "evidence": "evidence",
     "prior_learning_accepted": "prior learning",
     "section_id": "section",
@@ -93,6 +96,8 @@ def _value(field: str, value, names: dict) -> str:
             return f"{day.day} {day.strftime('%b %Y')}"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(f"“{v}”" for v in value) if value else "none"
     return f"“{value}”"
 
 

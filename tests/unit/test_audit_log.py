@@ -241,7 +241,7 @@ def test_log_makes_nested_before_and_after_json_safe(db, world):
     ({"offset_amount": 2, "offset_unit": "weeks"}, {"offset_amount": 0, "offset_unit": "weeks"}, None,
      "due offset 2 weeks → day one"),
     ({"mandatory": True, "kind": "learning"}, {"mandatory": False, "kind": "competency"}, None,
-     "mandatory → optional, who confirms learner's tick → educator signs off"),
+     "mandatory → optional, kind learning → competency (an educator signs it off)"),
     ({"section_id": 1}, {"section_id": 2}, {"section_id": {1: "Within 2 weeks", 2: "Annual refreshers"}},
      "section Within 2 weeks → Annual refreshers"),
     ({"warning_days": 60}, {"warning_days": 30}, None, "warning window 60 → 30 days"),

@@ -33,7 +33,7 @@ def test_the_editor_saves_who_confirms_and_audits_it_in_words(as_admin, world):
     response = as_admin.post(url, data=_fire_form(world, confirmation="educator"), headers=HTMX)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.startswith(f'<tr id="item-{world.fire.id}"')
-    assert "Counts: after an educator&#39;s confirmation" in body or "Counts: after an educator's confirmation" in body
+    assert "After an educator&#39;s confirmation" in body or "After an educator's confirmation" in body
     db.session.expire_all()
     assert db.session.get(Item, world.fire.id).confirmation is Confirmation.EDUCATOR
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "item.changed")).all()
