@@ -19,7 +19,7 @@ from skillpass.labels import Action
 from skillpass.models import Confirmation, Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.permissions import can_decide_for
 from skillpass.services import audit
-from skillpass.services.entries import ENTRY_FIELDS, queue_kind
+from skillpass.services.entries import ENTRY_FIELDS, queue_kind, waits_after_rejection  # noqa: F401 - for the queue
 from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, ValidationFailed
 
 REASON_MAX = 1000

@@ -105,6 +105,13 @@ def queue_kind(entry: Entry, item: Item) -> str:
     return "confirmation"
 
 
+def waits_after_rejection(entry: Entry, item: Item) -> bool:
+    """An own record that waits only because the learner's last record of the item was rejected: the item
+    itself would have let it count at once (PRODUCT.md §6.2)."""
+    return (entry.method is EntryMethod.HERE and item.kind is ItemKind.LEARNING
+            and item.confirmation is Confirmation.AT_ONCE)
+
+
 def record_entry(
     *,
     actor: Person,

@@ -31,7 +31,7 @@ def _queue_context(**extra) -> dict:
     filters = _filters()
     rows = decisions.awaiting_for(current_user, **filters)
     return dict(rows=rows, teams=access.visible_teams(current_user), filters=filters, kinds=decisions.KINDS,
-                queue_kind=decisions.queue_kind, total=decisions.awaiting_count(current_user), **extra)
+                queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection, total=decisions.awaiting_count(current_user), **extra)
 
 
 def _queue_url(filters: dict | None = None) -> str:
@@ -108,7 +108,8 @@ def _refused(error: DomainError, entry_id: int, person: Person, item: Item, *, r
             htmx.trigger(response, "queueChanged")
             return response
         return render_template("signoff/_row.html", row=row, errors=error.errors, reason=reason,
-                               open_reject=True, queue_kind=decisions.queue_kind), 422
+                               open_reject=True, queue_kind=decisions.queue_kind,
+                               waits_after_rejection=decisions.waits_after_rejection), 422
     if decided_elsewhere:
         flash(message)
         return redirect(_queue_url(), code=303)

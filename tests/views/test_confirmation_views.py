@@ -95,6 +95,8 @@ def test_a_record_after_a_rejection_says_it_waits_for_confirmation_on_the_passpo
     decisions.decide(actor=world.educator, entry=claim, person=world.learner, item=world.fire, approve=False,
                      reason="Not the same course.")
     db.session.commit()
+    form = as_learner.get(f"/people/{world.learner.id}/passport/items/{world.fire.id}/record").get_data(as_text=True)
+    assert "Your last record of it was rejected, so an educator confirms this one before it counts." in form
     response = as_learner.post(f"/people/{world.learner.id}/passport/items/{world.fire.id}/record",
                                data={"completed_on": "2026-02-10", "method": "here"}, headers=HTMX)
     assert response.status_code == 200
@@ -103,7 +105,7 @@ def test_a_record_after_a_rejection_says_it_waits_for_confirmation_on_the_passpo
     assert entry.status is EntryStatus.AWAITING
     queue = as_educator.get("/sign-off/").get_data(as_text=True)
     row = queue[queue.index(f'id="queue-entry-{entry.id}"'):]
-    assert "Confirmation" in row[:row.index("</tr>")]
+    assert "Confirmation: their last record of it was rejected" in row[:row.index("</tr>")]
     printed = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
     fire = printed[printed.index("Fire safety"):]
     assert "awaiting sign-off (confirmation)" in fire[:fire.index("</tr>")]
