@@ -7,8 +7,8 @@ from typing import Iterable
 from sqlalchemy import delete, select
 
 from skillpass.extensions import db
-from skillpass.models import Item, ItemName
-from skillpass.subjects import normalise_name
+from skillpass.models import Item, ItemName, PassportTemplate, TemplateStatus
+from skillpass.subjects import normalise_name, subject_key
 
 
 def names_of(item_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -47,6 +47,24 @@ def listed_elsewhere(template_id: int, names: list[str], *, except_item_id: int 
         .where(Item.template_id == template_id, Item.archived_at.is_(None), ItemName.normalised.in_(wanted),
                *([Item.id != except_item_id] if except_item_id is not None else [])))
     return {normalised: title for normalised, title in rows}
+
+
+def listed_by_another_subject(names: list[str], *, code: str | None, item_id: int | None) -> dict[str, str]:
+    """The names (normalised) a live item of another passport already lists as *another* subject (another
+    code, or no code): {name: "its title (its passport)"}. An import could not tell which one a row means,
+    and would refuse every file that names it."""
+    wanted = {normalise_name(n) for n in names}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(ItemName.normalised, Item.id, Item.code, Item.title, PassportTemplate.name)
+        .join(Item, Item.id == ItemName.item_id).join(PassportTemplate, PassportTemplate.id == Item.template_id)
+        .where(ItemName.normalised.in_(wanted), Item.archived_at.is_(None),
+               PassportTemplate.status != TemplateStatus.ARCHIVED,
+               *([Item.id != item_id] if item_id is not None else [])))
+    mine = subject_key(item_id if item_id is not None else -1, code)
+    return {normalised: f"{title} ({passport})" for normalised, other_id, other_code, title, passport in rows
+            if subject_key(other_id, other_code) != mine}
 
 
 def all_names() -> list[tuple[int, str, str]]:

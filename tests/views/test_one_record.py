@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 
+import pytest
+
 from openpyxl import load_workbook
 
 from skillpass.extensions import db
@@ -153,3 +155,23 @@ def test_an_approval_from_the_other_passports_row_answers_with_that_row(as_educa
     rows = _rows_of(answer.get_data(as_text=True))
     assert list(rows) == [f"item-{core_fire.id}", f"item-{world.fire.id}"]
     assert "Equivalent training demonstrated at Leeds, 20 Feb 2026" in answer.get_data(as_text=True)
+
+
+def test_a_name_another_passport_lists_as_another_subject_is_refused_in_the_editor(world):
+    """Two subjects answering to one name would make every import file that names it stop: the editor says so
+    when the second is listed, and lets the same subject (the same code) list it in another passport."""
+    from skillpass.services import templates_admin
+    from skillpass.services.errors import ValidationFailed
+
+    _two_passports(world)
+    values = {"title": "Moving and handling", "code": "CSTF-MH2", "frequency_months": "24", "kind": "learning",
+              "evidence": "optional", "confirmation": "at_once", "section_id": str(world.fire.section_id),
+              "national_names": "NHS|CSTF|Fire Safety - 2 Years|"}
+    with pytest.raises(ValidationFailed) as refused:
+        templates_admin.check_item(values, template=world.template)
+    assert "Fire Safety (Core Skills (CSTF)) already answers to" in refused.value.errors["national_names"]
+    # The same subject in another passport may list it.
+    ahp_values = {**values, "title": "Fire safety", "code": world.fire.code or "CSTF-FIRE",
+                  "section_id": str(world.fire.section_id)}
+    checked = templates_admin.check_item(ahp_values, template=world.template, item=world.fire)
+    assert checked.national_names == ("NHS|CSTF|Fire Safety - 2 Years|",)

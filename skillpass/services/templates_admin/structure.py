@@ -177,7 +177,7 @@ def check_item(form: dict, *, template: PassportTemplate, item: Item | None = No
     elif "code" not in errors and code and (twin := _code_taken(template, code, item)):
         errors["code"] = (f"{twin} in this passport already has the code {code}: a code names one subject, "
                           f"once in each passport.")
-    names = _check_names(form.get("national_names"), template, item, errors)
+    names = _check_names(form.get("national_names"), template, item, errors, code=code)
     raw = (form.get("frequency_months") or "").strip()
     frequency = None
     if raw:
@@ -237,7 +237,8 @@ def _code_taken(template: PassportTemplate, code: str, item: Item | None) -> str
     return None
 
 
-def _check_names(text: str | None, template: PassportTemplate, item: Item | None, errors: dict) -> list[str]:
+def _check_names(text: str | None, template: PassportTemplate, item: Item | None, errors: dict, *,
+                 code: str | None = None) -> list[str]:
     """The national names of the form's textarea, one a line (PRODUCT.md §6.1)."""
     refuse_controls(errors, national_names=(text or "").replace("\r", "").replace("\n", " "))
     if "national_names" in errors:
@@ -252,6 +253,11 @@ def _check_names(text: str | None, template: PassportTemplate, item: Item | None
         name = next(n for n in names if normalise_name(n) in clash)
         errors["national_names"] = (f"{clash[normalise_name(name)]} in this passport already answers to “{name}”: "
                                     f"a name can fill only one item of a passport.")
+    elif other := national_names.listed_by_another_subject(names, code=code, item_id=item.id if item else None):
+        name = next(n for n in names if normalise_name(n) in other)
+        errors["national_names"] = (f"{other[normalise_name(name)]} already answers to “{name}” as another subject: "
+                                    f"give this item the same code to make them one subject, or list the name "
+                                    f"on one of them only.")
     return names
 
 
