@@ -59,8 +59,19 @@ def suggestions(raw: str, candidates: dict[str, str], *, limit: int = 3) -> list
     wanted = normalise_name(raw)
     if not wanted:
         return []
-    close = difflib.get_close_matches(wanted, list(candidates), n=limit, cutoff=0.6)
-    return [candidates[c] for c in close]
+    # Close as a whole, and about the same topic: "Moving and Handling - Level 1" may be told of the Level 2
+    # name, never of "Safeguarding Adults - Level 2", however alike their level and period read.
+    topic = _topic(wanted)
+    close = [c for c in difflib.get_close_matches(wanted, list(candidates), n=limit * 4, cutoff=0.6)
+             if difflib.SequenceMatcher(None, topic, _topic(c)).ratio() >= 0.8]
+    return [candidates[c] for c in close[:limit]]
+
+
+def _topic(normalised: str) -> str:
+    """The subject words of a name: "nhs|cstf|moving and handling - level 1 - 3 years|" gives "moving and handling";
+    a code is its own topic."""
+    last = [part for part in normalised.split("|") if part.strip()]
+    return (last[-1] if last else normalised).split(" - ")[0].strip()
 
 
 def describe_names(names: Iterable[str]) -> str:

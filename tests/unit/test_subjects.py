@@ -44,3 +44,13 @@ def test_a_suggestion_names_what_would_match_and_nothing_far_away():
     assert suggestions("CSTF-RESUSC", close) == ["CSTF-RESUS"]
     assert suggestions("123|LOCAL|Sharps Awareness|", close) == []
     assert suggestions("", close) == []
+
+
+def test_a_suggestion_is_about_the_same_topic_whatever_its_level_and_period():
+    names = ["NHS|CSTF|Moving and Handling - Level 2 - 2 Years|", "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|",
+             "NHS|CSTF|Safeguarding Children - Level 2 - 3 Years|"]
+    candidates = {normalise_name(n): n for n in names}
+    assert suggestions("NHS|CSTF|Moving and Handling - Level 1 - 3 Years|", candidates) == [
+        "NHS|CSTF|Moving and Handling - Level 2 - 2 Years|"]
+    assert suggestions("NHS|CSTF|Safeguarding Adults - Level 3 - 3 Years|", candidates)[0] == (
+        "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|")
