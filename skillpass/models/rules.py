@@ -45,13 +45,14 @@ class AssignmentRule(db.Model):
         return True
 
     def describe(self) -> str:
-        """"Physiotherapy team", "Healthcare Assistant", "Ward 7 team, Healthcare Assistant"."""
-        parts = []
-        if self.teams:
-            parts.append(" or ".join(t.name for t in self.teams) + (" team" if len(self.teams) == 1 else " teams"))
-        if self.job_roles:
-            parts.append(" or ".join(self.job_roles))
-        return ", ".join(parts)
+        """"Physiotherapy team", "Healthcare Assistant", "Ward 7 team, if Healthcare Assistant": a rule with
+        teams and job roles gives its passport to the people of those teams who hold one of those roles."""
+        teams = (" or ".join(t.name for t in self.teams) + (" team" if len(self.teams) == 1 else " teams")
+                 if self.teams else "")
+        roles = " or ".join(self.job_roles)
+        if teams and roles:
+            return f"{teams}, if {roles}"
+        return teams or roles
 
 
 # Whether the rule that gave an assignment has been archived, read with the assignment itself (a correlated

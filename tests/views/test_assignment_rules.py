@@ -117,7 +117,7 @@ def test_the_same_rule_twice_is_refused_as_already_there(as_admin, world):
     assert as_admin.post("/admin/rules", data=_confirmed(form)).status_code == 303
     again = as_admin.post("/admin/rules", data=_confirmed(form))
     assert again.status_code == 422
-    assert "A rule already gives Core Skills (CSTF) to Physiotherapy team, Support Worker." in again.get_data(
+    assert "A rule already gives Core Skills (CSTF) to Physiotherapy team, if Support Worker." in again.get_data(
         as_text=True)
     assert len(db.session.scalars(select(AssignmentRule)).all()) == 1
     # A rule that differs (another team) is a rule of its own.
@@ -215,3 +215,12 @@ def test_a_passport_another_rule_also_gives_stays_and_names_that_rule(as_admin, 
     assert _live(world.learner, core) is None
     educator = _live(world.educator, core)
     assert educator is not None and educator.rule_id != first and educator.source_detail == "Practice Educator"
+
+
+def test_a_rule_of_teams_and_job_roles_reads_as_both_conditions():
+    from skillpass.models import AssignmentRule, Team
+
+    rule = AssignmentRule(template_id=1, teams=[Team(name="Physiotherapy")], job_roles=["Therapy Support Worker"])
+    assert rule.describe() == "Physiotherapy team, if Therapy Support Worker"
+    assert AssignmentRule(template_id=1, teams=[Team(name="A"), Team(name="B")], job_roles=[]).describe() == "A or B teams"
+    assert AssignmentRule(template_id=1, teams=[], job_roles=["Porter", "Cleaner"]).describe() == "Porter or Cleaner"
