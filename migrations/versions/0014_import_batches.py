@@ -2,7 +2,7 @@
 pointing to its import, so that a bad import is revoked in one action
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -14,7 +14,7 @@ from skillpass.models._types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -139,7 +139,7 @@ class Item(db.Model):
 
     def __init__(self, **values):
         # An item that requires evidence and says nothing of who confirms it is checked by an educator, as
-        # every such item was before items said so (migration 0012 set the same for existing ones).
+        # every such item was before items said so (migration 0013 set the same for existing ones).
         if "confirmation" not in values:
             values["confirmation"] = (Confirmation.EVIDENCE if values.get("evidence") is EvidenceRule.REQUIRED
                                       and values.get("kind", ItemKind.LEARNING) is ItemKind.LEARNING

@@ -129,7 +129,7 @@ def test_the_queue_names_what_each_entry_waits_for(db, world, confirmation, kind
 
 
 def test_an_item_requiring_evidence_is_checked_unless_it_says_otherwise(db, world):
-    """Items made before items said who confirms them keep being checked (the model's and 0012's default)."""
+    """Items made before items said who confirms them keep being checked (the model's and 0013's default)."""
     checked = factories.item(world.week2, "Safeguarding adults", evidence=EvidenceRule.REQUIRED, position=6)
     plain = factories.item(world.week2, "Equality", position=7)
     competency = factories.item(world.week2, "Hoist", kind=ItemKind.COMPETENCY, evidence=EvidenceRule.REQUIRED,

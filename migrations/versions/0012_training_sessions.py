@@ -1,6 +1,6 @@
 """Training sessions (registers): one item, one date, many people; each attendee's entry names its session
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 10:00:00
 
@@ -12,7 +12,7 @@ from skillpass.models._types import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
@@ -62,7 +62,7 @@ RECORDED = ["person_id", "item_id", "completed_on", "method", "equivalent_source
 
 
 def _drop_session_id_sqlite():
-    """A later revision's rebuild of entry (0012) made session_id's reference a table constraint, which
+    """A later revision's rebuild of entry (0013) made session_id's reference a table constraint, which
     SQLite's DROP COLUMN refuses: rebuild entry without it, its partial index and triggers made again."""
     op.execute("DROP TRIGGER IF EXISTS entry_decided_once")
     op.execute("DROP TRIGGER IF EXISTS entry_never_deleted")

@@ -8,8 +8,8 @@
   moves, once, to the new status *superseded* (from accepted or awaiting). The triggers of 0004
   allow that one move and keep supersedes_id, like everything recorded, unchangeable.
 
-Revision ID: 0012
-Revises: 0013
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0013'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
@@ -39,7 +39,7 @@ NEW_ALLOWED = """(
 )"""
 OLD_RECORDED = ["person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
                 "evidence_id", "recorded_by_id", "recorded_at"]
-NEW_RECORDED = OLD_RECORDED + ["session_id", "supersedes_id"]   # 0013 added session_id: recorded, never changed
+NEW_RECORDED = OLD_RECORDED + ["session_id", "supersedes_id"]   # 0012 added session_id: recorded, never changed
 
 
 def _status_type(values):
