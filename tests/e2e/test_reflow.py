@@ -20,8 +20,9 @@ def _overflow(page) -> int:
 
 @pytest.mark.parametrize("email, paths", [
     (demo.LEARNER_EMAIL, ["/passport"]),
-    (demo.EDUCATOR_EMAIL, ["/sign-off/", "/team/"]),
+    (demo.EDUCATOR_EMAIL, ["/sign-off/", "/team/", "/sessions/", "/sessions/new"]),
     (demo.ADMIN_EMAIL, ["/admin/", "/people/", "/admin/templates/{template}", "/admin/import/people",
+                        "/admin/import/completions",
                         "/admin/rules", "/admin/teams", "/admin/audit"]),
 ])
 def test_pages_reflow_at_320_pixels(live_server, page, app, email, paths):
