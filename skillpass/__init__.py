@@ -216,7 +216,10 @@ def register_request_hooks(app: Flask) -> None:
         # queue as it is now (not an old copy with a decided entry still in it), and a shared computer keeps
         # nobody's records. Static files stay cacheable.
         # Downloads included: send_file's own "no-cache" would let a shared computer keep a copy.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # Who is signed in is read from what the request already loaded, never from the database: after
+        # the request's commit it may be gone (restarting), and the answer must still go out whole.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and not user.is_anonymous:
             response.headers["Cache-Control"] = "private, no-store"
         return response
 

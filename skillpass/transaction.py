@@ -43,6 +43,15 @@ def discard() -> None:
     db.session.rollback()
 
 
+def _roll_back_quietly() -> None:
+    """Roll back after an error, never hiding it: with the database gone, the rollback fails too, and the
+    error handler and the request's teardown deal with the dead connection."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the error being raised is the one that matters
+        pass
+
+
 def _restore_flashes(flashed: list) -> None:
     if flashed:
         session["_flashes"] = flashed
@@ -59,16 +68,18 @@ def one_transaction(view):
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:
-            db.session.rollback()
+            _roll_back_quietly()
             raise
         if wrote(db.session):
             if response.status_code < 400:
                 try:
                     db.session.commit()
                 except BaseException:
-                    # Nothing was saved: the view's news ("Team created.") must not outlive it.
+                    # Nothing was saved, as far as this request can tell: the view's news ("Team created.")
+                    # must not outlive it. The error itself is what the error pages answer (a database that
+                    # went away mid-commit is the friendly "unavailable" page, as before).
                     _restore_flashes(flashed)
-                    db.session.rollback()
+                    _roll_back_quietly()
                     raise
             else:
                 db.session.rollback()

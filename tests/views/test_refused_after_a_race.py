@@ -77,3 +77,95 @@ def test_a_commit_that_fails_takes_its_success_message_back(as_admin, app, db):
     assert "Team Radiology created." not in after
     db.session.rollback()
     assert db.session.scalar(select(Team).where(Team.name == "Radiology")) is None
+
+
+def test_a_database_that_goes_away_at_commit_gets_the_unavailable_page(as_admin, app, db, monkeypatch):
+    """The commit fails because the connection is gone, and so does the rollback after it: the person gets
+    the friendly "unavailable" page (503) that says to try again, not a bare server error."""
+    from sqlalchemy.exc import OperationalError
+
+    from skillpass.extensions import db as extension_db
+
+    class _Gone(Exception):
+        pass
+
+    armed = {"on": False, "done": False}
+
+    def note(session, ctx, instances):
+        if any(isinstance(o, Team) for o in session.new):
+            armed["on"] = True
+
+    def fail(session):
+        if armed["on"] and not armed["done"]:
+            armed["done"] = True
+            raise OperationalError("COMMIT", {}, _Gone("server closed the connection unexpectedly"),
+                                   connection_invalidated=True)
+
+    real_rollback = extension_db.session.rollback
+    calls = {"n": 0}
+
+    def rollback_fails_once():
+        if armed["done"]:
+            calls["n"] += 1
+        if calls["n"] == 1:
+            calls["n"] += 1
+            raise OperationalError("ROLLBACK", {}, _Gone("no connection"), connection_invalidated=True)
+        return real_rollback()
+
+    event.listen(Session, "before_flush", note)
+    event.listen(Session, "before_commit", fail)
+    monkeypatch.setattr(extension_db.session, "rollback", rollback_fails_once)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = as_admin.post("/admin/teams", data={"name": "Radiology"})
+    finally:
+        event.remove(Session, "before_commit", fail)
+        event.remove(Session, "before_flush", note)
+        monkeypatch.undo()
+    assert response.status_code == 503, response.get_data(as_text=True)[:300]
+    assert "Team Radiology created." not in response.get_data(as_text=True)
+
+
+def test_an_answer_made_before_the_database_went_away_still_goes_out_whole(as_admin, app, db):
+    """The request's commit succeeds, then the database goes away (a restart): nothing after the commit asks
+    it anything, so the person gets the answer of what was saved, as a signed-in page (never kept by the
+    browser), not a bare server error."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.exc import OperationalError
+
+    from skillpass.extensions import db as extension_db
+
+    class _Gone(Exception):
+        pass
+
+    state = {"team": False, "committed": False}
+
+    def note(session, ctx, instances):
+        if any(isinstance(o, Team) for o in session.new):
+            state["team"] = True
+
+    def committed(session):
+        if state["team"]:
+            state["committed"] = True
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if state["committed"]:
+            raise OperationalError(statement, parameters, _Gone("server closed the connection"),
+                                   connection_invalidated=True)
+
+    event.listen(Session, "before_flush", note)
+    event.listen(Session, "after_commit", committed)
+    engine = extension_db.engine
+    sa_event.listen(engine, "before_cursor_execute", refuse)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = as_admin.post("/admin/teams", data={"name": "Radiology"})
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", refuse)
+        event.remove(Session, "after_commit", committed)
+        event.remove(Session, "before_flush", note)
+    assert state["committed"]
+    assert response.status_code == 303
+    assert response.headers["Cache-Control"] == "private, no-store"
+    db.session.rollback()
+    assert db.session.scalar(select(Team).where(Team.name == "Radiology")) is not None
