@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, make_response, session
+from flask import Flask, current_app, make_response, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -48,8 +48,8 @@ def _roll_back_quietly() -> None:
     error handler and the request's teardown deal with the dead connection."""
     try:
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the error being raised is the one that matters
-        pass
+    except Exception as failed:  # noqa: BLE001 - the error being raised is the one that matters
+        current_app.logger.info("rollback after an error failed too: %s", failed)
 
 
 def _restore_flashes(flashed: list) -> None:
