@@ -6,7 +6,8 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, after_this_request, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 
 from skillpass import htmx, transaction
@@ -196,6 +197,15 @@ def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, 
 PREVIEW_KEPT_FOR = 24 * 3600   # seconds: a checked file waits this long for its import to be confirmed
 
 
+def _remove_after_commit(path: Path) -> None:
+    """The preview's file goes once the import is committed (the request's commit comes first): a second
+    press meanwhile finds the file, or the claim that says it was imported, never neither."""
+    @after_this_request
+    def remove(response):
+        path.unlink(missing_ok=True)
+        return response
+
+
 def _imports_folder() -> Path:
     """Where checked files wait for confirmation. Files of previews nobody confirmed (they hold names and
     emails) are removed after a day."""
@@ -263,10 +273,13 @@ def people_import_confirm():
     form = ImportConfirmForm()
     token, filename = form.token.data, form.filename.data[:120]
     path = _imports_folder() / f"{token}.csv"
-    if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
-        flash(IMPORTED_ALREADY)
-        return redirect(url_for("people.index"), code=303)
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
+        # Its file is gone: either the import was confirmed (its token is claimed, in the same commit as its
+        # first batch, before the file is removed) or the preview expired. Asked in that order, a second
+        # press that arrives while the first is finishing is never told its preview expired.
+        if submissions.was_claimed(token):
+            flash(IMPORTED_ALREADY)
+            return redirect(url_for("people.index"), code=303)
         flash("That preview has expired: upload the file again.")
         return redirect(url_for("admin.people_import_start"), code=303)
     checked = people_import.plan(path.read_text(encoding="utf-8"), today=today(), actor=current_user)
@@ -282,7 +295,7 @@ def people_import_confirm():
     except _Stopped as stopped:
         return _import_stopped(stopped, token=token, filename=filename, what="people", total=checked.changes,
                                back=url_for("people.index"))
-    path.unlink(missing_ok=True)
+    _remove_after_commit(path)
     flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
     return redirect(url_for("people.index"), code=303)
 
@@ -327,10 +340,13 @@ def completions_import_confirm():
     form = ImportConfirmForm()
     token, filename = form.token.data, form.filename.data[:120]
     path = _imports_folder() / f"{token}.csv"
-    if submissions.was_claimed(token):   # pressed again after it was imported (its file is gone by then)
-        flash(IMPORTED_ALREADY)
-        return redirect(url_for("admin.completions_import_start"), code=303)
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
+        # Its file is gone: either the import was confirmed (its token is claimed, in the same commit as its
+        # first batch, before the file is removed) or the preview expired. Asked in that order, a second
+        # press that arrives while the first is finishing is never told its preview expired.
+        if submissions.was_claimed(token):
+            flash(IMPORTED_ALREADY)
+            return redirect(url_for("admin.completions_import_start"), code=303)
         flash("That preview has expired: upload the file again.")
         return redirect(url_for("admin.completions_import_start"), code=303)
     checked = completions_import.plan(path.read_text(encoding="utf-8"), today=today())
@@ -346,7 +362,7 @@ def completions_import_confirm():
     except _Stopped as stopped:
         return _import_stopped(stopped, token=token, filename=filename, what="completions", total=added,
                                back=url_for("admin.completions_import_start"))
-    path.unlink(missing_ok=True)
+    _remove_after_commit(path)
     flash(f"Imported {filename}: {added} completions added, {checked.already} already on record. They are listed "
           f"below: should the file prove wrong, revoke them together here.")
     return redirect(url_for("admin.import_batch", batch_id=checked.batch_id), code=303)
