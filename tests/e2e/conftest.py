@@ -125,3 +125,59 @@ def axe_violations(page) -> list[dict]:
 def assert_no_axe_violations(page):
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, indent=2)
+
+
+# What a person must be able to see and reach on a phone: nothing cut at the screen's edge, no label or
+# message ending in "…". A table that says it scrolls (.app-table-wrap, labelled) may hold wider content.
+_OUTSIDE_VIEWPORT = """(scope) => {
+  const root = scope ? document.querySelector(scope) : document.body;
+  if (!root) return ["no element matches " + scope];
+  const width = document.documentElement.clientWidth;
+  const wanted = "label, legend, input:not([type=hidden]), select, textarea, button, .nhsuk-button, "
+    + ".nhsuk-error-message, .nhsuk-error-summary, .nhsuk-hint, summary, h1, h2, h3, a";
+  const problems = [];
+  for (const el of root.querySelectorAll(wanted)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;           // not shown (closed details, hidden)
+    if (el.closest(".nhsuk-u-visually-hidden, [hidden]")) continue;
+    if (el.closest("[data-scrolls]")) continue;                   // inside a table that says it scrolls
+    const name = (el.innerText || el.value || el.getAttribute("aria-label") || el.id || el.tagName).trim().slice(0, 60);
+    if (box.left < -0.5 || box.right > width + 0.5) {
+      problems.push(`${el.tagName.toLowerCase()} "${name}" lies outside the screen (${Math.round(box.left)}–${Math.round(box.right)} of ${width}px)`);
+      continue;
+    }
+    const style = getComputedStyle(el);
+    if (el.scrollWidth > el.clientWidth + 1 && (style.overflow === "hidden" || style.textOverflow === "ellipsis")
+        && !/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      problems.push(`${el.tagName.toLowerCase()} "${name}" is cut short`);
+    }
+  }
+  if (document.documentElement.scrollWidth > width) {
+    problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth}px wide on a ${width}px screen)`);
+  }
+  return problems;
+}"""
+
+
+def outside_viewport(page, scope: str | None = None) -> list[str]:
+    """Every visible label, field, hint, error, button and link under `scope` (a CSS selector; the whole page
+    by default) that lies outside the screen or is cut short, in words a failing test can print."""
+    return page.evaluate(_OUTSIDE_VIEWPORT, scope)
+
+
+def assert_inside_viewport(page, scope: str | None = None):
+    problems = outside_viewport(page, scope)
+    assert problems == [], "\n".join(problems)
+
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def screenshot(page, name: str):
+    """Save what the page shows now as docs/screenshots/<name>.png, for the README. Taken by the browser
+    tests so the pictures always show the app as it is; written only when SKILLPASS_SCREENSHOTS=1
+    (make screenshots), so an ordinary test run leaves the working tree clean."""
+    if os.environ.get("SKILLPASS_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
