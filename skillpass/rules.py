@@ -197,7 +197,18 @@ class ItemState:
 
     @property
     def label(self) -> str:
-        return status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on)
+        return status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on,
+                           mandatory=self.mandatory)
+
+    @property
+    def word(self) -> str:
+        """The status word alone, as its tag shows it ("Optional · not done" for an optional item not done)."""
+        return status_word(self.status, mandatory=self.mandatory)
+
+    @property
+    def colour(self) -> str:
+        """The tag colour beside the word: an optional item is never red."""
+        return status_colour(self.status, mandatory=self.mandatory)
 
     @property
     def awaiting_words(self) -> str | None:
@@ -238,11 +249,58 @@ def awaiting_words(completed_on: dt.date | None) -> str:
     return "renewal awaiting sign-off" if completed_on is not None else "awaiting sign-off"
 
 
-def status_line(status: Status, *, awaiting: bool, completed_on: dt.date | None) -> str:
+# An optional item that is not done (or has lapsed) says so in grey: it never counts, so it is never red.
+OPTIONAL_NOT_DONE = "Optional · not done"
+OPTIONAL_EXPIRED = "Optional · expired"
+_OPTIONAL_WORDS = {Status.TODO: OPTIONAL_NOT_DONE, Status.OVERDUE: OPTIONAL_NOT_DONE, Status.EXPIRED: OPTIONAL_EXPIRED}
+
+
+def status_word(status: Status, *, mandatory: bool = True) -> str:
+    """The word a status is shown with: its label, or for an optional item not done "Optional · not done"."""
+    if not mandatory and status in _OPTIONAL_WORDS:
+        return _OPTIONAL_WORDS[status]
+    return status.label
+
+
+def status_colour(status: Status, *, mandatory: bool = True) -> str:
+    """The NHS.UK tag colour shown beside the word: grey for an optional item not done, never red."""
+    if not mandatory and status in _OPTIONAL_WORDS:
+        return "grey"
+    return status.colour
+
+
+def status_css(status: Status, *, mandatory: bool = True) -> str:
+    """The class suffix a cell or row is coloured by: "optional" for an optional item not done."""
+    if not mandatory and status in _OPTIONAL_WORDS:
+        return "optional"
+    return status.value
+
+
+def status_line(status: Status, *, awaiting: bool, completed_on: dt.date | None, mandatory: bool = True) -> str:
     """The status word, and the awaiting marker after it: "Expiring · renewal awaiting sign-off"."""
+    word = status_word(status, mandatory=mandatory)
     if not awaiting or status is Status.NOT_REQUIRED:
-        return status.label
-    return f"{status.label} · {awaiting_words(completed_on)}"
+        return word
+    return f"{word} · {awaiting_words(completed_on)}"
+
+
+def days_from(today: dt.date, on: dt.date) -> str:
+    """How far a date is from today, in words: "today", "tomorrow", "in 23 days", "yesterday", "12 days ago"."""
+    days = (on - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def expires_in(today: dt.date, expires_on: dt.date) -> str:
+    """"expires in 23 days", "expires tomorrow", "expired today", "expired 3 days ago": the to-do list's words
+    for an expiry (an item expires on E itself, PRODUCT.md §3)."""
+    days = (expires_on - today).days
+    return f"{'expires' if days > 0 else 'expired'} {days_from(today, expires_on)}"
 
 
 def short_date_line(status: Status, *, due_on: dt.date | None, expires_on: dt.date | None,

@@ -98,9 +98,9 @@ def row_cells(row, columns, passport_url: str) -> Markup:
             continue
         # The words of rules.status_line, the marker in a span of its own.
         awaiting = f'<span class="app-cell__awaiting"> · {cell.awaiting_words}</span>' if cell.awaiting else ""
-        parts.append(f'<td class="app-cell app-cell--{cell.status.value}"><a class="app-cell__link" '
+        parts.append(f'<td class="app-cell app-cell--{cell.css}"><a class="app-cell__link" '
                      f'href="{base}#item-{item_id}"><span class="nhsuk-u-visually-hidden">{name}, {title}: </span>'
-                     f'{cell.status.label}{awaiting}<span class="app-cell__date">{cell.date_line}</span></a></td>')
+                     f'{cell.word}{awaiting}<span class="app-cell__date">{cell.date_line}</span></a></td>')
     # Every value above is escaped (names, titles, URL) or built here from fixed words and dates.
     return Markup("".join(parts))  # nosec B704
 

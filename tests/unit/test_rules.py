@@ -23,7 +23,12 @@ from skillpass.rules import (
     anchor_of,
     assignment_anchor,
     awaiting_words,
+    days_from,
     due_on,
+    expires_in,
+    status_colour,
+    status_css,
+    status_word,
     compliance,
     describe_frequency,
     due_date,
@@ -456,19 +461,20 @@ def test_no_marker_without_an_entry_awaiting(today, accepted):
 # ---------------------------------------------------------------- optional and not required
 
 @pytest.mark.parametrize(
-    "today, accepted, status",
+    "today, accepted, status, word, colour",
     [
-        pytest.param(D(2026, 1, 10), None, Status.TODO, id="optional-to-do"),
-        pytest.param(D(2026, 1, 20), None, Status.OVERDUE, id="optional-overdue"),
-        pytest.param(D(2026, 2, 1), COMPLETED, Status.COMPLETE, id="optional-complete"),
-        pytest.param(D(2027, 11, 20), COMPLETED, Status.EXPIRING, id="optional-expiring"),
-        pytest.param(D(2028, 1, 15), COMPLETED, Status.EXPIRED, id="optional-expired"),
+        pytest.param(D(2026, 1, 10), None, Status.TODO, "Optional · not done", "grey", id="optional-to-do"),
+        pytest.param(D(2026, 1, 20), None, Status.OVERDUE, "Optional · not done", "grey", id="optional-overdue"),
+        pytest.param(D(2026, 2, 1), COMPLETED, Status.COMPLETE, "Complete", "green", id="optional-complete"),
+        pytest.param(D(2027, 11, 20), COMPLETED, Status.EXPIRING, "Expiring", "orange", id="optional-expiring"),
+        pytest.param(D(2028, 1, 15), COMPLETED, Status.EXPIRED, "Optional · expired", "grey", id="optional-expired"),
     ],
 )
-def test_optional_items_show_status_but_never_count(today, accepted, status):
+def test_optional_items_show_status_but_never_count_and_are_never_red(today, accepted, status, word, colour):
     s = state(today, accepted=accepted, mandatory=False)
     assert s.status is status
-    assert s.label == status.label
+    assert (s.label, s.word, s.colour) == (word, word, colour)
+    assert s.colour != "red"
     assert s.counts is False
     c = compliance([s])
     assert (c.complete, c.expiring, c.overdue, c.expired, c.todo) == (0, 0, 0, 0, 0)
@@ -685,3 +691,55 @@ def test_a_tally_list_reads_back_as_the_same_compliance():
     tally[OPTIONAL_INDEX] = 9
     assert Compliance.of_tally(tally) == Compliance(complete=1, expiring=2, overdue=3, expired=4, todo=5, optional=9)
     assert set(TALLIED) == set(Status) - {Status.NOT_REQUIRED}
+
+
+# ---------------------------------------------------------------- optional words, and days from today
+
+@pytest.mark.parametrize(
+    "status, mandatory, word, colour, css",
+    [
+        pytest.param(Status.OVERDUE, True, "Overdue", "red", "overdue", id="mandatory-overdue-is-red"),
+        pytest.param(Status.EXPIRED, True, "Expired", "red", "expired", id="mandatory-expired-is-red"),
+        pytest.param(Status.TODO, True, "To do", "blue", "todo", id="mandatory-to-do"),
+        pytest.param(Status.OVERDUE, False, "Optional · not done", "grey", "optional", id="optional-overdue"),
+        pytest.param(Status.TODO, False, "Optional · not done", "grey", "optional", id="optional-to-do"),
+        pytest.param(Status.EXPIRED, False, "Optional · expired", "grey", "optional", id="optional-expired"),
+        pytest.param(Status.COMPLETE, False, "Complete", "green", "complete", id="optional-complete"),
+        pytest.param(Status.EXPIRING, False, "Expiring", "orange", "expiring", id="optional-expiring"),
+        pytest.param(Status.NOT_REQUIRED, False, "Not required", "grey", "not_required", id="optional-not-required"),
+    ],
+)
+def test_the_status_word_and_colour_of_mandatory_and_optional_items(status, mandatory, word, colour, css):
+    assert status_word(status, mandatory=mandatory) == word
+    assert status_colour(status, mandatory=mandatory) == colour
+    assert status_css(status, mandatory=mandatory) == css
+
+
+def test_an_optional_item_awaiting_sign_off_keeps_its_marker():
+    assert status_line(Status.OVERDUE, awaiting=True, completed_on=None, mandatory=False) == \
+        "Optional · not done · awaiting sign-off"
+
+
+@pytest.mark.parametrize(
+    "today, on, words, expiry",
+    [
+        pytest.param(D(2026, 1, 20), D(2026, 2, 12), "in 23 days", "expires in 23 days", id="23-days-left"),
+        pytest.param(D(2026, 1, 20), D(2026, 1, 21), "tomorrow", "expires tomorrow", id="tomorrow"),
+        pytest.param(D(2026, 1, 20), D(2026, 1, 20), "today", "expired today", id="expires-on-E-itself"),
+        pytest.param(D(2026, 1, 20), D(2026, 1, 19), "yesterday", "expired yesterday", id="yesterday"),
+        pytest.param(D(2026, 3, 1), D(2026, 2, 26), "3 days ago", "expired 3 days ago", id="across-february"),
+        pytest.param(D(2028, 2, 28), D(2028, 3, 1), "in 2 days", "expires in 2 days", id="over-a-leap-day"),
+        pytest.param(D(2026, 12, 31), D(2027, 1, 1), "tomorrow", "expires tomorrow", id="over-new-year"),
+    ],
+)
+def test_days_from_today_in_words(today, on, words, expiry):
+    assert days_from(today, on) == words
+    assert expires_in(today, on) == expiry
+
+
+def test_expires_in_agrees_with_the_status_on_every_day_around_E():
+    """The words and the status table never disagree: "expires …" while Expiring, "expired …" once Expired."""
+    for offset in range(-3, 4):
+        today = EXPIRES + dt.timedelta(days=offset)
+        s = state(today, accepted=COMPLETED)
+        assert expires_in(today, s.expires_on).startswith("expired" if s.status is Status.EXPIRED else "expires")

@@ -42,6 +42,11 @@ CASES = [
     ("awaiting-sign-off", START, "fire", None, D(2026, 2, 20), Status.OVERDUE),
     ("renewal-awaiting-sign-off", START, "fire", D(2024, 4, 1), D(2026, 2, 20), Status.EXPIRING),
     ("not-required", START, "fire", D(2025, 6, 1), None, Status.NOT_REQUIRED),
+    # An optional item is never red: not done (whether or not its due date has passed) it says so in grey.
+    ("optional-not-done", D(2025, 6, 1), "optional", None, None, Status.OVERDUE),
+    ("optional-to-do", START, "optional", None, None, Status.TODO),
+    ("optional-not-done-awaiting", D(2025, 6, 1), "optional", None, D(2026, 2, 20), Status.OVERDUE),
+    ("optional-complete", START, "optional", D(2026, 2, 2), None, Status.COMPLETE),
 ]
 
 
@@ -52,7 +57,7 @@ def _expected(world, start, item, accepted, awaiting, status) -> rules.ItemState
                          offset=rules.Offset(section.offset_amount, section.offset_unit.value))
     state = rules.item_state(today=TODAY, due=due, frequency_months=item.frequency_months,
                              latest_accepted_on=accepted, awaiting=awaiting is not None,
-                             required=status is not Status.NOT_REQUIRED)
+                             required=status is not Status.NOT_REQUIRED, mandatory=item.mandatory)
     assert state.status is status
     return state
 
@@ -67,6 +72,8 @@ def _passport_page(client, person, item) -> tuple[str, str]:
     start = page.index(f'id="item-{item.id}"')
     row = page[start:page.index("</tr>", start)]
     tags = [_text(t) for t in re.findall(r'<strong class="nhsuk-tag[^"]*app-status[^"]*">(.*?)</strong>', row)]
+    colours = re.findall(r'<strong class="nhsuk-tag nhsuk-tag--([a-z]+) app-status">', row)
+    assert colours and (item.mandatory or "red" not in colours)
     date_line = re.search(r'Due or expiry </span>(.*?)</td>', row, re.S).group(1)
     return " · ".join(tags), _text(date_line)
 
@@ -75,7 +82,9 @@ def _print_page(client, person, item) -> tuple[str, str]:
     page = client.get(f"/people/{person.id}/passport/print").get_data(as_text=True)
     start = page.index(f"<strong>{item.title}</strong>")
     row = page[start:page.index("</tr>", start)]
-    tag = re.search(r'<span class="tag tag--[a-z]+">(.*?)</span>', row, re.S).group(1)
+    found = re.search(r'<span class="tag tag--([a-z]+)">(.*?)</span>', row, re.S)
+    colour, tag = found.groups()
+    assert item.mandatory or colour != "red"
     date_line = re.search(r'<span class="date-line">(.*?)</span>', row, re.S).group(1)
     return _text(tag), _text(date_line)
 
@@ -84,6 +93,8 @@ def _matrix_cell(client, world, person, item) -> tuple[str, str]:
     page = client.get(f"/team/?team={world.team_a.id}").get_data(as_text=True)
     start = page.index(f">{person.name}</a>")
     row = page[start:page.index("</tr>", start)]
+    if not item.mandatory:
+        assert not re.search(rf'app-cell--(overdue|expired)"><a class="app-cell__link" href="[^"]*#item-{item.id}"', row)
     cell = re.search(rf'#item-{item.id}"><span class="nhsuk-u-visually-hidden">[^<]*</span>(.*?)'
                      r'<span class="app-cell__date">(.*?)</span></a>', row, re.S)
     return _text(cell.group(1)), _text(cell.group(2))
@@ -117,13 +128,16 @@ def test_every_output_says_a_status_and_its_date_line_one_way(as_admin, world, c
     db.session.commit()
 
     state = _expected(world, start, item, accepted, awaiting, status)
-    word = rules.status_line(state.status, awaiting=state.awaiting, completed_on=state.completed_on)
+    word = rules.status_line(state.status, awaiting=state.awaiting, completed_on=state.completed_on,
+                             mandatory=state.mandatory)
     short = rules.short_date_line(state.status, due_on=state.due.on if state.due else None,
                                   expires_on=state.expires_on, completed_on=state.completed_on)
     assert (state.label, state.short_date_line) == (word, short)
     assert state.date_line.startswith(short)
     if awaiting:
         assert word.endswith("renewal awaiting sign-off" if accepted else " · awaiting sign-off")
+    if not item.mandatory and accepted is None:
+        assert word.startswith("Optional · not done") and state.colour == "grey"
 
     # The passport page and the print: the status line, and the date line with its reason.
     assert _passport_page(as_admin, person, item) == (word, state.date_line)

@@ -30,7 +30,18 @@ class Cell:
     @property
     def label(self) -> str:
         """The status word, with "awaiting sign-off" after it when an entry awaits one."""
-        return rules.status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on)
+        return rules.status_line(self.status, awaiting=self.awaiting, completed_on=self.completed_on,
+                                 mandatory=self.mandatory)
+
+    @property
+    def word(self) -> str:
+        """The status word alone: "Optional · not done" for an optional item not done (rules.status_word)."""
+        return rules.status_word(self.status, mandatory=self.mandatory)
+
+    @property
+    def css(self) -> str:
+        """The class suffix the cell is coloured by: an optional item not done is grey, never red."""
+        return rules.status_css(self.status, mandatory=self.mandatory)
 
     @property
     def awaiting_words(self) -> str | None:
