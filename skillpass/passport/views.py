@@ -16,11 +16,11 @@ from skillpass.extensions import db
 from skillpass.forms import DecisionForm, RevokeForm, WithdrawForm
 from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
-from skillpass.rules import format_date
+from skillpass.rules import OPTIONAL_NOT_DONE, format_date
 from skillpass.services import entries as entry_service
-from skillpass.services import corrections, decisions, kept, submissions
+from skillpass.services import corrections, decisions, kept, submissions, todo
 from skillpass.services.errors import Conflict, DomainError, ValidationFailed
-from skillpass.services.passport import build_passport
+from skillpass.services.passport import BUCKETS, build_passport
 from skillpass.services.settings import get_settings
 
 bp = Blueprint("passport", __name__)
@@ -40,6 +40,18 @@ def _passport(person):
     return build_passport(person, today=today(), warning_days=get_settings().warning_days)
 
 
+def _show() -> str | None:
+    """Which summary count's rows the page shows (?show=overdue), or None for all of them."""
+    show = request.args.get("show")
+    return show if show in BUCKETS else None
+
+
+def _summary_context(passport, show) -> dict:
+    """What the summary (its to-do list, counts and contents) needs, from the passport already built."""
+    return dict(needs=todo.needs(passport), next_due=todo.next_due(passport), counts=passport.counts, show=show,
+                shown_templates=passport.shown(show), bucket_words=BUCKETS, optional_word=OPTIONAL_NOT_DONE)
+
+
 # Stands in a kept page body for the CSRF token, which belongs to one session: the token of the
 # request that is served goes back in its place.
 _CSRF_SLOT = "\x00csrf-token\x00"
@@ -50,7 +62,8 @@ def _page(person, status=200, **extra):
     # The plain page (no refused form to show again) is kept per worker until the data changes:
     # for this viewer, this person, today and this warning window (services/kept.py).
     settings = get_settings()
-    key = kept.key("passport", current_user.id, person.id, today(), settings.warning_days) \
+    show = _show()
+    key = kept.key("passport", current_user.id, person.id, today(), settings.warning_days, show) \
         if not extra and status == 200 else None
     token = generate_csrf()
     body = kept.PASSPORT_PAGES.get(key) if key is not None else None
@@ -58,8 +71,10 @@ def _page(person, status=200, **extra):
         # Each serving carries its own CSRF token and its own one-time form tokens.
         body = submissions.from_slots(body.replace(_CSRF_SLOT, token))
     else:
+        passport = _passport(person)
         context = dict(
-            passport=_passport(person),
+            passport=passport,
+            **_summary_context(passport, show),
             person=person,
             **_row_flags(person),
             own=own,
@@ -133,7 +148,10 @@ def _row_response(person, item_id: int, *, message: str = "", status: int = 200,
 def summary(person_id: int):
     if not htmx.is_htmx():
         return redirect(_passport_url(g.person))
-    return render_template("passport/_summary.html", passport=_passport(g.person), person=g.person)
+    passport = _passport(g.person)
+    return render_template("passport/_summary.html", passport=passport, person=g.person,
+                           own=g.person.id == current_user.id, **_row_flags(g.person),
+                           **_summary_context(passport, _show()))
 
 
 @bp.get("/people/<int:person_id>/passport/sections/<int:section_id>/progress")

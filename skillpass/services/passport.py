@@ -59,9 +59,43 @@ class Row:
         return next((e for e in self.history if e.id == entry.supersedes_id), None)
 
     @property
+    def bucket(self) -> str | None:
+        """The one summary count this row is in (PassportCounts): "awaiting" when an entry awaits sign-off,
+        whatever the status until then; otherwise its status's value. None for an optional item or one no
+        longer required, which count nowhere."""
+        if not self.state.counts:
+            return None
+        return AWAITING if self.state.awaiting else self.state.status.value
+
+    @property
     def waiting_for(self) -> str:
         """What the entry awaiting sign-off waits for, in the queue's words ("evidence check", "confirmation" …)."""
         return queue_kind(self.pending, self.item) if self.pending is not None else ""
+
+
+AWAITING = "awaiting"
+# What ?show= may ask for: a summary count's rows, each with the words its count is shown with.
+BUCKETS = {status.value: status.label for status in (rules.Status.OVERDUE, rules.Status.EXPIRED,
+                                                     rules.Status.EXPIRING, rules.Status.TODO, rules.Status.COMPLETE)}
+BUCKETS[AWAITING] = "Awaiting sign-off"
+
+
+@dataclass
+class PassportCounts:
+    """The summary's counts of mandatory items, each item counted once: an item with an entry awaiting
+    sign-off counts under Awaiting sign-off only, whatever its status until the entry is decided."""
+    complete: int = 0
+    expiring: int = 0
+    overdue: int = 0
+    expired: int = 0
+    todo: int = 0
+    awaiting: int = 0
+    optional: int = 0   # shown, never counted
+    optional_not_done: int = 0  # of those, the ones not done (or lapsed): "Optional · not done", in grey
+    mandatory: int = 0  # the number of mandatory items required now: the counts above (optional aside) add up to it
+
+    def of(self, bucket: str) -> int:
+        return getattr(self, bucket)
 
 
 @dataclass
@@ -103,6 +137,34 @@ class Passport:
     templates: list[TemplateView]
     informal: list[InformalEntry]
     evidence: dict[int, Evidence] = field(default_factory=dict)
+    warning_days: int = rules.DEFAULT_WARNING_DAYS
+
+    @property
+    def counts(self) -> PassportCounts:
+        """The summary's counts: every mandatory item once (Row.bucket), optional items beside them."""
+        counts = PassportCounts()
+        for row in self.rows:
+            if row.bucket is not None:
+                setattr(counts, row.bucket, counts.of(row.bucket) + 1)
+                counts.mandatory += 1
+            elif row.state.required:
+                counts.optional += 1
+                counts.optional_not_done += not row.state.status.counts_as_met
+        return counts
+
+    def shown(self, show: str | None) -> list[tuple[TemplateView, list[tuple[SectionView, list[Row]]]]]:
+        """The passports and sections to draw, each section with the rows to draw: those of one summary count
+        (?show=overdue, sections without one left out), or all of them. A section's progress stays its own."""
+        out = []
+        for tv in self.templates:
+            sections = [(sv, sv.rows if show not in BUCKETS else [r for r in sv.rows if r.bucket == show])
+                        for sv in tv.sections]
+            if show in BUCKETS:
+                sections = [(sv, rows) for sv, rows in sections if rows]
+                if not sections:
+                    continue
+            out.append((tv, sections))
+        return out
 
     def evidence_of(self, entry) -> Evidence | None:
         """An entry's (or informal entry's) evidence file, if it has one."""
@@ -224,7 +286,8 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     evidence = {
         e.id: e for e in db.session.scalars(select(Evidence).where(Evidence.person_id == person.id))
     }
-    return Passport(person=person, today=today, templates=views, informal=list(informal), evidence=evidence)
+    return Passport(person=person, today=today, templates=views, informal=list(informal), evidence=evidence,
+                    warning_days=warning_days)
 
 
 def _row(person, item, section, assignment, subject_history, today, warning_days, *, own) -> Row:

@@ -57,6 +57,9 @@ PAGES = {
     "item row (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/items/{items[1].id}", HTMX),
     "record form (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/items/{items[1].id}/record", HTMX),
     "summary (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/summary", HTMX),
+    "own passport, one count's rows": lambda p, items, sections: ("/passport?show=expired", {}),
+    "summary of one count's rows (htmx)": lambda p, items, sections: (
+        f"/people/{p.id}/passport/summary?show=awaiting", HTMX),
     "section progress (htmx)": lambda p, items, sections: (
         f"/people/{p.id}/passport/sections/{sections[1].id}/progress", HTMX),
     "informal log (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/informal", HTMX),
