@@ -5,6 +5,12 @@ a tab or a carriage return) is neutralised with a leading apostrophe, so an
 exported name or note can never run as a formula in Excel. Control characters
 are left out of every cell: a workbook cannot hold them (openpyxl refuses to
 write one), and no reader wants them, whatever was stored.
+
+A workbook opens ready to read: the header row (and the name columns) stay in
+view, every column has a filter, columns are as wide as what they hold, a
+status cell is filled with its status colour (its word is still in the cell:
+the colour is never the only signal) and a percentage is a number formatted as
+one, so it sorts and sums.
 """
 from __future__ import annotations
 
@@ -38,6 +44,26 @@ def safe(value):
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A status cell: its words, and the colour of its status (rules.Status.colour: "green", "red" …).
+    CSV writes the words; a workbook writes the words on a fill of that colour."""
+    text: str
+    colour: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A whole-number percentage (0-100): CSV writes the number, a workbook the fraction with a % format."""
+    value: int
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 @dataclass
 class Table:
     header: list[str]
@@ -56,16 +82,24 @@ def matrix_table(matrix, rows) -> Table:
         for row in rows:
             c = row.compliance
             out = [row.person.employee_number or "", row.person.name, row.team_name, row.person.job_role,
-                   c.percent if c.percent is not None else "", c.met, c.due]
+                   Percent(c.percent) if c.percent is not None else "", c.met, c.due]
             for column in matrix.columns:
                 cell = row.cells.get(column.item.id)
                 if cell is None:
                     out.append("Not assigned")
                 else:
-                    out.append(f"{cell.label}: {cell.date_line}")
+                    out.append(Tagged(f"{cell.label}: {cell.date_line}", cell_colour(cell)))
             yield out
 
     return Table(header=header, rows=body())
+
+
+def cell_colour(cell) -> str:
+    """The fill of a matrix cell: its status's colour, except that an optional item is never red or blue
+    (not done, it counts against nobody: grey, as on the team page and in print)."""
+    if not cell.mandatory and not cell.status.counts_as_met:
+        return "grey"
+    return cell.status.colour
 
 
 RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
@@ -126,37 +160,101 @@ def csv_chunks(table: Table) -> Iterator[str]:
 
 
 def _csv_value(value):
-    value = safe(value)
+    if isinstance(value, Percent):
+        return value.value
+    value = safe(value.text if isinstance(value, Tagged) else value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
+# Fills behind status words, as the printed passport's tags (static/css/print.css): (fill, text colour).
+FILLS = {
+    "green": ("E6F4EC", "005A2D"),
+    "orange": ("FFF0E0", "7A3200"),
+    "red": ("FBE9EE", "8A1538"),
+    "blue": ("E6F0F9", "003D78"),
+    "grey": ("EEF1F2", "3D4C57"),
+    "yellow": ("FFF9C4", "5C4A00"),
+}
+HEADER_FILL = "E8EDEE"
+WIDTH_SAMPLE = 1000            # rows measured for the column widths (the rest stream past unmeasured)
+MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 8, 60, 24
+DATE_FORMAT, PERCENT_FORMAT = "d mmm yyyy", "0%"
+
+
+def _shown_length(value) -> int:
+    """About how many characters a value shows in its cell."""
+    if isinstance(value, dt.date):
+        return 11                  # "30 Sep 2026"
+    if isinstance(value, Percent):
+        return 4                   # "100%"
+    return max((len(line) for line in str(safe(value)).splitlines()), default=0)
+
+
+def column_widths(header: list[str], rows: list[list]) -> list[float]:
+    """Each column as wide as the longest value in *rows* (or its header, up to HEADER_WIDTH characters, the
+    header wrapping beyond that), within MIN_WIDTH and MAX_WIDTH, in Excel's character units."""
+    widths = []
+    for index, title in enumerate(header):
+        longest = max((_shown_length(row[index]) for row in rows if index < len(row)), default=0)
+        heading = max(min(len(title), HEADER_WIDTH), max((len(word) for word in title.split()), default=0))
+        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, longest, heading)) + 2))
+    return widths
+
+
 def write_xlsx(table: Table, out: IO[bytes], *, sheet: str) -> None:
-    """A workbook written row by row (openpyxl's write-only mode): memory stays flat."""
+    """A workbook written row by row (openpyxl's write-only mode): memory stays flat. The column widths must be
+    written before the first row, so the first WIDTH_SAMPLE rows are read ahead and measured."""
+    from itertools import islice
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.freeze_panes = "C2"
-    bold = Font(bold=True)
+    worksheet.freeze_panes = "C2"          # the header row, and who each row is, stay in view
+    rows = iter(table.rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))
+    for number, width in enumerate(column_widths(table.header, sample), 1):
+        worksheet.column_dimensions[get_column_letter(number)].width = width
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    fills = {colour: (PatternFill("solid", fgColor=fill), Font(color=text)) for colour, (fill, text) in FILLS.items()}
     head = []
     for title in table.header:
         cell = WriteOnlyCell(worksheet, value=safe(title))
-        cell.font = bold
+        cell.font, cell.alignment, cell.fill = bold, wrap, header_fill
         head.append(cell)
     worksheet.append(head)
-    for row in table.rows:
-        values = []
-        for value in row:
-            value = safe(value)
-            if isinstance(value, dt.date):
-                cell = WriteOnlyCell(worksheet, value=value)
-                cell.number_format = "d mmm yyyy"
-                values.append(cell)
-            else:
-                values.append(value)
-        worksheet.append(values)
+
+    count = 0
+    for row in (sample, rows):
+        for values in row:
+            worksheet.append([_xlsx_cell(worksheet, value, fills) for value in values])
+            count += 1
+    worksheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(table.header)))}{count + 1}"
     workbook.save(out)
+
+
+def _xlsx_cell(worksheet, value, fills):
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, Percent):
+        cell = WriteOnlyCell(worksheet, value=value.value / 100)
+        cell.number_format = PERCENT_FORMAT
+        return cell
+    if isinstance(value, Tagged):
+        cell = WriteOnlyCell(worksheet, value=safe(value.text))
+        if value.colour in fills:
+            cell.fill, cell.font = fills[value.colour]
+        return cell
+    value = safe(value)
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return value

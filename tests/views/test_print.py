@@ -63,7 +63,9 @@ def test_pdf_holds_each_item_with_its_date_status_and_sign_off(as_admin, world):
     text = " ".join(" ".join(_pdf_pages(response)).split())
     for expected in ("Lee Learner", "Fire safety", "10 Jan 2026", "Complete",
                      "Moving a patient with a hoist", "Eve Educator, Practice Educator", "23 Feb 2026",
-                     "Managing work and life stress", "awaiting sign-off",
+                     "Managing work and life stress",
+                     # an awaiting claim prints where it was done, in the passport's words
+                     "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Nov 2025: awaiting sign-off",
                      "Reflective practice", "To do",
                      "Shadowed the falls team", "Printed 2 Mar 2026", "Page 1 of"):
         assert expected in text, expected
@@ -84,6 +86,9 @@ def test_long_passport_repeats_the_table_header_and_numbers_every_page(as_learne
     assert len(table_pages) >= 2
     for page in table_pages:
         assert "Topic (Corporate lead)" in page
+    # ... and with the section it continues: its name heads the table on every page it runs over.
+    for page in table_pages[1:]:
+        assert " ".join(page.split()).startswith("Within 2 weeks"), page[:80]
     text = " ".join(pages)
     for n in range(60):
         assert f"Long topic number {n:02d}" in text
