@@ -25,7 +25,7 @@ from sqlalchemy import and_, select
 from skillpass.extensions import db
 from skillpass.inputs import printable
 from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
-from skillpass.rules import expiry_date
+from skillpass.rules import expiry_date, status_colour
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
@@ -97,9 +97,7 @@ def matrix_table(matrix, rows) -> Table:
 def cell_colour(cell) -> str:
     """The fill of a matrix cell: its status's colour, except that an optional item is never red or blue
     (not done, it counts against nobody: grey, as on the team page and in print)."""
-    if not cell.mandatory and not cell.status.counts_as_met:
-        return "grey"
-    return cell.status.colour
+    return status_colour(cell.status, mandatory=cell.mandatory)
 
 
 RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
