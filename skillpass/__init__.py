@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from skillpass.extensions import csrf, db, login_manager, migrate
+    from skillpass.extensions import db, login_manager, migrate
     from skillpass.services import data_version
 
     db.init_app(app)
@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
 
     evidence.register()         # files written by a transaction that does not commit go with it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    csrf.init_app(app)
+    # CSRFProtect is set up last of the request hooks (register_request_hooks): see there.
     Htmx(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -130,7 +130,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_request_hooks(app: Flask) -> None:
-    from skillpass import access, htmx, screening
+    from skillpass import access, htmx, screening, unsaved
     from skillpass.extensions import db
 
     @app.teardown_appcontext
@@ -176,6 +176,8 @@ def register_request_hooks(app: Flask) -> None:
         limit = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
         signed_in_at = session.get("signed_in_at")
         if not isinstance(signed_in_at, int) or not now - limit <= signed_in_at <= now + 60:
+            if isinstance(signed_in_at, int):
+                unsaved.keep(current_user.id)
             logout_user()
             session.pop("seen", None)
             session.pop("signed_in_at", None)
@@ -184,6 +186,7 @@ def register_request_hooks(app: Flask) -> None:
             return
         seen = session.get("seen")
         if seen is not None and now - seen > app.config["IDLE_MINUTES"] * 60:
+            unsaved.keep(current_user.id)     # what a Save sent too late comes back after signing in again
             logout_user()
             session.pop("seen", None)
             flash(f"You were signed out after {app.config['IDLE_MINUTES']} minutes without activity. "
@@ -193,6 +196,14 @@ def register_request_hooks(app: Flask) -> None:
             session["seen"] = now
 
     app.before_request(access.enforce)
+
+    # The CSRF check comes after the guard: a refused token can then be answered with the same view, drawn
+    # again with what was typed (skillpass/unsaved.py), knowing who asked and what they may see. Nothing
+    # before it writes. Then a form kept across an idle sign-out is brought back.
+    from skillpass.extensions import csrf
+
+    csrf.init_app(app)
+    unsaved.register(app)
 
     @app.context_processor
     def nonce_for_templates():
@@ -258,7 +269,17 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
+        """The page had been open too long: its form comes back with what was typed, saying nothing was saved
+        yet; a form that cannot be drawn again reloads its page (htmx) or says to go back (no JavaScript)."""
+        from flask import flash
+
+        from skillpass import unsaved
+
+        redrawn = unsaved.after_expired_token()
+        if redrawn is not None:
+            return redrawn
         if htmx.is_request():
+            flash("Nothing was saved: the page had been open too long, so it has been reloaded. Try again.")
             response = app.response_class("The page had expired; it has been reloaded.", status=400)
             return htmx.refresh(response)
         return render_template("errors/csrf.html"), 400

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, StringField
 
 from skillpass.inputs import ids, to_id
+from skillpass.services.submissions import redisplaying
 
 _POSTED = object()
 
@@ -22,6 +23,13 @@ def _posted(reads_files: bool):
     if request.method != "POST":
         return None
     return request.files if reads_files else request.form
+
+
+def form_problems(form) -> dict[str, str]:
+    """What refuses the whole form rather than one field, as the error summary's "__all__": the message of
+    a form only drawn again (its CSRF check fails then, and that error is never shown as it stands)."""
+    refusal = redisplaying()
+    return {"__all__": refusal} if refusal else {}
 
 
 class PostedForm(FlaskForm):
@@ -38,6 +46,15 @@ class PostedForm(FlaskForm):
         if formdata is _POSTED:
             formdata = _posted(self.reads_files)
         super().__init__(formdata=formdata, **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        """As FlaskForm's, except that a form only drawn again (skillpass/unsaved.py) always refuses, with the
+        message that says why at the top of the form."""
+        valid = super().validate(extra_validators)
+        if refusal := redisplaying():
+            self.form_errors.append(refusal)
+            return False
+        return valid
 
     @property
     def values(self) -> dict:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from skillpass import unsaved
 from skillpass.access import PUBLIC, SIGNED_IN, guard
 from skillpass.auth.forms import ChangePasswordForm, SignInForm
 from skillpass.extensions import db
@@ -62,7 +63,8 @@ def sign_in():
         if throttle.blocked(email, ip):
             current_app.logger.warning("sign-in throttled for an email from %s", ip)
             message = THROTTLED.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
-            return render_template("auth/sign_in.html", form=form, failed=True, generic=message), 429
+            return render_template("auth/sign_in.html", form=form, failed=True, generic=message,
+                                   unsaved=unsaved.note()), 429
         # An address with a control character belongs to nobody (and PostgreSQL refuses NUL in a query).
         person = None if has_control(email) else directory.person_by_email(email)
         if person is not None and person.password_hash:
@@ -81,13 +83,16 @@ def sign_in():
             throttle.clear(email)
             audit.log(actor=person, action=Action.AUTH_SIGNED_IN, subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"), code=303)
+            # Back to a form they were typing when the idle sign-out came, drawn again with what they typed.
+            back = safe_next(unsaved.after_sign_in(person.id))
+            return redirect(back or safe_next(request.args.get("next")) or url_for("core.index"), code=303)
         failed = True
         throttle.record_failure(email, ip)
         # Kept although the answer is a refusal: the failure is what the throttle counts.
         db.session.commit()
     status = 422 if (failed or form.errors) else 200
-    return render_template("auth/sign_in.html", form=form, failed=failed, generic=GENERIC_FAILURE), status
+    return render_template("auth/sign_in.html", form=form, failed=failed, generic=GENERIC_FAILURE,
+                           unsaved=unsaved.note()), status
 
 
 @bp.post("/sign-out")

@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from skillpass.forms import form_problems
 from skillpass.models import EntryMethod
 
 DATE_MESSAGE = "Enter a real date, for example 15/01/2026."
@@ -24,7 +25,7 @@ class InformalForm(FlaskForm):
 
 def field_errors(form) -> dict[str, str]:
     """WTForms' parse errors, first message per field, in our words."""
-    errors = {}
+    errors = form_problems(form)
     for name, messages in form.errors.items():
         if name == "csrf_token":
             continue

@@ -44,12 +44,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def redisplaying() -> str | None:
+    """The message when this request only draws its form again, refusing (a page open too long, or a form
+    brought back after signing in again: skillpass/unsaved.py); None for every ordinary request."""
+    return g.get("redisplay_message") if has_request_context() else None
+
+
 def claim(token: str | None, *, actor: Person, endpoint: str, already: str = ALREADY) -> None:
     """Take the form's one-time token in the caller's transaction (before anything else is written).
 
     ValidationFailed when the form carried none (a page from before a deploy, or not ours); AlreadySubmitted
     when another sending of the same form took it first (the transaction, which held nothing else yet, is
-    then rolled back here). Either way nothing the request writes is kept: its answer is a refusal."""
+    then rolled back here); ValidationFailed too, with its message, when the form is only drawn again. Either
+    way nothing the request writes is kept: its answer is a refusal."""
+    if refusal := redisplaying():
+        raise ValidationFailed(refusal, field="__all__")
     token = (token or "").strip()
     if not _TOKEN.fullmatch(token):
         raise ValidationFailed(OUT_OF_DATE, field="__all__")
