@@ -1,8 +1,8 @@
 """WCAG 1.4.10 Reflow: at 320 CSS pixels wide, no page of the app scrolls sideways.
 A wide table may scroll inside its own box (marked data-scrolls, and saying so in words); the page around
 it may not. The walk takes every GET route of the URL map, so a new page is covered the day it is added;
-the pages people use most are also checked element by element (every label, field, error, button and link
-inside the screen, nothing cut short)."""
+each page is also checked element by element (every label, field, error, button and link inside the
+screen, nothing cut short), and every box that scrolls must say so."""
 from __future__ import annotations
 
 import datetime as dt
@@ -36,11 +36,18 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  "audit_log.item_history", "print.passport", "core.index"}
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
-# The pages people use most: checked element by element as well.
-MAIN_PAGES = {"passport.index", "passport.record", "passport.correct", "passport.detail", "passport.observed",
-              "auth.change_password", "people.index", "people.new", "people.edit", "people.supported_teams",
-              "sessions.index", "sessions.new", "sessions.detail", "audit_log.item_history", "admin.home",
-              "admin.settings", "admin.import_batch", "admin.people_import_start", "admin.completions_import_start"}
+# Every page is also checked element by element (every label, field, error, button and link inside the
+# screen, nothing cut short) except these two, which another part of issue 14 makes fit (the sign-off queue as
+# cards, the team matrix); take them out of this set when it lands.
+NOT_YET_ELEMENT_CHECKED = {"signoff.index", "team.index"}
+
+# A box that scrolls sideways says so: a named region the keyboard can scroll, with words about it on screen.
+_SCROLLERS_UNSAID = """() => [...document.querySelectorAll("[data-scrolls]")]
+  .filter(box => box.scrollWidth > box.clientWidth)
+  .filter(box => box.getAttribute("role") !== "region" || box.getAttribute("tabindex") !== "0"
+                 || !(box.getAttribute("aria-label") || box.getAttribute("aria-labelledby"))
+                 || !/scroll/i.test(box.parentElement.innerText))
+  .map(box => box.getAttribute("aria-label") || box.id || box.className)"""
 
 
 def _world() -> dict[str, int]:
@@ -113,13 +120,16 @@ def test_every_page_reflows_at_320_pixels(live_server, page, app):
                 continue
             if _overflow(page) > 0:
                 wide[path] = _overflow(page)
-            if endpoint in MAIN_PAGES:
-                problems = outside_viewport(page)
-                if problems:
-                    cut[path] = problems
+            problems = page.evaluate(_SCROLLERS_UNSAID)
+            problems = [f"{name}: scrolls sideways without saying so" for name in problems]
+            if endpoint not in NOT_YET_ELEMENT_CHECKED:
+                problems += outside_viewport(page)
+            if problems:
+                cut[path] = problems
         sign_out(page)
     assert refused == {}, f"pages the walk could not open (who, status): {refused}"
-    assert MAIN_PAGES <= walked, f"main pages missing from the walk: {MAIN_PAGES - walked}"
+    assert {"passport.index", "passport.record", "passport.detail", "people.index", "auth.change_password",
+            "audit_log.index", "admin.import_batch", "editor.template", "sessions.detail"} <= walked
     assert (wide, cut) == ({}, {}), (f"pages wider than {WIDTH}px (by how much): {wide}\n"
                                      "things outside the screen or cut short:\n"
                                      + "\n".join(f"{k}: {v}" for k, v in cut.items()))
