@@ -73,3 +73,8 @@ load: setup
 # The same, shortened (CI runs it).
 load-smoke: setup
 	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load --users 20 --seconds 10 --fault-seconds 12
+
+# The README's screenshots (docs/screenshots/), taken by the browser tests themselves at phone width.
+.PHONY: screenshots
+screenshots: setup
+	SKILLPASS_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider -m e2e tests/e2e

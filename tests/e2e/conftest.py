@@ -140,6 +140,7 @@ _OUTSIDE_VIEWPORT = """(scope) => {
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;           // not shown (closed details, hidden)
     if (el.closest(".nhsuk-u-visually-hidden, [hidden]")) continue;
+    if (box.width <= 1 && box.height <= 1) continue;            // visually hidden until focused (the skip link)
     if (el.closest("[data-scrolls]")) continue;                   // inside a table that says it scrolls
     const name = (el.innerText || el.value || el.getAttribute("aria-label") || el.id || el.tagName).trim().slice(0, 60);
     if (box.left < -0.5 || box.right > width + 0.5) {
@@ -180,4 +181,5 @@ def screenshot(page, name: str):
     if os.environ.get("SKILLPASS_SCREENSHOTS") != "1":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    # caret="initial": hiding the caret would inject a style, which the Content Security Policy refuses.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False, caret="initial")

@@ -1,41 +1,135 @@
-"""WCAG 1.4.10 Reflow: at 320 CSS pixels wide, the pages people use most never scroll sideways.
-A wide table may scroll inside its own box; the page around it may not."""
+"""WCAG 1.4.10 Reflow: at 320 CSS pixels wide, no page of the app scrolls sideways.
+A wide table may scroll inside its own box (marked data-scrolls, and saying so in words); the page around
+it may not. The walk takes every GET route of the URL map, so a new page is covered the day it is added;
+each page is also checked element by element (every label, field, error, button and link inside the
+screen, nothing cut short), and every box that scrolls must say so."""
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+
+from flask import url_for
 from sqlalchemy import select
 
 from skillpass import demo
 from skillpass.extensions import db
-from skillpass.models import PassportTemplate
+from skillpass.models import (
+    AssignmentRule, Entry, EntryStatus, ImportBatch, Item, PassportTemplate, Person, PrintJob, PrintJobStatus,
+    TrainingSession,
+)
 from tests.conftest import TODAY
-from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.conftest import outside_viewport, sign_in, sign_out
 
 WIDTH = 320
+
+# GET routes that are not pages: files, exports and counters. Everything else is walked.
+NOT_PAGES = {
+    "static", "core.healthz", "signoff.count",
+    "evidence.download", "print.passport_pdf", "sessions.pdf", "sessions.sheet",
+    "team.export_matrix", "team.export_records", "team.print_download",
+    "admin.people_import_template", "admin.completions_import_template",
+}
+
+# Who opens each page (the admin, unless named here): the learner their own passport and forms, the
+# educator the queue, the team page and training sessions.
+LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passport.informal_log",
+                 "passport.summary", "passport.section_progress", "passport.item_row", "auth.change_password",
+                 "audit_log.item_history", "print.passport", "core.index"}
+EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
+
+# Every page is also checked element by element (every label, field, error, button and link inside the
+# screen, nothing cut short) except these two, which another part of issue 14 makes fit (the sign-off queue as
+# cards, the team matrix); take them out of this set when it lands.
+NOT_YET_ELEMENT_CHECKED = {"signoff.index", "team.index"}
+
+# A box that scrolls sideways says so: a named region the keyboard can scroll, with words about it on screen.
+_SCROLLERS_UNSAID = """() => [...document.querySelectorAll("[data-scrolls]")]
+  .filter(box => box.scrollWidth > box.clientWidth)
+  .filter(box => box.getAttribute("role") !== "region" || box.getAttribute("tabindex") !== "0"
+                 || !(box.getAttribute("aria-label") || box.getAttribute("aria-labelledby"))
+                 || !/scroll/i.test(box.parentElement.innerText))
+  .map(box => box.getAttribute("aria-label") || box.id || box.className)"""
+
+
+def _world() -> dict[str, int]:
+    """The demo trust, and one of each thing a page shows that the demo has none of."""
+    demo.seed(today=TODAY)
+    learner = db.session.scalar(select(Person).where(Person.email == demo.LEARNER_EMAIL))
+    educator = db.session.scalar(select(Person).where(Person.email == demo.EDUCATOR_EMAIL))
+    admin = db.session.scalar(select(Person).where(Person.email == demo.ADMIN_EMAIL))
+    item = db.session.scalar(select(Item).where(Item.title == "Managing work and life stress"))
+    competency = db.session.scalar(select(Item).where(Item.title == "Taking and recording vital signs"))
+    hoist = db.session.scalar(select(Item).where(Item.title == "Safe use of a hoist (observed practice)"))
+    awaiting = db.session.scalar(select(Entry).where(Entry.person_id == learner.id, Entry.item_id == hoist.id,
+                                                     Entry.status == EntryStatus.AWAITING))
+    template = db.session.scalar(select(PassportTemplate).order_by(PassportTemplate.id))
+    rule = AssignmentRule(template_id=template.id, teams=[learner.team], job_roles=[])
+    job = PrintJob(requested_by_id=educator.id, title=learner.team.name, person_ids=[learner.id],
+                   total=1, done=1, status=PrintJobStatus.READY, stored_name="0" * 32 + ".pdf")
+    training = TrainingSession(item_id=item.id, held_on=TODAY - dt.timedelta(days=3), trainer="Jo Trainer",
+                               venue="Seminar room 2, Northgate Community Hospital", recorded_by_id=educator.id)
+    batch = ImportBatch(filename="esr-learning-export-march.csv", imported_by_id=admin.id, entry_count=0)
+    db.session.add_all([rule, job, training, batch])
+    db.session.commit()
+    return {"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
+            "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
+            "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
+            "competency_id": competency.id}
+
+
+OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"}}
+
+
+def _pages(app, world) -> dict[str, list[tuple[str, str]]]:
+    """Every GET page, as (endpoint, path), by who opens it."""
+    by_actor: dict[str, list[tuple[str, str]]] = {"learner": [], "educator": [], "admin": []}
+    with app.test_request_context():
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.endpoint == "auth.sign_in":
+                continue
+            names = OVERRIDES.get(rule.endpoint, {})
+            path = url_for(rule.endpoint, **{a: world[names.get(a, a)] for a in rule.arguments})
+            actor = ("learner" if rule.endpoint in LEARNER_PAGES
+                     else "educator" if rule.endpoint in EDUCATOR_PAGES or rule.endpoint.startswith(("team.", "sessions."))
+                     else "admin")
+            by_actor[actor].append((rule.endpoint, path))
+    return by_actor
 
 
 def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth") - WIDTH
 
 
-@pytest.mark.parametrize("email, paths", [
-    (demo.LEARNER_EMAIL, ["/passport"]),
-    (demo.EDUCATOR_EMAIL, ["/sign-off/", "/team/", "/sessions/", "/sessions/new"]),
-    (demo.ADMIN_EMAIL, ["/admin/", "/people/", "/admin/templates/{template}", "/admin/import/people",
-                        "/admin/import/completions",
-                        "/admin/rules", "/admin/teams", "/admin/audit"]),
-])
-def test_pages_reflow_at_320_pixels(live_server, page, app, email, paths):
-    demo.seed(today=TODAY)
-    db.session.commit()
-    template = db.session.scalar(select(PassportTemplate.id).order_by(PassportTemplate.id))
+def test_every_page_reflows_at_320_pixels(live_server, page, app):
+    world = _world()
     page.set_viewport_size({"width": WIDTH, "height": 800})
-    sign_in(page, live_server, email, demo.DEMO_PASSWORD)
-    wide = {}
-    for path in paths:
-        page.goto(live_server + path.format(template=template))
-        page.wait_for_load_state("networkidle")
-        if _overflow(page) > 0:
-            wide[path] = _overflow(page)
-    sign_out(page)
-    assert wide == {}, f"pages wider than {WIDTH}px (by how much): {wide}"
+    page.goto(live_server + "/sign-in")
+    wide, cut, refused = {}, {}, {}
+    if _overflow(page) > 0:
+        wide["/sign-in"] = _overflow(page)
+    cut.update({"/sign-in": p for p in [outside_viewport(page)] if p})
+    emails = {"learner": demo.LEARNER_EMAIL, "educator": demo.EDUCATOR_EMAIL, "admin": demo.ADMIN_EMAIL}
+    walked = set()
+    for actor, pages in _pages(app, world).items():
+        sign_in(page, live_server, emails[actor], demo.DEMO_PASSWORD)
+        for endpoint, path in pages:
+            response = page.goto(live_server + path)
+            page.wait_for_load_state("networkidle")
+            walked.add(endpoint)
+            if response is None or response.status >= 400:
+                refused[path] = (actor, response and response.status)
+                continue
+            if _overflow(page) > 0:
+                wide[path] = _overflow(page)
+            problems = page.evaluate(_SCROLLERS_UNSAID)
+            problems = [f"{name}: scrolls sideways without saying so" for name in problems]
+            if endpoint not in NOT_YET_ELEMENT_CHECKED:
+                problems += outside_viewport(page)
+            if problems:
+                cut[path] = problems
+        sign_out(page)
+    assert refused == {}, f"pages the walk could not open (who, status): {refused}"
+    assert {"passport.index", "passport.record", "passport.detail", "people.index", "auth.change_password",
+            "audit_log.index", "admin.import_batch", "editor.template", "sessions.detail"} <= walked
+    assert (wide, cut) == ({}, {}), (f"pages wider than {WIDTH}px (by how much): {wide}\n"
+                                     "things outside the screen or cut short:\n"
+                                     + "\n".join(f"{k}: {v}" for k, v in cut.items()))
