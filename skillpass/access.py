@@ -34,6 +34,7 @@ VIEW_EVIDENCE = "view_evidence"        # the learner, their team's educators, ad
 TEAM = "team"                          # educators (the teams they support) and admins (any team)
 OWN_PRINT_JOB = "own_print_job"        # a bulk print, by whoever asked for it
 VIEW_SESSION = "view_session"          # a training session: admins, its recorder, educators of its people
+OWN_INFORMAL = "own_informal"          # an entry of one's own informal learning log
 
 
 def guard(policy: str) -> Callable:
@@ -143,6 +144,13 @@ def _view_session(args) -> bool:
     return can_view(current_user, g.training_session)
 
 
+def _own_informal(args) -> bool:
+    from skillpass.models import InformalEntry
+
+    g.informal = db.get_or_404(InformalEntry, args["informal_id"])
+    return g.informal.person_id == current_user.id
+
+
 POLICIES: dict[str, Callable[[dict], bool] | None] = {
     PUBLIC: None,
     SIGNED_IN: lambda args: True,
@@ -157,6 +165,7 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
     TEAM: _team,
     OWN_PRINT_JOB: _own_print_job,
     VIEW_SESSION: _view_session,
+    OWN_INFORMAL: _own_informal,
 }
 
 

@@ -147,6 +147,8 @@ class Action(enum.StrEnum):
     ENTRY_REVOKED = "entry.revoked"
     ENTRY_CORRECTED = "entry.corrected"
     INFORMAL_ADDED = "informal.added"
+    INFORMAL_EDITED = "informal.edited"
+    INFORMAL_REMOVED = "informal.removed"
     PERSON_TEAMS_CHANGED = "person.teams_changed"
     PERSON_PASSWORD_CHANGED = "person.password_changed"  # nosec B105 - an action's name, not a password
     AUTH_SIGNED_IN = "auth.signed_in"
@@ -202,6 +204,8 @@ _ACTION_LABELS = {
     Action.ENTRY_REVOKED: "Revoked",
     Action.ENTRY_CORRECTED: "Corrected by the learner",
     Action.INFORMAL_ADDED: "Informal learning added",
+    Action.INFORMAL_EDITED: "Informal learning edited",
+    Action.INFORMAL_REMOVED: "Informal learning deleted",
     Action.PERSON_TEAMS_CHANGED: "Supported teams changed",
     Action.PERSON_PASSWORD_CHANGED: "Password changed",
     Action.AUTH_SIGNED_IN: "Signed in",

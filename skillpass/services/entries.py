@@ -307,20 +307,10 @@ def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:
 INFORMAL_FIELDS = ["person_id", "title", "completed_on", "hours", "reflection", "evidence_id"]
 
 
-def add_informal(
-    *,
-    actor: Person,
-    person: Person,
-    title: str,
-    completed_on: dt.date | None,
-    hours: Decimal | None,
-    reflection: str,
-    today: dt.date,
-    upload=None,
-    max_upload_mb: int = 10,
-) -> InformalEntry:
-    if actor.id != person.id:
-        raise NotAllowed("Only the learner adds to their informal learning log.")
+def check_informal(*, title: str, completed_on: dt.date | None, hours: Decimal | None, reflection: str,
+                   today: dt.date, upload=None, max_upload_mb: int = 10):
+    """An informal entry's fields as they will be stored (title, reflection, hours, the checked upload), or
+    ValidationFailed with every problem by field: the same checks when it is added and when it is edited."""
     errors: dict[str, str] = {}
     refuse_controls(errors, title=title, reflection=reflection)
     title = (title or "").strip()
@@ -347,6 +337,26 @@ def add_informal(
         errors.update(error.errors)
     if errors:
         raise ValidationFailed(errors)
+    return title, reflection, hours, checked
+
+
+def add_informal(
+    *,
+    actor: Person,
+    person: Person,
+    title: str,
+    completed_on: dt.date | None,
+    hours: Decimal | None,
+    reflection: str,
+    today: dt.date,
+    upload=None,
+    max_upload_mb: int = 10,
+) -> InformalEntry:
+    if actor.id != person.id:
+        raise NotAllowed("Only the learner adds to their informal learning log.")
+    title, reflection, hours, checked = check_informal(
+        title=title, completed_on=completed_on, hours=hours, reflection=reflection, today=today, upload=upload,
+        max_upload_mb=max_upload_mb)
     evidence = evidence_service.save(checked, person=person, actor=actor) if checked else None
     entry = InformalEntry(
         person_id=person.id,

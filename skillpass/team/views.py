@@ -39,15 +39,18 @@ class Filters:
     template: int | None
     status: Status | figures.Awaiting | None
     out: bool
-    days: int
 
     def query(self, **changes) -> dict:
         """The filters as URL parameters (only those set), with *changes* applied."""
         values = {"team": self.team, "job_role": self.job_role, "template": self.template,
-                  "status": self.status.value if self.status else None, "out": "1" if self.out else None,
-                  "days": self.days if self.days != 60 else None}
+                  "status": self.status.value if self.status else None, "out": "1" if self.out else None}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter besides the team narrows who is shown."""
+        return bool(self.job_role or self.template or self.status or self.out)
 
 
 def _filters(source=None) -> Filters:
@@ -56,10 +59,9 @@ def _filters(source=None) -> Filters:
     The team is the one the access guard checked (g.team_id), never read again here."""
     values = request.args if source is None else source
     statuses = {s.value: s for s in STATUSES}
-    days = to_id(values.get("days", ""))
     return Filters(team=g.team_id, job_role=(values.get("job_role") or "").strip()[:120],
                    template=to_id(values.get("template", "")), status=statuses.get(values.get("status", "")),
-                   out=values.get("out") == "1", days=days if days in FORECAST_DAYS else 60)
+                   out=values.get("out") == "1")
 
 
 def _scope(filters: Filters) -> figures.Scope:
@@ -118,20 +120,27 @@ def index():
     filters = _filters()
     teams = access.visible_teams(current_user)
     matrix, rows = _matrix(filters, keep=True)
+    # Staff who hold no passport have no row in the matrix: they are named apart, with why.
+    no_passport = [r.person for r in rows if not r.cells]
+    rows = [r for r in rows if r.cells]
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page_number(request.args.get("page")), pages)
-    forecast = figures.forecast(matrix, rows, days=filters.days)
+    # One forecast over the longest window; the shorter windows' counts are read from it, side by side.
+    forecast = figures.forecast(matrix, rows, days=FORECAST_DAYS[-1])
+    windows = [(days, *forecast.within(days)) for days in FORECAST_DAYS]
     weeks = forecast.weeks
     chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
                                  for monday, expiring, due in weeks])
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     out_count = sum(1 for r in rows if r.out_of_compliance)
-    printable = sum(1 for r in rows if r.cells)   # who holds a passport to print
+    printable = total   # everyone shown holds a passport to print
     context = dict(filters=filters, matrix=matrix, rows=shown, row_cells=row_cells, total=total, page=page, pages=pages,
                    printable=printable,
                    page_url=lambda n: url_for("team.index", **filters.query(page=n)),
-                   forecast=forecast, weeks=weeks, chart=chart, out_count=out_count,
+                   holders=sum(1 for r in matrix.rows if r.cells),
+                   forecast=forecast, windows=windows, no_passport=no_passport, weeks=weeks, chart=chart,
+                   out_count=out_count,
                    title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
@@ -142,7 +151,7 @@ def index():
     job_roles = figures.job_roles(visible)
     prints = bulk_print.recent(current_user)
     return htmx.add_vary(Response(render_template("team/index.html", teams=teams, templates=templates,
-                                                  job_roles=job_roles, days_options=FORECAST_DAYS,
+                                                  job_roles=job_roles,
                                                   prints=prints, PrintJobStatus=PrintJobStatus, **context)))
 
 
@@ -222,7 +231,6 @@ def print_start():
     """Print everyone the filters show (scope=all) or the people ticked (scope=selected)."""
     form = PrintForm()
     filters = _filters(request.form)    # the filters the page showed, sent with the form
-    filters.days = 60
     matrix, rows = _matrix(filters)
     title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
     selected = form.scope.data == "selected"

@@ -85,7 +85,7 @@ def test_filters_live_in_the_url_and_pick_who_is_shown(as_admin, world):
     overdue = as_admin.get("/team/?status=overdue", headers=HTMX).get_data(as_text=True)
     assert ">Lee Learner</a>" not in overdue and ">Eve Educator</a>" in overdue
     # The item figures under the table count everyone, and say so; the forecast is of the people shown.
-    assert "(all 5 people, not only those shown)" in overdue and "among the people shown" in overdue
+    assert "(all 3 people who hold a passport, not only those shown)" in overdue and "among the people shown" in overdue
     assert "not only those shown" not in team_a and "Figures for everyone in the whole organisation" in everyone
     # Export links carry the filters.
     assert f"/team/export/matrix?format=xlsx&amp;team={world.team_a.id}" in team_a
@@ -110,19 +110,60 @@ def test_a_passport_filter_shows_only_the_people_who_hold_it(as_admin, world):
     assert {row[1] for row in records[1:]} == {"Olu Other"}
 
 
-def test_the_forecast_lists_what_lapses_within_the_window(as_educator, world):
+def _windows(html: str) -> list[str]:
+    """The forecast's side-by-side counts, in words."""
+    block = html[html.index('class="app-figures app-lapse-windows"'):]
+    block = block[:block.index("</ul>")]
+    return [re.sub(r"<[^>]+>", " ", "<li" + li).split() for li in block.split("<li")[1:]]
+
+
+def test_the_forecast_shows_30_60_and_90_days_side_by_side_and_lists_what_lapses(as_educator, world):
     _accepted(world.learner, world.fire, dt.date(2024, 4, 1))    # expires 1 Apr 2026: 30 days away
     db.session.commit()
-    html = as_educator.get("/team/?days=60").get_data(as_text=True)
-    assert "Fire safety: expires 1 Apr 2026" in html
+    html = as_educator.get("/team/").get_data(as_text=True)
+    assert 'id="team-days"' not in html and 'name="days"' not in html      # no dropdown to switch
+    words = [" ".join(w) for w in _windows(html)]
+    assert [w.split(" within ")[1].split(",")[0] for w in words] == ["30 days", "60 days", "90 days"]
+    thirty = words[0]
+    assert "Fire safety: expires 1 Apr 2026" in html          # the day itself is inside 30 days
+    assert int(thirty.split()[0]) >= 1
     # Expiries are hatched, not told from due dates by colour alone.
     assert '<pattern id="forecast-hatch"' in html and "Expiries (hatched)" in html
-    html = as_educator.get("/team/?days=30").get_data(as_text=True)
-    assert "Fire safety: expires 1 Apr 2026" in html        # the day itself is inside 30 days
     _accepted(world.learner, world.fire, dt.date(2024, 5, 20))   # a later completion: expires 20 May 2026, 79 days away
     db.session.commit()
-    assert "Fire safety: expires" not in as_educator.get("/team/?days=60").get_data(as_text=True)
-    assert "Fire safety: expires 20 May 2026" in as_educator.get("/team/?days=90").get_data(as_text=True)
+    html = as_educator.get("/team/").get_data(as_text=True)
+    after = [int(w[0]) for w in _windows(html)]
+    assert after[0] == int(thirty.split()[0]) - 1 and after[1] == after[0] and after[2] == after[1] + 1
+    assert "Fire safety: expires 20 May 2026" in html
+
+
+def test_staff_without_a_passport_are_left_out_of_the_matrix_and_named_apart(as_admin, world):
+    factories.person(name="Nia Newstarter", team=world.team_a, email="nia@example.test")
+    db.session.commit()
+    html = as_admin.get(f"/team/?team={world.team_a.id}", headers=HTMX).get_data(as_text=True)
+    matrix = html[html.index('<table class="app-matrix">'):html.index("</table>")]
+    assert ">Nia Newstarter</a>" not in matrix and ">Lee Learner</a>" in matrix
+    assert "1 person holds no passport, so is left out of the matrix" in html
+    assert "No passport assigned" in html and ">Nia Newstarter</a>" in html
+    assert "2 people shown" in html
+
+
+def test_filters_that_match_nobody_offer_to_clear_them(as_admin, world):
+    html = as_admin.get(f"/team/?team={world.team_a.id}&job_role=Astronaut", headers=HTMX).get_data(as_text=True)
+    assert "No one matches these filters." in html
+    assert f'<a href="/team/?team={world.team_a.id}">Clear the filters</a>' in html
+    assert "Clear the filters" not in as_admin.get("/team/", headers=HTMX).get_data(as_text=True)
+
+
+def test_the_matrix_says_it_scrolls_and_keeps_the_compliance_column(as_educator, world):
+    html = as_educator.get("/team/").get_data(as_text=True)
+    assert "data-scrolls" in html and "The matrix scrolls sideways and down inside its box" in html
+    assert html.count("app-matrix__compliance") == 2 + html.count('<th scope="row" class="app-matrix__person">') - 1
+
+
+def test_the_trend_says_past_months_can_change(as_educator, world):
+    partial = as_educator.get("/team/trend", headers=HTMX).get_data(as_text=True)
+    assert "Past months can change: a record dated back into an earlier month counts there once it is approved" in partial
 
 
 def test_the_trend_is_a_partial_for_htmx_and_a_page_without_it(as_educator, world):

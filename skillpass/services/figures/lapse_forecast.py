@@ -62,6 +62,13 @@ class Forecast:
     def people(self) -> int:
         return len({lapse.person.id for lapse in self.lapses})
 
+    def within(self, days: int) -> tuple[int, int]:
+        """(items, people) that lapse within the first *days* of the window: the same rule as ``forecast``."""
+        end = self.today + dt.timedelta(days=days)
+        inside = [lapse for lapse in self.lapses
+                  if lapse.cell.lapse_on < end or lapse.kind == "expires" and lapse.cell.lapse_on == end]
+        return len(inside), len({lapse.person.id for lapse in inside})
+
 
 def forecast(matrix: Matrix, rows: list[Row], *, days: int) -> Forecast:
     """Mandatory items now in date that lapse within *days*: an expiry, or a due date not yet met."""
