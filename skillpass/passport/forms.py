@@ -1,15 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, StringField, TextAreaField
+from wtforms import DecimalField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from skillpass.forms import form_problems
+from skillpass.forms import DateInputField, form_problems
 from skillpass.models import EntryMethod
-
-DATE_MESSAGE = "Enter a real date, for example 15/01/2026."
 
 
 class RecordForm(FlaskForm):
-    completed_on = DateField("Date completed", validators=[Optional()], format="%Y-%m-%d")
+    completed_on = DateInputField("Date completed")     # "Date observed" on the educator's form: the view says so
     # The radios are drawn by the template; the value is checked against EntryMethod in the view.
     method = StringField("How", default=EntryMethod.HERE.value)
     equivalent_source = StringField("Organisation or qualification")
@@ -18,20 +16,18 @@ class RecordForm(FlaskForm):
 
 class InformalForm(FlaskForm):
     title = StringField("What did you learn?")
-    completed_on = DateField("Date", validators=[Optional()], format="%Y-%m-%d")
+    completed_on = DateInputField("Date")
     hours = DecimalField("Hours (optional)", validators=[Optional()], places=2)
     reflection = TextAreaField("Reflection (optional)")
 
 
 def field_errors(form) -> dict[str, str]:
-    """WTForms' parse errors, first message per field, in our words."""
+    """WTForms' parse errors, first message per field, in our words (a date's are already)."""
     errors = form_problems(form)
     for name, messages in form.errors.items():
         if name == "csrf_token":
             continue
-        if name == "completed_on":
-            errors[name] = DATE_MESSAGE
-        elif name == "hours":
+        if name == "hours":
             errors[name] = "Enter hours as a number, for example 1.5."
         elif name == "method":
             errors[name] = "Choose how you completed it."

@@ -195,6 +195,8 @@ def _record_form(*, observed: bool):
         abort(404)
     item: Item = row.item
     form = RecordForm(completed_on=today()) if not _is_post() else RecordForm()
+    if observed and item.kind is ItemKind.COMPETENCY:
+        form.completed_on.label.text = "Date observed"     # as the form shows it, so its messages say so
     errors: dict[str, str] = {}
     if _is_post():
         valid = form.validate()

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from wtforms import StringField
 
-from skillpass.forms import IdField, IdsField, PostedForm
+from skillpass.forms import DateInputField, IdField, IdsField, PostedForm
 
 
 class PersonDetailsForm(PostedForm):
-    """A person's details, as typed: handed to services.people as its PersonForm."""
+    """A person's details, as typed: handed to services.people as its PersonForm. The start date is typed in
+    the NHS.UK date input: the service is given it as YYYY-MM-DD, or empty when it is not a date (the field's
+    own message then takes the place of the service's)."""
 
     name = StringField(default="")
     email = StringField(default="")
     employee_number = StringField(default="")
     job_role = StringField(default="")
     team_id = StringField(default="")
-    start_date = StringField(default="")
+    start_date = DateInputField("Start date")
     role = StringField(default="")
+
+    @property
+    def values(self) -> dict:
+        values = super().values
+        values["start_date"] = self.start_date.data.isoformat() if self.start_date.data else ""
+        return values
 
 
 class SupportedTeamsForm(PostedForm):

@@ -1,6 +1,7 @@
 """The people list: live search, so any passport is two clicks from home."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -73,8 +74,20 @@ def supported_teams(person_id: int):
 
 # ---------------------------------------------------------------- admin: people
 
-def _form_from_request() -> people_service.PersonForm:
-    return people_service.PersonForm(**PersonDetailsForm().values)
+def _form_from_request() -> tuple[people_service.PersonForm, PersonDetailsForm]:
+    details = PersonDetailsForm()
+    return people_service.PersonForm(**details.values), details
+
+
+def _start_date_field(start: dt.date) -> PersonDetailsForm:
+    """The start date's boxes on a form not yet sent."""
+    return PersonDetailsForm(formdata=None, start_date=start)
+
+
+def _errors_of(error: DomainError, details: PersonDetailsForm) -> dict[str, str]:
+    """The service's messages, with the date input's own where the start date was not a date at all."""
+    problem = details.start_date.message()
+    return {**error.errors, "start_date": problem} if problem else error.errors
 
 
 def _form_from_person(person: Person) -> people_service.PersonForm:
@@ -93,8 +106,9 @@ def _teams_for_form(person: Person | None = None):
 @guard(ADMIN)
 def new():
     form, errors = people_service.PersonForm(start_date=today().isoformat()), {}
+    details = _start_date_field(today())
     if request.method == "POST":
-        form = _form_from_request()
+        form, details = _form_from_request()
         try:
             submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint,
                               already="This form was sent twice: the person was added the first time, and not "
@@ -102,10 +116,10 @@ def new():
                                       "set a new one from their page.")
             person, password = people_service.create_person(actor=current_user, form=form, today=today())
         except DomainError as error:
-            errors = error.errors
+            errors = _errors_of(error, details)
         else:
             return render_template("people/password.html", person=person, password=password, created=True)
-    return render_template("people/form.html", form=form, errors=errors, person=None,
+    return render_template("people/form.html", form=form, errors=errors, person=None, start=details.start_date,
                            teams=_teams_for_form(), roles=list(Role)), (422 if errors else 200)
 
 
@@ -118,17 +132,19 @@ def _assignments(person: Person):
 def edit(person_id: int):
     person = db.get_or_404(Person, person_id)
     form, errors = _form_from_person(person), {}
+    details = _start_date_field(person.start_date)
     if request.method == "POST":
-        form = _form_from_request()
+        form, details = _form_from_request()
         try:
             changed = people_service.update_person(actor=current_user, person=person, form=form, today=today())
         except DomainError as error:
-            errors = error.errors
+            errors = _errors_of(error, details)
         else:
             flash(f"{person.name}: saved." if changed else "Nothing changed.")
             return redirect(url_for("people.edit", person_id=person.id), code=303)
     live, available = _assignments(person)
-    return render_template("people/form.html", form=form, errors=errors, person=person, teams=_teams_for_form(person),
+    return render_template("people/form.html", form=form, errors=errors, person=person, start=details.start_date,
+                           teams=_teams_for_form(person),
                            roles=list(Role), assignments=live, available=available), (422 if errors else 200)
 
 

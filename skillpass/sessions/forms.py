@@ -1,7 +1,6 @@
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms import StringField, TextAreaField
 
-from skillpass.forms import IdField, IdsField, PostedForm
+from skillpass.forms import DateInputField, IdField, IdsField, PostedForm
 
 
 class SessionForm(PostedForm):
@@ -11,7 +10,7 @@ class SessionForm(PostedForm):
     controls = ("action",)
 
     item = IdField("Item")
-    held_on = DateField("Date of the session", validators=[Optional()], format="%Y-%m-%d")
+    held_on = DateInputField("Date of the session")
     trainer = StringField("Trainer")
     venue = StringField("Venue (optional)")
     q = StringField("Search")

@@ -13,7 +13,6 @@ from skillpass import htmx
 from skillpass.access import STAFF, VIEW_SESSION, guard
 from skillpass.clock import today
 from skillpass.inputs import ids, to_id
-from skillpass.passport.forms import DATE_MESSAGE
 from skillpass.permissions import can_view_person
 from skillpass.print.pdf import render_document
 from skillpass.rules import format_date
@@ -41,7 +40,7 @@ def new():
         return _form(form, {}, 200)
     form = SessionForm()
     form.validate()
-    errors = {"held_on": DATE_MESSAGE} if form.held_on.errors else {}
+    errors = {"held_on": form.held_on.errors[0]} if form.held_on.errors else {}
     if form.action.data != "save":
         # Searching or choosing another item: nothing is recorded, the form comes back as it was typed.
         return _form(form, {}, 200)

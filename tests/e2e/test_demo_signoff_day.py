@@ -21,6 +21,7 @@ from skillpass.models import Entry, EntryStatus, Item, Person
 from tests import factories
 from tests.conftest import TODAY
 from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.dates import fill_date
 
 PDF = factories.pdf()
 
@@ -79,7 +80,7 @@ def test_a_prior_learning_claim_rejected_resubmitted_and_accepted(live_server, p
     def claim(source):
         row = page.locator(f"#item-{conflict.id}")
         row.get_by_role("link", name=re.compile("^Record")).click()
-        row.get_by_label("Date completed").fill("2025-03-03")
+        fill_date(row, "Date completed", "3", "3", "2025")
         row.get_by_label("Equivalent training demonstrated").check()
         row.get_by_label("Organisation or qualification").fill(source)
         row.get_by_label(re.compile("evidence", re.I)).set_input_files(str(certificate))

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations, sign_in, sign_out
+from tests.e2e.dates import date_group, expect_date, fill_date
 
 
 def _row(page, item):
@@ -25,9 +26,8 @@ def test_learner_records_an_item_and_the_passport_updates_in_place(live_server, 
     page.evaluate("window.__noReload = true")
 
     _row(page, world.fire).get_by_role("link", name="Record Fire safety").click()
-    date = page.get_by_label("Date completed")
-    expect(date).to_be_focused()
-    date.fill("2026-01-15")
+    expect(date_group(page, "Date completed").get_by_label("Day", exact=True)).to_be_focused()
+    fill_date(page, "Date completed", "15", "1", "2026")
     page.get_by_role("button", name="Save Fire safety").click()
 
     row = _row(page, world.fire)
@@ -43,12 +43,12 @@ def test_learner_records_an_item_and_the_passport_updates_in_place(live_server, 
 def test_a_bad_date_is_refused_in_place_with_the_input_kept(live_server, page, world):
     sign_in(page, live_server, world.learner.email, factories.PASSWORD)
     _row(page, world.stress).get_by_role("link", name="Record Managing work and life stress").click()
-    page.get_by_label("Date completed").fill("2025-06-01")  # before the start date, 5 Jan 2026
+    fill_date(page, "Date completed", "1", "6", "2025")  # before the start date, 5 Jan 2026
     page.get_by_role("button", name="Save Managing work and life stress").click()
     row = _row(page, world.stress)
     expect(row.locator(".nhsuk-error-message")).to_contain_text("before your start date")
     expect(row.locator(".nhsuk-error-summary")).to_be_focused()
-    expect(page.get_by_label("Date completed")).to_have_value("2025-06-01")
+    expect_date(page, "Date completed", "1", "6", "2025")
     assert_no_axe_violations(page)
 
     # Follow the advice: equivalent training demonstrated, with where.
@@ -93,10 +93,10 @@ def test_everything_works_without_javascript(live_server, browser, world):
         sign_in(page, live_server, world.learner.email, factories.PASSWORD)
         page.get_by_role("link", name="Record Fire safety").click()
         expect(page.get_by_role("heading", name="Record: Fire safety")).to_be_visible()
-        page.get_by_label("Date completed").fill("2026-03-05")  # the future
+        fill_date(page, "Date completed", "5", "3", "2026")  # the future
         page.get_by_role("button", name="Save Fire safety").click()
         expect(page.locator(".nhsuk-error-message")).to_contain_text("cannot be in the future")
-        page.get_by_label("Date completed").fill("2026-01-15")
+        fill_date(page, "Date completed", "15", "1", "2026")
         page.get_by_role("button", name="Save Fire safety").click()
         expect(page).to_have_url(re.compile(r"/passport#item-\d+$"))
         expect(page.locator("#flash")).to_contain_text("Fire safety: recorded 15 Jan 2026")
@@ -143,7 +143,7 @@ def test_pages_have_no_accessibility_violations(live_server, page, world):
     sign_in(page, live_server, world.learner.email, factories.PASSWORD)
     assert_no_axe_violations(page)
     _row(page, world.fire).get_by_role("link", name="Record Fire safety").click()
-    expect(page.get_by_label("Date completed")).to_be_visible()
+    expect(date_group(page, "Date completed")).to_be_visible()
     assert_no_axe_violations(page)
     page.goto(f"{live_server}/people/{world.learner.id}/passport/print")
     assert_no_axe_violations(page)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from skillpass.extensions import db
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations, sign_in
+from tests.e2e.dates import fill_date
 
 
 def test_educator_records_a_session_for_twelve_people_with_search_and_tick(live_server, page, world):
@@ -35,7 +36,7 @@ def test_educator_records_a_session_for_twelve_people_with_search_and_tick(live_
     # The other four pasted as employee numbers, as they come off the signed sheet.
     page.get_by_label("Or paste employee numbers (optional)").fill(
         "\n".join(p.employee_number for p in people[8:10]) + ", " + " ".join(p.employee_number for p in people[10:]))
-    page.get_by_label("Date of the session").fill("2026-02-20")
+    fill_date(page, "Date of the session", "20", "2", "2026")
     page.get_by_label("Trainer").fill("Sam Trainer")
     page.get_by_label("Venue (optional)").fill("Seminar room 2")
     assert_no_axe_violations(page)

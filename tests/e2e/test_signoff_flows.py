@@ -12,6 +12,7 @@ from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations, sign_in, sign_out
+from tests.e2e.dates import date_group
 
 
 def _awaiting(world, how_many):
@@ -121,7 +122,7 @@ def test_educator_signs_off_and_records_observed_practice_on_a_passport(live_ser
 
     hoist = page.locator(f"#item-{extra.id}")
     hoist.get_by_role("link", name=re.compile("^Record observed practice")).click()
-    expect(hoist.get_by_label("Date observed")).to_be_visible()
+    expect(date_group(hoist, "Date observed")).to_be_visible()
     assert_no_axe_violations(page)
     hoist.get_by_role("button", name=re.compile("^Save")).click()
     expect(hoist).to_contain_text("Complete")

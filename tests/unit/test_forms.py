@@ -96,8 +96,14 @@ def test_person_details_are_the_services_person_form(app):
     with app.app_context():
         assert list(PersonDetailsForm(formdata=None)._fields) == [f.name for f in dataclasses.fields(PersonForm)]
     with posted(app, {"name": "Lee", "start_date": "2026-02-30"}):
-        form = PersonForm(**PersonDetailsForm().values)
-    assert form == PersonForm(name="Lee", start_date="2026-02-30", role="")   # as typed; missing role is empty
+        details = PersonDetailsForm()
+        form = PersonForm(**details.values)
+    # as typed; missing role is empty; a start date that is not a date is empty, the field says why
+    assert form == PersonForm(name="Lee", start_date="", role="")
+    assert details.start_date.message() == "Start date must be a real date."
+    parts = {"start_date-day": "09", "start_date-month": "3", "start_date-year": "2026"}
+    with posted(app, {"name": "Lee", **parts}):
+        assert PersonDetailsForm().values["start_date"] == "2026-03-09"     # the service reads YYYY-MM-DD
 
 
 def test_supported_teams_are_the_valid_ids_each_once(app):

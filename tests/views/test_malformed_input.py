@@ -328,5 +328,6 @@ def test_a_control_character_in_a_record_note_is_refused_next_to_the_note_with_t
         note = re.search(rf'<textarea[^>]*id="record-{fire}-note"[^>]*>(.*?)</textarea>', html, re.S)
         assert note and note.group(1) == "Done on the ward with Sam"   # kept, without what cannot be shown
         # The date and the method typed are kept too.
-        assert 'value="2026-02-20"' in html
+        assert all(f'name="completed_on-{part}"' in html for part in ("day", "month", "year"))
+        assert 'value="20"' in html and 'value="2"' in html and 'value="2026"' in html
     assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.person_id == world.learner.id)) == 0

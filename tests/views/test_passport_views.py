@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -90,8 +91,10 @@ def test_record_form_inline_for_htmx_and_as_a_page_without(as_learner, world):
     url = f"/people/{world.learner.id}/passport/items/{world.fire.id}/record"
     inline = _text(as_learner.get(url, headers=HTMX))
     assert f'<tr id="item-{world.fire.id}"' in inline and "<html" not in inline
-    assert 'name="completed_on"' in inline and 'value="2026-03-02"' in inline  # today by default
-    assert 'max="2026-03-02"' in inline
+    # today by default, in the NHS.UK date input's three boxes; the hint says it cannot be in the future
+    for part, value in (("day", "2"), ("month", "3"), ("year", "2026")):
+        assert re.search(f'name="completed_on-{part}"[^>]*inputmode="numeric"[^>]*value="{value}"', inline)
+    assert "It cannot be in the future" in inline and 'type="date"' not in inline
     assert f'hx-post="{url}"' in inline
     page = _text(as_learner.get(url))
     assert "<html" in page and "Record: Fire safety" in page and 'action="' + url + '"' in page
@@ -137,13 +140,15 @@ def test_recording_without_javascript_redirects_with_a_message(as_learner, world
 def test_a_future_date_is_refused_in_place_with_the_input_kept(as_learner, world):
     response = as_learner.post(
         f"/people/{world.learner.id}/passport/items/{world.fire.id}/record",
-        data={"completed_on": "2026-03-10", "method": "here", "note": "keep me"},
+        data={"completed_on-day": "10", "completed_on-month": "3", "completed_on-year": "2026", "method": "here",
+              "note": "keep me"},
         headers=HTMX,
     )
     html = _text(response)
     assert response.status_code == 422
     assert "The date cannot be in the future: today is 2 Mar 2026." in html
-    assert 'value="2026-03-10"' in html and "keep me" in html
+    assert 'value="10"' in html and 'value="2026"' in html and "keep me" in html
+    assert html.count("nhsuk-input--error") == 3        # the whole date is wrong: all three boxes are marked
     assert "nhsuk-error-message" in html and "<html" not in html
     assert _entries(world.learner) == []
 
@@ -168,7 +173,7 @@ def test_errors_without_javascript_come_back_on_the_full_page(as_learner, world)
     html = _text(response)
     assert response.status_code == 422
     assert "<html" in html and "There is a problem" in html
-    assert "Enter a real date" in html and "still here" in html
+    assert "Date completed must be a real date" in html and "still here" in html
 
 
 def test_equivalent_training_needs_a_source_then_awaits_approval(as_learner, world):

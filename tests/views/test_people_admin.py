@@ -42,7 +42,7 @@ def test_bad_input_is_refused_in_place_with_the_input_kept(as_admin, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     for message in ("Enter the person", "Lee Learner already has this email address.",
-                    "Lee Learner already has this employee number.", "Enter the date they joined",
+                    "Lee Learner already has this employee number.", "Start date must be a real date.",
                     "Choose learner, educator or admin."):
         assert message in html or message.replace("'", "&#39;") in html, message
     assert 'value="Healthcare Assistant"' in html
