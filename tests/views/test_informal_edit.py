@@ -14,6 +14,7 @@ from skillpass.models import AuditEvent, InformalEntry
 from skillpass.services import informal as informal_service
 from skillpass.services.errors import Conflict, NotAllowed, ValidationFailed
 from tests.conftest import HTMX, TODAY
+from tests.views.date_boxes import boxes, shows_date
 
 
 def _entry(world, person=None, title="Shadowed the falls team") -> InformalEntry:
@@ -126,7 +127,7 @@ def test_edit_as_a_full_page_without_javascript(app, world, as_learner):
     assert page.status_code == 200
     html = _text(page)
     assert "<h1>Change: Shadowed the falls team</h1>" in html and 'value="Shadowed the falls team"' in html
-    assert 'value="2026-02-01"' in html and "Learned the new checklist." in html
+    assert shows_date(html, "2026-02-01") and "Learned the new checklist." in html
     response = as_learner.post(f"/informal/{entry.id}/edit", data=EDIT)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/passport#informal-{entry.id}")
     html = _text(as_learner.get("/passport"))
@@ -227,3 +228,19 @@ def test_someone_elses_entry_is_refused_403(app, world, as_educator, path):
     assert as_educator.get(f"/informal/{entry.id}/{path}").status_code == 403
     assert as_educator.post(f"/informal/{entry.id}/{path}", data=EDIT).status_code == 403
     assert db.session.get(InformalEntry, entry.id).withdrawn_at is None
+
+
+def test_edit_typed_in_the_three_date_boxes_and_a_date_that_cannot_exist_is_refused_in_place(app, world, as_learner):
+    entry = _entry(world)
+    parts = {k: v for k, v in EDIT.items() if k != "completed_on"}
+    refused = as_learner.post(f"/informal/{entry.id}/edit", data={**parts, "completed_on-day": "31", "completed_on-month": "2",
+                                                                  "completed_on-year": "2026"})
+    assert refused.status_code == 422
+    html = _text(refused)
+    assert "Date must be a real date" in html and 'href="#edit-date-day"' in html
+    assert boxes(html) == ("31", "2", "2026")
+    saved = as_learner.post(f"/informal/{entry.id}/edit", data={**parts, "completed_on-day": "3", "completed_on-month": "2",
+                                                                "completed_on-year": "2026"})
+    assert saved.status_code == 303
+    db.session.refresh(entry)
+    assert entry.completed_on == dt.date(2026, 2, 3)
