@@ -143,6 +143,7 @@ class Action(enum.StrEnum):
     ENTRY_SIGNED_OFF = "entry.signed_off"
     ENTRY_APPROVED = "entry.approved"
     ENTRY_REJECTED = "entry.rejected"
+    ENTRY_APPROVAL_UNDONE = "entry.approval_undone"
     ENTRY_WITHDRAWN = "entry.withdrawn"
     ENTRY_REVOKED = "entry.revoked"
     ENTRY_CORRECTED = "entry.corrected"
@@ -198,6 +199,7 @@ _ACTION_LABELS = {
     Action.ENTRY_SIGNED_OFF: "Signed off",
     Action.ENTRY_APPROVED: "Approved",
     Action.ENTRY_REJECTED: "Rejected",
+    Action.ENTRY_APPROVAL_UNDONE: "Approval undone",
     Action.ENTRY_WITHDRAWN: "Withdrawn",
     Action.ENTRY_REVOKED: "Revoked",
     Action.ENTRY_CORRECTED: "Corrected by the learner",

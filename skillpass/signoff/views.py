@@ -22,6 +22,8 @@ def _filters() -> dict:
     # Filters only narrow the queue, which holds nothing but entries this person may decide.
     team_id = to_id(request.values.get("team", ""))
     kind = request.values.get("kind") or None
+    if kind == "prior learning":        # the old word, in an address someone kept
+        kind = "equivalent training demonstrated"
     if kind not in decisions.KINDS:
         kind = None
     return {"team_id": team_id, "kind": kind}

@@ -91,7 +91,7 @@ def test_a_prior_learning_claim_rejected_resubmitted_and_accepted(live_server, p
     claim("Online course")
 
     _as(page, live_server, demo.EDUCATOR_EMAIL)
-    page.get_by_label("Kind").select_option("prior learning")
+    page.get_by_label("Kind").select_option("equivalent training demonstrated")
     # The filter swaps the queue in: wait for it (the URL follows the swap), or a row opened now is redrawn closed.
     expect(page).to_have_url(re.compile(r"[?&]kind=prior"))
     queue_row = page.locator("#queue tr", has_text="Conflict Resolution")

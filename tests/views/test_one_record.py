@@ -76,7 +76,7 @@ def test_an_awaiting_entry_for_the_subject_blocks_recording_it_again_in_the_othe
     db.session.commit()
     page = as_learner.get("/passport").get_data(as_text=True)
     core_row = page[page.index(f'id="item-{core_fire.id}"'):]
-    assert f"awaiting sign-off (prior learning), recorded in {AHP}" in core_row[:core_row.index("</tr>")]
+    assert f"awaiting sign-off (equivalent training demonstrated), recorded in {AHP}" in core_row[:core_row.index("</tr>")]
     response = as_learner.post(f"/people/{world.learner.id}/passport/items/{core_fire.id}/record",
                                data={"completed_on": "2026-02-20", "method": "here"})
     assert response.status_code == 422 and "already awaiting sign-off" in response.get_data(as_text=True)

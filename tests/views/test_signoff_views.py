@@ -184,7 +184,7 @@ def test_queue_full_page_lists_oldest_first_with_what_to_decide(as_educator, wor
     prior = _queue_row(html, queue["prior"].id)
     assert "Lee Learner" in prior and "Support Worker" in prior
     assert f'href="/people/{world.learner.id}/passport#item-{world.fire.id}"' in prior
-    assert "Fire safety" in prior and "Prior learning" in prior
+    assert "Fire safety" in prior and "Equivalent training demonstrated" in prior and "Prior learning" not in prior
     assert "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Jun 2025" in prior
     assert ">None<" in prior                                     # no evidence
     assert "20 days" in prior
@@ -272,7 +272,7 @@ def test_queue_filters_by_team_for_an_admin(as_admin, world, queue):
 @pytest.mark.parametrize("kind, expected", [
     ("competency", {"competency", "own"}),
     ("confirmation", {"certificate", "other_team"}),   # a learning item's own record, no evidence to check
-    ("prior learning", {"prior"}),
+    ("equivalent training demonstrated", {"prior"}),
 ])
 def test_queue_filters_by_kind(as_admin, queue, kind, expected):
     html = _page(as_admin.get("/sign-off/", query_string={"kind": kind}))
@@ -319,7 +319,7 @@ def test_approve_inline_removes_the_row_and_announces(as_educator, world, queue)
     assert html.strip().startswith('<span id="queue-summary-text" hx-swap-oob="outerHTML"><strong>2</strong> waiting.')
     assert '<div id="flash" hx-swap-oob="innerHTML">' in html
     assert "<tr" not in html and "queue-entry" not in html and "HX-Retarget" not in response.headers
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in html
     assert "queueChanged" in _triggers(response)
 
     entry = _reloaded(entry.id)
@@ -336,10 +336,10 @@ def test_approve_inline_removes_the_row_and_announces(as_educator, world, queue)
 
 def test_approving_a_certificate_or_prior_learning_says_approved(as_educator, queue):
     response = _decide(as_educator, queue["certificate"], "approve")
-    assert "Lee Learner: Managing work and life stress approved." in _page(response)
+    assert "Approved Managing work and life stress for Lee Learner." in _page(response)
     assert _events("entry.approved", queue["certificate"].id)
     response = _decide(as_educator, queue["prior"], "approve")
-    assert "Lee Learner: Fire safety approved." in _page(response)
+    assert "Approved Fire safety for Lee Learner." in _page(response)
     assert _reloaded(queue["prior"].id).status is EntryStatus.ACCEPTED
     assert _count_partial(as_educator) == 1
 
@@ -418,7 +418,7 @@ def test_approve_without_javascript_redirects_to_the_queue_with_a_message(as_edu
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/sign-off/")
     page = _page(as_educator.get("/sign-off/"))
-    assert "Lee Learner: Moving a patient with a hoist signed off." in page
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in page
     assert f'id="queue-entry-{queue["competency"].id}"' not in page
     assert _header_count(page) == 2
 
@@ -725,7 +725,7 @@ def test_approving_from_the_passport_swaps_the_row(as_educator, world, on_passpo
     assert "Signed off by Eve Educator, Practice Educator, 2 Mar 2026" in html
     assert "Complete" in html and ">Revoke<span" in html and "Record observed practice" not in html  # met: nothing to observe
     assert '<div id="flash" hx-swap-oob="innerHTML">' in html
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in html
     triggers = _triggers(response)
     assert "passportChanged" in triggers and "queueChanged" in triggers
     assert f"section{world.month6.id}Changed" in triggers
@@ -738,7 +738,7 @@ def test_approving_from_the_passport_without_javascript(as_educator, world, on_p
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/people/{world.learner.id}/passport#item-{world.fire.id}")
     page = _page(as_educator.get(f"/people/{world.learner.id}/passport"))
-    assert "Lee Learner: Fire safety approved." in page
+    assert "Approved Fire safety for Lee Learner." in page
     assert "Signed off by Eve Educator, Practice Educator, 2 Mar 2026" in _item_row(page, world.fire.id)
 
 
@@ -939,10 +939,10 @@ def test_prior_learning_approval_shows_where_and_who_accepted_it(as_educator, as
     assert entry.status is EntryStatus.AWAITING
     queue_row = _queue_row(_page(as_educator.get("/sign-off/")), entry.id)
     assert "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Jun 2025" in queue_row
-    assert "Prior learning" in queue_row and "Since today" in queue_row
+    assert "Equivalent training demonstrated" in queue_row and "Since today" in queue_row
 
     approved = _decide(as_educator, entry, "approve")
-    assert "Lee Learner: Managing work and life stress approved." in _page(approved)
+    assert "Approved Managing work and life stress for Lee Learner." in _page(approved)
 
     for client, url in ((as_learner, "/passport"), (as_educator, f"/people/{world.learner.id}/passport")):
         row = _item_row(_page(client.get(url)), world.stress.id)
@@ -1008,7 +1008,7 @@ def test_a_decision_keeps_the_queues_filters_and_the_last_one_redraws_the_queue(
     assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "queue-entry" not in html
     assert "Nothing is waiting with these filters (2 in all)." in html
     assert 'id="queue-summary" tabindex="-1" data-focus' in html
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in html
     # With no filter, two wait: the words say so.
     response = _decide(as_educator, queue["certificate"], "approve")
     assert "<strong>1</strong> waiting." in _page(response) and "HX-Retarget" not in response.headers
