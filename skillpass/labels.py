@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "warning_days": "warning window",
     "max_upload_mb": "upload size limit",
     "organisation_name": "organisation name",
+    "reject_reasons": "common reasons for rejecting",
     "employee_number": "employee number",
     "start_date": "start date",
     "job_role": "job role",

@@ -62,6 +62,18 @@ class Decision:
     message: str      # for the person who decided, in words
 
 
+OTHER_REASON = "other"
+
+
+def pick_reason(picked: str, typed: str, common) -> str:
+    """The reason a rejection gives: one of the organisation's common reasons as picked, or the words
+    typed (for "Other", or from a form that offers no list). A pick that is not on the list is no pick."""
+    picked = (picked or "").strip()
+    if picked and picked != OTHER_REASON and picked in common:
+        return picked
+    return typed or ""
+
+
 def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: bool, reason: str = "") -> Decision:
     """Approve or reject an entry awaiting sign-off or approval."""
     _check_actor(actor, entry, person)
