@@ -31,7 +31,9 @@ def offer_undo(entry_id: int) -> None:
 
 def take_undo_offer() -> int | None:
     """The entry whose approval the next page offers to undo (once), if any."""
-    return to_id(str(session.pop(UNDO_KEY, "")))
+    if UNDO_KEY not in session:        # a pop of nothing would still rewrite the session cookie
+        return None
+    return to_id(str(session.pop(UNDO_KEY)))
 
 
 @bp.route("/entries/<int:entry_id>/withdraw", methods=["GET", "POST"])
