@@ -221,6 +221,7 @@ class DateInputField(Field):
 class DecisionForm(PostedForm):
     """Approve or reject an entry awaiting a decision (the queue's row and the passport's row)."""
     decision = StringField()
+    reason_choice = StringField(default="")   # one of the organisation's common reasons, or "other"
     reason = StringField(default="")
     row = IdField()     # the passport row it was sent from (one subject shows on several passports' rows)
 

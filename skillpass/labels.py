@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "warning_days": "warning window",
     "max_upload_mb": "upload size limit",
     "organisation_name": "organisation name",
+    "reject_reasons": "common reasons for rejecting",
     "employee_number": "employee number",
     "start_date": "start date",
     "job_role": "job role",
@@ -143,6 +144,7 @@ class Action(enum.StrEnum):
     ENTRY_SIGNED_OFF = "entry.signed_off"
     ENTRY_APPROVED = "entry.approved"
     ENTRY_REJECTED = "entry.rejected"
+    ENTRY_APPROVAL_UNDONE = "entry.approval_undone"
     ENTRY_WITHDRAWN = "entry.withdrawn"
     ENTRY_REVOKED = "entry.revoked"
     ENTRY_CORRECTED = "entry.corrected"
@@ -200,6 +202,7 @@ _ACTION_LABELS = {
     Action.ENTRY_SIGNED_OFF: "Signed off",
     Action.ENTRY_APPROVED: "Approved",
     Action.ENTRY_REJECTED: "Rejected",
+    Action.ENTRY_APPROVAL_UNDONE: "Approval undone",
     Action.ENTRY_WITHDRAWN: "Withdrawn",
     Action.ENTRY_REVOKED: "Revoked",
     Action.ENTRY_CORRECTED: "Corrected by the learner",

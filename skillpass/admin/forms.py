@@ -12,6 +12,7 @@ class SettingsForm(PostedForm):
     organisation_name = StringField(default="")
     warning_days = StringField(default="")
     max_upload_mb = StringField(default="")
+    reject_reasons = StringField(default=None)   # one a line; not sent: left as they are
     #: The warning window whose impact was shown and confirmed.
     confirmed = StringField()
     controls = ("confirmed",)

@@ -30,7 +30,8 @@ from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings,
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-LABELS = {"organisation_name": "organisation name", "warning_days": "warning window", "max_upload_mb": "upload limit"}
+LABELS = {"organisation_name": "organisation name", "warning_days": "warning window", "max_upload_mb": "upload limit",
+          "reject_reasons": "common reasons for rejecting"}
 
 
 @bp.get("/")
@@ -51,12 +52,14 @@ def home():
 def settings():
     current = get_settings()
     values = {"organisation_name": current.organisation_name, "warning_days": str(current.warning_days),
-              "max_upload_mb": str(current.max_upload_mb)}
+              "max_upload_mb": str(current.max_upload_mb), "reject_reasons": "\n".join(current.reject_reasons)}
     errors: dict[str, str] = {}
     preview = None
     if request.method == "POST":
         form = SettingsForm()
         values = form.values
+        if values.get("reject_reasons") is None:     # a form without the list leaves it as it is
+            values["reject_reasons"] = "\n".join(current.reject_reasons)
         try:
             checked = check_settings(**values)
             new_window = checked["warning_days"]

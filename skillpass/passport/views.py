@@ -100,7 +100,8 @@ def index():
 def detail(person_id: int):
     if g.person.id == current_user.id:
         return redirect(url_for("passport.index"))
-    return _page(g.person)
+    undo = deciding.take_undo_offer()     # an approval made without JavaScript: its Undo, on this page only
+    return _page(g.person, undo_entry_id=undo) if undo else _page(g.person)
 
 
 def _row_or_404(passport, item_id):
@@ -120,7 +121,8 @@ def item_row(person_id: int, item_id: int):
 
 
 def _row_response(person, item_id: int, *, message: str = "", status: int = 200, changed: bool = True,
-                  queue_changed: bool = False, decision_errors: dict | None = None, open_form: tuple | None = None):
+                  queue_changed: bool = False, decision_errors: dict | None = None, open_form: tuple | None = None,
+                  undo_entry_id: int | None = None):
     """One passport row for htmx: the row as it now stands, the live region's news out of band and, after a
     change, the events the page's other regions listen for (its summary, its section's progress and, for a
     decision, the sign-off count in the menu). A refused form (422) is drawn open with its errors, and
@@ -132,6 +134,7 @@ def _row_response(person, item_id: int, *, message: str = "", status: int = 200,
     response = make_response(render_template(
         "passport/_item_row.html", row=row, also=others, passport=passport, person=person, **_row_flags(person),
         decision_errors=decision_errors or {}, open_form=open_form, focus_record=not decision_errors,
+        undo_entry_id=undo_entry_id,
     ), status)
     htmx.announce(response, message)
     if changed and status == 200:
@@ -250,25 +253,6 @@ def _recorded(person, item, entry, what: str = ""):
     return _row_response(person, item.id, message=message)
 
 
-@bp.post("/entries/<int:entry_id>/withdraw")
-@guard(OWN_ENTRY)
-def withdraw(entry_id: int):
-    entry = g.entry
-    person = current_user._get_current_object()
-    try:
-        entry_service.withdraw_entry(actor=person, entry=entry)
-    except DomainError as error:
-        transaction.discard()
-        message = next(iter(error.errors.values()))
-    else:
-        message = f"Entry of {format_date(entry.completed_on)} withdrawn."
-    shown = WithdrawForm().row.data or entry.item_id
-    if not htmx.is_htmx():
-        flash(message)
-        return redirect(url_for("passport.index") + f"#item-{shown}", code=303)
-    return _row_response(person, shown, message=message)
-
-
 @bp.route("/entries/<int:entry_id>/correct", methods=["GET", "POST"])
 @guard(OWN_ENTRY)
 def correct(entry_id: int):
@@ -316,63 +300,6 @@ def correct(entry_id: int):
     if htmx.is_htmx():
         return render_template("passport/_record_form_row.html", **context), status
     return render_template("passport/record.html", **context), status
-
-
-# ---------------------------------------------------------------- an educator's decisions on a row
-
-@bp.post("/people/<int:person_id>/passport/entries/<int:entry_id>/decision")
-@guard(DECIDE_ENTRY)
-def decide(person_id: int, entry_id: int):
-    """Approve (or sign off) or reject, with a reason, an entry awaiting a decision on this passport."""
-    entry, person = g.entry, g.person
-    item = decisions.item_of(entry)
-    form = DecisionForm()
-    choice, reason = form.decision.data, form.reason.data or ""
-    shown = form.row.data or item.id       # the row it was sent from
-    try:
-        if choice not in ("approve", "reject"):
-            raise ValidationFailed("Choose Approve or Reject.", field="__all__")
-        result = decisions.decide(actor=current_user, entry=entry, person=person, item=item,
-                                  approve=choice == "approve", reason=reason)
-    except DomainError as error:
-        return _decision_refused(error, person, shown, open_form=("reject", entry_id, reason))
-    return _decided(person, shown, result.message)
-
-
-@bp.post("/people/<int:person_id>/passport/entries/<int:entry_id>/revoke")
-@guard(DECIDE_ENTRY)
-def revoke(person_id: int, entry_id: int):
-    """Take back an accepted entry on this passport, with a reason the learner sees."""
-    entry, person = g.entry, g.person
-    item = decisions.item_of(entry)
-    form = RevokeForm()
-    reason, shown = form.reason.data or "", form.row.data or item.id
-    try:
-        result = decisions.revoke(actor=current_user, entry=entry, person=person, item=item, reason=reason)
-    except DomainError as error:
-        return _decision_refused(error, person, shown, open_form=("revoke", entry_id, reason))
-    return _decided(person, shown, result.message)
-
-
-def _decided(person, item_id: int, message: str):
-    """The row the decision was sent from (*item_id*), as it now stands."""
-    if htmx.is_htmx():
-        return _row_response(person, item_id, message=message, queue_changed=True)
-    flash(message)
-    return redirect(url_for("passport.detail", person_id=person.id) + f"#item-{item_id}", code=303)
-
-
-def _decision_refused(error: DomainError, person, item_id: int, *, open_form: tuple):
-    """Decided by someone else a moment ago: the row as it now stands, with the news. Otherwise the
-    refused form open again with its message and input: the row (htmx) or the whole page, 422.
-    Either way the entry is read again as it now stands, not as this request left it."""
-    db.session.rollback()
-    db.session.expire_all()
-    if isinstance(error, Conflict):
-        return _decided(person, item_id, next(iter(error.errors.values())))
-    if htmx.is_htmx():
-        return _row_response(person, item_id, status=422, decision_errors=error.errors, open_form=open_form)
-    return _page(person, status=422, decision_errors=error.errors, open_form=open_form)
 
 
 @bp.get("/people/<int:person_id>/passport/informal")
@@ -429,3 +356,8 @@ def informal_add(person_id: int):
             informal_form=form, informal_errors=errors,
         ), 422
     return _page(person, status=422, informal_form=form, informal_errors=errors)
+
+
+# The routes of the passport's decisions (withdraw, approve, reject, revoke, undo) register on this
+# blueprint from their own module.
+from skillpass.passport import deciding  # noqa: E402,F401

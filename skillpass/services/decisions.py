@@ -7,6 +7,7 @@ match no row, and a database trigger refuses any other change of state.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -23,6 +24,8 @@ from skillpass.services.entries import ENTRY_FIELDS, queue_kind, waits_after_rej
 from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, ValidationFailed
 
 REASON_MAX = 1000
+# How long the educator who approved an entry may take it back ("Approved — Undo"), as if never decided.
+UNDO_WINDOW = dt.timedelta(minutes=2)
 
 
 def _check_actor(actor: Person, entry: Entry, person: Person) -> None:
@@ -59,6 +62,18 @@ class Decision:
     message: str      # for the person who decided, in words
 
 
+OTHER_REASON = "other"
+
+
+def pick_reason(picked: str, typed: str, common) -> str:
+    """The reason a rejection gives: one of the organisation's common reasons as picked, or the words
+    typed (for "Other", or from a form that offers no list). A pick that is not on the list is no pick."""
+    picked = (picked or "").strip()
+    if picked and picked != OTHER_REASON and picked in common:
+        return picked
+    return typed or ""
+
+
 def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: bool, reason: str = "") -> Decision:
     """Approve or reject an entry awaiting sign-off or approval."""
     _check_actor(actor, entry, person)
@@ -85,7 +100,7 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
     if approve:
         action = Action.ENTRY_SIGNED_OFF if kind == "competency" else Action.ENTRY_APPROVED
         verb = "signed off" if kind == "competency" else "approved"
-        message = f"{person.name}: {item.title} {verb}."
+        message = f"{verb.capitalize()} {item.title} for {person.name}."
     else:
         action, verb = Action.ENTRY_REJECTED, "rejected"
         message = f"{person.name}: {item.title} rejected. They will see your reason."
@@ -125,7 +140,55 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
     return Decision(entry=entry, action=Action.ENTRY_REVOKED, message=f"{person.name}: {item.title} revoked.")
 
 
-KINDS = ("competency", "evidence check", "confirmation", "prior learning")
+def can_undo(actor: Person, entry: Entry, *, now: dt.datetime | None = None) -> bool:
+    """May *actor* still take back their approval (or sign-off) of *entry*? Only the one who approved it,
+    within UNDO_WINDOW, and only an entry someone else recorded and sent for a decision (not observed
+    practice, a session's register or an import, which count as they are recorded)."""
+    if entry.status is not EntryStatus.ACCEPTED or entry.decided_by_id != actor.id or entry.decided_at is None:
+        return False
+    if entry.recorded_by_id == actor.id or entry.method is EntryMethod.OBSERVED or entry.session_id is not None:
+        return False
+    return (now or clock.now()) - entry.decided_at <= UNDO_WINDOW
+
+
+def undo_approval(*, actor: Person, entry: Entry, person: Person, item: Item) -> Decision:
+    """Take back one's own approval of a moment ago: the entry awaits a decision again, exactly as it did
+    (nothing deleted; the approval and its undoing stay in the audit log)."""
+    _check_actor(actor, entry, person)
+    if not can_undo(actor, entry):
+        raise Conflict("This approval can no longer be undone here: revoke it with a reason instead.",
+                       field="__all__")
+    waiting = db.session.scalar(select(func.count(Entry.id)).where(
+        Entry.person_id == entry.person_id, Entry.item_id == entry.item_id, Entry.status == EntryStatus.AWAITING))
+    if waiting:
+        raise Conflict(f"{person.name} has recorded {item.title} again since, so the approval stays: "
+                       "revoke it with a reason if it should not count.", field="__all__")
+    before = audit.snapshot(entry, ENTRY_FIELDS)
+    entry.status = EntryStatus.AWAITING
+    entry.decided_by_id, entry.decided_by_name, entry.decided_by_job_title = None, "", ""
+    entry.decided_at, entry.decision_reason = None, ""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise _stale(entry) from error
+    audit.log(
+        actor=actor, action=Action.ENTRY_APPROVAL_UNDONE, subject=entry, person_id=person.id,
+        summary=f"{_describe(entry, item)}: approval undone, awaiting sign-off again",
+        before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
+    )
+    return Decision(entry=entry, action=Action.ENTRY_APPROVAL_UNDONE,
+                    message=f"Undone: {item.title} for {person.name} is awaiting sign-off again.")
+
+
+def undoable_row(actor: Person, entry_id: int | None):
+    """The queue row (entry, person, item, evidence) of an approval *actor* may still undo, or None."""
+    if entry_id is None:
+        return None
+    row = queue_row(entry_id)
+    return row if row is not None and can_undo(actor, row[0]) else None
+
+
+KINDS = ("competency", "evidence check", "confirmation", "equivalent training demonstrated")
 
 
 def awaiting_for(actor: Person, *, team_id: int | None = None, kind: str | None = None):
@@ -145,7 +208,7 @@ def awaiting_for(actor: Person, *, team_id: int | None = None, kind: str | None 
         stmt = stmt.where(Person.team_id.in_([t.id for t in actor.supported_teams]))
     if team_id is not None:
         stmt = stmt.where(Person.team_id == team_id)
-    if kind == "prior learning":
+    if kind == "equivalent training demonstrated":
         stmt = stmt.where(Entry.method == EntryMethod.EQUIVALENT)
     elif kind == "competency":
         stmt = stmt.where(Entry.method != EntryMethod.EQUIVALENT, Item.kind == ItemKind.COMPETENCY)

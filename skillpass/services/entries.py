@@ -93,11 +93,11 @@ def completion_date_problem(completed_on: dt.date | None, *, today: dt.date, mis
 
 
 def queue_kind(entry: Entry, item: Item) -> str:
-    """What an awaiting entry asks for: "prior learning", "competency", "evidence check" (a learning item whose
+    """What an awaiting entry asks for: "equivalent training demonstrated", "competency", "evidence check" (a learning item whose
     file an educator checks) or "confirmation" (an educator confirms it: the item says so, or the learner's
     last record of it was rejected)."""
     if entry.method is EntryMethod.EQUIVALENT:
-        return "prior learning"
+        return "equivalent training demonstrated"
     if item.kind is ItemKind.COMPETENCY:
         return "competency"
     if item.confirmation is Confirmation.EVIDENCE and entry.evidence_id is not None:

@@ -19,6 +19,8 @@ class Settings:
     warning_days: int
     max_upload_mb: int
     demo_mode: bool
+    # The organisation's common reasons for rejecting a claim, offered beside "Other" (admin-editable).
+    reject_reasons: tuple[str, ...] = ()
 
 
 def get_settings() -> Settings:
@@ -38,10 +40,26 @@ def get_settings() -> Settings:
         warning_days=int(stored.get("warning_days") or cfg["WARNING_WINDOW_DAYS"]),
         max_upload_mb=int(stored.get("max_upload_mb") or cfg["MAX_UPLOAD_MB"]),
         demo_mode=stored.get("demo_mode") == "1",
+        reject_reasons=reasons_from_text(stored.get("reject_reasons")),
     )
     if has_request_context():
         g.settings = settings
     return settings
+
+
+DEFAULT_REJECT_REASONS = (
+    "Certificate is unreadable",
+    "Certificate is for a different course or level",
+    "Certificate has expired",
+    "Date does not match the certificate",
+)
+
+
+def reasons_from_text(text: str | None) -> tuple[str, ...]:
+    """One reason a line, blank lines left out; never set: the defaults (an emptied list stays empty)."""
+    if text is None:
+        return DEFAULT_REJECT_REASONS
+    return tuple(dict.fromkeys(" ".join(line.split()) for line in text.splitlines() if line.strip()))
 
 
 def set_setting(key: str, value: str) -> None:

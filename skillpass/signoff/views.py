@@ -11,9 +11,11 @@ from skillpass.extensions import db
 from skillpass.forms import DecisionForm
 from skillpass.signoff.forms import ApproveSelectedForm
 from skillpass.inputs import to_id
+from skillpass.passport.deciding import offer_undo, take_undo_offer
 from skillpass.models import Item, Person
 from skillpass.services import decisions
 from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
+from skillpass.services.settings import get_settings
 
 bp = Blueprint("signoff", __name__, url_prefix="/sign-off")
 
@@ -22,6 +24,8 @@ def _filters() -> dict:
     # Filters only narrow the queue, which holds nothing but entries this person may decide.
     team_id = to_id(request.values.get("team", ""))
     kind = request.values.get("kind") or None
+    if kind == "prior learning":        # the old word, in an address someone kept
+        kind = "equivalent training demonstrated"
     if kind not in decisions.KINDS:
         kind = None
     return {"team_id": team_id, "kind": kind}
@@ -45,8 +49,11 @@ def _queue_url(filters: dict | None = None) -> str:
 def index():
     context = _queue_context()
     if htmx.is_htmx():
+        # A filter or a refetch: an "Undo" offered a moment ago stays on the page it was offered on.
         return render_template("signoff/_queue.html", **context)
-    return render_template("signoff/index.html", **context)
+    # Without JavaScript, the approval just made is offered for undoing here, once.
+    undo_row = decisions.undoable_row(current_user, take_undo_offer())
+    return render_template("signoff/index.html", **context, undo_row=undo_row)
 
 
 @bp.get("/count")
@@ -64,33 +71,72 @@ def decide(entry_id: int):
     entry, person = g.entry, g.person
     item = decisions.item_of(entry)
     form = DecisionForm()
-    choice, reason = form.decision.data, form.reason.data or ""
+    choice, picked, typed = form.decision.data, form.reason_choice.data or "", form.reason.data or ""
     try:
         if choice not in ("approve", "reject"):
             raise ValidationFailed("Choose Approve or Reject.", field="__all__")
         result = decisions.decide(actor=current_user, entry=entry, person=person, item=item,
-                                  approve=choice == "approve", reason=reason)
+                                  approve=choice == "approve",
+                                  reason=decisions.pick_reason(picked, typed, get_settings().reject_reasons))
     except DomainError as error:
         # Read the entry again as it now stands (decided by someone else a moment ago?), not as this
         # request left it.
         db.session.rollback()
         db.session.expire_all()
-        return _refused(error, entry_id, person, item, reason=reason)
+        return _refused(error, entry_id, person, item, reason=(typed, picked))
 
+    approved = choice == "approve"
     if htmx.is_htmx():
-        # The row leaves the queue; the live region says what happened; the words above the table and
-        # the count in the menu follow. When nothing is left with these filters, the queue is drawn again.
+        # The row leaves the queue (an approval leaves "Approved — Undo" in its place for a moment); the
+        # live region says what happened; the words above the table and the count in the menu follow.
+        # When nothing is left with these filters, the queue is drawn again.
         context = _queue_context()
+        undo_row = (entry, person, item, None) if approved else None
         if not context["rows"]:
-            html = render_template("signoff/_queue.html", **context, focus_summary=True)
+            html = render_template("signoff/_queue.html", **context, focus_summary=True, undo_row=undo_row)
             response = htmx.retarget(make_response(html), "#queue", "outerHTML")
         else:
-            response = make_response(render_template("signoff/_queue_summary.html", **context, oob=True))
+            html = render_template("signoff/_undo_row.html", row=undo_row, queue_kind=decisions.queue_kind) \
+                if undo_row else ""
+            response = make_response(html + render_template("signoff/_queue_summary.html", **context, oob=True))
         htmx.announce(response, result.message)
         htmx.trigger(response, "queueChanged")
         return response
     flash(result.message)
+    if approved:
+        offer_undo(entry.id)
     return redirect(_queue_url(), code=303)
+
+
+@bp.post("/entries/<int:entry_id>/undo")
+@guard(DECIDE_ENTRY)
+def undo(entry_id: int):
+    """Take back one's own approval of a moment ago: the entry is back in the queue, where it was."""
+    entry, person = g.entry, g.person
+    item = decisions.item_of(entry)
+    try:
+        result = decisions.undo_approval(actor=current_user, entry=entry, person=person, item=item)
+    except DomainError as error:
+        transaction.discard()
+        message = next(iter(error.errors.values()))
+        if not htmx.is_htmx():
+            flash(message)
+            return redirect(_queue_url(), code=303)
+        response = make_response(render_template("signoff/_gone_row.html", entry=entry, person=person, item=item,
+                                                 message=message, row_id=f"queue-undo-{entry.id}"))
+        return htmx.announce(response, f"{person.name}: {item.title}. {message}")
+    if not htmx.is_htmx():
+        flash(result.message)
+        return redirect(_queue_url(), code=303)
+    context = _queue_context()
+    row = decisions.queue_row(entry.id)
+    response = make_response(
+        render_template("signoff/_row.html", row=row, errors={}, reason="", focus_entry=entry.id,
+                        queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection)
+        + render_template("signoff/_queue_summary.html", **context, oob=True))
+    htmx.announce(response, result.message)
+    htmx.trigger(response, "queueChanged")
+    return response
 
 
 def _refused(error: DomainError, entry_id: int, person: Person, item: Item, *, reason: str):

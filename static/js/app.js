@@ -144,3 +144,24 @@ document.addEventListener("change", function (event) {
   var boxes = document.querySelectorAll('input[type="checkbox"][form="' + box.getAttribute("form") + '"]');
   all.checked = Array.prototype.every.call(boxes, function (b) { return b.checked; });
 });
+
+// "Approved — Undo" (an element marked data-undo-expires) stays a few seconds, then goes; never while
+// focus or the pointer is on it. Without JavaScript it stays until the next page.
+var UNDO_SECONDS = 10;
+function expireUndo(root) {
+  if (!root || !root.querySelectorAll) return;
+  var found = Array.prototype.slice.call(root.querySelectorAll("[data-undo-expires]"));
+  if (root.matches && root.matches("[data-undo-expires]")) found.push(root);
+  found.forEach(function (el) {
+    if (el.hasAttribute("data-undo-timer")) return;
+    el.setAttribute("data-undo-timer", "");
+    function go() {
+      if (!document.contains(el)) return;
+      if (el.contains(document.activeElement) || el.matches(":hover")) { window.setTimeout(go, 2000); return; }
+      el.remove();
+    }
+    window.setTimeout(go, UNDO_SECONDS * 1000);
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { expireUndo(document); });
+document.addEventListener("htmx:load", function (event) { expireUndo(event.target); });

@@ -41,7 +41,8 @@ def test_a_competency_recorded_approved_and_printed(live_server, page, app):
     # The learner's earlier entry waits; they withdraw it and record the competency again, today.
     _as(page, live_server, demo.LEARNER_EMAIL)
     row = page.locator(f"#item-{hoist.id}")
-    row.get_by_role("button", name=re.compile("^Withdraw")).click()
+    row.get_by_role("link", name=re.compile("^Withdraw")).click()
+    row.get_by_role("button", name=re.compile("^Yes, withdraw")).click()
     expect(page.locator("#flash")).to_contain_text("withdrawn")
     row.get_by_role("link", name=re.compile("^Record")).click()
     row.get_by_role("button", name=re.compile("^Save")).click()
@@ -92,14 +93,15 @@ def test_a_prior_learning_claim_rejected_resubmitted_and_accepted(live_server, p
     claim("Online course")
 
     _as(page, live_server, demo.EDUCATOR_EMAIL)
-    page.get_by_label("Kind").select_option("prior learning")
+    page.get_by_label("Kind").select_option("equivalent training demonstrated")
     # The filter swaps the queue in: wait for it (the URL follows the swap), or a row opened now is redrawn closed.
-    expect(page).to_have_url(re.compile(r"[?&]kind=prior"))
-    queue_row = page.locator("#queue tr", has_text="Conflict Resolution")
+    expect(page).to_have_url(re.compile(r"[?&]kind=equivalent"))
+    queue_row = page.locator("#queue tbody[id^=queue-entry-]", has_text="Conflict Resolution")
     expect(queue_row).to_contain_text("Equivalent training demonstrated at Online course, 3 Mar 2025")
     expect(queue_row.get_by_role("link", name=re.compile("conflict-resolution.pdf"))).to_be_visible()
-    queue_row.locator("summary").click()
-    queue_row.get_by_label(re.compile("Reason")).fill("Name the organisation that ran the course.")
+    queue_row.locator("summary", has_text="Reject").click()
+    queue_row.get_by_label("Other").check()
+    queue_row.get_by_label("Reason in your own words").fill("Name the organisation that ran the course.")
     queue_row.get_by_role("button", name=re.compile("^Reject")).click()
     expect(queue_row).to_have_count(0)
 
@@ -109,7 +111,7 @@ def test_a_prior_learning_claim_rejected_resubmitted_and_accepted(live_server, p
     claim("Leeds Teaching Hospitals NHS Trust")
 
     _as(page, live_server, demo.EDUCATOR_EMAIL)
-    queue_row = page.locator("#queue tr", has_text="Conflict Resolution")
+    queue_row = page.locator("#queue tbody[id^=queue-entry-]", has_text="Conflict Resolution")
     queue_row.get_by_role("button", name=re.compile("^Approve")).click()
     expect(queue_row).to_have_count(0)
 

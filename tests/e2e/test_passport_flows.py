@@ -66,7 +66,10 @@ def test_learner_withdraws_a_competency_awaiting_sign_off(live_server, page, wor
     page.get_by_role("button", name="Save Moving a patient with a hoist").click()
     expect(row).to_contain_text("awaiting sign-off")
     expect(page.locator("#passport-summary")).to_contain_text("Awaiting sign-off 1")
-    row.get_by_role("button", name="Withdraw entry for Moving a patient with a hoist").click()
+    row.get_by_role("link", name="Withdraw entry for Moving a patient with a hoist").click()
+    # It asks first, naming the item; focus is on the question, not on the button that withdraws.
+    expect(row.get_by_role("heading", name="Withdraw your claim for Moving a patient with a hoist?")).to_be_focused()
+    row.get_by_role("button", name=re.compile("^Yes, withdraw")).click()
     expect(row).not_to_contain_text("awaiting sign-off")
     expect(row.get_by_role("link", name="Record Moving a patient with a hoist")).to_be_visible()
     expect(page.locator("#passport-summary")).to_contain_text("Awaiting sign-off 0")

@@ -50,7 +50,7 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     first.get_by_role("button", name=re.compile("^Approve")).click()
     expect(first).to_have_count(0)
     expect(count).to_have_text(re.compile(r"^4"))
-    expect(page.locator("#flash")).to_contain_text("signed off")
+    expect(page.locator("#flash")).to_contain_text("Signed off")
     # The words above the table follow, and focus goes on to the next row (not its Approve button: a
     # second press of Enter must not decide someone else's entry).
     expect(page.locator("#queue-summary")).to_have_text("4 waiting.")
@@ -68,11 +68,12 @@ def test_educator_clears_the_queue_inline_and_the_count_falls(live_server, page,
     second.get_by_role("checkbox").uncheck()
 
     # Reject one: a reason is needed, kept in place when missing.
-    second.locator("summary").click()
+    second.locator("summary", has_text="Reject").click()
     second.get_by_role("button", name=re.compile("^Reject")).click()
     expect(second).to_contain_text("Enter the reason for rejecting it")
     assert_no_axe_violations(page)
-    second.get_by_label(re.compile("Reason")).fill("Please repeat it with a patient present.")
+    second.get_by_label("Other").check()
+    second.get_by_label("Reason in your own words").fill("Please repeat it with a patient present.")
     second.get_by_role("button", name=re.compile("^Reject")).click()
     expect(second).to_have_count(0)
     expect(count).to_have_text(re.compile(r"^3"))

@@ -115,7 +115,7 @@ def test_with_evidence_checked_needs_a_file(db, world):
     (EDUCATOR, ItemKind.LEARNING, HERE, False, "confirmation"),
     (EDUCATOR, ItemKind.LEARNING, HERE, True, "confirmation"),
     (AT_ONCE, ItemKind.COMPETENCY, HERE, False, "competency"),
-    (AT_ONCE, ItemKind.LEARNING, EQUIVALENT, True, "prior learning"),
+    (AT_ONCE, ItemKind.LEARNING, EQUIVALENT, True, "equivalent training demonstrated"),
 ])
 def test_the_queue_names_what_each_entry_waits_for(db, world, confirmation, kind, method, with_file, word):
     item = _item(world, confirmation, kind)

@@ -417,7 +417,7 @@ def _awaiting_of_kind(db, world, kind: str) -> Entry:
     if kind == "competency":
         entry = record_entry(actor=world.learner, person=world.learner, item=world.competency,
                              completed_on=dt.date(2026, 2, 10), method=HERE, today=TODAY)
-    elif kind == "prior learning":
+    elif kind == "equivalent training demonstrated":
         entry = record_entry(actor=world.learner, person=world.learner, item=world.fire,
                              completed_on=dt.date(2025, 11, 3), method=EQUIVALENT, today=TODAY,
                              equivalent_source="Leeds Teaching Hospitals")
@@ -436,7 +436,7 @@ def _awaiting_of_kind(db, world, kind: str) -> Entry:
 @pytest.mark.parametrize("who", ["educator", "admin"])
 @pytest.mark.parametrize("kind, action", [
     ("competency", "entry.signed_off"),
-    ("prior learning", "entry.approved"),
+    ("equivalent training demonstrated", "entry.approved"),
     ("evidence check", "entry.approved"),
 ])
 def test_approval_snapshots_the_decider_and_writes_one_audit_event(db, world, kind, action, who):
@@ -449,7 +449,7 @@ def test_approval_snapshots_the_decider_and_writes_one_audit_event(db, world, ki
     db.session.commit()
 
     assert decision.action == action
-    assert decision.message.startswith(f"{world.learner.name}: {item.title} ")
+    assert decision.message.endswith(f" {item.title} for {world.learner.name}.")
     entry = _reloaded(db, entry.id)
     assert entry.status is ACCEPTED
     _assert_decided_by(entry, actor)
@@ -467,7 +467,7 @@ def test_approval_snapshots_the_decider_and_writes_one_audit_event(db, world, ki
     assert kind in event.summary
 
 
-@pytest.mark.parametrize("kind", ["competency", "prior learning", "evidence check"])
+@pytest.mark.parametrize("kind", ["competency", "equivalent training demonstrated", "evidence check"])
 def test_rejection_keeps_the_reason_and_writes_entry_rejected(db, world, kind):
     entry = _awaiting_of_kind(db, world, kind)
     decision = decide(actor=world.educator, entry=entry, person=world.learner, item=_item_of(db, entry),
@@ -648,7 +648,7 @@ def test_never_the_educators_own_nor_an_inactive_persons(db, world, queue):
 @pytest.mark.parametrize("kind, expected", [
     ("competency", ["second_competency", "learner_competency"]),
     ("confirmation", ["cert"]),    # a learning item's own record with no file to check
-    ("prior learning", ["prior"]),
+    ("equivalent training demonstrated", ["prior"]),
 ])
 def test_the_queue_filters_by_kind(db, world, queue, kind, expected):
     rows = awaiting_for(world.educator, kind=kind)
@@ -677,7 +677,7 @@ def test_an_admin_sees_every_team(db, world, queue):
     assert _ids(awaiting_for(world.admin, team_id=world.team_b.id)) == [queue.team_b.id]
     assert _ids(awaiting_for(world.admin, kind="competency")) == [
         queue.own.id, queue.team_b.id, queue.second_competency.id, queue.learner_competency.id]
-    assert _ids(awaiting_for(world.admin, kind="prior learning")) == [queue.prior.id]
+    assert _ids(awaiting_for(world.admin, kind="equivalent training demonstrated")) == [queue.prior.id]
 
 
 def test_a_decided_entry_leaves_the_queue_and_the_count_follows(db, world, queue):

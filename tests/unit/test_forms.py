@@ -87,7 +87,9 @@ def test_controls_and_the_csrf_token_are_not_values(app):
         assert "confirmed" not in ItemEditForm().values
     with posted(app, {"organisation_name": "Trust", "warning_days": "30", "max_upload_mb": "10",
                       "confirmed": "30"}):
-        assert SettingsForm().values == {"organisation_name": "Trust", "warning_days": "30", "max_upload_mb": "10"}
+        # The common reasons for rejecting, not sent, are None: left as they are.
+        assert SettingsForm().values == {"organisation_name": "Trust", "warning_days": "30", "max_upload_mb": "10",
+                                         "reject_reasons": None}
 
 
 # ---------------------------------------------------------------- people/forms.py

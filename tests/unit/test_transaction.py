@@ -84,7 +84,7 @@ ENDED_BY_HAND = {
     ("admin/views.py", "db.session.commit()"): 1,       # a large import, batch by batch
     ("admin/views.py", "db.session.rollback()"): 1,     # the import batch that lost a race
     ("auth/views.py", "db.session.commit()"): 1,        # a failed sign-in, kept for the throttle
-    ("passport/views.py", "db.session.rollback()"): 1,  # a refused decision reads the entry again
+    ("passport/deciding.py", "db.session.rollback()"): 1,  # a refused decision reads the entry again
     ("signoff/views.py", "db.session.rollback()"): 2,   # the same, and a race in approving several
     ("team/views.py", "db.session.commit()"): 1,        # a bulk print's job, before its thread looks
 }

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select, text
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, import_batch_entry
 from skillpass.print import bulk as bulk_print
@@ -83,7 +84,15 @@ def _setting(world) -> SimpleNamespace:
     db.session.add(imported)
     db.session.flush()
     db.session.execute(import_batch_entry.insert().values(entry_id=imported.id, import_batch_id=params["batch_id"]))
+    # Approved by the admin a moment ago: only that approval can be undone (by them, for two minutes).
+    approved = Entry(person_id=world.learner.id, item_id=hoist.id, completed_on=TODAY.replace(day=1),
+                     method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id,
+                     decided_by_id=world.admin.id, decided_by_name=world.admin.name, decided_at=clock.now())
+    db.session.add(approved)
+    db.session.flush()
     url_params = {"passport.revoke": {**params, "entry_id": accepted.id},         # only an accepted one is revoked
+                  "passport.undo": {**params, "entry_id": approved.id},
+                  "signoff.undo": {**params, "entry_id": approved.id},
                   "editor.section_remove": {**params, "section_id": empty.id}}     # only an empty one is removed
     porter = factories.template("Porter Passport")
     factories.item(factories.section(porter, "Within 1 month", 1, "months"), "Manual handling")
@@ -188,6 +197,7 @@ NEEDS: dict[str, object] = {
     "passport.record": {"completed_on": "2026-02-27", "method": "here", "note": ""},
     "passport.revoke": {"reason": "Certificate was for another course"},
     "passport.withdraw": {},
+    "passport.undo": {},
     "passport.correct": {"completed_on": "2026-02-27", "method": "here", "note": ""},
     "people.assignments": {"action": "add"},                    # template_id is among the five
     "people.edit": _person_form("lee.learner@example.test"),
@@ -197,6 +207,7 @@ NEEDS: dict[str, object] = {
     "people.supported_teams": {},                               # team is among the five
     "signoff.approve_selected": {},                             # entry is among the five
     "signoff.decide": {"decision": "approve", "reason": ""},
+    "signoff.undo": {},
     "sessions.new": lambda client, s: {"item": str(s.world.fire.id), "held_on": "2026-02-20", "trainer": "Sam Trainer",
                                        "employee_numbers": s.world.learner.employee_number, "action": "save"},
     "team.print_start": {},                                     # team, scope and person are among the five

@@ -107,7 +107,7 @@ def test_an_entry_awaiting_a_decision_reads_the_same_in_the_queue_the_passport_t
     described = f"{WORDS[method]}, {format_date(entry.completed_on)}"
 
     queue = as_educator.get("/sign-off/").get_data(as_text=True)
-    assert described in _segment(queue, f'<tr id="queue-entry-{entry.id}"')
+    assert described in _segment(queue, f'<tbody id="queue-entry-{entry.id}"')
 
     for client, url in ((as_learner, "/passport"), (as_educator, f"/people/{world.learner.id}/passport")):
         page = client.get(url).get_data(as_text=True)

@@ -76,7 +76,7 @@ def test_an_awaiting_entry_for_the_subject_blocks_recording_it_again_in_the_othe
     db.session.commit()
     page = as_learner.get("/passport").get_data(as_text=True)
     core_row = page[page.index(f'id="item-{core_fire.id}"'):]
-    assert f"awaiting sign-off (prior learning), recorded in {AHP}" in core_row[:core_row.index("</tr>")]
+    assert f"awaiting sign-off (equivalent training demonstrated), recorded in {AHP}" in core_row[:core_row.index("</tr>")]
     response = as_learner.post(f"/people/{world.learner.id}/passport/items/{core_fire.id}/record",
                                data={"completed_on": "2026-02-20", "method": "here"})
     assert response.status_code == 422 and "already awaiting sign-off" in response.get_data(as_text=True)
@@ -122,7 +122,10 @@ def test_a_change_made_from_one_passports_row_redraws_every_row_of_the_subject(a
     db.session.commit()
     page = as_learner.get("/passport").get_data(as_text=True)
     core_row = page[page.index(f'id="item-{core_fire.id}"'):]
-    assert f'name="row" value="{core_fire.id}"' in core_row[:core_row.index("</tr>")]
+    assert f'/entries/{pending.id}/withdraw?row={core_fire.id}"' in core_row[:core_row.index("</tr>")]
+    # Withdraw asks first, and its answer goes to the same row.
+    question = as_learner.get(f"/entries/{pending.id}/withdraw?row={core_fire.id}", headers=HTMX).get_data(as_text=True)
+    assert question.lstrip().startswith(f'<tr id="item-{core_fire.id}"') and f'name="row" value="{core_fire.id}"' in question
 
     answer = as_learner.post(f"/entries/{pending.id}/withdraw", data={"row": str(core_fire.id)}, headers=HTMX)
     assert answer.status_code == 200

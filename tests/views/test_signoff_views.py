@@ -89,7 +89,7 @@ def _decisions_on(entry_id: int) -> list[AuditEvent]:
 
 
 def _queue_row(html: str, entry_id: int) -> str:
-    match = re.search(rf'<tr id="queue-entry-{entry_id}".*?</tr>', html, re.S)
+    match = re.search(rf'<tbody id="queue-entry-{entry_id}".*?</tbody>', html, re.S)
     assert match, f"no row for entry {entry_id}"
     return match.group(0)
 
@@ -184,7 +184,7 @@ def test_queue_full_page_lists_oldest_first_with_what_to_decide(as_educator, wor
     prior = _queue_row(html, queue["prior"].id)
     assert "Lee Learner" in prior and "Support Worker" in prior
     assert f'href="/people/{world.learner.id}/passport#item-{world.fire.id}"' in prior
-    assert "Fire safety" in prior and "Prior learning" in prior
+    assert "Fire safety" in prior and "Equivalent training demonstrated" in prior and "Prior learning" not in prior
     assert "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Jun 2025" in prior
     assert ">None<" in prior                                     # no evidence
     assert "20 days" in prior
@@ -272,7 +272,7 @@ def test_queue_filters_by_team_for_an_admin(as_admin, world, queue):
 @pytest.mark.parametrize("kind, expected", [
     ("competency", {"competency", "own"}),
     ("confirmation", {"certificate", "other_team"}),   # a learning item's own record, no evidence to check
-    ("prior learning", {"prior"}),
+    ("equivalent training demonstrated", {"prior"}),
 ])
 def test_queue_filters_by_kind(as_admin, queue, kind, expected):
     html = _page(as_admin.get("/sign-off/", query_string={"kind": kind}))
@@ -310,16 +310,20 @@ def test_learners_have_no_queue(as_learner):
 
 # ------------------------------------------------------------- approve and reject inline
 
-def test_approve_inline_removes_the_row_and_announces(as_educator, world, queue):
+def test_approve_inline_leaves_approved_undo_in_place_and_announces_once(as_educator, world, queue):
     entry = queue["competency"]
     response = _decide(as_educator, entry, "approve")
     html = _page(response)
     assert response.status_code == 200
-    # Nothing replaces the row: only the words above the table and the live region, out of band.
-    assert html.strip().startswith('<span id="queue-summary-text" hx-swap-oob="outerHTML"><strong>2</strong> waiting.')
+    # "Signed off — Undo" takes the row's place; the words above the table and the live region come out of band.
+    assert html.lstrip().startswith(f'<tbody id="queue-undo-{entry.id}"')
+    undo = html[:html.index("</tbody>")]
+    assert "Signed off" in undo and f'action="/sign-off/entries/{entry.id}/undo"' in undo and ">Undo<" in undo
+    assert '<span id="queue-summary-text" hx-swap-oob="outerHTML"><strong>2</strong> waiting.' in html
     assert '<div id="flash" hx-swap-oob="innerHTML">' in html
-    assert "<tr" not in html and "queue-entry" not in html and "HX-Retarget" not in response.headers
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "queue-entry-" not in html and "HX-Retarget" not in response.headers
+    # The message names what and who, once.
+    assert html.count("Signed off Moving a patient with a hoist for Lee Learner.") == 1
     assert "queueChanged" in _triggers(response)
 
     entry = _reloaded(entry.id)
@@ -336,10 +340,10 @@ def test_approve_inline_removes_the_row_and_announces(as_educator, world, queue)
 
 def test_approving_a_certificate_or_prior_learning_says_approved(as_educator, queue):
     response = _decide(as_educator, queue["certificate"], "approve")
-    assert "Lee Learner: Managing work and life stress approved." in _page(response)
+    assert "Approved Managing work and life stress for Lee Learner." in _page(response)
     assert _events("entry.approved", queue["certificate"].id)
     response = _decide(as_educator, queue["prior"], "approve")
-    assert "Lee Learner: Fire safety approved." in _page(response)
+    assert "Approved Fire safety for Lee Learner." in _page(response)
     assert _reloaded(queue["prior"].id).status is EntryStatus.ACCEPTED
     assert _count_partial(as_educator) == 1
 
@@ -349,15 +353,18 @@ def test_reject_without_a_reason_comes_back_with_the_error_beside_the_box(as_edu
     response = _decide(as_educator, entry, "reject", "   ")
     html = _page(response)
     assert response.status_code == 422
-    assert html.lstrip().startswith(f'<tr id="queue-entry-{entry.id}"') and "<html" not in html
+    assert html.lstrip().startswith(f'<tbody id="queue-entry-{entry.id}"') and "<html" not in html
     assert '<details class="nhsuk-details app-reject" open>' in html
     error = f'<span class="nhsuk-error-message" id="reason-{entry.id}-error">'
     assert error in html and REASON_NEEDED in html
-    # The message sits between the reason's label and its box, and the box points to it.
-    label = html.index(f'<label class="nhsuk-label" for="reason-{entry.id}">Reason (the learner sees it)</label>')
-    box = html.index(f'<textarea class="nhsuk-textarea nhsuk-textarea--error" id="reason-{entry.id}"')
-    assert label < html.index(error) < box
-    assert f'aria-describedby="reason-{entry.id}-error"' in html
+    # The message sits between the question and the common reasons, and the group points to it; what was
+    # typed stays under "Other".
+    legend = html.index("Reason for rejecting</legend>")
+    first_reason = html.index(f'id="reason-{entry.id}-1" name="reason_choice" type="radio" value="Certificate is unreadable"')
+    assert legend < html.index(error) < first_reason
+    assert f'aria-describedby="reason-{entry.id}-hint reason-{entry.id}-error"' in html
+    assert f'id="reason-{entry.id}-other" name="reason_choice" type="radio" value="other" checked' in html
+    assert f'<textarea class="nhsuk-textarea app-reason-text nhsuk-textarea--error" id="reason-{entry.id}"' in html
     assert "nhsuk-form-group--error" in html
     assert _reloaded(entry.id).status is EntryStatus.AWAITING
     assert _decisions_on(entry.id) == []
@@ -418,7 +425,7 @@ def test_approve_without_javascript_redirects_to_the_queue_with_a_message(as_edu
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/sign-off/")
     page = _page(as_educator.get("/sign-off/"))
-    assert "Lee Learner: Moving a patient with a hoist signed off." in page
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in page
     assert f'id="queue-entry-{queue["competency"].id}"' not in page
     assert _header_count(page) == 2
 
@@ -460,7 +467,7 @@ def test_deciding_an_already_decided_entry_shows_who_decided(as_educator, queue)
     again = _decide(as_educator, entry, "reject", "Changed my mind")
     html = _page(again)
     assert again.status_code == 200
-    assert html.lstrip().startswith(f'<tr id="queue-entry-{entry.id}" class="nhsuk-table__row app-row--gone" data-focus-if-lost>')
+    assert html.lstrip().startswith(f'<tbody id="queue-entry-{entry.id}" class="nhsuk-table__body app-queue-entry app-row--gone" data-focus-if-lost>')
     assert "Lee Learner: Moving a patient with a hoist." in html
     assert "This entry is already accepted by Eve Educator: nothing was changed." in html
     assert "queueChanged" in _triggers(again)
@@ -541,7 +548,7 @@ def test_two_educators_at_the_same_moment_never_two_decisions(app, monkeypatch, 
     response = _decide(as_educator, queue["competency"], "reject", "Not observed")
     html = _page(response)
     assert response.status_code == 200, html[:500]
-    assert html.lstrip().startswith(f'<tr id="queue-entry-{entry_id}"')
+    assert html.lstrip().startswith(f'<tbody id="queue-entry-{entry_id}"')
     assert "Someone decided this entry a moment ago, so your decision was not saved." in html
     assert "queueChanged" in _triggers(response)
     entry = _reloaded(entry_id)
@@ -699,7 +706,8 @@ def test_educator_sees_decision_controls_on_a_persons_passport(as_educator, worl
     assert "Record observed practice" not in competency           # one is already waiting
     certificate = _item_row(page, world.fire.id)
     assert ">Approve<span" in certificate and ">Reject<span" in certificate
-    assert "Reason (Lee Learner sees it)" in certificate
+    assert "Reason for rejecting</legend>" in certificate and "Lee Learner sees it." in certificate
+    assert "nhsuk-button--warning nhsuk-button--small app-button-inline\" type=\"submit\">Reject<span" in certificate
     accepted = _item_row(page, world.stress.id)
     assert ">Revoke<span" in accepted
     assert f'action="{_revoke_url(on_passport["accepted"])}"' in accepted
@@ -725,7 +733,7 @@ def test_approving_from_the_passport_swaps_the_row(as_educator, world, on_passpo
     assert "Signed off by Eve Educator, Practice Educator, 2 Mar 2026" in html
     assert "Complete" in html and ">Revoke<span" in html and "Record observed practice" not in html  # met: nothing to observe
     assert '<div id="flash" hx-swap-oob="innerHTML">' in html
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in html
     triggers = _triggers(response)
     assert "passportChanged" in triggers and "queueChanged" in triggers
     assert f"section{world.month6.id}Changed" in triggers
@@ -738,7 +746,7 @@ def test_approving_from_the_passport_without_javascript(as_educator, world, on_p
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/people/{world.learner.id}/passport#item-{world.fire.id}")
     page = _page(as_educator.get(f"/people/{world.learner.id}/passport"))
-    assert "Lee Learner: Fire safety approved." in page
+    assert "Approved Fire safety for Lee Learner." in page
     assert "Signed off by Eve Educator, Practice Educator, 2 Mar 2026" in _item_row(page, world.fire.id)
 
 
@@ -939,10 +947,10 @@ def test_prior_learning_approval_shows_where_and_who_accepted_it(as_educator, as
     assert entry.status is EntryStatus.AWAITING
     queue_row = _queue_row(_page(as_educator.get("/sign-off/")), entry.id)
     assert "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Jun 2025" in queue_row
-    assert "Prior learning" in queue_row and "Since today" in queue_row
+    assert "Equivalent training demonstrated" in queue_row and "Since today" in queue_row
 
     approved = _decide(as_educator, entry, "approve")
-    assert "Lee Learner: Managing work and life stress approved." in _page(approved)
+    assert "Approved Managing work and life stress for Lee Learner." in _page(approved)
 
     for client, url in ((as_learner, "/passport"), (as_educator, f"/people/{world.learner.id}/passport")):
         row = _item_row(_page(client.get(url)), world.stress.id)
@@ -991,7 +999,7 @@ def test_queue_query_count_does_not_grow_with_the_queue(app, headers):
         with count_queries() as log:
             response = client.get("/sign-off/", headers=headers)
         assert response.status_code == 200
-        assert _text(response).count('<tr id="queue-entry-') == made
+        assert _text(response).count('<tbody id="queue-entry-') == made
         counts.append(log)
     small, large = counts
     assert small.count == large.count, f"small: {small!r}\n\nlarge: {large!r}"
@@ -1005,10 +1013,10 @@ def test_a_decision_keeps_the_queues_filters_and_the_last_one_redraws_the_queue(
     response = _decide(as_educator, queue["competency"], "approve", kind="competency")
     html = _page(response)
     assert response.headers["HX-Retarget"] == "#queue" and response.headers["HX-Reswap"] == "outerHTML"
-    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "queue-entry" not in html
+    assert html.lstrip().startswith('<div id="queue" data-focus-if-lost>') and "queue-entry-" not in html
     assert "Nothing is waiting with these filters (2 in all)." in html
     assert 'id="queue-summary" tabindex="-1" data-focus' in html
-    assert "Lee Learner: Moving a patient with a hoist signed off." in html
+    assert "Signed off Moving a patient with a hoist for Lee Learner." in html
     # With no filter, two wait: the words say so.
     response = _decide(as_educator, queue["certificate"], "approve")
     assert "<strong>1</strong> waiting." in _page(response) and "HX-Retarget" not in response.headers
