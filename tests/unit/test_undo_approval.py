@@ -1,7 +1,7 @@
 """Undoing one's own approval of a moment ago ("Approved — Undo"), without HTTP: the entry awaits a
 decision again exactly as before, nothing deleted, the undoing audited; only the approver, only within
 the window, and never once the learner has recorded the item again. The database's triggers (migration
-0016) allow that one move back, and only with the decision emptied."""
+0015) allow that one move back, and only with the decision emptied."""
 from __future__ import annotations
 
 import datetime as dt
