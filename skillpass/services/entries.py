@@ -92,12 +92,16 @@ def completion_date_problem(completed_on: dt.date | None, *, today: dt.date, mis
     return None
 
 
+#: What an equivalent-training claim asks for, in the learner's words and the queue's (never "prior learning").
+EQUIVALENT_KIND = "equivalent training demonstrated"
+
+
 def queue_kind(entry: Entry, item: Item) -> str:
     """What an awaiting entry asks for: "equivalent training demonstrated", "competency", "evidence check" (a learning item whose
     file an educator checks) or "confirmation" (an educator confirms it: the item says so, or the learner's
     last record of it was rejected)."""
     if entry.method is EntryMethod.EQUIVALENT:
-        return "equivalent training demonstrated"
+        return EQUIVALENT_KIND
     if item.kind is ItemKind.COMPETENCY:
         return "competency"
     if item.confirmation is Confirmation.EVIDENCE and entry.evidence_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skillpass import rules
+from skillpass.services.entries import EQUIVALENT_KIND
 from skillpass.services.passport import Passport, Row
 from skillpass.subjects import subject_key
 
@@ -95,7 +96,7 @@ def waiting_words(passport: Passport, row: Row) -> str:
     """Whom an entry awaiting sign-off waits for, in the learner's words."""
     who = f"an educator of {passport.person.team.name}" if passport.person.team is not None else "an educator"
     kind = row.waiting_for
-    if kind == "prior learning":
+    if kind == EQUIVALENT_KIND:
         return f"{who} or an admin to approve the equivalent training"
     if kind == "competency":
         return f"{who} to sign off the competency"

@@ -140,6 +140,9 @@ _OUTSIDE_VIEWPORT = """(scope) => {
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;           // not shown (closed details, hidden)
     if (el.closest(".nhsuk-u-visually-hidden, [hidden]")) continue;
+    // Inside a closed <details> (its summary aside): Chromium keeps its boxes but shows nothing of it.
+    const closed = el.closest("details:not([open])");
+    if (closed && !(el.tagName === "SUMMARY" && el.parentElement === closed) && !el.closest("summary")) continue;
     if (box.width <= 1 && box.height <= 1) continue;            // visually hidden until focused (the skip link)
     if (el.closest("[data-scrolls]")) continue;                   // inside a table that says it scrolls
     const name = (el.innerText || el.value || el.getAttribute("aria-label") || el.id || el.tagName).trim().slice(0, 60);

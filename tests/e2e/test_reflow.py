@@ -13,7 +13,7 @@ from sqlalchemy import select
 from skillpass import demo
 from skillpass.extensions import db
 from skillpass.models import (
-    AssignmentRule, Entry, EntryStatus, ImportBatch, Item, PassportTemplate, Person, PrintJob, PrintJobStatus,
+    AssignmentRule, Entry, EntryStatus, ImportBatch, InformalEntry, Item, PassportTemplate, Person, PrintJob, PrintJobStatus,
     TrainingSession,
 )
 from tests.conftest import TODAY
@@ -24,7 +24,7 @@ WIDTH = 320
 # GET routes that are not pages: files, exports and counters. Everything else is walked.
 NOT_PAGES = {
     "static", "core.healthz", "signoff.count",
-    "evidence.download", "print.passport_pdf", "sessions.pdf", "sessions.sheet",
+    "evidence.download", "evidence.preview", "print.passport_pdf", "sessions.pdf", "sessions.sheet",
     "team.export_matrix", "team.export_records", "team.print_download",
     "admin.people_import_template", "admin.completions_import_template",
 }
@@ -33,7 +33,8 @@ NOT_PAGES = {
 # educator the queue, the team page and training sessions.
 LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passport.informal_log",
                  "passport.summary", "passport.section_progress", "passport.item_row", "auth.change_password",
-                 "audit_log.item_history", "print.passport", "core.index"}
+                 "audit_log.item_history", "print.passport", "core.index", "passport.withdraw",
+                 "passport.informal_edit", "passport.informal_remove_confirm"}
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
@@ -66,12 +67,15 @@ def _world() -> dict[str, int]:
     training = TrainingSession(item_id=item.id, held_on=TODAY - dt.timedelta(days=3), trainer="Jo Trainer",
                                venue="Seminar room 2, Northgate Community Hospital", recorded_by_id=educator.id)
     batch = ImportBatch(filename="esr-learning-export-march.csv", imported_by_id=admin.id, entry_count=0)
-    db.session.add_all([rule, job, training, batch])
+    informal = InformalEntry(person_id=learner.id, title="Shadowed the falls prevention team",
+                             completed_on=TODAY - dt.timedelta(days=10), reflection="Learned the new checklist.",
+                             recorded_by_id=learner.id)
+    db.session.add_all([rule, job, training, batch, informal])
     db.session.commit()
     return {"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
-            "competency_id": competency.id}
+            "competency_id": competency.id, "informal_id": informal.id}
 
 
 OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"}}
