@@ -36,7 +36,7 @@ def test_the_31st_of_february_is_not_a_real_date(live_server, page, world, width
     assert_no_axe_violations(page)
     assert_inside_viewport(page, "main")    # the form; the skip link is clipped until focused
     if width == 390:
-        screenshot(page, "record-form-date-error-390")
+        screenshot(page, "phone-date-error")
 
     # The summary links to the day, the box to correct.
     expect(summary.get_by_role("link", name="Date completed must be a real date")).to_have_attribute(

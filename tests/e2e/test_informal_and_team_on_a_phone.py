@@ -88,7 +88,7 @@ def test_the_team_matrix_scrolls_in_its_box_with_the_compliance_column_in_view(l
         assert_inside_viewport(page, "main")          # everything but the matrix box's own contents
         assert_no_axe_violations(page)
         if size is PHONE:
-            screenshot(page, "team-390")
+            screenshot(page, "phone-team-matrix")
         matrix.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
         where = _compliance_on_screen(page)
         assert where["scrolled"] > 0, "the matrix should be wider than its box"

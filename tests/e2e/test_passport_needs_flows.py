@@ -50,7 +50,7 @@ def test_my_passport_top_is_accessible_and_fits(live_server, page, world, width,
     assert_no_axe_violations(page)
     assert_inside_viewport(page, "#passport-summary")
     if width == 390:
-        screenshot(page, "my-passport-390")
+        screenshot(page, "phone-what-needs-you")
     page.goto(f"{live_server}/passport?show=todo")
     expect(page.get_by_text("Showing only the 2 items counted as To do.")).to_be_visible()
     assert_no_axe_violations(page)
