@@ -117,6 +117,10 @@ def register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, passport_bp, people_bp, print_bp, signoff_bp, evidence_bp, audit_log_bp, admin_bp,
                editor_bp, team_bp, sessions_bp):
         app.register_blueprint(bp)
+    # The calendar feed (issue 15, part B)
+    from skillpass.calendar.views import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
 
     from skillpass import transaction
 

@@ -191,6 +191,9 @@ class Action(enum.StrEnum):
     ITEM_RESTORED = "item.restored"
     PRINT_REQUESTED = "print.requested"
     SESSION_RECORDED = "session.recorded"
+    # The calendar feed (issue 15, part B)
+    CALENDAR_ADDRESS_MADE = "calendar.address_made"
+    CALENDAR_ADDRESS_RESET = "calendar.address_reset"
 
     @property
     def label(self) -> str:
@@ -249,6 +252,9 @@ _ACTION_LABELS = {
     Action.ITEM_RESTORED: "Item restored",
     Action.PRINT_REQUESTED: "Bulk print requested",
     Action.SESSION_RECORDED: "Training session recorded",
+    # The calendar feed (issue 15, part B)
+    Action.CALENDAR_ADDRESS_MADE: "Calendar address made",
+    Action.CALENDAR_ADDRESS_RESET: "Calendar address reset",
 }
 
 

@@ -1,5 +1,6 @@
 """The data model of PRODUCT.md §2, one module per aggregate."""
 from skillpass.models.audit import AuditEvent
+from skillpass.models.calendar import CalendarFeed
 from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.people import Person, Role, Team, educator_teams
@@ -27,4 +28,5 @@ __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Confirmation", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
+    "CalendarFeed",
 ]

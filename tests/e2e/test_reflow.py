@@ -27,6 +27,7 @@ NOT_PAGES = {
     "evidence.download", "evidence.preview", "print.passport_pdf", "sessions.pdf", "sessions.sheet",
     "team.export_matrix", "team.export_records", "team.print_download",
     "admin.people_import_template", "admin.completions_import_template",
+    "calendar.feed",   # the calendar feed (issue 15, part B): an .ics file
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
@@ -34,7 +35,8 @@ NOT_PAGES = {
 LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passport.informal_log",
                  "passport.summary", "passport.section_progress", "passport.item_row", "auth.change_password",
                  "audit_log.item_history", "print.passport", "core.index", "passport.withdraw",
-                 "passport.informal_edit", "passport.informal_remove_confirm"}
+                 "passport.informal_edit", "passport.informal_remove_confirm",
+                 "calendar.account", "calendar.reset"}
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
@@ -71,6 +73,9 @@ def _world() -> dict[str, int]:
                              completed_on=TODAY - dt.timedelta(days=10), reflection="Learned the new checklist.",
                              recorded_by_id=learner.id)
     db.session.add_all([rule, job, training, batch, informal])
+    from skillpass.services import calendar_feed
+
+    calendar_feed.make_address(learner)   # the calendar page with its address, at its widest
     db.session.commit()
     return {"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,

@@ -211,6 +211,8 @@ NEEDS: dict[str, object] = {
     "sessions.new": lambda client, s: {"item": str(s.world.fire.id), "held_on": "2026-02-20", "trainer": "Sam Trainer",
                                        "employee_numbers": s.world.learner.employee_number, "action": "save"},
     "team.print_start": {},                                     # team, scope and person are among the five
+    "calendar.account": {},                                     # the calendar feed (issue 15, part B)
+    "calendar.reset": {},
 }
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).

@@ -130,6 +130,11 @@ EXPECTED: dict[str, dict] = {
     "sessions.print_page":        _expect(401, 403, 403, OK,  403, OK),
     "sessions.pdf":               _expect(401, 403, 403, OK,  403, OK),
     "sessions.sheet":             _expect(401, 403, 403, OK,  403, OK),
+    # The calendar feed (issue 15, part B): the feed is public to whoever holds its secret address (the
+    # learner's); the account page and its reset are each signed-in person's own.
+    "calendar.feed":              _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "calendar.account":           _expect(401, OK,  OK,  OK,  OK,  OK),
+    "calendar.reset":             _expect(401, OK,  OK,  OK,  OK,  OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -197,11 +202,22 @@ def _params(world) -> dict[str, int]:
         "rule_id": rule.id,
         "template_id": world.template.id,
         "session_id": training.id,
+        "token": _calendar_token(),
     }
 
 
+def _calendar_token() -> str:
+    """The secret of a calendar feed address (issue 15, part B): of someone who is none of the actors, whose
+    walk resets their own address."""
+    from skillpass.services import calendar_feed
+
+    token = calendar_feed.make_address(factories.person(name="Cal Subscriber", team=None))
+    db.session.commit()
+    return token
+
+
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id", "session_id", "batch_id"}
+               "template_id", "job_id", "session_id", "batch_id", "token"}
 
 
 def _rules(app):
