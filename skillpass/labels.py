@@ -191,6 +191,11 @@ class Action(enum.StrEnum):
     ITEM_RESTORED = "item.restored"
     PRINT_REQUESTED = "print.requested"
     SESSION_RECORDED = "session.recorded"
+    # Email: invitations and password resets (issue 15, part A).
+    PERSON_INVITED = "person.invited"
+    INVITATION_ACCEPTED = "auth.invitation_accepted"
+    PASSWORD_RESET_SENT = "auth.password_reset_sent"  # nosec B105 - an action's name, not a password
+    PASSWORD_RESET_DONE = "auth.password_reset_done"  # nosec B105 - an action's name, not a password
 
     @property
     def label(self) -> str:
@@ -249,6 +254,10 @@ _ACTION_LABELS = {
     Action.ITEM_RESTORED: "Item restored",
     Action.PRINT_REQUESTED: "Bulk print requested",
     Action.SESSION_RECORDED: "Training session recorded",
+    Action.PERSON_INVITED: "Invited by email",
+    Action.INVITATION_ACCEPTED: "Invitation accepted",
+    Action.PASSWORD_RESET_SENT: "Password reset link sent",
+    Action.PASSWORD_RESET_DONE: "Password reset by email",
 }
 
 
