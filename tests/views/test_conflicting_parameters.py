@@ -211,6 +211,11 @@ NEEDS: dict[str, object] = {
     "sessions.new": lambda client, s: {"item": str(s.world.fire.id), "held_on": "2026-02-20", "trainer": "Sam Trainer",
                                        "employee_numbers": s.world.learner.employee_number, "action": "save"},
     "team.print_start": {},                                     # team, scope and person are among the five
+    "auth.forgotten_password": lambda client, s: {"email": s.world.learner.email},
+    "auth.accept_invitation": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
+    "auth.reset_password": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
+    "people.invite": {},
+    "people.invite_many": {},
 }
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).

@@ -139,3 +139,25 @@ def test_everyone_who_never_signed_in_is_invited_after_a_step_that_names_the_cou
 def test_an_educator_sees_no_sign_in_column_and_cannot_invite(app, world, as_educator):
     assert "Sign-in</th>" not in as_educator.get("/people/").get_data(as_text=True)
     assert as_educator.post(f"/people/{world.learner.id}/invite", data={}).status_code == 403
+
+
+def test_an_import_offers_to_invite_the_people_it_added(app, world, as_admin, mailbox):
+    rows = "".join(f"E9{n:04d},Imported Person {n},imported{n}@example.test,Support Worker,Physiotherapy,"
+                   f"2026-02-01,learner\r\n" for n in range(4))
+    csv = "employee_number,name,email,job_role,team,start_date,role\r\n" + rows
+    import io
+
+    preview = as_admin.post("/admin/import/people", data={"file": (io.BytesIO(csv.encode()), "new.csv")},
+                            content_type="multipart/form-data")
+    assert preview.status_code == 200
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    done = as_admin.post("/admin/import/people/confirm", data={"token": token, "filename": "new.csv"})
+    assert done.status_code == 303 and "/people/invite?import=" in done.headers["Location"]
+    page = as_admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Imported new.csv: 4 added" in page and "Invite the 4 people just added" in page
+    sent = as_admin.post(done.headers["Location"], data={})
+    assert sent.status_code == 303
+    assert sorted(m["To"] for m in mailbox.messages) == [f"imported{n}@example.test" for n in range(4)]
+    # Sent twice (a double click): the second changes nothing.
+    again = as_admin.post(done.headers["Location"], data={"submission": ""})
+    assert again.status_code == 303 and len(mailbox.messages) == 4
