@@ -161,3 +161,35 @@ def test_an_import_offers_to_invite_the_people_it_added(app, world, as_admin, ma
     # Sent twice (a double click): the second changes nothing.
     again = as_admin.post(done.headers["Location"], data={"submission": ""})
     assert again.status_code == 303 and len(mailbox.messages) == 4
+
+
+def _people_and_mail(n: int, admin: Person) -> None:
+    from skillpass.services import invitations
+
+    for i in range(n):
+        person = factories.person(name=f"Queried {n}-{i}")
+        if i % 3 == 1:
+            invitations.invite(actor=admin, person=person)
+        elif i % 3 == 2:
+            db.session.add(AuditEvent(action=Action.AUTH_SIGNED_IN, subject_type="Person", subject_id=person.id,
+                                      person_id=person.id, actor_id=person.id, summary="signed in"))
+    db.session.commit()
+
+
+def test_the_people_list_and_the_outbox_cost_the_same_queries_for_3_people_as_for_40(app, world, as_admin):
+    from tests.querycount import count_queries
+
+    def cost(path: str) -> int:
+        with count_queries() as log:
+            assert as_admin.get(path).status_code == 200
+        return log.count
+
+    with app.test_request_context():
+        _people_and_mail(3, world.admin)
+    few = {path: cost(path) for path in ("/people/", "/people/?q=Queried", "/admin/email")}
+    with app.test_request_context():
+        _people_and_mail(40, world.admin)
+    many = {path: cost(path) for path in ("/people/", "/people/?q=Queried", "/admin/email")}
+    assert few == many
+    listed = as_admin.get("/people/?q=Queried").get_data(as_text=True)
+    assert "Never invited" in listed and "Invited" in listed and "Signed in" in listed
