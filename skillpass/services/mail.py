@@ -32,7 +32,10 @@ from skillpass.services.settings import get_settings
 NOT_KEPT = "(Not kept: this message held a one-time link, and it was delivered.)"
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
-_open: contextvars.ContextVar[smtplib.SMTP | None] = contextvars.ContextVar("skillpass_smtp", default=None)
+# Within connection(): the open SMTP connection, or the error that opening it raised (then every message of
+# the batch is recorded as failed with it at once, not after a timeout each).
+_open: contextvars.ContextVar[smtplib.SMTP | Exception | None] = contextvars.ContextVar("skillpass_smtp",
+                                                                                        default=None)
 
 
 class MailNotConfigured(RuntimeError):
@@ -85,17 +88,18 @@ def connection():
     if not smtp_configured() or _open.get() is not None:
         yield
         return
-    server = None
+    server: smtplib.SMTP | Exception
     try:
         server = _connect()
     except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.warning("SMTP connection failed: %s", error)   # each send tries, and records why
+        current_app.logger.warning("SMTP connection failed: %s", error)   # each message records why
+        server = error
     token = _open.set(server)
     try:
         yield
     finally:
         _open.reset(token)
-        if server is not None:
+        if isinstance(server, smtplib.SMTP):
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 server.quit()
 
@@ -124,6 +128,8 @@ def _deliver(message: Message, *, secret: bool) -> None:
     email = _email(message)
     try:
         server = _open.get()
+        if isinstance(server, Exception):
+            raise server
         if server is not None:
             server.send_message(email)
         else:

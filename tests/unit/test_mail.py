@@ -79,3 +79,14 @@ def test_the_settings_refuse_what_they_cannot_use(monkeypatch):
     loaded = config.load()
     assert loaded["SMTP_SECURITY"] == "tls" and loaded["BASE_URL"] == "https://skillpass.trust.nhs.uk"
     assert loaded["INVITE_DAYS"] == 7 and loaded["RESET_LINK_MINUTES"] == 60 and loaded["SMTP_HOST"] == ""
+
+
+def test_a_batch_whose_server_cannot_be_reached_fails_at_once_each_recorded(app, world, monkeypatch):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_SECURITY="none", SMTP_TIMEOUT=2)
+    tries = []
+    real = mail._connect
+    monkeypatch.setattr(mail, "_connect", lambda: tries.append(1) or real())
+    with mail.connection():
+        sent = [_send(f"digest:{n}") for n in range(5)]
+    assert len(tries) == 1
+    assert all(m.status is MessageStatus.FAILED and "ConnectionRefusedError" in m.error for m in sent)
