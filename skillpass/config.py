@@ -15,6 +15,7 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105
 
 ENVIRONMENTS = ("development", "production")
 MIN_SECRET_KEY_LENGTH = 32
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 
 class ConfigError(RuntimeError):
@@ -93,6 +94,20 @@ def load(overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Keep figures and passport pages per worker until the data changes (services/kept.py).
         "CACHE_PAGES": _bool("CACHE_PAGES", True),
+        # Email (services/mail.py). No SMTP host: messages are kept in the outbox, read by admins in the app.
+        "SMTP_HOST": _env("SMTP_HOST", "") or "",
+        "SMTP_PORT": _int("SMTP_PORT", 0),          # 0: 587 with starttls, 465 with tls, 25 with none
+        "SMTP_SECURITY": (_env("SMTP_SECURITY", "starttls") or "starttls").strip().lower(),
+        "SMTP_USER": _env("SMTP_USER", "") or "",
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD", "") or "",
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 20),
+        "MAIL_FROM": _env("MAIL_FROM", "") or "",
+        # The address people reach the app at (https://skillpass.example.nhs.uk): every link in an email
+        # starts with it. Unset: the address of the request that sends (never from the command line).
+        "BASE_URL": (_env("BASE_URL", "") or "").rstrip("/"),
+        # How long an invitation's link works, in days; a password reset's, in minutes.
+        "INVITE_DAYS": _int("INVITE_DAYS", 7),
+        "RESET_LINK_MINUTES": _int("RESET_LINK_MINUTES", 60),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
@@ -102,6 +117,12 @@ def load(overrides: dict | None = None) -> dict:
         cfg.update(overrides)
     if cfg["WARNING_WINDOW_DAYS"] < 0:
         raise ConfigError("SKILLPASS_WARNING_WINDOW_DAYS cannot be negative")
+    if cfg["SMTP_SECURITY"] not in SMTP_SECURITY:
+        raise ConfigError(f"SKILLPASS_SMTP_SECURITY must be {', '.join(SMTP_SECURITY)}, not {cfg['SMTP_SECURITY']!r}")
+    if cfg["INVITE_DAYS"] < 1 or cfg["RESET_LINK_MINUTES"] < 1:
+        raise ConfigError("SKILLPASS_INVITE_DAYS and SKILLPASS_RESET_LINK_MINUTES must be 1 or more")
+    if cfg["BASE_URL"] and not cfg["BASE_URL"].startswith(("https://", "http://")):
+        raise ConfigError(f"SKILLPASS_BASE_URL must start with https:// (or http://), not {cfg['BASE_URL']!r}")
     if cfg["ENV_NAME"] == "production":
         key = cfg["SECRET_KEY"] or ""
         if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:

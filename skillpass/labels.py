@@ -194,6 +194,11 @@ class Action(enum.StrEnum):
     # The calendar feed (issue 15, part B)
     CALENDAR_ADDRESS_MADE = "calendar.address_made"
     CALENDAR_ADDRESS_RESET = "calendar.address_reset"
+    # Email: invitations and password resets (issue 15, part A).
+    PERSON_INVITED = "person.invited"
+    INVITATION_ACCEPTED = "auth.invitation_accepted"
+    PASSWORD_RESET_SENT = "auth.password_reset_sent"  # nosec B105 - an action's name, not a password
+    PASSWORD_RESET_DONE = "auth.password_reset_done"  # nosec B105 - an action's name, not a password
 
     @property
     def label(self) -> str:
@@ -255,6 +260,10 @@ _ACTION_LABELS = {
     # The calendar feed (issue 15, part B)
     Action.CALENDAR_ADDRESS_MADE: "Calendar address made",
     Action.CALENDAR_ADDRESS_RESET: "Calendar address reset",
+    Action.PERSON_INVITED: "Invited by email",
+    Action.INVITATION_ACCEPTED: "Invitation accepted",
+    Action.PASSWORD_RESET_SENT: "Password reset link sent",
+    Action.PASSWORD_RESET_DONE: "Password reset by email",
 }
 
 

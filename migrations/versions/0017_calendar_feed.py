@@ -2,7 +2,7 @@
 looked up by); resetting the address replaces the row's values, so the old address answers 404.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -14,7 +14,7 @@ from skillpass.models._types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,7 @@ from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
 from skillpass.services import impact as impact_service
+from skillpass.services import invitations
 from skillpass.services import figures as figures_service
 from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings, update_settings
 
@@ -300,6 +301,9 @@ def people_import_confirm():
                                back=url_for("people.index"))
     _remove_after_commit(path)
     flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
+    event = invitations.last_people_import(current_user) if added else None
+    if event is not None:   # the import's result: "Invite the 240 people just added"
+        return redirect(url_for("people.invite_many", **{"import": event.id}), code=303)
     return redirect(url_for("people.index"), code=303)
 
 

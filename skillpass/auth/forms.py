@@ -21,3 +21,23 @@ class ChangePasswordForm(FlaskForm):
         "Confirm new password",
         validators=[DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")],
     )
+
+
+class ForgottenPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
+                                                    Length(max=254, message="Enter an email address of up to 254 characters")])
+
+
+class ChoosePasswordForm(FlaskForm):
+    """A password chosen from an invitation's or a reset's one-time link."""
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(min=12, max=128, message="Use from 12 to 128 characters"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")],
+    )

@@ -3,6 +3,7 @@ from skillpass.models.audit import AuditEvent
 from skillpass.models.calendar import CalendarFeed
 from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.imports import ImportBatch, import_batch_entry
+from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink
 from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
@@ -27,6 +28,6 @@ from skillpass.models.templates import (
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Confirmation", "Entry", "EntryMethod", "EntryStatus", "Evidence",
     "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
-    "Section", "Setting", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
+    "Section", "Setting", "LinkPurpose", "Message", "MessageStatus", "OneTimeLink", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
     "CalendarFeed",
 ]

@@ -16,7 +16,7 @@ from skillpass.models import PassportTemplate, Person, Role
 from skillpass.people.forms import ActiveForm, AssignmentForm, PersonDetailsForm, SupportedTeamsForm
 from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services import people as people_service
-from skillpass.services import directory, submissions
+from skillpass.services import directory, invitations, submissions
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -43,7 +43,9 @@ def index():
     found = directory.find_people(current_user, filters, page=page_number(request.args.get("page")),
                                   page_size=PAGE_SIZE)
     shown = {k: v for k, v in asdict(filters).items() if v and not (k == "status" and v == "active")}
-    context = dict(people=found.people, q=filters.q, filters=asdict(filters), total=found.total,
+    # Signed in / invited / never invited, for admins (who invite): two queries for the page.
+    states = invitations.states([p.id for p in found.people]) if current_user.is_admin else {}
+    context = dict(people=found.people, states=states, q=filters.q, filters=asdict(filters), total=found.total,
                    page_size=PAGE_SIZE, page=found.page, pages=found.pages,
                    page_url=lambda n: url_for("people.index", **shown, page=n), filtered=bool(shown))
     if htmx.is_htmx():
@@ -144,7 +146,7 @@ def edit(person_id: int):
             return redirect(url_for("people.edit", person_id=person.id), code=303)
     live, available = _assignments(person)
     return render_template("people/form.html", form=form, errors=errors, person=person, start=details.start_date,
-                           teams=_teams_for_form(person),
+                           teams=_teams_for_form(person), invite_state=invitations.states([person.id])[person.id],
                            roles=list(Role), assignments=live, available=available), (422 if errors else 200)
 
 

@@ -76,14 +76,26 @@ def _world() -> dict[str, int]:
     from skillpass.services import calendar_feed
 
     calendar_feed.make_address(learner)   # the calendar page with its address, at its widest
+    # One-time links (an invitation, a password reset) and the outbox's message (invitation, as kept).
+    from skillpass.models import LinkPurpose, Message, MessageStatus
+    from skillpass.services import links
+
+    invitation = links.issue(person=learner, purpose=LinkPurpose.INVITATION, lifetime=dt.timedelta(days=7))
+    reset = links.issue(person=learner, purpose=LinkPurpose.PASSWORD_RESET, lifetime=dt.timedelta(hours=1))
+    message = Message(to=learner.email, subject="You are invited to SkillPass: choose your password",
+                      kind="invitation", status=MessageStatus.KEPT, attempts=1, html_body="",
+                      text_body=f"Dear {learner.name},\n\nChoose your password here:\n"
+                                f"http://127.0.0.1/invitation/{'x' * 43}\n")
+    db.session.add(message)
     db.session.commit()
-    return {"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
+    return {"token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
             "competency_id": competency.id, "informal_id": informal.id}
 
 
-OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"}}
+OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},
+             "auth.reset_password": {"token": "reset_token"}}
 
 
 def _pages(app, world) -> dict[str, list[tuple[str, str]]]:

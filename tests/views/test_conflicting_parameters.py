@@ -213,6 +213,11 @@ NEEDS: dict[str, object] = {
     "team.print_start": {},                                     # team, scope and person are among the five
     "calendar.account": {},                                     # the calendar feed (issue 15, part B)
     "calendar.reset": {},
+    "auth.forgotten_password": lambda client, s: {"email": s.world.learner.email},
+    "auth.accept_invitation": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
+    "auth.reset_password": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
+    "people.invite": {},
+    "people.invite_many": {},
 }
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).

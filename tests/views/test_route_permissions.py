@@ -135,6 +135,14 @@ EXPECTED: dict[str, dict] = {
     "calendar.feed":              _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "calendar.account":           _expect(401, OK,  OK,  OK,  OK,  OK),
     "calendar.reset":             _expect(401, OK,  OK,  OK,  OK,  OK),
+    # Email: invitations, password resets (public: the one-time link says who), the outbox.
+    "auth.forgotten_password":    _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "auth.accept_invitation":     _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "auth.reset_password":        _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "people.invite":              _expect(401, 403, 403, 403, 403, OK),
+    "people.invite_many":         _expect(401, 403, 403, 403, 403, OK),
+    "admin.outbox":               _expect(401, 403, 403, 403, 403, OK),
+    "admin.message":              _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -142,6 +150,8 @@ EXPECTED: dict[str, dict] = {
 OVERRIDES = {
     "passport.observed": {"item_id": "competency_id"},
     "people.supported_teams": {"person_id": "educator_id"},
+    "auth.accept_invitation": {"token": "invitation_token"},
+    "auth.reset_password": {"token": "reset_token"},
 }
 
 # Requests to these end the session of the client that makes them.
@@ -186,8 +196,23 @@ def _params(world) -> dict[str, int]:
 
     batch = ImportBatch(filename="esr.csv", imported_by_id=world.admin.id, entry_count=0)
     db.session.add(batch)
+    # The other learner's one-time links (an invitation, a password reset) and a message in the outbox.
+    from skillpass.models import LinkPurpose, Message, MessageStatus
+    from skillpass.services import links
+
+    invitation_token = links.issue(person=world.other_learner, purpose=LinkPurpose.INVITATION,
+                                   lifetime=dt.timedelta(days=7))
+    reset_token = links.issue(person=world.other_learner, purpose=LinkPurpose.PASSWORD_RESET,
+                              lifetime=dt.timedelta(hours=1))
+    message = Message(to=world.learner.email, subject="Hello", kind="test", text_body="Hi", html_body="<p>Hi</p>",
+                      status=MessageStatus.KEPT, attempts=1)
+    db.session.add(message)
     db.session.commit()
     return {
+        "invitation_token": invitation_token,
+        "reset_token": reset_token,
+        "token": invitation_token,
+        "message_id": message.id,
         "batch_id": batch.id,
         "person_id": world.learner.id,
         "job_id": job.id,
@@ -217,7 +242,7 @@ def _calendar_token() -> str:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id", "session_id", "batch_id", "token"}
+               "template_id", "job_id", "session_id", "batch_id", "token", "message_id"}
 
 
 def _rules(app):

@@ -1,0 +1,209 @@
+"""Email: the one way the application sends a message.
+
+``send(...)`` renders a message from two templates (``templates/email/<name>.txt`` and ``.html``: plain text
+and simple HTML in the NHS.UK style, with the organisation's name), records it in the message table and
+delivers it by SMTP (``SKILLPASS_SMTP_*``). With no SMTP host configured (development, ``make run``) it is
+kept in the table instead: the outbox, which admins read in the app. A failed delivery is recorded as
+failed with its error; ``retry_failed()`` tries those again. A ``dedupe_key`` is sent once, ever: sending
+the same key again does nothing (a failed one is tried again).
+
+Every link is absolute: ``link(endpoint, ...)`` builds it from ``SKILLPASS_BASE_URL`` when set (always so
+in production: a forged Host header can never choose where a reset link points), else from the request.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from skillpass import clock
+from skillpass.extensions import db
+from skillpass.models import Message, MessageStatus, Person
+from skillpass.services.settings import get_settings
+
+NOT_KEPT = "(Not kept: this message held a one-time link, and it was delivered.)"
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+# Within connection(): the open SMTP connection, or the error that opening it raised (then every message of
+# the batch is recorded as failed with it at once, not after a timeout each).
+_open: contextvars.ContextVar[smtplib.SMTP | Exception | None] = contextvars.ContextVar("skillpass_smtp",
+                                                                                        default=None)
+
+
+class MailNotConfigured(RuntimeError):
+    pass
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute address of a page, for an email."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        parts = urlsplit(base)
+        adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+        return adapter.build(endpoint, values, force_external=True)
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    raise MailNotConfigured("Set SKILLPASS_BASE_URL (the address people reach SkillPass at) to send email "
+                            "from the command line.")
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def _sender() -> str:
+    cfg = current_app.config
+    address = cfg.get("MAIL_FROM") or f"skillpass@{cfg.get('SMTP_HOST') or 'localhost'}"
+    return formataddr((get_settings().organisation_name, address)) if "<" not in address else address
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    security = cfg["SMTP_SECURITY"]
+    port = cfg["SMTP_PORT"] or DEFAULT_PORTS[security]
+    timeout = cfg["SMTP_TIMEOUT"]
+    if security == "tls":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(cfg["SMTP_HOST"], port, timeout=timeout,
+                                               context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(cfg["SMTP_HOST"], port, timeout=timeout)
+        if security == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    if cfg["SMTP_USER"]:
+        server.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
+    return server
+
+
+@contextlib.contextmanager
+def connection():
+    """One SMTP connection for many messages (an invitation to everyone in an import)."""
+    if not smtp_configured() or _open.get() is not None:
+        yield
+        return
+    server: smtplib.SMTP | Exception
+    try:
+        server = _connect()
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("SMTP connection failed: %s", error)   # each message records why
+        server = error
+    token = _open.set(server)
+    try:
+        yield
+    finally:
+        _open.reset(token)
+        if isinstance(server, smtplib.SMTP):
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                server.quit()
+
+
+def _email(message: Message) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = _sender()
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=(current_app.config.get("MAIL_FROM") or "@skillpass").rpartition("@")[2]
+                                     or "skillpass")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    return email
+
+
+def _deliver(message: Message, *, secret: bool) -> None:
+    message.attempts += 1
+    if not smtp_configured():
+        message.status = MessageStatus.KEPT
+        message.error = None
+        return
+    email = _email(message)
+    try:
+        server = _open.get()
+        if isinstance(server, Exception):
+            raise server
+        if server is not None:
+            server.send_message(email)
+        else:
+            with contextlib.closing(_connect()) as own:
+                own.send_message(email)
+    except (OSError, smtplib.SMTPException) as error:
+        message.status = MessageStatus.FAILED
+        message.error = f"{type(error).__name__}: {error}"[:2000]
+        current_app.logger.warning("email %s to a person failed: %s", message.kind, message.error)
+        return
+    message.status = MessageStatus.SENT
+    message.error = None
+    message.sent_at = clock.now()
+    if secret:      # the database keeps no live one-time link once it has gone
+        message.text_body = message.html_body = NOT_KEPT
+
+
+def send(*, to: str, subject: str, template: str, kind: str, context: dict | None = None,
+         person: Person | None = None, dedupe_key: str | None = None, headers: dict | None = None,
+         secret: bool = False) -> Message | None:
+    """Render, record and deliver one message; None when *dedupe_key* was already sent (or kept).
+
+    *secret*: the message carries a one-time link, so its text is not kept once it is delivered."""
+    if dedupe_key is not None:
+        earlier = db.session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+        if earlier is not None:
+            if earlier.status is MessageStatus.FAILED:
+                _deliver(earlier, secret=secret)
+                db.session.flush()
+                return earlier
+            return None
+    values = dict(context or {}, organisation=get_settings().organisation_name, subject=subject)
+    message = Message(to=to, person_id=getattr(person, "id", None), subject=subject[:200], kind=kind,
+                      dedupe_key=dedupe_key, headers=headers or None, status=MessageStatus.FAILED, attempts=0,
+                      text_body=render_template(f"email/{template}.txt", **values),
+                      html_body=render_template(f"email/{template}.html", **values), created_at=clock.now())
+    if dedupe_key is not None:
+        try:
+            with db.session.begin_nested():     # two runs at once: the second finds the key taken
+                db.session.add(message)
+        except IntegrityError:
+            return None
+    else:
+        db.session.add(message)
+    _deliver(message, secret=secret)
+    db.session.flush()
+    return message
+
+
+def retry_failed(*, limit: int = 500) -> tuple[int, int]:
+    """Try every failed message again, oldest first: (now sent or kept, still failing)."""
+    failed = list(db.session.scalars(select(Message).where(Message.status == MessageStatus.FAILED)
+                                     .order_by(Message.id).limit(limit)))
+    with connection():
+        for message in failed:
+            _deliver(message, secret=message.kind in SECRET_KINDS)
+    db.session.flush()
+    done = sum(1 for m in failed if m.status is not MessageStatus.FAILED)
+    return done, len(failed) - done
+
+
+# Kinds whose message holds a one-time link (their text goes once delivered).
+SECRET_KINDS = {"invitation", "password_reset"}
+
+
+# ---------------------------------------------------------------- the outbox, for admins
+
+STATUS_FILTERS = ("all", "failed")
+
+
+def outbox(*, status: str = "all", limit: int = 200) -> tuple[list[Message], int]:
+    """The latest messages (the failed ones only, with status="failed"), and how many have failed."""
+    stmt = select(Message).order_by(Message.id.desc()).limit(limit)
+    if status == "failed":
+        stmt = stmt.where(Message.status == MessageStatus.FAILED)
+    failed = db.session.scalar(select(func.count(Message.id)).where(Message.status == MessageStatus.FAILED))
+    return list(db.session.scalars(stmt)), failed
