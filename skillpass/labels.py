@@ -191,6 +191,8 @@ class Action(enum.StrEnum):
     ITEM_RESTORED = "item.restored"
     PRINT_REQUESTED = "print.requested"
     SESSION_RECORDED = "session.recorded"
+    # Single sign-on (issue 15, part C)
+    AUTH_SIGNED_IN_SSO = "auth.signed_in_sso"
 
     @property
     def label(self) -> str:
@@ -249,6 +251,8 @@ _ACTION_LABELS = {
     Action.ITEM_RESTORED: "Item restored",
     Action.PRINT_REQUESTED: "Bulk print requested",
     Action.SESSION_RECORDED: "Training session recorded",
+    # Single sign-on (issue 15, part C)
+    Action.AUTH_SIGNED_IN_SSO: "Signed in with SSO",
 }
 
 

@@ -2,8 +2,8 @@
 they last signed in that way. "Password sign-in off for people who use single sign-on" is a Setting row,
 not a column.
 
-The subject is unique: one account at the provider signs in to one person, and a person whose address is
-later given to someone else at the provider is not signed in as them (services/sso_accounts.py).
+People are matched by their verified email address, never by the subject (which changes when the
+organisation registers SkillPass anew at its provider): the subject is kept to show which account it was.
 
 Revision ID: 0018
 Revises: 0015
@@ -27,11 +27,9 @@ def upgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sso_subject', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('sso_signed_in_at', UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_person_sso_subject'), ['sso_subject'])
 
 
 def downgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_person_sso_subject'), type_='unique')
         batch_op.drop_column('sso_signed_in_at')
         batch_op.drop_column('sso_subject')
