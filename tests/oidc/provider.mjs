@@ -8,7 +8,7 @@
 // Development interactions only; nothing here is fit for production, and nothing is downloaded.
 import { readFileSync } from 'node:fs';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const [port, accountsFile] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
@@ -17,7 +17,12 @@ function accounts() {
   return JSON.parse(readFileSync(accountsFile, 'utf8'));
 }
 
+// A native client is asked to confirm every sign-in by default; this first-party one is not.
+const policy = interactionPolicy.base();
+policy.get('consent').checks.remove('native_client_prompt');
+
 const provider = new Provider(issuer, {
+  interactions: { policy },
   clients: [{
     client_id: 'skillpass-test',
     client_secret: 'skillpass-test-secret',
@@ -35,7 +40,7 @@ const provider = new Provider(issuer, {
   async findAccount(ctx, id) {
     const claims = accounts()[id];
     if (!claims) return undefined;
-    return { accountId: id, async claims() { return { sub: `subject-${id}`, ...claims }; } };
+    return { accountId: id, async claims() { return { sub: id, ...claims }; } };
   },
   // A first-party client: no consent page, the grant is made at once.
   async loadExistingGrant(ctx) {
