@@ -6,6 +6,8 @@ and nothing is fetched. The provider's discovery document is read at the first s
 People are matched by verified email (services/sso_accounts.py)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from authlib.common.errors import AuthlibBaseError
@@ -61,6 +63,19 @@ def button_name() -> str:
 @bp.context_processor
 def _sign_in_button() -> dict:
     return {"sso_button": button_name() if configured() else None}
+
+
+@bp.after_app_request
+def _sign_out_may_reach_the_provider(response):
+    """Every page's Sign out is a form whose answer redirects to the provider's end-session, and browsers
+    hold the redirect to the page's form-action: the provider's origin is added to it (the app's own
+    hook, registered after the blueprints, has set the policy by the time this runs)."""
+    policy = response.headers.get("Content-Security-Policy")
+    if policy and configured():
+        parts = urlsplit(current_app.config["OIDC_ISSUER"])
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}", 1)
+    return response
 
 
 def password_refused(person) -> bool:

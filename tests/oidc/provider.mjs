@@ -55,7 +55,15 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // The default page asks for a web font; this one needs nothing from outside.
+      async logoutSource(ctx, form) {
+        ctx.body = `<!DOCTYPE html><html lang="en"><head><title>Sign out</title></head><body>
+<h1>Sign out of the test provider?</h1>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></body></html>`;
+      },
+    },
   },
   cookies: { keys: ['skillpass-test-cookie-key'] },
   conformIdTokenClaims: false,   // the ID token carries email and email_verified itself
