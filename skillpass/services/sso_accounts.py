@@ -34,7 +34,9 @@ def verified_email(claims: dict) -> str:
     if has_control(email) or len(email) > EMAIL_MAX or "@" not in email:
         raise Refused("no_email")
     # Some providers send the JSON string "true"; anything else (missing, false) is not a verified address.
-    if claims.get("email_verified") not in (True, "true"):
+    # Microsoft Entra ID sends no email_verified: its optional claim xms_edov ("email domain owner verified")
+    # says the same of the address's domain, which the tenant owns.
+    if claims.get("email_verified") not in (True, "true") and claims.get("xms_edov") not in (True, "true", 1, "1"):
         raise Refused("unverified", email)
     return email
 

@@ -162,3 +162,21 @@ def test_sign_out_goes_through_the_providers_end_session(client, world, oidc_pro
 def test_password_sign_out_stays_local(client, world):
     client.post("/sign-in", data={"email": world.learner.email, "password": factories.PASSWORD})
     assert urlsplit(client.post("/sign-out").headers["Location"]).path == "/sign-in"
+
+
+@pytest.mark.parametrize(("claims", "verified"), [
+    ({"email": "a@x.org", "email_verified": True}, True),
+    ({"email": "a@x.org", "email_verified": "true"}, True),
+    ({"email": "a@x.org", "xms_edov": True}, True),          # Microsoft Entra ID's way of saying it
+    ({"email": "a@x.org", "email_verified": False}, False),
+    ({"email": "a@x.org", "email_verified": "yes"}, False),
+    ({"email": "a@x.org", "preferred_username": "a@x.org"}, False),   # a UPN is not a verified address
+])
+def test_only_a_verified_address_is_matched(app, claims, verified):
+    from skillpass.services import sso_accounts
+
+    if verified:
+        assert sso_accounts.verified_email(claims) == "a@x.org"
+    else:
+        with pytest.raises(sso_accounts.Refused):
+            sso_accounts.verified_email(claims)
