@@ -25,7 +25,7 @@ from skillpass.services import audit, sso_accounts
 from skillpass.services.settings import get_settings
 
 EXTENSION = "skillpass.sso"
-ID_TOKEN_KEY = "sso_id_token"   # kept in the session for the provider's end-session (id_token_hint)
+ID_TOKEN_KEY = "sso_id_token"  # nosec B105 - a session key: the ID token kept for end-session (id_token_hint)
 NEXT_KEY = "sso_next"
 
 

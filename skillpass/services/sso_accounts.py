@@ -82,7 +82,7 @@ def password_sign_in_off(person: Person, *, sso_password_off: bool) -> bool:
 
 
 SWITCHES = {"sso_auto_accounts": "automatic accounts at first single sign-on",
-            "sso_password_off": "password sign-in off for people who use single sign-on"}
+            "sso_password_off": "password sign-in off for people who use single sign-on"}  # nosec B105 - words
 
 
 def update_switches(*, actor: Person, sso_auto_accounts: bool, sso_password_off: bool) -> list[str]:
