@@ -180,3 +180,24 @@ def test_only_a_verified_address_is_matched(app, claims, verified):
     else:
         with pytest.raises(sso_accounts.Refused):
             sso_accounts.verified_email(claims)
+
+
+def test_single_sign_on_is_set_up_completely_or_not_at_all():
+    from skillpass.config import ConfigError, load
+
+    assert load({})["OIDC_ISSUER"] is None   # `make run`: nothing to configure
+    with pytest.raises(ConfigError, match="SKILLPASS_OIDC_CLIENT_SECRET"):
+        load({"OIDC_ISSUER": "https://login.example.org", "OIDC_CLIENT_ID": "x"})
+    with pytest.raises(ConfigError, match="https"):
+        load({"OIDC_ISSUER": "http://login.example.org", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y",
+              "ENV_NAME": "production", "SECRET_KEY": "a-long-random-production-secret-key-0123456789"})
+
+
+def test_without_single_sign_on_the_sign_in_page_is_as_before(app_config):
+    from skillpass import create_app
+
+    plain = create_app({**app_config, "OIDC_ISSUER": None, "OIDC_CLIENT_ID": None, "OIDC_CLIENT_SECRET": None})
+    client = plain.test_client()
+    assert "Sign in with your" not in client.get("/sign-in").get_data(as_text=True)
+    assert client.get("/sign-in/sso").headers["Location"] == "/sign-in"
+    assert client.get("/sign-in/sso/callback?code=x&state=y").headers["Location"] == "/sign-in"
