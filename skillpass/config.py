@@ -108,6 +108,13 @@ def load(overrides: dict | None = None) -> dict:
         # How long an invitation's link works, in days; a password reset's, in minutes.
         "INVITE_DAYS": _int("INVITE_DAYS", 7),
         "RESET_LINK_MINUTES": _int("RESET_LINK_MINUTES", 60),
+        # Single sign-on with OpenID Connect (auth/sso.py): all three, or none (then password sign-in only).
+        "OIDC_ISSUER": (_env("OIDC_ISSUER") or "").rstrip("/") or None,
+        "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET") or None,
+        "OIDC_NAME": _env("OIDC_NAME") or "Sign in with your organisation account",
+        "OIDC_SCOPES": _env("OIDC_SCOPES") or "openid email profile",
+        "OIDC_TIMEOUT_SECONDS": _int("OIDC_TIMEOUT_SECONDS", 10),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
@@ -123,6 +130,7 @@ def load(overrides: dict | None = None) -> dict:
         raise ConfigError("SKILLPASS_INVITE_DAYS and SKILLPASS_RESET_LINK_MINUTES must be 1 or more")
     if cfg["BASE_URL"] and not cfg["BASE_URL"].startswith(("https://", "http://")):
         raise ConfigError(f"SKILLPASS_BASE_URL must start with https:// (or http://), not {cfg['BASE_URL']!r}")
+    _check_oidc(cfg)
     if cfg["ENV_NAME"] == "production":
         key = cfg["SECRET_KEY"] or ""
         if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
@@ -130,3 +138,18 @@ def load(overrides: dict | None = None) -> dict:
                 f"Set SKILLPASS_SECRET_KEY to a long random value (at least {MIN_SECRET_KEY_LENGTH} characters) before "
                 "running in production, for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
     return cfg
+
+
+OIDC_KEYS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+
+
+def _check_oidc(cfg: dict) -> None:
+    """Single sign-on is set up completely or not at all; in production its issuer is https."""
+    given = [key for key in OIDC_KEYS if cfg.get(key)]
+    if given and len(given) < len(OIDC_KEYS):
+        missing = ", ".join(f"SKILLPASS_{key}" for key in OIDC_KEYS if not cfg.get(key))
+        raise ConfigError(f"Single sign-on is half set up: set {missing} too, or unset the others")
+    if "openid" not in (cfg.get("OIDC_SCOPES") or "").split():
+        raise ConfigError("SKILLPASS_OIDC_SCOPES must include openid (and email, for the verified address)")
+    if given and cfg["ENV_NAME"] == "production" and not cfg["OIDC_ISSUER"].startswith("https://"):
+        raise ConfigError("SKILLPASS_OIDC_ISSUER must be an https:// address in production")

@@ -199,6 +199,8 @@ class Action(enum.StrEnum):
     INVITATION_ACCEPTED = "auth.invitation_accepted"
     PASSWORD_RESET_SENT = "auth.password_reset_sent"  # nosec B105 - an action's name, not a password
     PASSWORD_RESET_DONE = "auth.password_reset_done"  # nosec B105 - an action's name, not a password
+    # Single sign-on (issue 15, part C)
+    AUTH_SIGNED_IN_SSO = "auth.signed_in_sso"
 
     @property
     def label(self) -> str:
@@ -264,6 +266,8 @@ _ACTION_LABELS = {
     Action.INVITATION_ACCEPTED: "Invitation accepted",
     Action.PASSWORD_RESET_SENT: "Password reset link sent",
     Action.PASSWORD_RESET_DONE: "Password reset by email",
+    # Single sign-on (issue 15, part C)
+    Action.AUTH_SIGNED_IN_SSO: "Signed in with SSO",
 }
 
 

@@ -2,14 +2,14 @@
 reset link ("Forgotten your password?"). Public pages: the link, not a session, says who is choosing."""
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import login_user
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from skillpass.access import PUBLIC, guard
 from skillpass.auth.forms import ChoosePasswordForm, ForgottenPasswordForm
-from skillpass.auth.views import bp
+from skillpass.auth import sso
+from skillpass.auth.views import bp, start_session
 from skillpass.inputs import has_control
 from skillpass.models import LinkPurpose
 from skillpass.services import directory, invitations, links, passwords, throttle
@@ -26,6 +26,7 @@ PROBLEMS = {
     "replaced": 410,
     "expired": 410,
     "inactive": 410,
+    "sso": 410,
 }
 
 
@@ -49,6 +50,8 @@ def forgotten_password():
                                    throttled=THROTTLED.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])), 429
         throttle.record_failure("reset:" + email, ip)     # every request counts towards the pause
         person = None if has_control(email) else directory.person_by_email(email)
+        if person is not None and sso.password_refused(person):
+            person = None       # signs in with the organisation's account only: no password to reset
         invitations.send_reset(person=person)
         # The same answer whether or not the address is someone's.
         return render_template("auth/forgotten_password.html", form=form, sent=SENT.format(minutes=minutes),
@@ -60,6 +63,8 @@ def forgotten_password():
 def _choose(token: str, purpose: LinkPurpose):
     checked = links.check(token, purpose)
     invitation = purpose is LinkPurpose.INVITATION
+    if not checked.problem and not invitation and sso.password_refused(checked.person):
+        checked = replace(checked, problem="sso")      # signs in with the organisation's account only
     if checked.problem:
         return _no_store(current_app.make_response((
             render_template("auth/link_problem.html", problem=checked.problem, invitation=invitation),
@@ -75,11 +80,8 @@ def _choose(token: str, purpose: LinkPurpose):
             return _no_store(current_app.make_response((
                 render_template("auth/link_problem.html", problem="used", invitation=invitation), 410)))
         else:
-            # Signed in as the link's person, with a new CSRF token (as at sign-in).
-            session.pop("csrf_token", None)
-            g.pop("csrf_token", None)
-            login_user(person)
-            session["signed_in_at"] = session["seen"] = int(time.time())
+            # Signed in as the link's person, exactly as at sign-in (a new CSRF token with it).
+            start_session(person)
             flash("Welcome to SkillPass: your password is set." if invitation
                   else "Your password has been changed. You are signed out everywhere else.")
             return redirect(url_for("core.index"), code=303)

@@ -50,6 +50,18 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def start_session(person) -> None:
+    """What every sign-in does, with a password or single sign-on (auth/sso.py)."""
+    if not person.session_token:
+        person.new_session_token()
+    # A new sign-in gets a new CSRF token: one seen before signing in (on a shared computer, or
+    # planted) is worth nothing after it.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(person)
+    session["signed_in_at"] = session["seen"] = int(time.time())
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @guard(PUBLIC)
 def sign_in():
@@ -71,15 +83,12 @@ def sign_in():
             password_ok = person.check_password(form.password.data)
         else:  # no account, or one without a password: the same work, the same answer
             password_ok = check_password_hash(_dummy_hash(), form.password.data) and False
+        if person is not None and password_ok and person.active and sso.password_refused(person):
+            # The password was right, so this tells nothing about which accounts exist.
+            return render_template("auth/sign_in.html", form=form, failed=True, generic=sso.password_off_message(),
+                                   unsaved=unsaved.note()), 422
         if person is not None and password_ok and person.active:
-            if not person.session_token:
-                person.new_session_token()
-            # A new sign-in gets a new CSRF token: one seen before signing in (on a shared computer, or
-            # planted) is worth nothing after it.
-            session.pop("csrf_token", None)
-            g.pop("csrf_token", None)
-            login_user(person)
-            session["signed_in_at"] = session["seen"] = int(time.time())
+            start_session(person)
             throttle.clear(email)
             audit.log(actor=person, action=Action.AUTH_SIGNED_IN, subject=person, person_id=person.id,
                       summary=f"{person.name} signed in")
@@ -101,10 +110,12 @@ def sign_out():
     # A new token ends every session of this person, a copied cookie included.
     current_user.new_session_token()
     logout_user()
+    id_token = session.pop(sso.ID_TOKEN_KEY, None)
     for key in ("signed_in_at", "seen", "csrf_token"):
         session.pop(key, None)
     flash("You have signed out.")
-    return redirect(url_for("auth.sign_in"), code=303)
+    # Signed in with single sign-on: the provider's session ends too, where it offers that.
+    return redirect(sso.end_session_url(id_token) or url_for("auth.sign_in"), code=303)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -131,3 +142,7 @@ def change_password():
             return redirect(url_for("core.index"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
+
+
+# Single sign-on's routes join this blueprint (imported last: it uses start_session and safe_next above).
+from skillpass.auth import sso  # noqa: E402

@@ -66,6 +66,9 @@ class Person(UserMixin, db.Model):
     # Part of the session cookie's user id: a new one signs out every session
     # of this person (on sign-out, a password change, deactivation).
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # Single sign-on (auth/sso.py): the provider's subject last signed in with, and when.
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    sso_signed_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -56,7 +56,7 @@ def search(filters: Filters, *, page: int, page_size: int) -> tuple[int, list]:
         if filters.item_id:
             conditions.append(item.id == filters.item_id)
     if filters.hide_sign_ins:
-        conditions.append(AuditEvent.action != Action.AUTH_SIGNED_IN.value)
+        conditions.append(AuditEvent.action.not_in((Action.AUTH_SIGNED_IN.value, Action.AUTH_SIGNED_IN_SSO.value)))
     if filters.person:
         conditions.append(or_(text_search.contains(subject_person.name, filters.person),
                               text_search.contains(subject_person.employee_number, filters.person)))

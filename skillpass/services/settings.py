@@ -21,6 +21,10 @@ class Settings:
     demo_mode: bool
     # The organisation's common reasons for rejecting a claim, offered beside "Other" (admin-editable).
     reject_reasons: tuple[str, ...] = ()
+    # Single sign-on (auth/sso.py): an account made for an unknown, verified address (off unless turned on);
+    # password sign-in refused to everyone who has signed in with single sign-on.
+    sso_auto_accounts: bool = False
+    sso_password_off: bool = False
 
 
 def get_settings() -> Settings:
@@ -41,6 +45,8 @@ def get_settings() -> Settings:
         max_upload_mb=int(stored.get("max_upload_mb") or cfg["MAX_UPLOAD_MB"]),
         demo_mode=stored.get("demo_mode") == "1",
         reject_reasons=reasons_from_text(stored.get("reject_reasons")),
+        sso_auto_accounts=stored.get("sso_auto_accounts") == "1",
+        sso_password_off=stored.get("sso_password_off") == "1",
     )
     if has_request_context():
         g.settings = settings

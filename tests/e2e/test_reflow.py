@@ -28,6 +28,9 @@ NOT_PAGES = {
     "team.export_matrix", "team.export_records", "team.print_download",
     "admin.people_import_template", "admin.completions_import_template",
     "calendar.feed",   # the calendar feed (issue 15, part B): an .ics file
+    # Single sign-on's two steps redirect (to the provider, or back to sign-in when it is not set up); its
+    # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
+    "auth.sso_start", "auth.sso_callback",
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the

@@ -168,6 +168,7 @@ NEEDS: dict[str, object] = {
     "admin.rules": lambda client, s: {                          # template_id and team are among the five
         "confirmed": rule_fingerprint(s.porter.id, [s.world.team_b.id], [])},
     "admin.settings": {"organisation_name": "Renamed Trust", "warning_days": "60", "max_upload_mb": "10"},
+    "admin.sso_settings": {"sso_password_off": "yes"},
     "admin.team": {"action": "rename", "name": "Physiotherapy North"},
     "admin.teams": {"name": "Podiatry"},
     "auth.change_password": {"current_password": factories.PASSWORD, "new_password": "a-much-longer-passphrase-9",
