@@ -6,7 +6,6 @@ import secrets
 import time
 
 from flask import Flask, g, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import InternalServerError

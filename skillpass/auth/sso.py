@@ -16,7 +16,7 @@ from authlib.integrations.flask_client import OAuth
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from skillpass import transaction, unsaved
+from skillpass import unsaved
 from skillpass.access import PUBLIC, guard
 from skillpass.auth.views import bp, safe_next, start_session
 from skillpass.clock import today

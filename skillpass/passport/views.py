@@ -9,17 +9,14 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from skillpass import access, htmx, transaction
-from skillpass.access import (DECIDE_ENTRY, DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN,
-                              VIEW_PERSON, guard)
+from skillpass.access import DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
 from skillpass.clock import today
-from skillpass.extensions import db
-from skillpass.forms import DecisionForm, RevokeForm, WithdrawForm
 from skillpass.models import EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import OPTIONAL_NOT_DONE, format_date
 from skillpass.services import entries as entry_service
-from skillpass.services import corrections, decisions, kept, submissions, todo
-from skillpass.services.errors import Conflict, DomainError, ValidationFailed
+from skillpass.services import corrections, kept, submissions, todo
+from skillpass.services.errors import DomainError
 from skillpass.services.passport import BUCKETS, build_passport
 from skillpass.services.settings import get_settings
 
