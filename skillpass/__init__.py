@@ -120,6 +120,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.calendar.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    # Notifications and digests: email choices, one-click unsubscribe (issue 15, part D)
+    from skillpass.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
 
     from skillpass import transaction
 

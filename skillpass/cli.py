@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(orphans_command)
+    app.cli.add_command(send_reminders)
 
 
 @click.command("orphans")
@@ -120,3 +121,31 @@ def seed_demo():
     db.session.commit()
     click.echo("Demo data ready." if created else "Demo data was already there; nothing changed.")
     click.echo(demo.sign_in_help())
+
+
+# ---------------------------------------------------------------- notifications and digests (issue 15, part D)
+
+@click.command("send-reminders")
+@click.option("--today", "on", default=None, help="YYYY-MM-DD: send what is due that day (tests, catching up); "
+                                                  "today if not given")
+def send_reminders(on: str | None):
+    """Retry failed email, then send the digests due today (learners weekly, educators their queue daily and
+    their lapse summary monthly). Run it daily (a systemd timer, docs/DEPLOYMENT.md): twice on one day sends
+    nothing twice."""
+    from skillpass.clock import today
+    from skillpass.services import mail, reminders
+
+    try:
+        day = dt.date.fromisoformat(on) if on else today()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--today")
+    try:
+        report = reminders.run(today=day, after_each=db.session.commit)
+    except mail.MailNotConfigured as error:
+        raise click.ClickException(str(error))
+    db.session.commit()
+    sent = report.sent
+    click.echo(f"{day.isoformat()}: {sent['learner']} learner digests, {sent['queue']} queue digests, "
+               f"{sent['lapses']} lapse summaries; {sent['retried']} earlier failures sent.")
+    if report.failed:
+        click.echo(f"{report.failed} failed: they are tried again next run (Admin > Email, Failed).", err=True)

@@ -108,6 +108,12 @@ def load(overrides: dict | None = None) -> dict:
         # How long an invitation's link works, in days; a password reset's, in minutes.
         "INVITE_DAYS": _int("INVITE_DAYS", 7),
         "RESET_LINK_MINUTES": _int("RESET_LINK_MINUTES", 60),
+        # Digests (services/reminders.py, `flask send-reminders`): the learner's weekly digest goes on this
+        # weekday (mon … sun), the educators' lapse summary on this day of the month (1 … 28); the learner's
+        # digest lists what is due or expiring within DIGEST_DAYS.
+        "LEARNER_DIGEST_DAY": (_env("LEARNER_DIGEST_DAY", "mon") or "mon").strip().lower()[:3],
+        "LAPSE_SUMMARY_DAY": _int("LAPSE_SUMMARY_DAY", 1),
+        "DIGEST_DAYS": _int("DIGEST_DAYS", 30),
         # Single sign-on with OpenID Connect (auth/sso.py): all three, or none (then password sign-in only).
         "OIDC_ISSUER": (_env("OIDC_ISSUER") or "").rstrip("/") or None,
         "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID") or None,
@@ -128,6 +134,10 @@ def load(overrides: dict | None = None) -> dict:
         raise ConfigError(f"SKILLPASS_SMTP_SECURITY must be {', '.join(SMTP_SECURITY)}, not {cfg['SMTP_SECURITY']!r}")
     if cfg["INVITE_DAYS"] < 1 or cfg["RESET_LINK_MINUTES"] < 1:
         raise ConfigError("SKILLPASS_INVITE_DAYS and SKILLPASS_RESET_LINK_MINUTES must be 1 or more")
+    if cfg["LEARNER_DIGEST_DAY"] not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        raise ConfigError("SKILLPASS_LEARNER_DIGEST_DAY must be a weekday: mon, tue, wed, thu, fri, sat or sun")
+    if not 1 <= cfg["LAPSE_SUMMARY_DAY"] <= 28:
+        raise ConfigError("SKILLPASS_LAPSE_SUMMARY_DAY must be a day of the month from 1 to 28")
     if cfg["BASE_URL"] and not cfg["BASE_URL"].startswith(("https://", "http://")):
         raise ConfigError(f"SKILLPASS_BASE_URL must start with https:// (or http://), not {cfg['BASE_URL']!r}")
     _check_oidc(cfg)

@@ -201,6 +201,9 @@ class Action(enum.StrEnum):
     PASSWORD_RESET_DONE = "auth.password_reset_done"  # nosec B105 - an action's name, not a password
     # Single sign-on (issue 15, part C)
     AUTH_SIGNED_IN_SSO = "auth.signed_in_sso"
+    # Notifications and digests (issue 15, part D)
+    EMAIL_CHOICES_CHANGED = "email.choices_changed"
+    EMAIL_UNSUBSCRIBED = "email.unsubscribed"
 
     @property
     def label(self) -> str:
@@ -268,6 +271,9 @@ _ACTION_LABELS = {
     Action.PASSWORD_RESET_DONE: "Password reset by email",
     # Single sign-on (issue 15, part C)
     Action.AUTH_SIGNED_IN_SSO: "Signed in with SSO",
+    # Notifications and digests (issue 15, part D)
+    Action.EMAIL_CHOICES_CHANGED: "Email choices changed",
+    Action.EMAIL_UNSUBSCRIBED: "Unsubscribed from an email",
 }
 
 

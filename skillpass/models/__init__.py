@@ -4,6 +4,7 @@ from skillpass.models.calendar import CalendarFeed
 from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink
+from skillpass.models.notifications import EmailPreference
 from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
@@ -30,4 +31,5 @@ __all__ = [
     "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "LinkPurpose", "Message", "MessageStatus", "OneTimeLink", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
     "CalendarFeed",
+    "EmailPreference",
 ]

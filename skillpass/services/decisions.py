@@ -19,7 +19,7 @@ from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.labels import Action
 from skillpass.models import Confirmation, Entry, EntryMethod, EntryStatus, Evidence, Item, ItemKind, Person
 from skillpass.permissions import can_decide_for
-from skillpass.services import audit
+from skillpass.services import audit, notifications
 from skillpass.services.entries import ENTRY_FIELDS, queue_kind, waits_after_rejection  # noqa: F401 - for the queue
 from skillpass.services.errors import Conflict, DecidedElsewhere, NotAllowed, ValidationFailed
 
@@ -109,6 +109,7 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
         summary=f"{_describe(entry, item)} ({kind}) {verb}" + (f": {reason}" if reason else ""),
         before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
     )
+    notifications.entry_decided(entry, person, item, kind=kind)   # after the decision; a failed send is recorded
     return Decision(entry=entry, action=action, message=message)
 
 
@@ -137,6 +138,7 @@ def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: s
         summary=f"{_describe(entry, item)} revoked: {reason}",
         before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
     )
+    notifications.entry_decided(entry, person, item)
     return Decision(entry=entry, action=Action.ENTRY_REVOKED, message=f"{person.name}: {item.title} revoked.")
 
 

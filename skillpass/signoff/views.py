@@ -13,7 +13,7 @@ from skillpass.signoff.forms import ApproveSelectedForm
 from skillpass.inputs import to_id
 from skillpass.passport.deciding import offer_undo, take_undo_offer
 from skillpass.models import Item, Person
-from skillpass.services import decisions
+from skillpass.services import decisions, mail
 from skillpass.services.errors import Conflict, DecidedElsewhere, DomainError, ValidationFailed
 from skillpass.services.settings import get_settings
 
@@ -176,26 +176,27 @@ def approve_selected():
     mine = decisions.decidable(current_user, requested)
     undecidable = sum(1 for entry_id in requested if entry_id not in mine)
     approved = 0
-    for entry_id in requested:
-        if entry_id not in mine:
-            continue
-        entry, person, item = mine[entry_id]
-        what = f"{person.name}: {item.title}"
-        try:
-            decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True)
-        except DecidedElsewhere:
-            # A race: the transaction is spoilt, so nothing of this request is kept.
-            db.session.rollback()
-            results = [("", False, "Someone else decided some of these at the same moment, so nothing "
-                                   "was approved. The queue below is up to date: select again.")]
-            approved = 0
-            raced = True
-            break
-        except DomainError as error:
-            results.append((what, False, next(iter(error.errors.values()))))
-        else:
-            approved += 1
-            results.append((what, True, "approved"))
+    with mail.connection():   # one SMTP connection for the learners' decision messages
+        for entry_id in requested:
+            if entry_id not in mine:
+                continue
+            entry, person, item = mine[entry_id]
+            what = f"{person.name}: {item.title}"
+            try:
+                decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True)
+            except DecidedElsewhere:
+                # A race: the transaction is spoilt, so nothing of this request is kept.
+                db.session.rollback()
+                results = [("", False, "Someone else decided some of these at the same moment, so nothing "
+                                       "was approved. The queue below is up to date: select again.")]
+                approved = 0
+                raced = True
+                break
+            except DomainError as error:
+                results.append((what, False, next(iter(error.errors.values()))))
+            else:
+                approved += 1
+                results.append((what, True, "approved"))
     if not approved:
         transaction.discard()       # nothing approved: nothing of this request is kept
     if undecidable and not raced:

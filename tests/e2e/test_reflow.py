@@ -39,7 +39,7 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  "passport.summary", "passport.section_progress", "passport.item_row", "auth.change_password",
                  "audit_log.item_history", "print.passport", "core.index", "passport.withdraw",
                  "passport.informal_edit", "passport.informal_remove_confirm",
-                 "calendar.account", "calendar.reset"}
+                 "calendar.account", "calendar.reset", "notifications.account"}
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
@@ -90,8 +90,11 @@ def _world() -> dict[str, int]:
                       text_body=f"Dear {learner.name},\n\nChoose your password here:\n"
                                 f"http://127.0.0.1/invitation/{'x' * 43}\n")
     db.session.add(message)
+    from skillpass.services import notifications   # a digest's unsubscribe page (issue 15, part D)
+
+    unsubscribe = notifications.rows_for([learner.id], make=True)[learner.id].token
     db.session.commit()
-    return {"token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
+    return {"kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
             "competency_id": competency.id, "informal_id": informal.id}

@@ -214,6 +214,8 @@ NEEDS: dict[str, object] = {
     "team.print_start": {},                                     # team, scope and person are among the five
     "calendar.account": {},                                     # the calendar feed (issue 15, part B)
     "calendar.reset": {},
+    "notifications.account": {"choice": "decisions"},           # notifications and digests (issue 15, part D)
+    "notifications.unsubscribe": {},
     "auth.forgotten_password": lambda client, s: {"email": s.world.learner.email},
     "auth.accept_invitation": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
     "auth.reset_password": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},

@@ -138,6 +138,10 @@ EXPECTED: dict[str, dict] = {
     "calendar.feed":              _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "calendar.account":           _expect(401, OK,  OK,  OK,  OK,  OK),
     "calendar.reset":             _expect(401, OK,  OK,  OK,  OK,  OK),
+    # Notifications and digests (issue 15, part D): each person's own email choices; unsubscribing is public
+    # to whoever holds a digest's link (a bystander's: the walk turns their digest off).
+    "notifications.account":      _expect(401, OK,  OK,  OK,  OK,  OK),
+    "notifications.unsubscribe":  _expect(OK,  OK,  OK,  OK,  OK,  OK),
     # Email: invitations, password resets (public: the one-time link says who), the outbox.
     "auth.forgotten_password":    _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "auth.accept_invitation":     _expect(OK,  OK,  OK,  OK,  OK,  OK),
@@ -231,7 +235,19 @@ def _params(world) -> dict[str, int]:
         "template_id": world.template.id,
         "session_id": training.id,
         "token": _calendar_token(),
+        "kind": "digest",
+        "unsubscribe_token": _unsubscribe_token(),
     }
+
+
+def _unsubscribe_token() -> str:
+    """The secret of a digest's unsubscribe link (issue 15, part D), of someone who is none of the actors."""
+    from skillpass.services import notifications
+
+    person = factories.person(name="Una Subscriber", team=None)
+    token = notifications.rows_for([person.id], make=True)[person.id].token
+    db.session.commit()
+    return token
 
 
 def _calendar_token() -> str:
@@ -245,7 +261,8 @@ def _calendar_token() -> str:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id", "session_id", "batch_id", "token", "message_id"}
+               "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
+               "kind", "unsubscribe_token"}
 
 
 def _rules(app):
