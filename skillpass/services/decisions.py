@@ -74,8 +74,10 @@ def pick_reason(picked: str, typed: str, common) -> str:
     return typed or ""
 
 
-def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: bool, reason: str = "") -> Decision:
-    """Approve or reject an entry awaiting sign-off or approval."""
+def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: bool, reason: str = "",
+           notify: bool = True) -> Decision:
+    """Approve or reject an entry awaiting sign-off or approval. notify=False: the caller tells the learner
+    (notify_decided) once it knows the decision stands, e.g. after a whole batch of approvals."""
     _check_actor(actor, entry, person)
     reason = (reason or "").strip()
     if entry.status is not EntryStatus.AWAITING:
@@ -109,8 +111,14 @@ def decide(*, actor: Person, entry: Entry, person: Person, item: Item, approve: 
         summary=f"{_describe(entry, item)} ({kind}) {verb}" + (f": {reason}" if reason else ""),
         before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
     )
-    notifications.entry_decided(entry, person, item, kind=kind)   # after the decision; a failed send is recorded
+    if notify:
+        notifications.entry_decided(entry, person, item, kind=kind)   # after the decision; a failed send is recorded
     return Decision(entry=entry, action=action, message=message)
+
+
+def notify_decided(entry: Entry, person: Person, item: Item) -> None:
+    """Tell the learner about a decision made with notify=False."""
+    notifications.entry_decided(entry, person, item, kind=queue_kind(entry, item))
 
 
 def revoke(*, actor: Person, entry: Entry, person: Person, item: Item, reason: str) -> Decision:

@@ -176,27 +176,33 @@ def approve_selected():
     mine = decisions.decidable(current_user, requested)
     undecidable = sum(1 for entry_id in requested if entry_id not in mine)
     approved = 0
-    with mail.connection():   # one SMTP connection for the learners' decision messages
-        for entry_id in requested:
-            if entry_id not in mine:
-                continue
-            entry, person, item = mine[entry_id]
-            what = f"{person.name}: {item.title}"
-            try:
-                decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True)
-            except DecidedElsewhere:
-                # A race: the transaction is spoilt, so nothing of this request is kept.
-                db.session.rollback()
-                results = [("", False, "Someone else decided some of these at the same moment, so nothing "
-                                       "was approved. The queue below is up to date: select again.")]
-                approved = 0
-                raced = True
-                break
-            except DomainError as error:
-                results.append((what, False, next(iter(error.errors.values()))))
-            else:
-                approved += 1
-                results.append((what, True, "approved"))
+    decided = []
+    for entry_id in requested:
+        if entry_id not in mine:
+            continue
+        entry, person, item = mine[entry_id]
+        what = f"{person.name}: {item.title}"
+        try:
+            decisions.decide(actor=current_user, entry=entry, person=person, item=item, approve=True, notify=False)
+        except DecidedElsewhere:
+            # A race: the transaction is spoilt, so nothing of this request is kept (and nobody is told).
+            db.session.rollback()
+            results = [("", False, "Someone else decided some of these at the same moment, so nothing "
+                                   "was approved. The queue below is up to date: select again.")]
+            approved = 0
+            raced = True
+            decided = []
+            break
+        except DomainError as error:
+            results.append((what, False, next(iter(error.errors.values()))))
+        else:
+            approved += 1
+            decided.append((entry, person, item))
+            results.append((what, True, "approved"))
+    # The learners are told once the batch stands, over one SMTP connection.
+    with mail.connection():
+        for entry, person, item in decided:
+            decisions.notify_decided(entry, person, item)
     if not approved:
         transaction.discard()       # nothing approved: nothing of this request is kept
     if undecidable and not raced:

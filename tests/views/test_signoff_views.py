@@ -529,14 +529,14 @@ def _decided_elsewhere_first(monkeypatch, app, *, entry_id: int, by_id: int):
     request, with its own app context and session, approves it first and commits."""
     real = decisions.decide
 
-    def racing(*, actor, entry, person, item, approve, reason=""):
+    def racing(*, actor, entry, person, item, approve, reason="", notify=True):
         if entry.id == entry_id:
             with app.app_context():
                 other = db.session.get(Entry, entry_id)
                 real(actor=db.session.get(Person, by_id), entry=other, person=db.session.get(Person, other.person_id),
                      item=db.session.get(Item, other.item_id), approve=True)
                 db.session.commit()
-        return real(actor=actor, entry=entry, person=person, item=item, approve=approve, reason=reason)
+        return real(actor=actor, entry=entry, person=person, item=item, approve=approve, reason=reason, notify=notify)
 
     monkeypatch.setattr(decisions, "decide", racing)
 
@@ -683,6 +683,21 @@ def test_bulk_approve_when_someone_decides_one_at_the_same_moment(app, monkeypat
     raced = _reloaded(raced.id)
     assert raced.decided_by_id == edith.id
     assert [e.actor_id for e in _decisions_on(raced.id)] == [edith.id]
+    # The learner hears of the approval that was kept (the other educator's), never of the one that was not.
+    from skillpass.models import Message
+    told = db.session.scalars(select(Message).where(Message.kind == "entry_decided")).all()
+    assert [m.subject for m in told] == [f"{db.session.get(Item, raced.item_id).title}: approved"]
+
+
+def test_bulk_approve_tells_each_learner_once_the_batch_stands(as_educator, world, queue):
+    from skillpass.models import Message
+    chosen = [queue["certificate"], queue["competency"]]
+    db.session.commit()
+    response = as_educator.post("/sign-off/approve", data={"entry": [str(e.id) for e in chosen]}, headers=HTMX)
+    assert response.status_code == 200
+    told = db.session.scalars(select(Message).where(Message.kind == "entry_decided")).all()
+    assert sorted(m.subject for m in told) == sorted([f"{world.stress.title}: approved",
+                                                      f"{world.competency.title}: signed off"])
 
 
 # ------------------------------------------------------------- from a person's passport
