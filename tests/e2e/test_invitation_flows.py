@@ -111,7 +111,7 @@ def test_without_smtp_an_admin_reads_the_invitation_in_the_outbox_and_its_link_w
     expect(page.get_by_role("heading", name="Invite everyone who has never signed in")).to_be_visible()
     assert_no_axe_violations(page)
     page.goto(f"{live_server}/admin")
-    page.get_by_role("link", name=re.compile("^Email")).click()
+    page.get_by_role("link", name=re.compile("^Email: messages")).click()
     expect(page.get_by_role("heading", name="Email")).to_be_visible()
     expect(page.get_by_text("No message yet.")).to_be_visible()
     page.goto(f"{live_server}/people/{nia.id}/edit")
