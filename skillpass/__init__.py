@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from skillpass.services import evidence
 
     evidence.register()         # files written by a transaction that does not commit go with it
+    from skillpass.services import mail
+
+    mail.register(app)          # email a request queues goes once it has committed, never if rolled back
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # CSRFProtect is set up last of the request hooks (register_request_hooks): see there.
     Htmx(app)

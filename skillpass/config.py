@@ -107,6 +107,8 @@ def load(overrides: dict | None = None) -> dict:
         "BASE_URL": (_env("BASE_URL", "") or "").rstrip("/"),
         # How long an invitation's link works, in days; a password reset's, in minutes.
         "INVITE_DAYS": _int("INVITE_DAYS", 7),
+        # Email a request writes is sent after its commit on a thread of its own (tests: before the answer).
+        "MAIL_IN_BACKGROUND": True,
         "RESET_LINK_MINUTES": _int("RESET_LINK_MINUTES", 60),
         # Digests (services/reminders.py, `flask send-reminders`): the learner's weekly digest goes on this
         # weekday (mon … sun), the educators' lapse summary on this day of the month (1 … 28); the learner's

@@ -22,6 +22,22 @@ from sqlalchemy.orm import Session
 from skillpass.extensions import db
 
 _WROTE = "skillpass.wrote"
+# What runs once a request's transaction has committed (sending the email it wrote): see on_commit().
+_AFTER_COMMIT: list = []
+
+
+def on_commit(hook) -> None:
+    """Run *hook()* after every request whose transaction committed (the factory registers them)."""
+    if hook not in _AFTER_COMMIT:
+        _AFTER_COMMIT.append(hook)
+
+
+def _after_commit() -> None:
+    for hook in _AFTER_COMMIT:
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - what was committed stands; the hook records its own failures
+            current_app.logger.exception("after-commit work failed")
 
 
 def wrote(session: Session) -> bool:
@@ -83,6 +99,8 @@ def one_transaction(view):
                     raise
             else:
                 db.session.rollback()
+        if response.status_code < 400:
+            _after_commit()
         return response
 
     run.one_transaction = True

@@ -62,6 +62,9 @@ def base_config(uri: str, tmp_path) -> dict:
         # Figures and passport pages are kept between requests, as in production: every test that
         # writes and then looks again also checks that nothing kept outlives a change.
         "CACHE_PAGES": True,
+        # Email a request queues is sent after its commit, before the answer, so a test reads it at once
+        # (tests/views/test_mail_after_commit.py covers the thread production uses).
+        "MAIL_IN_BACKGROUND": False,
     }
 
 

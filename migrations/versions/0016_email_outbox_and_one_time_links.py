@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('text_body', sa.Text(), nullable=False),
     sa.Column('html_body', sa.Text(), nullable=False),
     sa.Column('headers', sa.JSON(), nullable=True),
-    sa.Column('status', sa.Enum('kept', 'sent', 'failed', name='message_status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('status', sa.Enum('kept', 'queued', 'sent', 'failed', name='message_status', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),

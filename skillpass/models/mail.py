@@ -14,12 +14,14 @@ from skillpass.models._types import UTCDateTime, enum_column, utcnow
 
 class MessageStatus(enum.Enum):
     KEPT = "kept"        # no SMTP server configured (development): kept here, read in the app
+    QUEUED = "queued"    # written by a request, sent once that request has committed
     SENT = "sent"
     FAILED = "failed"    # the SMTP server refused it or could not be reached: tried again next time
 
     @property
     def label(self) -> str:
-        return {"kept": "Kept in the outbox", "sent": "Sent", "failed": "Failed"}[self.value]
+        return {"kept": "Kept in the outbox", "queued": "Waiting to be sent", "sent": "Sent",
+                "failed": "Failed"}[self.value]
 
 
 class Message(db.Model):

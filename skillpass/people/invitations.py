@@ -28,6 +28,10 @@ def _outcome(messages: list[Message | None], *, who: str) -> str:
     if kept:
         return (f"Invitation{'s' if len(messages) != 1 else ''} to {who} kept in the outbox: no email server is set "
                 "up. Read them under Email.")
+    if any(m is not None and m.status is MessageStatus.QUEUED for m in messages):
+        # Sent once this request has committed, on a thread of its own: never lost, never sent if not saved.
+        return (f"Invitation{'s' if len(messages) != 1 else ''} to {who} on {'their' if len(messages) != 1 else 'its'} "
+                "way. Any the email server refuses are listed under Email, Failed, and tried again.")
     return f"Invitation{'s' if len(messages) != 1 else ''} sent to {who}."
 
 

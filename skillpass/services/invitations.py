@@ -86,7 +86,7 @@ def added_by_import(event_id: int) -> tuple[AuditEvent | None, list[Person]]:
 def _invite(*, actor: Person, person: Person) -> Message | None:
     days = current_app.config["INVITE_DAYS"]
     token = links.issue(person=person, purpose=LinkPurpose.INVITATION, lifetime=dt.timedelta(days=days), actor=actor)
-    message = mail.send(to=person.email, person=person, kind="invitation", template="invitation", secret=True,
+    message = mail.send(to=person.email, person=person, kind="invitation", template="invitation", secret=True, queue=True,
               subject="You are invited to SkillPass: choose your password",
               context=dict(name=person.name, link=mail.link("auth.accept_invitation", token=token), days=days,
                            invited_by=actor.name))
@@ -131,7 +131,7 @@ def send_reset(*, person: Person | None) -> None:
         return
     minutes = current_app.config["RESET_LINK_MINUTES"]
     token = links.issue(person=person, purpose=LinkPurpose.PASSWORD_RESET, lifetime=dt.timedelta(minutes=minutes))
-    mail.send(to=person.email, person=person, kind="password_reset", template="password_reset", secret=True,
+    mail.send(to=person.email, person=person, kind="password_reset", template="password_reset", secret=True, queue=True,
               subject="Reset your SkillPass password",
               context=dict(name=person.name, link=mail.link("auth.reset_password", token=token), minutes=minutes))
     audit.log(actor=None, action=Action.PASSWORD_RESET_SENT, subject=person, person_id=person.id,

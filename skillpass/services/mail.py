@@ -7,6 +7,12 @@ kept in the table instead: the outbox, which admins read in the app. A failed de
 failed with its error; ``retry_failed()`` tries those again. A ``dedupe_key`` is sent once, ever: sending
 the same key again does nothing (a failed one is tried again).
 
+A message a request writes with ``queue=True`` (an invitation, a reset link, a decision) waits, as
+"queued", until that request's transaction has committed: ``deliver_queued()`` (run by skillpass/transaction.py
+after the commit) then sends it, on a thread of its own so that inviting thousands never holds the request.
+A request that is rolled back sends nothing, so nobody is emailed a link or a decision that was not saved;
+``retry_failed()`` (``flask send-reminders``) also sends anything left queued by a worker that stopped.
+
 Every link is absolute: ``link(endpoint, ...)`` builds it from ``SKILLPASS_BASE_URL`` when set (always so
 in production: a forged Host header can never choose where a reset link points), else from the request.
 """
@@ -14,21 +20,27 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Message, MessageStatus, Person
 from skillpass.services.settings import get_settings
 
+_QUEUED = "skillpass.mail_queued"    # in the session's info: ids of the messages its transaction queued
+#: A queued message this old was left by a worker that stopped: retry_failed() sends it.
+STRANDED_AFTER = dt.timedelta(minutes=10)
 NOT_KEPT = "(Not kept: this message held a one-time link, and it was delivered.)"
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
@@ -149,10 +161,11 @@ def _deliver(message: Message, *, secret: bool) -> None:
 
 def send(*, to: str, subject: str, template: str, kind: str, context: dict | None = None,
          person: Person | None = None, dedupe_key: str | None = None, headers: dict | None = None,
-         secret: bool = False) -> Message | None:
+         secret: bool = False, queue: bool = False) -> Message | None:
     """Render, record and deliver one message; None when *dedupe_key* was already sent (or kept).
 
-    *secret*: the message carries a one-time link, so its text is not kept once it is delivered."""
+    *secret*: the message carries a one-time link, so its text is not kept once it is delivered.
+    *queue*: in a request, deliver it only once the request's transaction has committed."""
     if dedupe_key is not None:
         earlier = db.session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
         if earlier is not None:
@@ -174,20 +187,72 @@ def send(*, to: str, subject: str, template: str, kind: str, context: dict | Non
             return None
     else:
         db.session.add(message)
+    if queue and has_request_context() and smtp_configured():
+        message.status = MessageStatus.QUEUED
+        db.session.flush()
+        db.session.info.setdefault(_QUEUED, []).append(message.id)
+        return message
     _deliver(message, secret=secret)
     db.session.flush()
     return message
 
 
+def _drop_queued(session, *args) -> None:
+    session.info.pop(_QUEUED, None)     # rolled back: those messages were never saved, nobody is told
+
+
+def register(app) -> None:
+    """The factory: forget a rolled-back request's queue, and send a committed one's (transaction.on_commit)."""
+    from skillpass import transaction
+
+    if not event.contains(Session, "after_rollback", _drop_queued):
+        event.listen(Session, "after_rollback", _drop_queued)
+    transaction.on_commit(deliver_queued)
+
+
+def deliver_queued() -> None:
+    """After a request's commit: send what it queued, on a thread of its own (MAIL_IN_BACKGROUND, on
+    except in tests, where it is sent before the response so tests read it at once)."""
+    ids = db.session.info.pop(_QUEUED, None)
+    if not ids:
+        return
+    if not current_app.config.get("MAIL_IN_BACKGROUND", True):
+        _send_queued(ids)
+        return
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                _send_queued(ids)
+            except Exception:  # noqa: BLE001 - left queued; retry_failed() sends it later
+                app.logger.exception("queued email not sent")
+                db.session.rollback()
+
+    threading.Thread(target=run, name="skillpass-mail", daemon=True).start()
+
+
+def _send_queued(ids: list[int]) -> None:
+    messages = list(db.session.scalars(select(Message).where(Message.id.in_(ids),
+                                                             Message.status == MessageStatus.QUEUED)
+                                       .order_by(Message.id)))
+    with connection():
+        for message in messages:
+            _deliver(message, secret=message.kind in SECRET_KINDS)
+            db.session.commit()         # each recorded as it goes: a stop half way keeps what was sent
+
+
 def retry_failed(*, limit: int = 500) -> tuple[int, int]:
-    """Try every failed message again, oldest first: (now sent or kept, still failing)."""
-    failed = list(db.session.scalars(select(Message).where(Message.status == MessageStatus.FAILED)
+    """Try every failed message again, oldest first, and send any left queued by a worker that stopped:
+    (now sent or kept, still failing)."""
+    stranded = (Message.status == MessageStatus.QUEUED) & (Message.created_at < clock.now() - STRANDED_AFTER)
+    failed = list(db.session.scalars(select(Message).where((Message.status == MessageStatus.FAILED) | stranded)
                                      .order_by(Message.id).limit(limit)))
     with connection():
         for message in failed:
             _deliver(message, secret=message.kind in SECRET_KINDS)
     db.session.flush()
-    done = sum(1 for m in failed if m.status is not MessageStatus.FAILED)
+    done = sum(1 for m in failed if m.status not in (MessageStatus.FAILED, MessageStatus.QUEUED))
     return done, len(failed) - done
 
 

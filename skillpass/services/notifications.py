@@ -158,7 +158,7 @@ def entry_decided(entry: Entry, person: Person, item: Item, *, kind: str = "") -
     except mail.MailNotConfigured:
         current_app.logger.warning("decision email not sent: no SKILLPASS_BASE_URL outside a request")
         return
-    mail.send(to=person.email, person=person, kind="entry_decided", template="entry_decided",
+    mail.send(to=person.email, person=person, kind="entry_decided", template="entry_decided", queue=True,
               subject=f"{item.title}: {verb}",
               context=dict(name=person.name, verb=verb, item=item.title, entry=entry.description,
                            reason=entry.decision_reason if entry.status is not EntryStatus.ACCEPTED else "",

@@ -38,7 +38,7 @@ def test_fifty_imported_people_are_invited_and_one_chooses_a_password(live_serve
     expect(page.get_by_role("heading", name="Invite the 50 people just added")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Invite 50 people").click()
-    expect(page.locator("#flash")).to_contain_text("Invitations sent to 50 people.")
+    expect(page.locator("#flash")).to_contain_text("Invitations to 50 people on their way.")
     expect(page.locator("#people-results")).to_contain_text("Invited")
 
     assert len(mailbox.messages) == 50
