@@ -69,6 +69,15 @@ document.addEventListener("htmx:afterSettle", function (event) {
 
 document.addEventListener("htmx:afterSettle", function (event) {
   var target = document.querySelector("[data-focus]");
+  // Someone already typing in the new form (quicker than the swap settles) keeps their place: focus is
+  // never taken from a field of the same form in the middle of their typing.
+  var active = document.activeElement;
+  var scope = target && (target.closest("form") || target.parentElement);
+  if (target && active && active !== target && scope && scope.contains(active)
+      && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) {
+    target.removeAttribute("data-focus");
+    return;
+  }
   if (!target) {
     // Nothing marked, and focus was lost with the element it was on: content marked
     // data-focus-if-lost (a passport row, the queue) takes it, so the keyboard keeps its place.

@@ -28,8 +28,12 @@ def _change_session(app, page, live_server, **changes) -> None:
 def _open_inline_form(page, world):
     row = page.locator(f"#item-{world.fire.id}")
     row.get_by_role("link", name="Record Fire safety").click()
+    # The form takes focus to its first box once htmx has settled: wait for that, or it could move focus
+    # away in the middle of typing the note.
+    expect(row.get_by_label("Day")).to_be_focused()
     note = page.get_by_label("Note (optional)")
     note.fill(NOTE)
+    expect(note).to_have_value(NOTE)
     return row, note
 
 
