@@ -186,6 +186,7 @@ def undo_approval(*, actor: Person, entry: Entry, person: Person, item: Item) ->
         summary=f"{_describe(entry, item)}: approval undone, awaiting sign-off again",
         before=before, after=audit.snapshot(entry, ENTRY_FIELDS),
     )
+    notifications.entry_decided(entry, person, item, undone=True)   # they were told it was approved
     return Decision(entry=entry, action=Action.ENTRY_APPROVAL_UNDONE,
                     message=f"Undone: {item.title} for {person.name} is awaiting sign-off again.")
 

@@ -142,10 +142,14 @@ def unsubscribe(person: Person, choice: str) -> bool:
 _WORDS = {EntryStatus.ACCEPTED: "approved", EntryStatus.REJECTED: "rejected", EntryStatus.REVOKED: "revoked"}
 
 
-def entry_decided(entry: Entry, person: Person, item: Item, *, kind: str = "") -> None:
-    """Tell *person* that *entry* was decided, if they want to hear it and are active. Never raises for a
-    mail problem: a refused delivery is recorded failed (retried by the next reminders run)."""
-    verb = _WORDS.get(entry.status)
+UNDONE = "put back to awaiting sign-off"
+
+
+def entry_decided(entry: Entry, person: Person, item: Item, *, kind: str = "", undone: bool = False) -> None:
+    """Tell *person* that *entry* was decided (or, *undone*, that its approval was taken back), if they want
+    to hear it and are active. Never raises for a mail problem: a refused delivery is recorded failed
+    (retried by the next reminders run)."""
+    verb = UNDONE if undone and entry.status is EntryStatus.AWAITING else _WORDS.get(entry.status)
     if verb is None or not person.active or not person.email:
         return
     if verb == "approved" and kind == "competency":
@@ -160,7 +164,7 @@ def entry_decided(entry: Entry, person: Person, item: Item, *, kind: str = "") -
         return
     mail.send(to=person.email, person=person, kind="entry_decided", template="entry_decided", queue=True,
               subject=f"{item.title}: {verb}",
-              context=dict(name=person.name, verb=verb, item=item.title, entry=entry.description,
+              context=dict(name=person.name, verb=verb, UNDONE=UNDONE, item=item.title, entry=entry.description,
                            reason=entry.decision_reason if entry.status is not EntryStatus.ACCEPTED else "",
                            decided_by=entry.decided_by_name, passport=passport, account=account,
                            link=passport))

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from skillpass.extensions import db
-from skillpass.models import EntryMethod, Message, MessageStatus
+from skillpass.models import Entry, EntryMethod, EntryStatus, Message, MessageStatus
 from skillpass.services import notifications, reminders
 from skillpass.services.decisions import decide, revoke
 from skillpass.services.entries import record_entry
@@ -53,6 +53,27 @@ def test_approval_rejection_and_revocation_each_reach_the_learner(app, world, ma
     assert "The reason given: Please upload the observation form" in Mailbox.text(rejected)
     assert f"{BASE}/passport#item-{world.competency.id}" in Mailbox.links(rejected)
     assert "Eve Educator" in Mailbox.text(signed)
+
+
+def test_an_approval_taken_back_is_told_too(app, world, mailbox):
+    """The learner heard "approved"; if the educator undoes it a moment later, they hear that it waits again."""
+    from skillpass.services.decisions import undo_approval
+
+    app.config["BASE_URL"] = BASE
+    entry = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=TODAY - dt.timedelta(days=3),
+                  method=EntryMethod.EQUIVALENT, equivalent_source="Previous trust", status=EntryStatus.AWAITING,
+                  recorded_by_id=world.learner.id)
+    db.session.add(entry)
+    db.session.commit()
+    decide(actor=world.educator, entry=entry, person=world.learner, item=world.fire, approve=True)
+    db.session.commit()
+    undo_approval(actor=world.educator, entry=entry, person=world.learner, item=world.fire)
+    db.session.commit()
+    approved, undone = mailbox.to("lee@example.test")
+    assert approved["Subject"] == f"{world.fire.title}: approved"
+    assert undone["Subject"] == f"{world.fire.title}: put back to awaiting sign-off"
+    assert "it waits for sign-off again and does not count yet" in Mailbox.text(undone)
+    assert "It now counts" not in Mailbox.text(undone)
 
 
 def test_no_decision_email_when_the_learner_chose_none(app, world, mailbox):
