@@ -82,6 +82,10 @@ def test_the_learners_main_actions_fit_a_390_pixel_phone(live_server, page, app)
     expect(row.locator(".nhsuk-error-summary")).to_be_visible()
     expect(row.locator(".nhsuk-error-message").first).to_be_visible()
     assert_inside_viewport(page)
+    # The date's day, month and year boxes sit side by side at their own widths, as the design system draws them.
+    tops = [round(row.get_by_label(part, exact=True).bounding_box()["y"]) for part in ("Day", "Month", "Year")]
+    widths = [row.get_by_label(part, exact=True).bounding_box()["width"] for part in ("Day", "Month", "Year")]
+    assert len(set(tops)) == 1 and widths[0] < 100 and widths[2] < 120, (tops, widths)
     row.locator("h4").evaluate("heading => heading.scrollIntoView()")
     screenshot(page, "phone-record-form-errors")
     assert_no_axe_violations(page)
