@@ -8,19 +8,20 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
+def _new_password() -> PasswordField:
+    return PasswordField("New password", validators=[
+        DataRequired("Enter a new password"), Length(min=12, max=128, message="Use from 12 to 128 characters")])
+
+
+def _confirm() -> PasswordField:
+    return PasswordField("Confirm new password", validators=[
+        DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")])
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password")])
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Enter a new password"),
-            Length(min=12, max=128, message="Use from 12 to 128 characters"),
-        ],
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        validators=[DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")],
-    )
+    new_password = _new_password()
+    confirm = _confirm()
 
 
 class ForgottenPasswordForm(FlaskForm):
@@ -29,15 +30,6 @@ class ForgottenPasswordForm(FlaskForm):
 
 
 class ChoosePasswordForm(FlaskForm):
-    """A password chosen from an invitation's or a reset's one-time link."""
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Enter a new password"),
-            Length(min=12, max=128, message="Use from 12 to 128 characters"),
-        ],
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        validators=[DataRequired("Enter the new password again"), EqualTo("new_password", "The passwords do not match")],
-    )
+    """A password chosen from an invitation's or a reset's one-time link: the same rules as changing it."""
+    new_password = _new_password()
+    confirm = _confirm()
