@@ -90,8 +90,15 @@ def test_in_production_the_sending_runs_on_a_thread_of_its_own(app, world, as_ad
         Mailbox.handle_DATA = original
     assert len(mailbox.messages) == len(written)
     assert {p.email for p in people} <= {m["To"] for m in mailbox.messages}
-    db.session.expire_all()
-    assert {m.status for m in db.session.scalars(select(Message))} == {MessageStatus.SENT}
+    # The thread records each message as sent just after the server has taken it: wait for the last record.
+    statuses = set()
+    for _ in range(120):
+        db.session.expire_all()
+        statuses = {m.status for m in db.session.scalars(select(Message))}
+        if statuses == {MessageStatus.SENT}:
+            break
+        received.wait(0.5)
+    assert statuses == {MessageStatus.SENT}
 
 
 def test_a_message_left_queued_by_a_stopped_worker_is_sent_by_the_next_reminders_run(app, world, mailbox):
