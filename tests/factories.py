@@ -158,3 +158,26 @@ def pdf(title: str = "Fire safety", *, size: int | None = None) -> bytes:
     if size < len(made) + 2:
         raise ValueError(f"this PDF is at least {len(made)} bytes")
     return made + b"%" + b"0" * (size - len(made) - 2) + b"\n"
+
+
+# ---------------------------------------------------------------- skills frameworks (PRODUCT.md §6.5)
+
+def skills_framework(name: str = "IT user skills", areas=("Email", "Spreadsheets", "Word processing"),
+                     per_level: int = 2, status: TemplateStatus = TemplateStatus.PUBLISHED):
+    """A framework with *areas*, each with *per_level* statements at every level above Inexperienced
+    ("Email: Foundation statement 1", …)."""
+    from skillpass.models import SkillArea, SkillsFramework, SkillStatement
+
+    fw = SkillsFramework(name=name, status=status)
+    db.session.add(fw)
+    db.session.flush()
+    for position, area_name in enumerate(areas):
+        area = SkillArea(framework_id=fw.id, name=area_name, position=position)
+        db.session.add(area)
+        db.session.flush()
+        for level in range(1, 5):
+            for n in range(per_level):
+                db.session.add(SkillStatement(area_id=area.id, level=level, position=n,
+                                              wording=f"{area_name}: level {level} statement {n + 1}"))
+    db.session.flush()
+    return fw

@@ -10,6 +10,20 @@ from skillpass.models.print_jobs import PrintJob, PrintJobStatus
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.security import SignInFailure
 from skillpass.models.sessions import TrainingSession
+from skillpass.models.skills import (
+    ConfirmedLevel,
+    SelfAssessedLevel,
+    SelfAssessment,
+    SelfAssessmentAnswer,
+    SkillArea,
+    SkillExemption,
+    SkillLevel,
+    SkillRoute,
+    SkillsFramework,
+    SkillStanding,
+    SkillStatement,
+    SkillTarget,
+)
 from skillpass.models.settings import DataVersion, Setting
 from skillpass.models.submissions import FormSubmission
 from skillpass.models.templates import (
@@ -32,4 +46,6 @@ __all__ = [
     "Section", "Setting", "LinkPurpose", "Message", "MessageStatus", "OneTimeLink", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
     "CalendarFeed",
     "EmailPreference",
+    "ConfirmedLevel", "SelfAssessedLevel", "SelfAssessment", "SelfAssessmentAnswer", "SkillArea", "SkillExemption",
+    "SkillLevel", "SkillRoute", "SkillsFramework", "SkillStanding", "SkillStatement", "SkillTarget",
 ]
