@@ -107,3 +107,27 @@ def test_the_snapshot_costs_the_same_queries_for_three_people_or_thirty(app):
     many, snap = crowd(27)
     assert len(snap.people) == 30 and len(snap.cells) == 90
     assert few == many
+
+
+def test_routes_that_would_close_a_gap_and_whether_the_person_completed_them(app):
+    from skillpass.models import SkillRoute
+    from skillpass.services.skills import routes
+
+    w = factories.world()
+    fw = factories.skills_framework()
+    a = _areas(fw)
+    db.session.add_all([
+        SkillRoute(area_id=a["Email"].id, level=1, course_title="Email basics", course_url="https://learn.example/e1"),
+        SkillRoute(area_id=a["Email"].id, level=2, item_id=w.stress.id),
+        SkillRoute(area_id=a["Email"].id, level=4, course_title="Mail merge masterclass"),
+    ])
+    db.session.add(Entry(person_id=w.learner.id, item_id=w.stress.id, completed_on=dt.date(2026, 2, 1),
+                         method=EntryMethod.HERE, recorded_by_id=w.learner.id, status=EntryStatus.ACCEPTED))
+    db.session.flush()
+    options = routes.for_areas(w.learner.id, [a["Email"].id, a["Spreadsheets"].id])
+    assert options[a["Spreadsheets"].id] == []
+    email = options[a["Email"].id]
+    assert [o.title for o in email] == ["Email basics", "Managing work and life stress", "Mail merge masterclass"]
+    assert email[1].completed_on == dt.date(2026, 2, 1) and email[0].completed_on is None
+    assert [o.title for o in routes.closing(email, L.FOUNDATION, L.INTERMEDIATE)] == ["Managing work and life stress"]
+    assert [o.level for o in routes.closing(email, None, L.INTERMEDIATE)] == [L.FOUNDATION, L.INTERMEDIATE]
