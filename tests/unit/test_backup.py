@@ -10,9 +10,11 @@ from sqlalchemy import MetaData, create_engine, select, text
 
 from skillpass import create_app
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus
+from skillpass.models import ConfirmedLevel, Entry, EntryMethod, EntryStatus, SkillTarget
 from skillpass.services import evidence as evidence_service
 from skillpass.services import audit
+from skillpass.services.skills import standing
+from tests import factories
 from tests.conftest import PG_URL, _pg_admin_engine, _pg_url_for, base_config
 
 
@@ -55,6 +57,16 @@ def test_backup_and_restore_round_trip(app, world, tmp_path, empty_database):
     db.session.flush()
     audit.log(actor=world.learner, action="entry.recorded", subject=entry, person_id=world.learner.id,
               summary="Fire safety", after={"status": "accepted"})
+    # Skills (PRODUCT.md §6.5): a framework, a confirmed level and its kept standing, a job role's target.
+    framework = factories.skills_framework()
+    area = standing.live_areas(framework.id)[0]
+    db.session.add_all([
+        ConfirmedLevel(person_id=world.learner.id, area_id=area.id, level=2, note="Seen on the ward",
+                       confirmed_on=dt.date(2026, 3, 1), confirmed_by_id=world.educator.id),
+        SkillTarget(area_id=area.id, job_role="Support Worker", minimum=1, maximum=3),
+    ])
+    kept = standing.kept_row(world.learner.id, area.id)
+    kept.confirmed_level, kept.confirmed_on = 2, dt.date(2026, 3, 1)
     db.session.commit()
     archive = tmp_path / "backup.tar.gz"
 
@@ -71,6 +83,7 @@ def test_backup_and_restore_round_trip(app, world, tmp_path, empty_database):
 
     original, copy = _rows(app.config["SQLALCHEMY_DATABASE_URI"]), _rows(empty_database)
     assert set(original) == set(copy) and "entry" in copy and "audit_event" in copy
+    assert copy["skill_statement"] and copy["confirmed_level"] and copy["skill_target"] and copy["skill_standing"]
     for table in original:
         assert copy[table] == original[table], table
     assert (restored_uploads / evidence.stored_name).read_bytes() == b"%PDF-1.4 a certificate"
