@@ -95,7 +95,8 @@ def seed(today: dt.date, *, people: list[Person], staff: list[Person], learner: 
     assessments.append((draft, dcf, {a.id: _answers(dcf, a, *LEARNER_DCF_DRAFT[i])
                                      for i, a in enumerate(dcf.areas[:len(LEARNER_DCF_DRAFT)])}))
 
-    rng = random.Random(f"skillpass-demo-skills-{today.isoformat()}")  # nosec B311 (repeatable demo data)
+    # Repeatable demo data, not security.
+    rng = random.Random(f"skillpass-demo-skills-{today.isoformat()}")  # nosec B311
     for index, person in enumerate(people[1:] + staff, start=1):
         if index % 5 == 3 and person not in staff:
             continue   # not assessed yet: the report shows "Not assessed"
