@@ -47,6 +47,7 @@ from skillpass.demo_data import (
     INFORMAL,
     demo_certificate,
 )
+from skillpass import skills_demo
 from skillpass.rules import add_months
 from skillpass.subjects import normalise_name
 from skillpass.services import audit
@@ -144,6 +145,9 @@ def seed(today: dt.date) -> bool:
             informal.append(InformalEntry(person_id=person.id, title=title, completed_on=min(day, today), hours=hours,
                                           reflection=reflection, recorded_by_id=person.id, recorded_at=_utc(min(day, today), 16)))
     db.session.add_all(informal)
+    # Skills frameworks, targets and self-assessments (issue 16).
+    skills_demo.seed(today, people=people, staff=[educator, ot_educator], learner=learner, educator=educator,
+                     admin=admin, items=ahp_items + cstf_items)
 
     set_setting("organisation_name", ORGANISATION)
     set_setting("demo_mode", "1")

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from skillpass import demo
-from skillpass.models import Entry, InformalEntry, Item, PassportTemplate, Person
+from skillpass.models import (Entry, InformalEntry, Item, PassportTemplate, Person, SelfAssessment, SkillsFramework,
+                              SkillStanding)
 from skillpass.rules import Status
 from skillpass.services.passport import build_passport
 from skillpass.services.settings import get_settings
@@ -52,10 +53,11 @@ def test_seeding_twice_changes_nothing(app, db):
     today = dt.date(2026, 11, 24)
     demo.seed(today=today)
     db.session.commit()
-    before = [_count(db, m) for m in (Person, Entry, Item, InformalEntry, PassportTemplate)]
+    models = (Person, Entry, Item, InformalEntry, PassportTemplate, SkillsFramework, SelfAssessment, SkillStanding)
+    before = [_count(db, m) for m in models]
     assert demo.seed(today=today) is False
     db.session.commit()
-    assert [_count(db, m) for m in (Person, Entry, Item, InformalEntry, PassportTemplate)] == before
+    assert [_count(db, m) for m in models] == before
 
 
 def test_demo_accounts_templates_and_settings(app, db):
@@ -84,3 +86,94 @@ def test_seed_demo_command_prints_the_sign_ins(app):
     assert "learner@example.org" in result.output and "skillpass-demo" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "already there" in again.output
+
+
+# ---------------------------------------------------------------- skills (issue 16, part E)
+
+def _latest(rows, key, order):
+    found = {}
+    for row in rows:
+        k = key(row)
+        if k not in found or order(row) > order(found[k]):
+            found[k] = row
+    return found
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 3, 2), dt.date(2028, 2, 29)])
+def test_the_demo_holds_both_skills_frameworks_and_standing_kept_as_the_writers_keep_it(app, db, today):
+    from skillpass.models import (ConfirmedLevel, SelfAssessedLevel, SelfAssessment, SelfAssessmentAnswer,
+                                  SkillArea, SkillsFramework, SkillStanding, SkillStatement, TemplateStatus)
+    from skillpass.services.skills import levels, standing
+
+    demo.seed(today=today)
+    db.session.commit()
+    frameworks = {f.name: f for f in db.session.scalars(select(SkillsFramework))}
+    assert set(frameworks) == {"IT user skills", "Health and Care Digital Capabilities Framework"}
+    assert all(f.status is TemplateStatus.PUBLISHED for f in frameworks.values())
+    it, dcf = frameworks["IT user skills"], frameworks["Health and Care Digital Capabilities Framework"]
+    assert len(standing.live_areas(it.id)) == 15 and len(standing.live_areas(dcf.id)) == 6
+    stated = set(db.session.execute(select(SkillStatement.area_id, SkillStatement.level)
+                                    .where(SkillStatement.retired_at.is_(None))).tuples())
+    for area in db.session.scalars(select(SkillArea).where(SkillArea.retired_at.is_(None))):
+        assert {(area.id, level) for level in range(1, 5)} <= stated, f"{area.name} lacks a level's statements"
+
+    # Every submitted level is the level rule applied to the answers written.
+    statement_level = dict(db.session.execute(select(SkillStatement.id, SkillStatement.level)).tuples().all())
+    statement_area = dict(db.session.execute(select(SkillStatement.id, SkillStatement.area_id)).tuples().all())
+    given: dict = {}
+    for a in db.session.scalars(select(SelfAssessmentAnswer)):
+        given.setdefault((a.assessment_id, statement_area[a.statement_id]), {}).setdefault(
+            statement_level[a.statement_id], []).append(a.answer)
+    reached = list(db.session.scalars(select(SelfAssessedLevel)))
+    assert reached
+    for r in reached:
+        assert (levels.assess(given[(r.assessment_id, r.area_id)])) == (r.level, r.reason)
+
+    # SkillStanding equals a fresh derivation: the latest submitted assessment, the latest confirmation.
+    assessments = {a.id: a for a in db.session.scalars(select(SelfAssessment))}
+    latest = _latest([a for a in assessments.values() if a.submitted_on], lambda a: (a.person_id, a.framework_id),
+                     lambda a: (a.submitted_at, a.id))
+    expected = {}
+    for r in reached:
+        a = assessments[r.assessment_id]
+        if latest[(a.person_id, a.framework_id)] is a:
+            expected[(a.person_id, r.area_id)] = [r.level, r.reason, a.submitted_on, None, None, "", ""]
+    for c in _latest(db.session.scalars(select(ConfirmedLevel)), lambda c: (c.person_id, c.area_id),
+                     lambda c: (c.confirmed_at, c.id)).values():
+        row = expected.setdefault((c.person_id, c.area_id), [None, "", None, None, None, "", ""])
+        row[3:] = [c.level, c.confirmed_on, c.confirmed_by_name, c.note]
+    kept = {(s.person_id, s.area_id): [s.self_level, s.self_reason, s.self_assessed_on, s.confirmed_level,
+                                       s.confirmed_on, s.confirmed_by_name, s.confirmed_note]
+            for s in db.session.scalars(select(SkillStanding))}
+    assert kept == expected
+
+    # The learner: two IT assessments months apart showing improvement, a Digital Capabilities draft, a level
+    # confirmed by the educator with a note, gaps against their job role's target, an exemption.
+    learner = db.session.scalar(select(Person).where(Person.email == demo.LEARNER_EMAIL))
+    educator = db.session.scalar(select(Person).where(Person.email == demo.EDUCATOR_EMAIL))
+    own = sorted((a for a in assessments.values() if a.person_id == learner.id and a.framework_id == it.id),
+                 key=lambda a: a.submitted_on)
+    assert len(own) == 2 and all(a.submitted_on for a in own)
+    assert learner.start_date <= own[0].submitted_on and (own[1].submitted_on - own[0].submitted_on).days >= 90
+    assert own[1].submitted_on <= today
+    before, after = ({r.area_id: r.level for r in reached if r.assessment_id == a.id} for a in own)
+    assert len(before) == len(after) == 15
+    assert all(after[k] >= before[k] for k in before) and sum(after[k] > before[k] for k in before) >= 8
+    drafts = [a for a in assessments.values() if a.person_id == learner.id and a.submitted_on is None]
+    assert [d.framework_id for d in drafts] == [dcf.id]
+    assert any(a == drafts[0].id for a, _ in given)
+    confirmed = db.session.scalars(select(ConfirmedLevel).where(ConfirmedLevel.person_id == learner.id)).all()
+    assert len(confirmed) == 1 and confirmed[0].confirmed_by_id == educator.id and confirmed[0].note
+    rows = standing.for_person(learner, it.id)
+    assert "Spreadsheets: Foundation now, target Intermediate" in [r.gap_words for r in rows]
+    assert all(r.target is not None and r.target.source == "job role: Therapy Support Worker" for r in rows)
+    assert any(r.counting_source.startswith("exempt to Intermediate:") for r in rows)
+    assert any(r.confirmed_level is not None and r.self_level is not None and r.confirmed_level != r.self_level
+               for r in rows), "self-assessed and confirmed differ somewhere, to be shown side by side"
+
+    # The educator's team snapshot has data: most assessed, someone not yet, someone exempt by a qualification.
+    snap = standing.snapshot(it.id, select(Person.id).where(Person.team_id == educator.team_id))
+    assessed = [p for p in snap.people if any(c.self_level is not None for c in snap.row(p.id))]
+    assert len(assessed) >= 5 and len(assessed) < len(snap.people)
+    assert any(c.exempt_by == ["ECDL module 3"] for p in snap.people for c in snap.row(p.id))
+    assert {c.state.key for p in snap.people for c in snap.row(p.id)} >= {"meets", "below", "not_assessed", "above"}
