@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, select
 from skillpass.extensions import db
 from skillpass.models import Person, Team, TemplateStatus
 from skillpass.models.skills import (
-    ConfirmedLevel, SelfAssessedLevel, SelfAssessment, SkillArea, SkillsFramework, SkillStanding, SkillTarget,
+    ConfirmedLevel, SelfAssessedLevel, SelfAssessment, SkillArea, SkillsFramework, SkillExemption, SkillStanding, SkillTarget,
 )
 from skillpass.services import exports
 from skillpass.services.figures.monthly_trend import month_ends
@@ -107,32 +107,39 @@ class Report:
 
 def members(people: Select) -> list[Member]:
     """Everyone in *people* (a select of person ids), by name: the order of the snapshot and its pages."""
-    return [Member(pid, name, role or "", team or "", number or "") for pid, name, role, team, number in db.session.execute(
+    return [Member(pid, name, role or "", team or "", number or "") for pid, name, role, team, number in _rows(
         select(Person.id, Person.name, Person.job_role, Team.name, Person.employee_number)
         .outerjoin(Team, Team.id == Person.team_id)
         .where(Person.id.in_(people)).order_by(Person.name, Person.id))]
 
 
-@dataclass
-class _Levels:
-    """Plain numbers for every cell of everyone: the level that counts (None: not assessed) and the target."""
-    counting: dict[tuple[int, int], int]
-    targets: dict[tuple[int, int], tuple[int, int | None]]
-    exempt: dict[tuple[int, int], int]
+def _rows(stmt):
+    """Plain rows, no ORM: the loads over everyone are tens of thousands of rows."""
+    return db.session.connection().execute(stmt).all()
 
 
-def _targets(framework_id: int, people: Select, everyone: list[Member], area_ids: list[int]):
-    """Per (person, area), the (minimum, maximum) of the target that applies: their own, else their role's."""
+def _target_sources(people: Select, everyone: list[Member], area_ids: list[int]):
+    """Own targets by (person, area) and job-role targets by (role, area), each as (minimum, maximum)."""
     roles = {m.job_role for m in everyone if m.job_role}
     by_role: dict[tuple[str, int], tuple[int, int | None]] = {}
-    if roles and area_ids:
-        for role, aid, low, high in db.session.execute(select(
+    own: dict[tuple[int, int], tuple[int, int | None]] = {}
+    if not area_ids:
+        return own, by_role
+    if roles:
+        for role, aid, low, high in _rows(select(
                 SkillTarget.job_role, SkillTarget.area_id, SkillTarget.minimum, SkillTarget.maximum).where(
                 SkillTarget.job_role.in_(sorted(roles)), SkillTarget.area_id.in_(area_ids))):
             by_role[(role, aid)] = (low, high)
-    own = {(pid, aid): (low, high) for pid, aid, low, high in db.session.execute(select(
-        SkillTarget.person_id, SkillTarget.area_id, SkillTarget.minimum, SkillTarget.maximum).where(
-        SkillTarget.person_id.in_(people), SkillTarget.area_id.in_(area_ids)))} if area_ids else {}
+    for pid, aid, low, high in _rows(select(
+            SkillTarget.person_id, SkillTarget.area_id, SkillTarget.minimum, SkillTarget.maximum).where(
+            SkillTarget.person_id.in_(people), SkillTarget.area_id.in_(area_ids))):
+        own[(pid, aid)] = (low, high)
+    return own, by_role
+
+
+def _targets(people: Select, everyone: list[Member], area_ids: list[int]) -> dict:
+    """Per (person, area), the (minimum, maximum) of the target that applies: their own, else their role's."""
+    own, by_role = _target_sources(people, everyone, area_ids)
     targets = {}
     for m in everyone:
         for aid in area_ids:
@@ -142,40 +149,53 @@ def _targets(framework_id: int, people: Select, everyone: list[Member], area_ids
     return targets
 
 
-def _levels(framework_id: int, people: Select, everyone: list[Member], area_ids: list[int]) -> _Levels:
-    exempt = {key: int(level) for key, (level, _) in standing.exemptions_held(framework_id, people).items()
-              if key[1] in area_ids}
+def _exempt(framework_id: int, people: Select) -> dict[tuple[int, int], int]:
+    """The exempt level per (person, area) (standing.exemptions_held), not asked for when the framework names
+    no qualification (the common case: then the entries are not read at all)."""
+    if db.session.scalar(select(func.count()).select_from(SkillExemption).where(
+            SkillExemption.framework_id == framework_id, SkillExemption.retired_at.is_(None))) == 0:
+        return {}
+    return {key: int(level) for key, (level, _) in standing.exemptions_held(framework_id, people).items()}
+
+
+def _counting(framework_id: int, people: Select, area_ids: list[int]) -> dict[tuple[int, int], int]:
+    """The level that counts per (person, area), as AreaStanding.counting: confirmed, else self-assessed,
+    raised by an exemption; no key where there is none."""
     counting: dict[tuple[int, int], int] = {}
-    if area_ids:
-        for pid, aid, own_level, confirmed in db.session.execute(select(
-                SkillStanding.person_id, SkillStanding.area_id, SkillStanding.self_level, SkillStanding.confirmed_level)
-                .where(SkillStanding.person_id.in_(people), SkillStanding.area_id.in_(area_ids))):
-            base = confirmed if confirmed is not None else own_level
-            if base is not None:
-                counting[(pid, aid)] = base
-    for key, level in exempt.items():
-        base = counting.get(key)
-        if base is None or level > base:
-            counting[key] = level
-    return _Levels(counting, _targets(framework_id, people, everyone, area_ids), exempt)
+    if not area_ids:
+        return counting
+    for pid, aid, own_level, confirmed in _rows(select(
+            SkillStanding.person_id, SkillStanding.area_id, SkillStanding.self_level, SkillStanding.confirmed_level)
+            .where(SkillStanding.person_id.in_(people), SkillStanding.area_id.in_(area_ids))):
+        base = confirmed if confirmed is not None else own_level
+        if base is not None:
+            counting[(pid, aid)] = base
+    for key, level in _exempt(framework_id, people).items():
+        if key[1] in area_ids:
+            base = counting.get(key)
+            if base is None or level > base:
+                counting[key] = level
+    return counting
 
 
 def tally(framework_id: int, people: Select, everyone: list[Member], areas: list[SkillArea]):
     """Counts meeting target per area, and the people furthest from target (top FURTHEST by total gap, then
     by name), in one pass over everyone's cells."""
     area_ids = [a.id for a in areas]
-    levels = _levels(framework_id, people, everyone, area_ids)
+    counting = _counting(framework_id, people, area_ids)
+    own, by_role = _target_sources(people, everyone, area_ids)
     counts = {a.id: AreaCount(a.id, a.name, people=len(everyone)) for a in areas}
+    per_area = [(aid, counts[aid]) for aid in area_ids]
     gaps: list[tuple[int, int, Member]] = []
     for index, m in enumerate(everyone):
         total = 0
-        for aid in area_ids:
-            target = levels.targets.get((m.id, aid))
+        pid, role = m.id, m.job_role
+        for aid, count in per_area:
+            target = own.get((pid, aid)) or by_role.get((role, aid))
             if target is None:
                 continue
-            count = counts[aid]
             count.with_target += 1
-            level = levels.counting.get((m.id, aid))
+            level = counting.get((pid, aid))
             if level is None:
                 count.not_assessed += 1
             elif level >= target[0]:
@@ -255,10 +275,10 @@ def trend(framework: SkillsFramework, people: Select, *, today: dt.date, months:
     if not area_ids:
         return [TrendPoint(end, 0, 0) for end in ends]
     everyone = members(people)
-    targets = _targets(framework.id, people, everyone, area_ids)
-    exempt = {key: int(level) for key, (level, _) in standing.exemptions_held(framework.id, people).items()}
+    targets = _targets(people, everyone, area_ids)
+    exempt = _exempt(framework.id, people)
     events = []   # (date, order, kind, key, level): 0 self-assessed, 1 confirmed
-    for pid, aid, on, level in db.session.execute(
+    for pid, aid, on, level in _rows(
             select(SelfAssessment.person_id, SelfAssessedLevel.area_id, SelfAssessment.submitted_on,
                    SelfAssessedLevel.level)
             .join(SelfAssessedLevel, SelfAssessedLevel.assessment_id == SelfAssessment.id)
@@ -267,7 +287,7 @@ def trend(framework: SkillsFramework, people: Select, *, today: dt.date, months:
                    SelfAssessedLevel.area_id.in_(area_ids))
             .order_by(SelfAssessment.submitted_on, SelfAssessment.submitted_at, SelfAssessment.id)):
         events.append((on, 0, (pid, aid), level))
-    for pid, aid, on, level in db.session.execute(
+    for pid, aid, on, level in _rows(
             select(ConfirmedLevel.person_id, ConfirmedLevel.area_id, ConfirmedLevel.confirmed_on, ConfirmedLevel.level)
             .where(ConfirmedLevel.person_id.in_(people), ConfirmedLevel.area_id.in_(area_ids),
                    ConfirmedLevel.confirmed_on <= today)
