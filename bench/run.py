@@ -37,6 +37,7 @@ BUDGETS = {
     "Admin home": ("median", 400),
     "One passport PDF": ("median", 1000),
     "CSV export of every record": ("median", 15000),
+    "Skills snapshot (whole organisation)": ("median", 250),
 }
 
 
@@ -154,6 +155,9 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     results.append(measure(f"Admin home {AFRESH}", get(admin, "/admin/"), counter, max(3, repeat // 3)))
     app.config["CACHE_PAGES"] = True
 
+    # Skills and gaps (issue 16, part D): the whole organisation's snapshot, its trend and its Excel export.
+    results.extend(_skills(app, db, admin, counter, repeat))
+
     # Every record as CSV, streamed: time and the most Python memory held at once.
     def export():
         response = admin.get("/team/export/records?format=csv", buffered=False)
@@ -182,6 +186,31 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=False))
     summary = {"people": trust.people, "teams": trust.teams, "entries": trust.entries, "generated_seconds": built}
     return results, summary
+
+
+def _skills(app, db, admin, counter, repeat) -> list[dict]:
+    from bench.skills import generate_skills
+
+    with app.app_context():
+        made = generate_skills(today=TODAY)
+    shape = f"{made['areas']} areas, {made['assessments']:,} assessments, {made['assessed_levels']:,} assessed levels"
+    fw = made["framework_id"]
+
+    def get(path):
+        def call():
+            response = admin.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            response.get_data()
+            response.close()
+        return call
+
+    rows = [measure("Skills snapshot (whole organisation)", get(f"/team/skills?framework={fw}"), counter, repeat),
+            measure("Skills trend of targets met (whole organisation)", get(f"/team/skills/trend?framework={fw}"),
+                    counter, max(3, repeat // 3)),
+            measure("Excel export of the skills snapshot (whole organisation)", get(f"/team/skills.xlsx?framework={fw}"),
+                    counter, 1)]
+    rows[0]["note"] = f"{shape}; 50 people a page, counts and the furthest over everyone"
+    return rows
 
 
 def _self(db, trust):

@@ -127,6 +127,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    # Skills and gaps: the snapshot report and its exports (issue 16, part D)
+    from skillpass.skill_reports.views import bp as skill_reports_bp
+
+    app.register_blueprint(skill_reports_bp)
 
     from skillpass import transaction
 

@@ -23,6 +23,7 @@ from skillpass.models import Person, PrintJob, PrintJobStatus
 from skillpass.print import render
 from skillpass.services import audit
 from skillpass.services.settings import get_settings
+from skillpass.services.skills import reports as skill_reports
 
 MAX_PEOPLE = 500
 
@@ -99,10 +100,12 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             db.session.commit()
             settings = get_settings()
             people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
+            # Everyone's self-assessment and gaps in one load (issue 16, part D), not a load per passport.
+            skills = skill_reports.print_sections(list(job.person_ids))
             documents = []
             for person_id in job.person_ids:
                 documents.append(render.passport_document(people[person_id], settings=settings, base_url=base_url,
-                                                          app=app))
+                                                          app=app, skills=skills.get(person_id, [])))
                 job.done += 1
                 job.progressed_at = clock.now()
                 db.session.commit()

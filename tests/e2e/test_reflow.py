@@ -28,6 +28,7 @@ NOT_PAGES = {
     "team.export_matrix", "team.export_records", "team.print_download",
     "admin.people_import_template", "admin.completions_import_template",
     "calendar.feed",   # the calendar feed (issue 15, part B): an .ics file
+    "skill_reports.export_csv", "skill_reports.export_xlsx",   # the skills snapshot's files (issue 16, part D)
     # Single sign-on's two steps redirect (to the provider, or back to sign-in when it is not set up); its
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
@@ -93,6 +94,19 @@ def _world() -> dict[str, int]:
     from skillpass.services import notifications   # a digest's unsubscribe page (issue 15, part D)
 
     unsubscribe = notifications.rows_for([learner.id], make=True)[learner.id].token
+    # The skills report at its widest (issue 16, part D): a framework of six areas, the learner assessed in one.
+    from skillpass.models import SkillTarget
+    from skillpass.services.skills import standing
+    from tests import factories
+
+    framework = factories.skills_framework("Reflow walk: digital capabilities", areas=(
+        "Digital identity, wellbeing, safety and security", "Communication, collaboration and participation",
+        "Teaching, learning and self-development", "Technical proficiency", "Information, data and content",
+        "Creation, innovation and research"))
+    first = standing.live_areas(framework.id)[0]
+    db.session.add(SkillTarget(area_id=first.id, person_id=learner.id, minimum=3, maximum=4))
+    row = standing.kept_row(learner.id, first.id)
+    row.self_level, row.self_reason, row.self_assessed_on = 1, "Foundation", TODAY
     db.session.commit()
     return {"kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,

@@ -111,6 +111,11 @@ EXPECTED: dict[str, dict] = {
     "team.print_start":           _expect(401, 403, 403, OK,  OK,  OK),
     "team.print_status":          _expect(401, 403, 403, OK,  403, 403),
     "team.print_download":        _expect(401, 403, 403, OK,  403, 403),
+    # Skills and gaps (issue 16, part D): as the team page.
+    "skill_reports.index":        _expect(401, 403, 403, OK,  OK,  OK),
+    "skill_reports.trend":        _expect(401, 403, 403, OK,  OK,  OK),
+    "skill_reports.export_csv":   _expect(401, 403, 403, OK,  OK,  OK),
+    "skill_reports.export_xlsx":  _expect(401, 403, 403, OK,  OK,  OK),
     "editor.index":               _expect(401, 403, 403, 403, 403, OK),
     "editor.template":            _expect(401, 403, 403, 403, 403, OK),
     "editor.status":              _expect(401, 403, 403, 403, 403, OK),
@@ -214,6 +219,7 @@ def _params(world) -> dict[str, int]:
     message = Message(to=world.learner.email, subject="Hello", kind="test", text_body="Hi", html_body="<p>Hi</p>",
                       status=MessageStatus.KEPT, attempts=1)
     db.session.add(message)
+    factories.skills_framework("Walked report framework")   # the skills report and its exports (issue 16, part D)
     db.session.commit()
     return {
         "invitation_token": invitation_token,
