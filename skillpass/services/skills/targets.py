@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from skillpass.extensions import db
 from skillpass.inputs import has_control
@@ -142,12 +142,6 @@ def role_grid(framework: SkillsFramework) -> RoleGrid:
             select(SkillTarget).where(SkillTarget.job_role.is_not(None), SkillTarget.area_id.in_(area_ids)))}
     roles = sorted(set(people) | {role for role, _ in cells}, key=lambda r: (r.casefold(), r))
     return RoleGrid(framework, areas, roles, people, cells)
-
-
-def role_is_known(role: str) -> bool:
-    """Someone holds this job role, or a target names it."""
-    return bool(db.session.scalar(select(distinct(Person.job_role)).where(Person.job_role == role).limit(1))
-                or db.session.scalar(select(SkillTarget.id).where(SkillTarget.job_role == role).limit(1)))
 
 
 def set_role_targets(*, actor: Person, framework: SkillsFramework, job_role: str | None,
