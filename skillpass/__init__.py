@@ -131,6 +131,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.skill_reports.views import bp as skill_reports_bp
 
     app.register_blueprint(skill_reports_bp)
+    # Confirmed levels and targets: a person's skills page for staff, job roles' targets (issue 16, part C)
+    from skillpass.skill_targets import bp as skill_targets_bp
+
+    app.register_blueprint(skill_targets_bp)
 
     from skillpass import transaction
 

@@ -204,6 +204,11 @@ class Action(enum.StrEnum):
     # Notifications and digests (issue 15, part D)
     EMAIL_CHOICES_CHANGED = "email.choices_changed"
     EMAIL_UNSUBSCRIBED = "email.unsubscribed"
+    # Confirmed levels and targets (issue 16, part C)
+    SKILL_LEVEL_CONFIRMED = "skill.level_confirmed"
+    SKILL_TARGET_SET = "skill.target_set"
+    SKILL_TARGET_CLEARED = "skill.target_cleared"
+    SKILL_ROLE_TARGETS_SET = "skill.role_targets_set"
 
     @property
     def label(self) -> str:
@@ -274,6 +279,11 @@ _ACTION_LABELS = {
     # Notifications and digests (issue 15, part D)
     Action.EMAIL_CHOICES_CHANGED: "Email choices changed",
     Action.EMAIL_UNSUBSCRIBED: "Unsubscribed from an email",
+    # Confirmed levels and targets (issue 16, part C)
+    Action.SKILL_LEVEL_CONFIRMED: "Skill level confirmed",
+    Action.SKILL_TARGET_SET: "Person's skill target set",
+    Action.SKILL_TARGET_CLEARED: "Person's skill target removed",
+    Action.SKILL_ROLE_TARGETS_SET: "Job role's skill targets set",
 }
 
 

@@ -107,11 +107,37 @@ def _world() -> dict[str, int]:
     db.session.add(SkillTarget(area_id=first.id, person_id=learner.id, minimum=3, maximum=4))
     row = standing.kept_row(learner.id, first.id)
     row.self_level, row.self_reason, row.self_assessed_on = 1, "Foundation", TODAY
+    skills = _skills_world(learner)     # confirmed levels and targets (issue 16, part C)
     db.session.commit()
-    return {"kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
+    return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
             "competency_id": competency.id, "informal_id": informal.id}
+
+
+def _skills_world(learner) -> dict[str, int]:
+    """A published framework (the demo's first, else one made here) with a long area name, the learner's
+    self-assessed and confirmed levels in it and a job role's target: the skills pages at their widest."""
+    from skillpass.models import SkillsFramework, SkillTarget, TemplateStatus
+    from skillpass.services.skills import standing
+    from tests import factories
+
+    framework = db.session.scalar(select(SkillsFramework).where(SkillsFramework.status == TemplateStatus.PUBLISHED)
+                                  .order_by(SkillsFramework.id))
+    if framework is None:
+        framework = factories.skills_framework("IT user skills", areas=(
+            "Email", "Spreadsheets and working with numbers, charts and formulae", "Word processing"))
+    area = standing.live_areas(framework.id)[0]
+    row = standing.kept_row(learner.id, area.id)
+    row.self_level, row.self_assessed_on = 2, TODAY - dt.timedelta(days=5)
+    row.self_reason = "Intermediate: all Foundation and Intermediate statements answered yes; 1 of 4 Advanced"
+    row.confirmed_level, row.confirmed_on, row.confirmed_by_name = 1, TODAY, "Erin Educator"
+    row.confirmed_note = "Could not yet attach a scanned document without help"
+    if not db.session.scalar(select(SkillTarget).where(SkillTarget.job_role == learner.job_role,
+                                                       SkillTarget.area_id == area.id)):
+        db.session.add(SkillTarget(area_id=area.id, job_role=learner.job_role, minimum=3))
+    db.session.flush()
+    return {"framework_id": framework.id, "area_id": area.id}
 
 
 OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},

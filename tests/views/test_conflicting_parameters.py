@@ -221,6 +221,10 @@ NEEDS: dict[str, object] = {
     "auth.reset_password": {"new_password": "tangerine-lighthouse-orbit", "confirm": "tangerine-lighthouse-orbit"},
     "people.invite": {},
     "people.invite_many": {},
+    # Confirmed levels and targets (issue 16, part C)
+    "skill_targets.confirm": {"level": "2", "note": "Seen using it every day"},
+    "skill_targets.target": {"action": "set", "minimum": "2", "maximum": "3"},
+    "skill_targets.role": lambda client, s: {"job_role": "Ward clerk", f"area-{s.params['area_id']}-minimum": "1"},
 }
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).

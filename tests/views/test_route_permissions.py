@@ -27,6 +27,7 @@ from flask import url_for
 from skillpass.extensions import db
 from skillpass.models import AssignmentRule, Entry, EntryMethod, EntryStatus, InformalEntry
 from skillpass.services import evidence as evidence_service
+from skillpass.services.skills import standing
 from tests import factories
 from tests.conftest import HTMX, sign_in
 
@@ -155,6 +156,14 @@ EXPECTED: dict[str, dict] = {
     "people.invite_many":         _expect(401, 403, 403, 403, 403, OK),
     "admin.outbox":               _expect(401, 403, 403, 403, 403, OK),
     "admin.message":              _expect(401, 403, 403, 403, 403, OK),
+    # Confirmed levels and targets (issue 16, part C): the person's skills page as passports are seen; a level
+    # is confirmed and a person's target set by whoever decides for them (never themselves); job roles' by admins.
+    "skill_targets.person":       _expect(401, OK,  403, OK,  403, OK),
+    "skill_targets.row":          _expect(401, OK,  403, OK,  403, OK),
+    "skill_targets.confirm":      _expect(401, 403, 403, OK,  403, OK),
+    "skill_targets.target":       _expect(401, 403, 403, OK,  403, OK),
+    "skill_targets.roles":        _expect(401, 403, 403, 403, 403, OK),
+    "skill_targets.role":         _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -220,8 +229,12 @@ def _params(world) -> dict[str, int]:
                       status=MessageStatus.KEPT, attempts=1)
     db.session.add(message)
     factories.skills_framework("Walked report framework")   # the skills report and its exports (issue 16, part D)
+    # A published skills framework and its first area (issue 16, part C).
+    framework = factories.skills_framework("Walk skills", areas=("Email", "Spreadsheets"))
     db.session.commit()
+    skills = {"framework_id": framework.id, "area_id": standing.live_areas(framework.id)[0].id}
     return {
+        **skills,
         "invitation_token": invitation_token,
         "reset_token": reset_token,
         "token": invitation_token,
@@ -268,7 +281,8 @@ def _calendar_token() -> str:
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
-               "kind", "unsubscribe_token"}
+               "kind", "unsubscribe_token",
+               "framework_id", "area_id"}     # skills frameworks (issue 16)
 
 
 def _rules(app):
