@@ -127,6 +127,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    # Skills frameworks: the editor (issue 16, part A)
+    from skillpass.skills_editor import bp as skills_editor_bp
+
+    app.register_blueprint(skills_editor_bp)
 
     from skillpass import transaction
 

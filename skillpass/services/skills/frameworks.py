@@ -64,7 +64,9 @@ class Editor:
     def context(self) -> dict:
         return dict(framework=self.framework, blocks=self.blocks, live_blocks=self.live_blocks,
                     used_statements=self.used_statements, exemptions=self.exemptions, routes=self.routes,
-                    item_choices=self.item_choices, area_names=self.area_names, levels=SkillLevel.stated())
+                    item_choices=self.item_choices, area_names=self.area_names, levels=SkillLevel.stated(),
+                    area_choices=[(b.area.id, b.area.name) for b in self.live_blocks],
+                    level_choices=[(int(level), level.label) for level in SkillLevel.stated()])
 
 
 def editor(framework: SkillsFramework) -> Editor:
