@@ -135,6 +135,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.skill_targets import bp as skill_targets_bp
 
     app.register_blueprint(skill_targets_bp)
+    # Skills frameworks: the editor (issue 16, part A)
+    from skillpass.skills_editor import bp as skills_editor_bp
+
+    app.register_blueprint(skills_editor_bp)
 
     from skillpass import transaction
 

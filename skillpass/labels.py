@@ -209,6 +209,16 @@ class Action(enum.StrEnum):
     SKILL_TARGET_SET = "skill.target_set"
     SKILL_TARGET_CLEARED = "skill.target_cleared"
     SKILL_ROLE_TARGETS_SET = "skill.role_targets_set"
+    # Skills frameworks: the editor, exemptions and routes (issue 16, part A)
+    FRAMEWORK_CREATED = "framework.created"
+    FRAMEWORK_CHANGED = "framework.changed"
+    FRAMEWORK_PUBLISHED = "framework.published"
+    FRAMEWORK_ARCHIVED = "framework.archived"
+    FRAMEWORK_COPIED = "framework.copied"
+    SKILL_EXEMPTION_ADDED = "skill_exemption.added"
+    SKILL_EXEMPTION_RETIRED = "skill_exemption.retired"
+    SKILL_ROUTE_ADDED = "skill_route.added"
+    SKILL_ROUTE_RETIRED = "skill_route.retired"
 
     @property
     def label(self) -> str:
@@ -284,6 +294,16 @@ _ACTION_LABELS = {
     Action.SKILL_TARGET_SET: "Person's skill target set",
     Action.SKILL_TARGET_CLEARED: "Person's skill target removed",
     Action.SKILL_ROLE_TARGETS_SET: "Job role's skill targets set",
+    # Skills frameworks: the editor, exemptions and routes (issue 16, part A)
+    Action.FRAMEWORK_CREATED: "Skills framework created",
+    Action.FRAMEWORK_CHANGED: "Skills framework changed",
+    Action.FRAMEWORK_PUBLISHED: "Skills framework published",
+    Action.FRAMEWORK_ARCHIVED: "Skills framework archived",
+    Action.FRAMEWORK_COPIED: "Skills framework copied",
+    Action.SKILL_EXEMPTION_ADDED: "Skill exemption added",
+    Action.SKILL_EXEMPTION_RETIRED: "Skill exemption retired",
+    Action.SKILL_ROUTE_ADDED: "Route to a skill level added",
+    Action.SKILL_ROUTE_RETIRED: "Route to a skill level retired",
 }
 
 

@@ -109,10 +109,32 @@ def _world() -> dict[str, int]:
     row.self_level, row.self_reason, row.self_assessed_on = 1, "Foundation", TODAY
     skills = _skills_world(learner)     # confirmed levels and targets (issue 16, part C)
     db.session.commit()
+    # The editor's framework (issue 16, part A) names the framework and area every skills page is walked with.
+    skills = {**skills, **_skills_editor_world(item)}
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
-            "competency_id": competency.id, "informal_id": informal.id}
+            "competency_id": competency.id, "informal_id": informal.id, **skills}
+
+
+def _skills_editor_world(item) -> dict[str, int]:
+    """A framework with long names, an exemption and a route, for the editor's pages (issue 16, part A)."""
+    from skillpass.models.skills import SkillArea, SkillExemption, SkillRoute, SkillStatement
+    from tests import factories
+
+    framework = factories.skills_framework(name="Health and Care Digital Capabilities Framework",
+                                           areas=("Digital creation, innovation and research", "Email"))
+    area = db.session.scalar(select(SkillArea).where(SkillArea.framework_id == framework.id).order_by(SkillArea.id))
+    statement = db.session.scalar(select(SkillStatement).where(SkillStatement.area_id == area.id))
+    db.session.add_all([
+        SkillExemption(framework_id=framework.id, area_id=area.id, level=2, qualification="ECDL module 7",
+                       normalised="ecdl module 7"),
+        SkillExemption(framework_id=framework.id, area_id=area.id, level=1, item_id=item.id),
+        SkillRoute(area_id=area.id, level=3, course_title="Digital literacy for health and care staff",
+                   course_url="https://www.e-lfh.org.uk/programmes/digital-skills-for-the-health-and-care-workforce/"),
+    ])
+    db.session.commit()
+    return {"framework_id": framework.id, "area_id": area.id, "statement_id": statement.id}
 
 
 def _skills_world(learner) -> dict[str, int]:

@@ -22,6 +22,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 from flask import url_for
 
 from skillpass.extensions import db
@@ -164,6 +165,25 @@ EXPECTED: dict[str, dict] = {
     "skill_targets.target":       _expect(401, 403, 403, OK,  403, OK),
     "skill_targets.roles":        _expect(401, 403, 403, 403, 403, OK),
     "skill_targets.role":         _expect(401, 403, 403, 403, 403, OK),
+    # Skills frameworks: the editor (issue 16, part A): admins only.
+    "skills_editor.index":        _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.framework":    _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.status":       _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.copy":         _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.links":        _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.add_exemption":_expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.add_route":    _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.exemption_retire":_expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.route_retire": _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.add_area":     _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.area":         _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.area_edit":    _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.area_move":    _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.area_remove":  _expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.add_statement":_expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.statement_edit":_expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.statement_move":_expect(401, 403, 403, 403, 403, OK),
+    "skills_editor.statement_remove":_expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -256,7 +276,24 @@ def _params(world) -> dict[str, int]:
         "token": _calendar_token(),
         "kind": "digest",
         "unsubscribe_token": _unsubscribe_token(),
+        **_skills_editor_params(world),
     }
+
+
+def _skills_editor_params(world) -> dict:
+    """A framework with an area, its statements, an exemption and a route (issue 16, part A)."""
+    from skillpass.models.skills import SkillArea, SkillExemption, SkillRoute, SkillStatement
+
+    framework = factories.skills_framework(name="Walked framework")
+    area = db.session.scalar(select(SkillArea).where(SkillArea.framework_id == framework.id).order_by(SkillArea.id))
+    statement = db.session.scalar(select(SkillStatement).where(SkillStatement.area_id == area.id))
+    exemption = SkillExemption(framework_id=framework.id, area_id=area.id, level=2, qualification="CLAIT",
+                               normalised="clait")
+    route = SkillRoute(area_id=area.id, level=1, course_title="Email basics")
+    db.session.add_all([exemption, route])
+    db.session.commit()
+    return {"framework_id": framework.id, "area_id": area.id, "statement_id": statement.id,
+            "exemption_id": exemption.id, "skill_route_id": route.id}
 
 
 def _unsubscribe_token() -> str:
@@ -282,7 +319,7 @@ def _calendar_token() -> str:
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
                "kind", "unsubscribe_token",
-               "framework_id", "area_id"}     # skills frameworks (issue 16)
+               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id"}
 
 
 def _rules(app):
