@@ -127,6 +127,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    # My skills: self-assessment, gaps and improvement (issue 16, part B)
+    from skillpass.skills.views import bp as skills_bp
+
+    app.register_blueprint(skills_bp)
 
     from skillpass import transaction
 

@@ -204,6 +204,9 @@ class Action(enum.StrEnum):
     # Notifications and digests (issue 15, part D)
     EMAIL_CHOICES_CHANGED = "email.choices_changed"
     EMAIL_UNSUBSCRIBED = "email.unsubscribed"
+    # Self-assessment (issue 16, part B)
+    SELF_ASSESSMENT_STARTED = "skills.self_assessment_started"
+    SELF_ASSESSMENT_SUBMITTED = "skills.self_assessment_submitted"
 
     @property
     def label(self) -> str:
@@ -274,6 +277,9 @@ _ACTION_LABELS = {
     # Notifications and digests (issue 15, part D)
     Action.EMAIL_CHOICES_CHANGED: "Email choices changed",
     Action.EMAIL_UNSUBSCRIBED: "Unsubscribed from an email",
+    # Self-assessment (issue 16, part B)
+    Action.SELF_ASSESSMENT_STARTED: "Self-assessment started",
+    Action.SELF_ASSESSMENT_SUBMITTED: "Self-assessment submitted",
 }
 
 
