@@ -139,6 +139,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.skills_editor import bp as skills_editor_bp
 
     app.register_blueprint(skills_editor_bp)
+    # My skills: self-assessment, gaps and improvement (issue 16, part B)
+    from skillpass.skills.views import bp as skills_bp
+
+    app.register_blueprint(skills_bp)
 
     from skillpass import transaction
 

@@ -169,6 +169,35 @@ POLICIES: dict[str, Callable[[dict], bool] | None] = {
 }
 
 
+# Self-assessment (issue 16, part B): every signed-in person assesses themselves against a framework that is
+# not a draft (an archived one keeps its history; the views assess only against a published one), one live area
+# of it at a time; a submitted assessment is seen by its own person here (staff see a person's on their pages).
+SKILLS_FRAMEWORK = "skills_framework"
+OWN_ASSESSMENT = "own_assessment"
+
+
+def _skills_framework(args) -> bool:
+    from skillpass.models import SkillArea, SkillsFramework, TemplateStatus
+
+    g.framework = db.get_or_404(SkillsFramework, args["framework_id"])
+    if g.framework.status == TemplateStatus.DRAFT:
+        abort(404)
+    if "area_id" in args:
+        g.area = db.get_or_404(SkillArea, args["area_id"])
+        if g.area.framework_id != g.framework.id or g.area.retired_at is not None:
+            abort(404)
+    return True
+
+
+def _own_assessment(args) -> bool:
+    from skillpass.models import SelfAssessment
+
+    g.assessment = db.get_or_404(SelfAssessment, args["assessment_id"])
+    return g.assessment.person_id == current_user.id
+
+
+POLICIES.update({SKILLS_FRAMEWORK: _skills_framework, OWN_ASSESSMENT: _own_assessment})
+
 def policy_for(endpoint: str | None) -> str | None:
     if endpoint is None:
         return None

@@ -219,6 +219,9 @@ class Action(enum.StrEnum):
     SKILL_EXEMPTION_RETIRED = "skill_exemption.retired"
     SKILL_ROUTE_ADDED = "skill_route.added"
     SKILL_ROUTE_RETIRED = "skill_route.retired"
+    # Self-assessment (issue 16, part B)
+    SELF_ASSESSMENT_STARTED = "skills.self_assessment_started"
+    SELF_ASSESSMENT_SUBMITTED = "skills.self_assessment_submitted"
 
     @property
     def label(self) -> str:
@@ -304,6 +307,9 @@ _ACTION_LABELS = {
     Action.SKILL_EXEMPTION_RETIRED: "Skill exemption retired",
     Action.SKILL_ROUTE_ADDED: "Route to a skill level added",
     Action.SKILL_ROUTE_RETIRED: "Route to a skill level retired",
+    # Self-assessment (issue 16, part B)
+    Action.SELF_ASSESSMENT_STARTED: "Self-assessment started",
+    Action.SELF_ASSESSMENT_SUBMITTED: "Self-assessment submitted",
 }
 
 

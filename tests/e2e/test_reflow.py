@@ -40,7 +40,10 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  "passport.summary", "passport.section_progress", "passport.item_row", "auth.change_password",
                  "audit_log.item_history", "print.passport", "core.index", "passport.withdraw",
                  "passport.informal_edit", "passport.informal_remove_confirm",
-                 "calendar.account", "calendar.reset", "notifications.account"}
+                 "calendar.account", "calendar.reset", "notifications.account",
+                 # My skills (issue 16, part B): the learner's own self-assessment
+                 "skills.index", "skills.assess", "skills.area", "skills.check", "skills.improvement",
+                 "skills.assessment"}
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
@@ -111,10 +114,12 @@ def _world() -> dict[str, int]:
     db.session.commit()
     # The editor's framework (issue 16, part A) names the framework and area every skills page is walked with.
     skills = {**skills, **_skills_editor_world(item)}
+    skills = {**skills, **_my_skills_world(learner)}   # My skills (issue 16, part B)
+    db.session.commit()
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
-            "competency_id": competency.id, "informal_id": informal.id, **skills}
+            "competency_id": competency.id, "informal_id": informal.id}
 
 
 def _skills_editor_world(item) -> dict[str, int]:
@@ -162,7 +167,29 @@ def _skills_world(learner) -> dict[str, int]:
     return {"framework_id": framework.id, "area_id": area.id}
 
 
-OVERRIDES = {"passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},
+def _my_skills_world(learner) -> dict[str, int]:
+    """My skills (issue 16, part B): a framework with long area names, the learner's submitted assessment of a
+    month ago and a draft after it (the area and check pages show a draft)."""
+    from skillpass.services.skills import assessments, standing
+    from tests import factories
+
+    fw = factories.skills_framework(name="Health and Care Digital Capabilities Framework", areas=(
+        "Digital identity, wellbeing, safety and security", "Communication, collaboration and participation"))
+    areas = standing.live_areas(fw.id)
+    first, _ = assessments.start(actor=learner, framework=fw)
+    statements = assessments.live_statements([areas[0].id])[areas[0].id]
+    assessments.answer(actor=learner, assessment=first, area=areas[0],
+                       given={s.id: s.level <= 2 for s in statements})
+    assessments.submit(actor=learner, assessment=first, today=TODAY - dt.timedelta(days=30),
+                       now=dt.datetime.combine(TODAY - dt.timedelta(days=30), dt.time(12), tzinfo=dt.timezone.utc))
+    assessments.start(actor=learner, framework=fw)
+    return {"my_framework_id": fw.id, "my_area_id": areas[0].id, "assessment_id": first.id}
+
+
+# My skills' pages are walked on the learner's own framework, where they have a draft (issue 16, part B).
+_MINE = {"framework_id": "my_framework_id", "area_id": "my_area_id"}
+OVERRIDES = {"skills.assess": _MINE, "skills.area": _MINE, "skills.check": _MINE, "skills.improvement": _MINE,
+             "passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},
              "auth.reset_password": {"token": "reset_token"}}
 
 

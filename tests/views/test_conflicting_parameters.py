@@ -244,7 +244,27 @@ NEEDS: dict[str, object] = {
     "skill_targets.confirm": {"level": "2", "note": "Seen using it every day"},
     "skill_targets.target": {"action": "set", "minimum": "2", "maximum": "3"},
     "skill_targets.role": lambda client, s: {"job_role": "Ward clerk", f"area-{s.params['area_id']}-minimum": "1"},
+    # My skills (issue 16, part B): starting an assessment; answering (which starts one if need be); submitting
+    # the draft started before counting.
+    "skills.start": {},
+    "skills.area": lambda client, s: {f"s{_first_statement(s)}": "yes"},
+    "skills.submit": lambda client, s: _skills_draft(client, s),
 }
+
+
+def _first_statement(s) -> int:
+    from skillpass.services.skills.assessments import live_statements
+
+    return live_statements([s.params["area_id"]])[s.params["area_id"]][0].id
+
+
+def _skills_draft(client, s) -> dict:
+    """The actor's draft, started once, before counting: submitting it is the work."""
+    if not hasattr(s, "skills_draft"):
+        response = client.post(f"/skills/{s.params['framework_id']}/assess/start", data={})
+        assert response.status_code == 303, response.status_code
+        s.skills_draft = True
+    return {}
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).
 WRITES = set(NEEDS) - {"admin.completions_import_start", "admin.people_import_start"}

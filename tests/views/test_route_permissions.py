@@ -184,6 +184,16 @@ EXPECTED: dict[str, dict] = {
     "skills_editor.statement_edit":_expect(401, 403, 403, 403, 403, OK),
     "skills_editor.statement_move":_expect(401, 403, 403, 403, 403, OK),
     "skills_editor.statement_remove":_expect(401, 403, 403, 403, 403, OK),
+    # My skills (issue 16, part B): everyone signed in assesses themselves against a published framework; a
+    # submitted assessment is seen here by its own person only (the learner's).
+    "skills.index":               _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.assess":              _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.start":               _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.area":                _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.check":               _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.submit":              _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.improvement":         _expect(401, OK,  OK,  OK,  OK,  OK),
+    "skills.assessment":          _expect(401, OK,  403, 403, 403, 403),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -276,6 +286,7 @@ def _params(world) -> dict[str, int]:
         "token": _calendar_token(),
         "kind": "digest",
         "unsubscribe_token": _unsubscribe_token(),
+        **_skills_params(world),
         **_skills_editor_params(world),
     }
 
@@ -294,6 +305,19 @@ def _skills_editor_params(world) -> dict:
     db.session.commit()
     return {"framework_id": framework.id, "area_id": area.id, "statement_id": statement.id,
             "exemption_id": exemption.id, "skill_route_id": route.id}
+
+
+def _skills_params(world) -> dict[str, int]:
+    """My skills (issue 16, part B): a published framework, its first area, the learner's submitted assessment."""
+    from skillpass.services.skills import assessments, standing
+
+    fw = factories.skills_framework()
+    area = standing.live_areas(fw.id)[0]
+    taken, _ = assessments.start(actor=world.learner, framework=fw)
+    assessments.submit(actor=world.learner, assessment=taken, today=dt.date(2026, 2, 1),
+                       now=dt.datetime(2026, 2, 1, 12, tzinfo=dt.timezone.utc))
+    db.session.commit()
+    return {"framework_id": fw.id, "area_id": area.id, "assessment_id": taken.id}
 
 
 def _unsubscribe_token() -> str:
@@ -319,7 +343,7 @@ def _calendar_token() -> str:
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
                "kind", "unsubscribe_token",
-               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id"}
+               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id"}
 
 
 def _rules(app):
