@@ -218,3 +218,21 @@ def test_the_printed_section_names_frameworks_where_the_person_stands_or_has_a_t
     assert [(s.framework.name, s.assessed_on) for s in sections[w.learner.id]] == [("IT user skills", dt.date(2026, 2, 1))]
     assert [(s.framework.name, s.assessed_on) for s in sections[w.other_learner.id]] == [("IT user skills", None)]
     assert sections[w.educator.id] == []
+
+
+def test_the_report_opens_on_the_framework_most_assessments_were_submitted_against(app):
+    from skillpass.models import SelfAssessment
+
+    unused = factories.skills_framework("A framework nobody used yet")
+    used = factories.skills_framework("IT user skills")
+    someone = factories.person()
+    db.session.add_all([
+        SelfAssessment(person_id=someone.id, framework_id=used.id, submitted_on=dt.date(2026, 2, 1)),
+        SelfAssessment(person_id=someone.id, framework_id=unused.id),       # a draft does not count
+    ])
+    db.session.flush()
+    frameworks = reports.published_frameworks()
+    assert [f.name for f in frameworks] == ["A framework nobody used yet", "IT user skills"]
+    assert reports.choose_framework(frameworks, None) is used
+    assert reports.choose_framework(frameworks, unused.id) is unused
+    assert reports.choose_framework(frameworks[:1], None) is unused

@@ -38,11 +38,18 @@ def published_frameworks() -> list[SkillsFramework]:
 
 
 def choose_framework(frameworks: list[SkillsFramework], wanted: int | None) -> SkillsFramework | None:
-    """The framework asked for if it is on offer, else the first."""
+    """The framework asked for if it is on offer, else the one most assessments were submitted against (the
+    first by name when none were): the report opens on figures, not on a framework nobody has used yet."""
     for framework in frameworks:
         if framework.id == wanted:
             return framework
-    return frameworks[0] if frameworks else None
+    if len(frameworks) < 2:
+        return frameworks[0] if frameworks else None
+    used = dict(db.session.execute(
+        select(SelfAssessment.framework_id, func.count()).where(
+            SelfAssessment.framework_id.in_([f.id for f in frameworks]), SelfAssessment.submitted_on.is_not(None))
+        .group_by(SelfAssessment.framework_id)).all())
+    return max(frameworks, key=lambda f: (used.get(f.id, 0), -frameworks.index(f)))
 
 
 @dataclass
