@@ -127,7 +127,7 @@ def _skills_editor_world(item) -> dict[str, int]:
     from skillpass.models.skills import SkillArea, SkillExemption, SkillRoute, SkillStatement
     from tests import factories
 
-    framework = factories.skills_framework(name="Health and Care Digital Capabilities Framework",
+    framework = factories.skills_framework(name="Health and Care Digital Capabilities Framework, in the editor",
                                            areas=("Digital creation, innovation and research", "Email"))
     area = db.session.scalar(select(SkillArea).where(SkillArea.framework_id == framework.id).order_by(SkillArea.id))
     statement = db.session.scalar(select(SkillStatement).where(SkillStatement.area_id == area.id))
@@ -173,7 +173,7 @@ def _my_skills_world(learner) -> dict[str, int]:
     from skillpass.services.skills import assessments, standing
     from tests import factories
 
-    fw = factories.skills_framework(name="Health and Care Digital Capabilities Framework", areas=(
+    fw = factories.skills_framework(name="Health and Care Digital Capabilities Framework, assessed", areas=(
         "Digital identity, wellbeing, safety and security", "Communication, collaboration and participation"))
     areas = standing.live_areas(fw.id)
     first, _ = assessments.start(actor=learner, framework=fw)
