@@ -40,6 +40,8 @@ def test_assess_three_areas_see_the_gaps_confirm_one_and_read_the_team_snapshot(
     page.get_by_role("button", name=re.compile("Start an assessment")).click()
     for area, level in (("Email", 2), ("Spreadsheets", 1), ("Word processing", 0)):
         expect(page.get_by_role("heading", name=area, level=1)).to_be_visible()
+        # The area's own page, loaded to its end: htmx has taken its radios over before any is chosen.
+        page.wait_for_load_state("load")
         _answer(page, area, level)
         page.get_by_role("button", name=re.compile("Save and (go to the next area|check your answers)")).click()
     expect(page.locator("[data-check-levels] [data-area='Email']")).to_contain_text("Intermediate")

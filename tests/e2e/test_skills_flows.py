@@ -24,6 +24,7 @@ def test_a_learner_answers_an_area_stops_returns_and_submits(live_server, page, 
     page.get_by_role("button", name=re.compile("Start an assessment")).click()
 
     expect(page.get_by_role("heading", name="Email", level=1)).to_be_visible()
+    page.wait_for_load_state("load")      # htmx has taken the radios over before any is chosen
     panel = page.locator("#area-level-panel")
     expect(panel).to_contain_text("Your level in Email: Inexperienced")
     assert_no_axe_violations(page)
