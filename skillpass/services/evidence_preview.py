@@ -5,11 +5,17 @@ PNG no larger than PREVIEW_MAX pixels on its longer side; a file that cannot be 
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 PREVIEW_MAX = 1200                 # pixels, the longer side
 SOURCE_PIXELS_MAX = 40_000_000     # an image (or a rendered page) larger than this is not decoded
 PDF_POINTS_MAX = 14_400            # the largest page PDF allows (200 inches): anything larger is damaged
+
+
+# PDFium is not thread-safe: two threads inside it at once (two previews asked for together, served by a
+# threaded server or gunicorn's threads) can crash the whole process. One PDF is drawn at a time per process.
+PDFIUM_LOCK = threading.Lock()
 
 
 class NoPreview(Exception):
@@ -58,6 +64,11 @@ def preview_png(path: Path, content_type: str) -> bytes:
 def _first_page(path: Path):
     import pypdfium2 as pdfium
 
+    with PDFIUM_LOCK:
+        return _render_first_page(pdfium, path)
+
+
+def _render_first_page(pdfium, path: Path):
     document = pdfium.PdfDocument(str(path))
     try:
         if len(document) < 1:
