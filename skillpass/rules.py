@@ -10,8 +10,7 @@ import calendar
 import datetime as dt
 import enum
 from functools import lru_cache
-from dataclasses import dataclass, field
-from typing import Iterable
+from dataclasses import dataclass
 
 DEFAULT_WARNING_DAYS = 60
 # The earliest date a completion or a start can have: anything before is a mistyped year.
@@ -194,6 +193,12 @@ class ItemState:
     awaiting: bool              # an entry awaits sign-off
     mandatory: bool
     required: bool
+    # The chain rule's words (PRODUCT.md §6.3): what was counted, and what renewing it needs now.
+    refresher: bool = False     # the counted completion was the refresher
+    by_certificate: bool = False  # E is the certificate's own expiry, earlier than the rule's
+    renewal: str = ""           # "" | REFRESHER_DUE | FULL_COURSE_NEEDED
+    renew_by: dt.date | None = None  # with a refresher: the last day one keeps the chain (E + grace)
+    grace_months: int = 0
 
     @property
     def label(self) -> str:
@@ -227,7 +232,8 @@ class ItemState:
     def short_date_line(self) -> str:
         """The due or expiry date alone, as the team matrix and its export show it."""
         return short_date_line(self.status, due_on=self.due.on if self.due else None,
-                               expires_on=self.expires_on, completed_on=self.completed_on)
+                               expires_on=self.expires_on, completed_on=self.completed_on,
+                               refresher=self.refresher, by_certificate=self.by_certificate, renewal=self.renewal)
 
     @property
     def date_line(self) -> str:
@@ -238,7 +244,10 @@ class ItemState:
         if self.completed_on is not None:
             if self.expires_on is None:
                 return line
-            return f"{line} + {self.frequency_months} month{'' if self.frequency_months == 1 else 's'}"
+            return long_expiry_line(self.status, expires_on=self.expires_on, completed_on=self.completed_on,
+                                    frequency_months=self.frequency_months, refresher=self.refresher,
+                                    by_certificate=self.by_certificate, renewal=self.renewal,
+                                    renew_by=self.renew_by, grace_months=self.grace_months)
         if self.due is None:
             return line
         return f"{line}: {self.due.reason}"
@@ -304,7 +313,8 @@ def expires_in(today: dt.date, expires_on: dt.date) -> str:
 
 
 def short_date_line(status: Status, *, due_on: dt.date | None, expires_on: dt.date | None,
-                    completed_on: dt.date | None) -> str:
+                    completed_on: dt.date | None, refresher: bool = False, by_certificate: bool = False,
+                    renewal: str = "") -> str:
     """The date a status is about, in the words every output uses: "Due 19 Jan 2026",
     "Expires 15 Jan 2028: completed 15 Jan 2026", "Completed 3 Mar 2025: one-off, does not expire".
     The passport adds the reason after it (ItemState.date_line)."""
@@ -316,7 +326,11 @@ def short_date_line(status: Status, *, due_on: dt.date | None, expires_on: dt.da
         if expires_on is None:
             return f"Completed {format_date(completed_on)}: one-off, does not expire"
         verb = "Expired" if status is Status.EXPIRED else "Expires"
-        return f"{verb} {format_date(expires_on)}: completed {format_date(completed_on)}"
+        done = f"{'refresher' if refresher else 'completed'} {format_date(completed_on)}"
+        line = f"{verb} {format_date(expires_on)}: {done}"
+        if by_certificate:
+            line = f"{verb} {format_date(expires_on)}: certificate's own expiry ({done})"
+        return f"{line} · {renewal}" if renewal else line
     if due_on is None:
         return ""
     return f"Due {format_date(due_on)}"
@@ -332,16 +346,29 @@ def item_state(
     mandatory: bool = True,
     required: bool = True,
     warning_days: int = DEFAULT_WARNING_DAYS,
+    chain: Chain | None = None,
+    has_refresher: bool = False,
+    grace_months: int = 0,
 ) -> ItemState:
-    """The status of one item for one person on day *today* (PRODUCT.md §3)."""
+    """The status of one item for one person on day *today* (PRODUCT.md §3; with *chain*, the chain rule of
+    §6.3 decides what was completed and when it expires, and latest_accepted_on is not read)."""
     expires_on = None
-    if latest_accepted_on is not None:
+    by_certificate = refresher = False
+    if chain is not None:
+        latest_accepted_on = chain.completed_on
+        expires_on = chain.expires_on
+        by_certificate = chain.by_certificate
+        refresher = chain.counted is not None and chain.counted.refresher
+    elif latest_accepted_on is not None:
         expires_on = expiry_date(latest_accepted_on, frequency_months)
     if not required:
         status = Status.NOT_REQUIRED
     else:
         status = status_of(today=today, due_on=due.on, expires_on=expires_on,
                            latest_accepted_on=latest_accepted_on, warning_days=warning_days)
+    renewal, renew_by = ("", None) if not required else renewal_of(
+        status, today=today, expires_on=expires_on, has_refresher=has_refresher, grace_months=grace_months,
+        counted=latest_accepted_on is not None)
     return ItemState(
         status=status,
         due=due if latest_accepted_on is None else None,
@@ -351,6 +378,11 @@ def item_state(
         awaiting=awaiting,
         mandatory=mandatory,
         required=required,
+        refresher=refresher,
+        by_certificate=by_certificate,
+        renewal=renewal,
+        renew_by=renew_by,
+        grace_months=grace_months,
     )
 
 
@@ -368,68 +400,13 @@ def status_of(*, today: dt.date, due_on: dt.date, expires_on: dt.date | None, la
     return Status.TODO
 
 
-# ---------------------------------------------------------------- compliance
+# The chain rule of qualifications (§6.3) and compliance live in modules of their own, read through here.
+from skillpass.compliance import (  # noqa: E402  (after everything they import from here)
+    OPTIONAL_INDEX, TALLIED, TALLY_INDEX, TALLY_SIZE, Compliance, compliance)
+from skillpass.chain_rule import (  # noqa: E402
+    FULL_COURSE_NEEDED, REFRESHER_DUE, TOO_LATE, Chain, Link, Standing, chain_of, long_expiry_line, refresher_limit,
+    renewal_of, standing_of)
 
-# The statuses a Compliance counts, each in the field named after its value; code that keeps counts
-# as plain lists in a hot loop (the team figures) keeps them in this order, optional items last.
-TALLIED = (Status.COMPLETE, Status.EXPIRING, Status.OVERDUE, Status.EXPIRED, Status.TODO)
-TALLY_INDEX = {status: index for index, status in enumerate(TALLIED)}
-OPTIONAL_INDEX = len(TALLIED)
-TALLY_SIZE = len(TALLIED) + 1
-
-
-@dataclass
-class Compliance:
-    complete: int = 0
-    expiring: int = 0
-    overdue: int = 0
-    expired: int = 0
-    todo: int = 0
-    optional: int = field(default=0)  # shown, never counted
-
-    @property
-    def met(self) -> int:
-        return self.complete + self.expiring
-
-    @property
-    def due(self) -> int:
-        return self.complete + self.expiring + self.overdue + self.expired
-
-    @property
-    def percent(self) -> int | None:
-        """Whole-number percentage, rounded down so 99.6 % never shows as 100 %; None if nothing is due yet."""
-        if self.due == 0:
-            return None
-        return (100 * self.met) // self.due
-
-    @classmethod
-    def of_tally(cls, tally: list[int]) -> Compliance:
-        """The figures of a plain list of counts kept in TALLIED order, optional items last."""
-        return cls(**{status.value: tally[index] for index, status in enumerate(TALLIED)},
-                   optional=tally[OPTIONAL_INDEX])
-
-    def count(self, status: Status, n: int = 1) -> None:
-        """Count *n* mandatory items of *status* (an item not required counts nowhere)."""
-        if status is not Status.NOT_REQUIRED:
-            setattr(self, status.value, getattr(self, status.value) + n)
-
-    def add(self, state: ItemState) -> None:
-        if state.status is Status.NOT_REQUIRED:
-            return
-        if not state.mandatory:
-            self.optional += 1
-            return
-        self.count(state.status)
-
-    def describe(self) -> str:
-        if self.percent is None:
-            return "Nothing due yet"
-        return f"{self.percent}% compliant: {self.met} of {self.due} due items in date"
-
-
-def compliance(states: Iterable[ItemState]) -> Compliance:
-    """(Complete + Expiring) ÷ (Complete + Expiring + Overdue + Expired), over mandatory items."""
-    result = Compliance()
-    for state in states:
-        result.add(state)
-    return result
+__all__ = ["OPTIONAL_INDEX", "TALLIED", "TALLY_INDEX", "TALLY_SIZE", "Compliance", "compliance", "FULL_COURSE_NEEDED",
+           "REFRESHER_DUE", "TOO_LATE", "Chain", "Link", "Standing", "chain_of", "long_expiry_line",
+           "refresher_limit", "renewal_of", "standing_of"]

@@ -1,7 +1,8 @@
 """The data model of PRODUCT.md §2, one module per aggregate."""
 from skillpass.models.audit import AuditEvent
 from skillpass.models.calendar import CalendarFeed
-from skillpass.models.entries import Entry, EntryMethod, EntryStatus, Evidence, InformalEntry
+from skillpass.models.credit import CreditMapping, CreditTarget
+from skillpass.models.entries import Entry, EntryActivity, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink
 from skillpass.models.notifications import EmailPreference
@@ -48,4 +49,5 @@ __all__ = [
     "EmailPreference",
     "ConfirmedLevel", "SelfAssessedLevel", "SelfAssessment", "SelfAssessmentAnswer", "SkillArea", "SkillExemption",
     "SkillLevel", "SkillRoute", "SkillsFramework", "SkillStanding", "SkillStatement", "SkillTarget",
+    "CreditMapping", "CreditTarget", "EntryActivity",
 ]

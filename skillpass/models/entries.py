@@ -46,6 +46,17 @@ class EntryMethod(enum.Enum):
 SESSION_WORDS = "Attended a training session"
 
 
+class EntryActivity(enum.Enum):
+    """Which activity of an item with a refresher an entry records (PRODUCT.md §6.3); every entry of an item
+    without one is the initial activity."""
+    INITIAL = "initial"
+    REFRESHER = "refresher"
+
+    @property
+    def label(self) -> str:
+        return {"initial": "Initial activity", "refresher": "Refresher"}[self.value]
+
+
 class EntryStatus(enum.Enum):
     ACCEPTED = "accepted"
     AWAITING = "awaiting"    # awaiting sign-off or approval
@@ -111,6 +122,10 @@ class Entry(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), unique=True)
     # Optimistic lock: a decision only applies to the version it was made on.
     version: Mapped[int] = mapped_column(default=1)
+    # The initial activity or the refresher (PRODUCT.md §6.3), and the certificate's own expiry, if it has one.
+    activity: Mapped[EntryActivity] = mapped_column(
+        enum_column(EntryActivity, "entry_activity"), default=EntryActivity.INITIAL, server_default="initial")
+    certificate_expires_on: Mapped[dt.date | None]
 
 
     evidence: Mapped[Evidence | None] = relationship(lazy="raise")
@@ -130,7 +145,21 @@ class Entry(db.Model):
         CheckConstraint(
             "method <> 'equivalent' OR equivalent_source <> ''", name="equivalent_needs_source"
         ),
+        # The few entries the chain rule reads whole (the team figures find them by these).
+        Index("ix_entry_certificate_expiry", "certificate_expires_on",
+              sqlite_where=text("certificate_expires_on IS NOT NULL"),
+              postgresql_where=text("certificate_expires_on IS NOT NULL")),
+        Index("ix_entry_refresher", "activity",
+              sqlite_where=text("activity = 'refresher'"), postgresql_where=text("activity = 'refresher'")),
+        CheckConstraint(
+            "certificate_expires_on IS NULL OR certificate_expires_on > completed_on",
+            name="certificate_expires_after_completion",
+        ),
     )
+
+    @property
+    def is_refresher(self) -> bool:
+        return self.activity is EntryActivity.REFRESHER
 
     @property
     def is_live(self) -> bool:

@@ -121,11 +121,19 @@ class Item(db.Model):
     mandatory: Mapped[bool] = mapped_column(default=True)
     added_on: Mapped[dt.date]
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A refresher distinct from the initial activity (PRODUCT.md §6.3): its title ("" when there is none),
+    # what it is, and the grace G in months a late refresher still keeps the chain going.
+    refresher_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    refresher_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    grace_months: Mapped[int] = mapped_column(default=0, server_default="0")
 
     section: Mapped[Section] = relationship(back_populates="items", lazy="raise")
 
     __table_args__ = (
         CheckConstraint("frequency_months IS NULL OR frequency_months > 0", name="frequency_positive"),
+        CheckConstraint("grace_months >= 0", name="grace_not_negative"),
+        # A refresher renews something that expires: only a recurring item has one.
+        CheckConstraint("refresher_title = '' OR frequency_months IS NOT NULL", name="refresher_needs_frequency"),
         # A code is unique within a passport (PRODUCT.md §6.1), among its live items.
         Index(
             "uq_item_code_live",
@@ -145,6 +153,10 @@ class Item(db.Model):
                                       and values.get("kind", ItemKind.LEARNING) is ItemKind.LEARNING
                                       else Confirmation.AT_ONCE)
         super().__init__(**values)
+
+    @property
+    def has_refresher(self) -> bool:
+        return bool(self.refresher_title)
 
     @property
     def counts_how(self) -> str:

@@ -15,11 +15,13 @@ from sqlalchemy.orm import joinedload
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.services.corrections import can_correct
+from skillpass.services.credit import credit_map
 from skillpass.services.entries import queue_kind
-from skillpass.subjects import subject_key
+from skillpass.subjects import normalise_name, subject_key
 from skillpass.models import (
     Assignment,
     Entry,
+    EntryMethod,
     EntryStatus,
     Evidence,
     InformalEntry,
@@ -43,6 +45,11 @@ class Row:
     # subject (PRODUCT.md §6.1): that passport's name; "" when it was recorded here.
     recorded_in: str = ""
     pending_in: str = ""
+    # Credit across passports: what met this row when the counted entry is another item's (or a named
+    # qualification) mapped onto it ("Care Certificate standard 13"); "" otherwise.
+    met_by: str = ""
+    # The refreshers that did not count (PRODUCT.md §6.3): too late for their chain, or with no initial before.
+    too_late: frozenset = frozenset()
 
     @property
     def frequency(self) -> str:
@@ -240,9 +247,20 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     subject_of = {i.id: subject_key(i.id, i.code) for i in items}
     by_item: dict[int, list[Entry]] = {}
     by_subject: dict = {}
+    # Credit across passports: accepted entries that count for another subject, with what the row says met it.
+    credit = credit_map()
+    credited: dict = {}
+    credit_words: dict[tuple[int, object], str] = {}
     for e in entries:
         by_item.setdefault(e.item_id, []).append(e)
-        by_subject.setdefault(subject_of.get(e.item_id, e.item_id), []).append(e)
+        key = subject_of.get(e.item_id, e.item_id)
+        by_subject.setdefault(key, []).append(e)
+        if credit and e.status is EntryStatus.ACCEPTED:
+            name_key = normalise_name(e.equivalent_source) if e.method is EntryMethod.EQUIVALENT else ""
+            for target in credit.targets_of(key, method_equivalent=bool(name_key), source_name_key=name_key):
+                credited.setdefault(target, []).append(e)
+                credit_words[(e.id, target)] = (credit.met_by(key, target)
+                                                or credit.met_by(("qualification", name_key), target))
 
     def made_in(entry: Entry | None, item: Item) -> str:
         other = item_by_id.get(entry.item_id) if entry is not None and entry.item_id != item.id else None
@@ -269,9 +287,14 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
             for item in t_items:
                 if item.section_id != sid:
                     continue
-                row = _row(person, item, section, assignment, by_subject.get(subject_of[item.id], []), today,
-                           warning_days, own=by_item.get(item.id, []))
-                row.recorded_in, row.pending_in = made_in(row.accepted, item), made_in(row.pending, item)
+                key = subject_of[item.id]
+                row = _row(person, item, section, assignment, by_subject.get(key, []), today,
+                           warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()))
+                if row.accepted is not None and (row.accepted.id, key) in credit_words:
+                    row.met_by = credit_words[(row.accepted.id, key)]
+                else:
+                    row.recorded_in = made_in(row.accepted, item)
+                row.pending_in = made_in(row.pending, item)
                 rows.append(row)
             section_views.append(SectionView(section=section, rows=rows, offset=_offset(section)))
         views.append(TemplateView(template=template, assignment=assignment, sections=section_views))
@@ -290,11 +313,24 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
                     warning_days=warning_days)
 
 
-def _row(person, item, section, assignment, subject_history, today, warning_days, *, own) -> Row:
-    """A row from the entries of the item's subject (what counts, what awaits) and its own history."""
+def chain_of_entries(accepted, item: Item) -> rules.Chain:
+    """The chain rule (PRODUCT.md §6.3) over accepted entries, for *item*: its frequency, grace and refresher.
+    Entries of one day are read in the order they were recorded, so the latest recorded counts."""
+    ordered = sorted(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id))
+    return rules.chain_of([rules.Link(e.completed_on, e.is_refresher, e.certificate_expires_on, key=e.id)
+                           for e in ordered],
+                          frequency_months=item.frequency_months, grace_months=item.grace_months,
+                          has_refresher=item.has_refresher)
+
+
+def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=()) -> Row:
+    """A row from the entries of the item's subject (what counts, what awaits) and its own history;
+    *credited*: accepted entries of other subjects mapped onto this one."""
     history = own
     accepted = [e for e in subject_history if e.status is EntryStatus.ACCEPTED]
-    latest_accepted = max(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id), default=None)
+    accepted += [e for e in credited if e not in accepted]
+    chain = chain_of_entries(accepted, item)
+    latest_accepted = next((e for e in accepted if e.id == chain.counted.key), None) if chain.counted else None
     pending = [e for e in subject_history if e.status is EntryStatus.AWAITING]
     latest_pending = pending[-1] if pending else None
     rejected = None
@@ -321,6 +357,9 @@ def _row(person, item, section, assignment, subject_history, today, warning_days
         mandatory=item.mandatory,
         required=required,
         warning_days=warning_days,
+        chain=chain,
+        has_refresher=item.has_refresher,
+        grace_months=item.grace_months,
     )
     return Row(
         item=item,
@@ -330,4 +369,5 @@ def _row(person, item, section, assignment, subject_history, today, warning_days
         pending=latest_pending,
         rejected=rejected,
         history=list(history),
+        too_late=chain.too_late,
     )

@@ -12,9 +12,10 @@ from sqlalchemy import or_, select
 
 from skillpass import rules
 from skillpass.extensions import db
-from skillpass.models import Assignment, Entry, EntryStatus, Item, Person, Section, Team
-from skillpass.services.figures.scope import Scope, people_query, subject_items
-from skillpass.subjects import subject_key
+from skillpass.models import Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, Person, Section, Team
+from skillpass.services.credit import credit_map
+from skillpass.services.figures.scope import Scope, of_subjects, people_query, subject_items
+from skillpass.subjects import normalise_name, subject_key
 
 def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
     """The last day of each of the last *months* months, the current month counting as of today."""
@@ -55,16 +56,30 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
     template_ids = {a.template_id for a in assignments}
     columns = _items_ever(template_ids)
     # By (person, subject): an entry counts for every item of its subject (PRODUCT.md §6.1).
-    completions: dict[tuple[int, Hashable], list[tuple[dt.date, dt.datetime | None]]] = defaultdict(list)
+    # Each completion with what the chain rule reads (PRODUCT.md §6.3): refresher or not, a certificate's expiry.
+    completions: dict[tuple[int, Hashable], list[tuple]] = defaultdict(list)
+    chained: set[tuple[int, Hashable]] = set()      # the (person, subject)s read whole, as the chain rule does
+    credit = credit_map()
     if template_ids:
-        for person_id, item_id, code, completed_on, status, decided_at in db.session.execute(
-                select(Entry.person_id, Entry.item_id, Item.code, Entry.completed_on, Entry.status, Entry.decided_at)
+        for person_id, item_id, code, completed_on, status, decided_at, activity, own_expiry, method, source in \
+                db.session.execute(
+                select(Entry.person_id, Entry.item_id, Item.code, Entry.completed_on, Entry.status, Entry.decided_at,
+                       Entry.activity, Entry.certificate_expires_on, Entry.method, Entry.equivalent_source)
                 .join(Item, Item.id == Entry.item_id)
-                .where(Entry.person_id.in_(ids), subject_items(template_ids),
+                .where(Entry.person_id.in_(ids),
+                       or_(subject_items(template_ids), *of_subjects(credit.by_subject),
+                           *([Entry.method == EntryMethod.EQUIVALENT] if credit.by_name else [])),
                        or_(Entry.status == EntryStatus.ACCEPTED, Entry.status == EntryStatus.REVOKED))):
             # A revoked entry counted from its completion until it was revoked.
             until = decided_at if status is EntryStatus.REVOKED else None
-            completions[(person_id, subject_key(item_id, code))].append((completed_on, until))
+            refresher = activity is EntryActivity.REFRESHER
+            done = (completed_on, until, refresher, own_expiry)
+            key = subject_key(item_id, code)
+            name_key = normalise_name(source) if method is EntryMethod.EQUIVALENT else ""
+            for subject in {key} | credit.targets_of(key, method_equivalent=bool(name_key), source_name_key=name_key):
+                completions[(person_id, subject)].append(done)
+                if refresher or own_expiry is not None:
+                    chained.add((person_id, subject))
     for key in completions:
         completions[key].sort(key=lambda c: c[0])
 
@@ -90,20 +105,29 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
                 due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
                                    item_added_on=item.added_on, offset=offset)
                 done = completions.get((person_id, subject), ())
-                dates = [d for d, _ in done]
+                dates = [d[0] for d in done]
                 frequency = item.frequency_months
+                whole = item.has_refresher or (person_id, subject) in chained
                 for m in ends:
                     if since > m or (removed is not None and removed <= m) or (archived is not None and archived <= m):
                         continue
-                    latest = None
                     index = bisect.bisect_right(dates, m)
-                    while index > 0:
-                        completed_on, until = done[index - 1]
-                        if until is None or until.date() > m:
-                            latest = completed_on
-                            break
-                        index -= 1
-                    expires = rules.expiry_date(latest, frequency) if latest is not None else None
+                    if whole:
+                        chain = rules.chain_of(
+                            [rules.Link(d, refresher, own) for d, until, refresher, own in done[:index]
+                             if until is None or until.date() > m],
+                            frequency_months=frequency, grace_months=item.grace_months,
+                            has_refresher=item.has_refresher)
+                        latest, expires = chain.completed_on, chain.expires_on
+                    else:
+                        latest = None
+                        while index > 0:
+                            completed_on, until = done[index - 1][:2]
+                            if until is None or until.date() > m:
+                                latest = completed_on
+                                break
+                            index -= 1
+                        expires = rules.expiry_date(latest, frequency) if latest is not None else None
                     status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
                                              warning_days=warning_days)
                     points[m].count(status)

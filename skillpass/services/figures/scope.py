@@ -13,8 +13,10 @@ from sqlalchemy import Select, func, or_, select
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.inputs import printable
-from skillpass.subjects import subject_key
-from skillpass.models import Assignment, Entry, EntryStatus, Item, PassportTemplate, Person, Section, TemplateStatus
+from skillpass.subjects import normalise_name, subject_key
+from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
+                              Section, TemplateStatus)
+from skillpass.services.credit import credit_map
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class ItemInfo:
     template_id: int
     added_on: dt.date
     frequency_months: int | None
+    grace_months: int = 0
+    has_refresher: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +112,19 @@ def columns_of(template_ids: set[int]) -> list[Column]:
         return []
     found = db.session.execute(
         select(Item.id, Item.title, Item.code, Item.mandatory, Item.template_id, Item.added_on, Item.frequency_months,
-               Section.offset_amount, Section.offset_unit, PassportTemplate.id, PassportTemplate.name)
+               Section.offset_amount, Section.offset_unit, PassportTemplate.id, PassportTemplate.name,
+               Item.grace_months, Item.refresher_title)
         .join(Section, Section.id == Item.section_id)
         .join(PassportTemplate, PassportTemplate.id == Item.template_id)
         .where(Item.template_id.in_(template_ids), Item.archived_at.is_(None))
         .order_by(PassportTemplate.name, Section.position, Section.id, Item.position, Item.id)).all()
     templates: dict[int, TemplateInfo] = {}
     columns = []
-    for (item_id, title, code, mandatory, template_id, added_on, frequency, amount, unit, _, template_name) in found:
+    for (item_id, title, code, mandatory, template_id, added_on, frequency, amount, unit, _, template_name,
+         grace, refresher_title) in found:
         template = templates.setdefault(template_id, TemplateInfo(template_id, template_name))
-        columns.append(Column(item=ItemInfo(item_id, title, code, mandatory, template_id, added_on, frequency),
+        columns.append(Column(item=ItemInfo(item_id, title, code, mandatory, template_id, added_on, frequency,
+                                            grace, bool(refresher_title)),
                               template=template, offset=rules.Offset(amount, unit.value),
                               escaped_title=escape(printable(title))))
     return columns
@@ -141,6 +148,48 @@ def subject_items(template_ids: set[int]):
     return or_(Item.template_id.in_(template_ids), func.upper(func.trim(Item.code)).in_(codes))
 
 
+def merge_done(a, b):
+    """Two subjects' completions as one (credit across passports): the later date, or, where either holds
+    links for the chain rule (chains.Links), every link of both."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) is dt.date and type(b) is dt.date:
+        return a if a >= b else b
+    return Links(set(as_links(a)) | set(as_links(b)))
+
+
+def as_links(value) -> tuple:
+    return (rules.Link(value),) if type(value) is dt.date else tuple(value)
+
+
+class Links(tuple):
+    """A subject's accepted completions as links for the chain rule (PRODUCT.md §6.3), kept instead of the
+    latest date where it takes more than that: an item with a refresher, or a certificate's own expiry.
+    Hashable, so a column works each distinct history out once."""
+    __slots__ = ()
+
+    def __new__(cls, links):
+        return super().__new__(cls, sorted(links, key=lambda link: (link.completed_on, link.refresher,
+                                                                     link.certificate_expires_on or dt.date.max)))
+
+
+def refresher_subjects() -> tuple[set[Hashable], list[int]]:
+    """The subjects that have an item with a refresher (their completions are read whole), and every item
+    of those subjects."""
+    refreshed = select(func.upper(func.trim(Item.code))).where(Item.refresher_title != "", Item.code.is_not(None))
+    subjects: set[Hashable] = set()
+    item_ids = []
+    for item_id, code, refresher in db.session.execute(
+            select(Item.id, Item.code, Item.refresher_title)
+            .where(or_(Item.refresher_title != "", func.upper(func.trim(Item.code)).in_(refreshed)))):
+        item_ids.append(item_id)
+        if refresher:
+            subjects.add(subject_key(item_id, code))
+    return subjects, item_ids
+
+
 def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, dict[Hashable, dt.date]]:
     """The latest accepted completion of each subject, by person: {person id: {subject key: date}}, a subject
     being an item's code or, for an item without one, the item (skillpass.subjects.subject_key).
@@ -150,9 +199,11 @@ def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, 
     it checks each against a list of 5,000 people), and the caller reads only the people it has."""
     if not template_ids:
         return {}
+    credit = credit_map()
     where = [Entry.status == EntryStatus.ACCEPTED]
     if ids is not None:
-        where += [Entry.person_id.in_(ids), subject_items(template_ids)]
+        # Entries of these passports' subjects, and of the subjects credited to anything (credit across passports).
+        where += [Entry.person_id.in_(ids), or_(subject_items(template_ids), *of_subjects(credit.by_subject))]
     latest: dict[int, dict[Hashable, dt.date]] = {}
     for person_id, item_id, code, on in db.session.connection().execute(
             select(Entry.person_id, Entry.item_id, Item.code, func.max(Entry.completed_on))
@@ -165,7 +216,78 @@ def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, 
         known = mine.get(key)
         if known is None or on > known:
             mine[key] = on
+    _chained(latest, where)
+    _credited(latest, ids, credit)
     return latest
+
+
+def of_subjects(keys) -> list:
+    """SQL conditions for the items of these subjects (codes and item ids, skillpass.subjects.subject_key)."""
+    codes = [key for key in keys if isinstance(key, str)]
+    item_ids = [key for key in keys if isinstance(key, int)]
+    found = []
+    if codes:
+        found.append(func.upper(func.trim(Item.code)).in_(codes))
+    if item_ids:
+        found.append(Item.id.in_(item_ids))
+    return found
+
+
+def _chained(latest: dict[int, dict[Hashable, object]], where: list) -> None:
+    """Where the latest date is not enough (PRODUCT.md §6.3), put a subject's links in its place: every
+    accepted completion of a subject with a refresher, and every one with a certificate's own expiry."""
+    chained, item_ids = refresher_subjects()
+    # Each term has an index of its own (the two partial ones are small), so this reads no more than it returns.
+    special = [Entry.certificate_expires_on.is_not(None), Entry.activity == EntryActivity.REFRESHER]
+    if item_ids:
+        special.append(Entry.item_id.in_(item_ids))
+    links: dict[tuple[int, Hashable], list] = defaultdict(list)
+    for person_id, item_id, code, on, activity, own_expiry in db.session.connection().execute(
+            select(Entry.person_id, Entry.item_id, Item.code, Entry.completed_on, Entry.activity,
+                   Entry.certificate_expires_on)
+            .join(Item, Item.id == Entry.item_id).where(*where, or_(*special))).all():
+        if person_id not in latest:
+            continue
+        links[(person_id, subject_key(item_id, code))].append(
+            rules.Link(on, activity == EntryActivity.REFRESHER.value or activity is EntryActivity.REFRESHER,
+                       own_expiry))
+    for (person_id, key), found in links.items():
+        mine = latest[person_id]
+        newest = mine.get(key)
+        if key not in chained and newest is not None and all(link.completed_on != newest for link in found):
+            found.append(rules.Link(newest))    # the latest completion has no certificate expiry of its own
+        mine[key] = Links(found)
+
+
+def _credited(latest: dict[int, dict[Hashable, object]], ids: Select | None, credit) -> None:
+    """Credit across passports: each source subject's completions count for its targets too, and an
+    equivalent-training entry naming a mapped qualification for that qualification's targets."""
+    if not credit:
+        return
+    if credit.by_subject:
+        pairs = [(source, target) for source, targets in credit.by_subject.items() for target in targets
+                 if target != source]
+        for mine in latest.values():
+            # Sources as they were before any credit: credit is one step, never passed on.
+            own = {source: mine[source] for source, _ in pairs if source in mine}
+            for source, target in pairs:
+                if source in own:
+                    mine[target] = merge_done(mine.get(target), own[source])
+    if credit.by_name:
+        where = [Entry.status == EntryStatus.ACCEPTED, Entry.method == EntryMethod.EQUIVALENT]
+        if ids is not None:
+            where.append(Entry.person_id.in_(ids))
+        for person_id, source, on, activity, own_expiry in db.session.connection().execute(
+                select(Entry.person_id, Entry.equivalent_source, Entry.completed_on, Entry.activity,
+                       Entry.certificate_expires_on).where(*where)).all():
+            targets = credit.by_name.get(normalise_name(source))
+            if not targets:
+                continue
+            mine = latest.setdefault(person_id, {})
+            link = rules.Link(on, activity == EntryActivity.REFRESHER.value, own_expiry)
+            value = on if own_expiry is None and not link.refresher else Links([link])
+            for target in targets:
+                mine[target] = merge_done(mine.get(target), value)
 
 
 def awaiting_items(ids: Select, template_ids: set[int]) -> dict[int, set[Hashable]]:

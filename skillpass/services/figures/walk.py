@@ -68,14 +68,39 @@ class ColumnRules:
     passport follows. Each answer carries its place in a tally (rules.TALLY_INDEX) and, when cells
     are drawn, its date line."""
 
-    __slots__ = ("frequency", "offset", "added_on", "today", "warning_days", "lines", "done", "due")
+    __slots__ = ("frequency", "offset", "added_on", "today", "warning_days", "lines", "done", "due", "grace",
+                 "has_refresher", "chains")
 
     def __init__(self, column: Column, *, today: dt.date, warning_days: int, shared: dict, lines: bool):
         item = column.item
         self.frequency, self.offset, self.added_on = item.frequency_months, column.offset, item.added_on
+        self.grace, self.has_refresher = item.grace_months, item.has_refresher
         self.today, self.warning_days, self.lines = today, warning_days, lines
         self.done: dict[dt.date, tuple] = shared.setdefault(("done", self.frequency), {})
         self.due: dict[dt.date, tuple] = shared.setdefault(("due", self.offset, self.added_on), {})
+        self.chains: dict = shared.setdefault(("chain", self.frequency, self.grace, self.has_refresher), {})
+
+    def chained(self, links) -> tuple[dt.date | None, dt.date | None, Status | None, int, str | None]:
+        """What a subject's links (scope.Links) give this column under the chain rule (PRODUCT.md §6.3):
+        (the completion counted, E, status, its place in a tally, the date line); nothing counted gives
+        (None, None, None, 0, None), and the column's due date applies."""
+        chain = rules.chain_of(links, frequency_months=self.frequency, grace_months=self.grace,
+                               has_refresher=self.has_refresher)
+        completed, expires = chain.completed_on, chain.expires_on
+        if completed is None:
+            found = self.chains[links] = (None, None, None, 0, None)
+            return found
+        status = rules.status_of(today=self.today, due_on=self.today, expires_on=expires,
+                                 latest_accepted_on=completed, warning_days=self.warning_days)
+        line = None
+        if self.lines:
+            renewal, _ = rules.renewal_of(status, today=self.today, expires_on=expires,
+                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True)
+            line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
+                                         refresher=chain.counted.refresher, by_certificate=chain.by_certificate,
+                                         renewal=renewal)
+        found = self.chains[links] = (completed, expires, status, TALLY_INDEX[status], line)
+        return found
 
     def after(self, completed: dt.date) -> tuple[dt.date | None, Status, int, str | None]:
         expires = rules.expiry_date(completed, self.frequency)
@@ -146,7 +171,14 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
                     at = OPTIONAL_INDEX
                 else:
                     completed = mine.get(subject)
-                    if completed is None:
+                    if completed is not None and type(completed) is not dt.date:
+                        # A subject the chain rule reads whole (a refresher, a certificate's own expiry).
+                        completed, expires, status, at, line = (column_rules.chains.get(completed)
+                                                                or column_rules.chained(completed))
+                        due = None
+                        if completed is None:
+                            due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
+                    elif completed is None:
                         due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
                         expires = None
                     else:
