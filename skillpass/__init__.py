@@ -143,6 +143,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.skills.views import bp as skills_bp
 
     app.register_blueprint(skills_bp)
+    # Credit across passports: "holding X counts as Y" (issue 17, part C)
+    from skillpass.credit import bp as credit_bp
+
+    app.register_blueprint(credit_bp)
 
     from skillpass import transaction
 

@@ -222,6 +222,9 @@ class Action(enum.StrEnum):
     # Self-assessment (issue 16, part B)
     SELF_ASSESSMENT_STARTED = "skills.self_assessment_started"
     SELF_ASSESSMENT_SUBMITTED = "skills.self_assessment_submitted"
+    # Credit across passports: "holding X counts as Y" (issue 17, part C)
+    CREDIT_MAPPING_CREATED = "credit.mapping_created"
+    CREDIT_MAPPING_ENDED = "credit.mapping_ended"
 
     @property
     def label(self) -> str:
@@ -310,6 +313,9 @@ _ACTION_LABELS = {
     # Self-assessment (issue 16, part B)
     Action.SELF_ASSESSMENT_STARTED: "Self-assessment started",
     Action.SELF_ASSESSMENT_SUBMITTED: "Self-assessment submitted",
+    # Credit across passports: "holding X counts as Y" (issue 17, part C)
+    Action.CREDIT_MAPPING_CREATED: "Credit mapping added",
+    Action.CREDIT_MAPPING_ENDED: "Credit mapping ended",
 }
 
 

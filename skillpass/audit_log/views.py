@@ -76,12 +76,16 @@ def index():
 @bp.get("/people/<int:person_id>/passport/items/<int:item_id>/history")
 @guard(VIEW_PERSON)
 def item_history(person_id: int, item_id: int):
-    """Every entry of this person against this item, each with what happened to it and who did it."""
+    """Every entry of this person against this item, each with what happened to it and who did it; and the
+    entries of other items that count for it by a credit mapping."""
     person = g.person
     item, entries, by_entry = audit_log.item_history(person, item_id)
     if item is None:
         abort(404)
-    context = dict(person=person, item=item, entries=entries, events=by_entry)
+    # Entries that count here by credit across passports, each with the mapping that counts it.
+    credited, credited_events = audit_log.credited_history(person, item)
+    context = dict(person=person, item=item, entries=entries, events={**by_entry, **credited_events},
+                   credited=credited)
     if htmx.is_htmx():
         return render_template("audit_log/_item_history.html", **context)
     return render_template("audit_log/item_history.html", **context)

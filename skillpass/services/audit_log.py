@@ -14,12 +14,17 @@ from skillpass.models import (
     AssignmentRule,
     AuditEvent,
     Entry,
+    EntryMethod,
+    EntryStatus,
     Item,
     PassportTemplate,
     Person,
     Section,
 )
 from skillpass.services import search as text_search
+from skillpass.services.credit import credit_map
+from skillpass.services.figures.scope import of_subjects
+from skillpass.subjects import normalise_name, subject_key
 
 
 @dataclass(frozen=True)
@@ -126,3 +131,47 @@ def item_history(person: Person, item_id: int) -> tuple[Item | None, list[Entry]
     for event, who in events:
         by_entry.setdefault(event.subject_id, []).append((event, who))
     return item, entries, by_entry
+
+
+def credited_history(person: Person, item: Item) -> tuple[list[tuple[Entry, str]], dict[int, list]]:
+    """Credit across passports in a row's history: the accepted entries of *person* that count for *item* by a
+    live mapping (an entry of a mapped item's subject, or equivalent training naming a mapped qualification),
+    newest first, each with the mapping in words ("Care Certificate standard 13 counts as Safeguarding
+    adults"); and their events, as item_history gives them. Three queries."""
+    credit = credit_map()
+    target = subject_key(item.id, item.code)
+    sources = {source for source, targets in credit.by_subject.items() if target in targets and source != target}
+    names = {name for name, targets in credit.by_name.items() if target in targets}
+    if not sources and not names:
+        return [], {}
+    conditions = of_subjects(sources)
+    if names:
+        conditions.append(Entry.method == EntryMethod.EQUIVALENT)
+    found = []
+    for entry, code in db.session.execute(
+            select(Entry, Item.code).join(Item, Item.id == Entry.item_id)
+            .where(Entry.person_id == person.id, Entry.status == EntryStatus.ACCEPTED, or_(*conditions))
+            .order_by(Entry.recorded_at.desc(), Entry.id.desc())):
+        key = subject_key(entry.item_id, code)
+        if key == target:
+            continue
+        words = credit.met_by(key, target) if key in sources else ""
+        name = normalise_name(entry.equivalent_source) if entry.method is EntryMethod.EQUIVALENT else ""
+        if not words and name in names:
+            words = credit.met_by(("qualification", name), target)
+        if words:
+            found.append((entry, f"{words} counts as {item.title}"))
+    return found, _events_of([entry.id for entry, _ in found])
+
+
+def _events_of(entry_ids: list[int]) -> dict[int, list]:
+    actor = aliased(Person)
+    by_entry: dict[int, list] = {}
+    if not entry_ids:
+        return by_entry
+    for event, who in db.session.execute(
+            select(AuditEvent, actor).outerjoin(actor, AuditEvent.actor_id == actor.id)
+            .where(AuditEvent.subject_type == "Entry", AuditEvent.subject_id.in_(entry_ids))
+            .order_by(AuditEvent.at, AuditEvent.id)):
+        by_entry.setdefault(event.subject_id, []).append((event, who))
+    return by_entry

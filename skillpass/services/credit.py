@@ -41,9 +41,10 @@ class CreditMap:
         return self.words.get((source, target), "")
 
 
-def credit_map() -> CreditMap:
+def credit_map(*, leaving_out: int | None = None) -> CreditMap:
     """Every live mapping, as subjects. A target is a subject (PRODUCT.md §6.1): credit for an item counts
-    for every item of its code, as a record of it would."""
+    for every item of its code, as a record of it would. *leaving_out*: a mapping's id, read as if it were
+    ended already (what ending it would change)."""
     result = CreditMap()
     source = aliased(Item)
     target = aliased(Item)
@@ -53,7 +54,8 @@ def credit_map() -> CreditMap:
         .join(CreditTarget, CreditTarget.mapping_id == CreditMapping.id)
         .join(target, target.id == CreditTarget.item_id)
         .outerjoin(source, source.id == CreditMapping.source_item_id)
-        .where(CreditMapping.ended_at.is_(None))).all()
+        .where(CreditMapping.ended_at.is_(None),
+               *([CreditMapping.id != leaving_out] if leaving_out is not None else []))).all()
     for source_id, source_code, source_title, qualification, key, target_id, target_code in rows:
         to = subject_key(target_id, target_code)
         if source_id is not None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.services.corrections import can_correct
+from skillpass.services import credit_mappings
 from skillpass.services.credit import credit_map
 from skillpass.services.entries import queue_kind
 from skillpass.subjects import normalise_name, subject_key
@@ -48,12 +49,26 @@ class Row:
     # Credit across passports: what met this row when the counted entry is another item's (or a named
     # qualification) mapped onto it ("Care Certificate standard 13"); "" otherwise.
     met_by: str = ""
+    # Where that credit came from: the passport of the entry that met it, or "a named qualification".
+    credit_from: str = ""
     # The refreshers that did not count (PRODUCT.md §6.3): too late for their chain, or with no initial before.
     too_late: frozenset = frozenset()
 
     @property
     def frequency(self) -> str:
         return rules.describe_frequency(self.item.frequency_months)
+
+    @property
+    def accepted_words(self) -> str:
+        """The counted entry in words, how and when, as the passport and its print show it: the entry's own
+        description, or, when credit across passports met the row, "Met by Care Certificate standard 13
+        (credit from a named qualification), 1 Jun 2025"."""
+        if self.accepted is None:
+            return ""
+        if self.met_by:
+            return (f"Met by {self.met_by} (credit from {self.credit_from}), "
+                    f"{rules.format_date(self.accepted.completed_on)}")
+        return self.accepted.description
 
     def correctable(self, actor_id: int, today: dt.date) -> Entry | None:
         """The entry of this row *actor* may still correct (the one awaiting first), or None."""
@@ -251,6 +266,7 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     credit = credit_map()
     credited: dict = {}
     credit_words: dict[tuple[int, object], str] = {}
+    credit_from: dict[tuple[int, object], str] = {}
     for e in entries:
         by_item.setdefault(e.item_id, []).append(e)
         key = subject_of.get(e.item_id, e.item_id)
@@ -259,8 +275,11 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
             name_key = normalise_name(e.equivalent_source) if e.method is EntryMethod.EQUIVALENT else ""
             for target in credit.targets_of(key, method_equivalent=bool(name_key), source_name_key=name_key):
                 credited.setdefault(target, []).append(e)
-                credit_words[(e.id, target)] = (credit.met_by(key, target)
-                                                or credit.met_by(("qualification", name_key), target))
+                from_item = credit.met_by(key, target)
+                credit_words[(e.id, target)] = from_item or credit.met_by(("qualification", name_key), target)
+                source = item_by_id.get(e.item_id)
+                credit_from[(e.id, target)] = (templates[source.template_id].name if from_item and source is not None
+                                               else credit_mappings.NAMED_QUALIFICATION)
 
     def made_in(entry: Entry | None, item: Item) -> str:
         other = item_by_id.get(entry.item_id) if entry is not None and entry.item_id != item.id else None
@@ -292,6 +311,7 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
                            warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()))
                 if row.accepted is not None and (row.accepted.id, key) in credit_words:
                     row.met_by = credit_words[(row.accepted.id, key)]
+                    row.credit_from = credit_from[(row.accepted.id, key)]
                 else:
                     row.recorded_in = made_in(row.accepted, item)
                 row.pending_in = made_in(row.pending, item)

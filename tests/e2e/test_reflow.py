@@ -115,6 +115,7 @@ def _world() -> dict[str, int]:
     # The editor's framework (issue 16, part A) names the framework and area every skills page is walked with.
     skills = {**skills, **_skills_editor_world(item)}
     skills = {**skills, **_my_skills_world(learner)}   # My skills (issue 16, part B)
+    skills = {**skills, **_credit_world(admin)}        # Credit across passports (issue 17, part C)
     db.session.commit()
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
@@ -184,6 +185,30 @@ def _my_skills_world(learner) -> dict[str, int]:
                        now=dt.datetime.combine(TODAY - dt.timedelta(days=30), dt.time(12), tzinfo=dt.timezone.utc))
     assessments.start(actor=learner, framework=fw)
     return {"my_framework_id": fw.id, "my_area_id": areas[0].id, "assessment_id": first.id}
+
+
+def _credit_world(admin) -> dict[str, int]:
+    """Credit across passports (issue 17, part C), at its widest: a live mapping from an item to two items of
+    other passports with a long note, and an ended one from a long-named qualification."""
+    from skillpass.models import CreditMapping, CreditTarget
+    from skillpass.subjects import normalise_name
+
+    items = list(db.session.scalars(select(Item).where(Item.archived_at.is_(None)).order_by(Item.id)))
+    by_passport: dict[int, list[Item]] = {}
+    for item in items:
+        by_passport.setdefault(item.template_id, []).append(item)
+    first, *others = list(by_passport.values())
+    targets = [group[0] for group in others][:2] or first[1:3]
+    name = "Care Certificate standard 13: awareness of mental health, dementia and learning disabilities"
+    live = CreditMapping(source_item_id=first[0].id, created_by_id=admin.id,
+                         note="Agreed with the safeguarding lead: the same learning outcomes, assessed the same way.")
+    ended = CreditMapping(source_qualification=name, source_key=normalise_name(name), created_by_id=admin.id,
+                          ended_by_id=admin.id, ended_at=dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc))
+    db.session.add_all([live, ended])
+    db.session.flush()
+    db.session.add_all([CreditTarget(mapping_id=m.id, item_id=t.id) for m in (live, ended) for t in targets])
+    db.session.flush()
+    return {"mapping_id": live.id}
 
 
 # My skills' pages are walked on the learner's own framework, where they have a draft (issue 16, part B).

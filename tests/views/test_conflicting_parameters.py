@@ -249,7 +249,18 @@ NEEDS: dict[str, object] = {
     "skills.start": {},
     "skills.area": lambda client, s: {f"s{_first_statement(s)}": "yes"},
     "skills.submit": lambda client, s: _skills_draft(client, s),
+    # Credit across passports (issue 17, part C): a new mapping saved as its preview showed it; the walk's ended.
+    "credit.new": lambda client, s: _credit_mapping(s),
+    "credit.end": {},
 }
+
+
+def _credit_mapping(s) -> dict:
+    from skillpass.services.credit_mappings import check
+
+    name, target = "Care Certificate standard 9", s.world.stress.id
+    return {"source_kind": "qualification", "source_qualification": name, "target": str(target), "note": "",
+            "confirmed": check(source_kind="qualification", qualification=name, target_ids=[target]).fingerprint}
 
 
 def _first_statement(s) -> int:

@@ -39,6 +39,8 @@ PARAMETER_NAMES = (
     # Also read somewhere in the app.
     "next", "actor", "confirm", "current_password", "new_password", "mandatory", "prior_learning_accepted",
     "starter_sections", "evidence", "expires_on", "item", "team_id", "out", "file",
+    # Credit across passports (issue 17, part C)
+    "source_kind", "source_item", "source_qualification", "target",
 )
 
 HOSTILE = {

@@ -194,6 +194,10 @@ EXPECTED: dict[str, dict] = {
     "skills.submit":              _expect(401, OK,  OK,  OK,  OK,  OK),
     "skills.improvement":         _expect(401, OK,  OK,  OK,  OK,  OK),
     "skills.assessment":          _expect(401, OK,  403, 403, 403, 403),
+    # Credit across passports (issue 17, part C): admins only.
+    "credit.index":               _expect(401, 403, 403, 403, 403, OK),
+    "credit.new":                 _expect(401, 403, 403, 403, 403, OK),
+    "credit.end":                 _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -288,7 +292,21 @@ def _params(world) -> dict[str, int]:
         "unsubscribe_token": _unsubscribe_token(),
         **_skills_params(world),
         **_skills_editor_params(world),
+        **_credit_params(world),
     }
+
+
+def _credit_params(world) -> dict:
+    """A live credit mapping (issue 17, part C): a named qualification counts as fire safety."""
+    from skillpass.models import CreditMapping, CreditTarget
+
+    mapping = CreditMapping(source_qualification="Care Certificate standard 13",
+                            source_key="care certificate standard 13", created_by_id=world.admin.id)
+    db.session.add(mapping)
+    db.session.flush()
+    db.session.add(CreditTarget(mapping_id=mapping.id, item_id=world.fire.id))
+    db.session.commit()
+    return {"mapping_id": mapping.id}
 
 
 def _skills_editor_params(world) -> dict:
@@ -343,7 +361,8 @@ def _calendar_token() -> str:
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
                "kind", "unsubscribe_token",
-               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id"}
+               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
+               "mapping_id"}
 
 
 def _rules(app):

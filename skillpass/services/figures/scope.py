@@ -190,16 +190,20 @@ def refresher_subjects() -> tuple[set[Hashable], list[int]]:
     return subjects, item_ids
 
 
-def latest_completions(ids: Select | None, template_ids: set[int]) -> dict[int, dict[Hashable, dt.date]]:
+def latest_completions(ids: Select | None, template_ids: set[int], *, credit=None
+                       ) -> dict[int, dict[Hashable, dt.date]]:
     """The latest accepted completion of each subject, by person: {person id: {subject key: date}}, a subject
     being an item's code or, for an item without one, the item (skillpass.subjects.subject_key).
 
     Run as plain SQL (no ORM rows): for a whole trust this is every person's every item. ids None
     means everyone: then nothing is filtered in SQL (SQLite groups every entry a third faster than
-    it checks each against a list of 5,000 people), and the caller reads only the people it has."""
+    it checks each against a list of 5,000 people), and the caller reads only the people it has.
+    *credit*: the mappings to read (services.credit.CreditMap), the live ones when not given; a preview
+    passes them with a mapping added or left out."""
     if not template_ids:
         return {}
-    credit = credit_map()
+    if credit is None:
+        credit = credit_map()
     where = [Entry.status == EntryStatus.ACCEPTED]
     if ids is not None:
         # Entries of these passports' subjects, and of the subjects credited to anything (credit across passports).
