@@ -100,10 +100,21 @@ class Chain:
 
 
 def refresher_limit(completed_on: dt.date, frequency_months: int | None, grace_months: int) -> dt.date | None:
-    """The last day a refresher keeps a chain going: the previous link + frequency + grace (None: no limit)."""
+    """The last day a refresher keeps a chain going: the previous link + frequency + grace (None: no limit),
+    added as the row says it, (completion + frequency) + grace, so a month end gives the day renewal_of names."""
     if frequency_months is None:
         return None
-    return add_months(completed_on, frequency_months + grace_months)
+    return add_months(add_months(completed_on, frequency_months), grace_months)
+
+
+def link_order(link: Link) -> tuple:
+    """The order the chain rule reads links in: by day; of one day, the initial activity before refreshers; of
+    one day and one activity, a record without a certificate's own expiry before one with, and of two
+    certificates the earlier expiry last. The last read counts, so a certificate's own expiry is never hidden by
+    a record of the same day without one (an import and the learner's own record, say), and the result never
+    depends on the order the links arrive in."""
+    own = link.certificate_expires_on
+    return (link.completed_on, link.refresher, own is not None, -own.toordinal() if own is not None else 0)
 
 
 def chain_of(links: Iterable[Link], *, frequency_months: int | None, grace_months: int = 0,
@@ -114,8 +125,8 @@ def chain_of(links: Iterable[Link], *, frequency_months: int | None, grace_month
     an initial completion always starts a new chain; a refresher extends the chain when it is completed no
     later than the previous link + frequency + grace, and otherwise (or with no initial before it) does not
     count. The latest chain counts; E = its last link + frequency, or that link's certificate's own expiry
-    when earlier. Links of one day are read initial first, then refreshers."""
-    ordered = sorted(links, key=lambda link: (link.completed_on, link.refresher))
+    when earlier. Links of one day are read in link_order: initial first, then refreshers."""
+    ordered = sorted(links, key=link_order)
     last: Link | None = None
     started: dt.date | None = None
     too_late = []

@@ -47,7 +47,7 @@ from skillpass.demo_data import (
     INFORMAL,
     demo_certificate,
 )
-from skillpass import skills_demo
+from skillpass import qualifications_demo, skills_demo
 from skillpass.rules import add_months
 from skillpass.subjects import normalise_name
 from skillpass.services import audit
@@ -135,6 +135,11 @@ def seed(today: dt.date) -> bool:
                 decider = deciders[person.team_id] if item.kind is ItemKind.COMPETENCY else None
                 entries.append(_entry(person, item, done, decider=decider, decided_on=done + dt.timedelta(days=2)))
     entries += _physiotherapy_queue(people, physio, ahp_items, cstf_items, entries, today)
+    # Qualifications (issue 17): a refresher with its grace, a certificate's own expiry, credit across passports.
+    held, entries, qualification_items = qualifications_demo.seed(
+        today, people=people, team=physio, learner=learner, ward=ward, care_items=care_items, cstf_items=cstf_items, admin=admin,
+        educator=educator, assessor=ot_educator, entries=entries)
+    assignments += held
     db.session.add_all(assignments)
     db.session.add_all(entries)
 
@@ -152,7 +157,8 @@ def seed(today: dt.date) -> bool:
     set_setting("organisation_name", ORGANISATION)
     set_setting("demo_mode", "1")
     db.session.flush()
-    _history_in_the_audit_log(entries, people + [admin, educator, ot_educator], ahp_items + cstf_items + care_items)
+    _history_in_the_audit_log(entries, people + [admin, educator, ot_educator],
+                              ahp_items + cstf_items + care_items + qualification_items)
     audit.log(actor=None, action=Action.DEMO_SEEDED, subject=admin, person_id=None,
               summary=f"Demo trust seeded: {len(people) + 3} people, {len(entries)} entries",
               after={"today": today.isoformat()})

@@ -98,6 +98,46 @@ INFORMAL = [
 ]
 
 
+# Qualifications (issue 17, PRODUCT.md §6.3): a small passport the Physiotherapy team holds.
+# Basic life support: a full day, then a one-hour update every 12 months, with 3 months' grace.
+QUALIFICATION = ("Basic life support and first aid",
+                 "Resuscitation and first aid for clinical staff: a full day of basic life support, kept up by a "
+                 "yearly one-hour update, and a first aid at work certificate.")
+BLS = dict(title="Basic life support",
+           description="Initial activity: Basic life support, full day (adult and paediatric basic life support, "
+                       "choking, the recovery position and using a defibrillator).",
+           refresher_title="BLS update, 1 hour",
+           refresher_description="A one-hour practical update on a manikin: compressions, rescue breaths and the "
+                                 "defibrillator, assessed by the resuscitation officer.",
+           frequency_months=12, grace_months=3, corporate_lead="Resuscitation Service")
+FIRST_AID = dict(title="First aid at work",
+                 description="A first aid at work course. A certificate from an approved provider (St John "
+                             "Ambulance, British Red Cross) counts until its own expiry, if that comes first.",
+                 frequency_months=36, corporate_lead="Health and Safety")
+# Each Physiotherapy colleague's basic life support, as (months before today, days before that, activity):
+# one case of the chain rule each (the README's demo sign-ins name them).
+BLS_HISTORIES = {
+    "Amara Adeyemi": [(20, 0, "initial"), (9, 0, "refresher")],                   # refresher on time: Complete
+    "Dev Walker": [(13, 10, "initial")],                                          # Expired · refresher due (grace)
+    "Grace Patel": [(11, 0, "initial")],                                          # Expiring · refresher due
+    "Jack Jones": [(17, 0, "initial")],                                           # full course needed
+    "Mohammed Davies": [(30, 0, "initial"), (14, 0, "refresher"), (1, 0, "initial")],  # a refresher too late
+    "Precious Zielinski": [(35, 0, "initial"), (22, 0, "refresher"), (9, 0, "refresher")],  # one within grace
+    "Tomasz Singh": [(3, 0, "refresher")],                                        # a refresher with no initial
+    "Zoe Mensah": [(4, 0, "initial")],
+}
+FIRST_AID_NOT_DONE = {"Chidi Green"}          # neither done: Overdue, and not meeting the qualification
+BLS_ELSEWHERE = ["Leeds Teaching Hospitals NHS Trust", "Bradford District Care NHS Foundation Trust"]
+# The demo learner's first aid certificate: a one-day course at St John Ambulance, valid for a year, expiring
+# three weeks from today (earlier than the item's 36 months).
+FIRST_AID_CERTIFICATE = dict(source="St John Ambulance", expires_in_days=21,
+                             note="Emergency First Aid at Work (one day): the certificate is valid for one year.")
+# Credit across passports: the Care Certificate's health and safety standard counts as the Core Skills subject.
+CREDIT = dict(source="Standard 13: Health and safety", target_code="CSTF-HSW",
+              note="Skills for Health's alignment: the Care Certificate standard meets the Core Skills Training "
+                   "Framework subject's learning outcomes.")
+
+
 
 def demo_certificate(name: str, title: str, on: dt.date, issuer: str) -> bytes:
     """A small, real one-page PDF certificate, written by hand (no PDF library needed)."""

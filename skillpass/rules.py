@@ -404,9 +404,9 @@ def status_of(*, today: dt.date, due_on: dt.date, expires_on: dt.date | None, la
 from skillpass.compliance import (  # noqa: E402  (after everything they import from here)
     OPTIONAL_INDEX, TALLIED, TALLY_INDEX, TALLY_SIZE, Compliance, compliance)
 from skillpass.chain_rule import (  # noqa: E402
-    FULL_COURSE_NEEDED, REFRESHER_DUE, TOO_LATE, Chain, Link, Standing, chain_of, long_expiry_line, refresher_limit,
-    renewal_of, standing_of)
+    FULL_COURSE_NEEDED, REFRESHER_DUE, TOO_LATE, Chain, Link, Standing, chain_of, link_order, long_expiry_line,
+    refresher_limit, renewal_of, standing_of)
 
 __all__ = ["OPTIONAL_INDEX", "TALLIED", "TALLY_INDEX", "TALLY_SIZE", "Compliance", "compliance", "FULL_COURSE_NEEDED",
-           "REFRESHER_DUE", "TOO_LATE", "Chain", "Link", "Standing", "chain_of", "long_expiry_line",
+           "REFRESHER_DUE", "TOO_LATE", "Chain", "Link", "Standing", "chain_of", "link_order", "long_expiry_line",
            "refresher_limit", "renewal_of", "standing_of"]

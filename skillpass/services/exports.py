@@ -115,7 +115,7 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
             stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
                            Entry.session_id, Entry.recorded_by_id != Entry.person_id, Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
                            Person.employee_number, Person.name, Person.job_role, Team.name,
-                           PassportTemplate.name, Item.archived_at, Assignment.id)
+                           PassportTemplate.name, Item.archived_at, Assignment.id, Entry.certificate_expires_on)
                     .join(Item, Item.id == Entry.item_id)
                     .join(PassportTemplate, PassportTemplate.id == Item.template_id)
                     .join(Person, Person.id == Entry.person_id)
@@ -128,8 +128,11 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
             if template_id:
                 stmt = stmt.where(Item.template_id == template_id)
             for (status, completed_on, method, source, session_id, by_staff, decided_by, decided_at, title, code, frequency, number, name,
-                 job_role, team, passport, archived_at, live) in db.session.execute(stmt.execution_options(yield_per=2000)):
+                 job_role, team, passport, archived_at, live, own_expiry) in db.session.execute(
+                    stmt.execution_options(yield_per=2000)):
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
+                if status is EntryStatus.ACCEPTED and own_expiry is not None and (expires is None or own_expiry < expires):
+                    expires = own_expiry    # the certificate's own expiry, when earlier (PRODUCT.md §6.3)
                 how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff))  # the passport's words
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
                 if status is EntryStatus.ACCEPTED and method is EntryMethod.HERE and not decided_by:

@@ -335,7 +335,8 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
 
 def chain_of_entries(accepted, item: Item) -> rules.Chain:
     """The chain rule (PRODUCT.md §6.3) over accepted entries, for *item*: its frequency, grace and refresher.
-    Entries of one day are read in the order they were recorded, so the latest recorded counts."""
+    Entries of one day are read in the chain rule's order (rules.link_order), then in the order they were
+    recorded, so of two alike the latest recorded counts."""
     ordered = sorted(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id))
     return rules.chain_of([rules.Link(e.completed_on, e.is_refresher, e.certificate_expires_on, key=e.id)
                            for e in ordered],

@@ -56,6 +56,16 @@ CASES = [
     ("without a refresher every completion is the activity",
      [initial(2025, 3, 3), refresher(2026, 9, 1)], 12, 0, False, D(2026, 9, 1), D(2027, 9, 1), set()),
     ("no completions", [], 12, 3, True, None, None, set()),
+    # Two records of one day (an import and the learner's own, say): the certificate's own expiry is never
+    # hidden by a record without one, and of two certificates the earlier expiry counts, in any order.
+    ("one day, with and without a certificate", [initial(2025, 3, 3), initial(2025, 3, 3, expires=D(2025, 12, 1))],
+     24, 0, False, D(2025, 3, 3), D(2025, 12, 1), set()),
+    ("one day, two certificates", [initial(2025, 3, 3, expires=D(2025, 12, 1)),
+                                   initial(2025, 3, 3, expires=D(2026, 1, 1))],
+     24, 0, False, D(2025, 3, 3), D(2025, 12, 1), set()),
+    ("one day, a refresher's certificate", [initial(2025, 3, 3), refresher(2026, 3, 1),
+                                            refresher(2026, 3, 1, expires=D(2026, 9, 1))],
+     12, 3, True, D(2026, 3, 1), D(2026, 9, 1), set()),
 ]
 
 
@@ -118,3 +128,25 @@ def test_an_item_without_a_refresher_never_speaks_of_one():
 ])
 def test_meets_about_to_lose_does_not_meet(statuses, standing):
     assert rules.standing_of(statuses) is standing
+
+
+@pytest.mark.parametrize("completed", [D(2024, 2, 29), D(2024, 8, 31), D(2025, 1, 31), D(2025, 3, 3), D(2023, 5, 31)])
+@pytest.mark.parametrize("frequency, grace", [(6, 3), (12, 3), (12, 1), (24, 6), (12, 0)])
+def test_the_day_the_row_names_is_the_last_day_a_refresher_counts(completed, frequency, grace):
+    """"Refresher due by X" and "refresher was due by X" name the chain's own limit: a refresher on X keeps the
+    chain, one the day after does not (month ends and leap days included)."""
+    expires = rules.add_months(completed, frequency)
+    due = rules.Due(on=completed, reason="start date")
+    chain = rules.chain_of([initial(completed.year, completed.month, completed.day)], frequency_months=frequency,
+                           grace_months=grace, has_refresher=True)
+    state = rules.item_state(today=expires, due=due, frequency_months=frequency, latest_accepted_on=None,
+                             chain=chain, has_refresher=True, grace_months=grace)
+    assert state.renewal == rules.REFRESHER_DUE
+    last = state.renew_by
+    for day, counts in ((last, True), (last + dt.timedelta(days=1), False)):
+        links = [initial(completed.year, completed.month, completed.day), refresher(day.year, day.month, day.day)]
+        again = rules.chain_of(links, frequency_months=frequency, grace_months=grace, has_refresher=True)
+        assert (again.completed_on == day) is counts, (day, again)
+    after = rules.item_state(today=last + dt.timedelta(days=1), due=due, frequency_months=frequency,
+                             latest_accepted_on=None, chain=chain, has_refresher=True, grace_months=grace)
+    assert after.renewal == rules.FULL_COURSE_NEEDED

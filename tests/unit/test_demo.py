@@ -177,3 +177,75 @@ def test_the_demo_holds_both_skills_frameworks_and_standing_kept_as_the_writers_
     assert len(assessed) >= 5 and len(assessed) < len(snap.people)
     assert any(c.exempt_by == ["ECDL module 3"] for p in snap.people for c in snap.row(p.id))
     assert {c.state.key for p in snap.people for c in snap.row(p.id)} >= {"meets", "below", "not_assessed", "above"}
+
+
+# ---------------------------------------------------------------- qualifications (issue 17, part E)
+
+@pytest.mark.parametrize("today", [dt.date(2026, 3, 2), dt.date(2026, 11, 24), dt.date(2028, 2, 29)])
+def test_the_demo_shows_each_case_of_the_chain_rule_and_credit(app, db, today):
+    """Basic life support (a full day, then a one-hour update every 12 months, 3 months' grace) held by the
+    Physiotherapy team, one case of PRODUCT.md §6.3 each; the learner's first aid certificate expiring before
+    the rule; a Care Certificate standard counting for a Core Skills subject. The team matrix says the same."""
+    from skillpass import rules
+    from skillpass.models import CreditMapping, CreditTarget, Team
+    from skillpass.services import figures
+
+    demo.seed(today=today)
+    db.session.commit()
+    bls = db.session.scalar(select(Item).where(Item.title == "Basic life support"))
+    first_aid = db.session.scalar(select(Item).where(Item.title == "First aid at work"))
+    assert (bls.refresher_title, bls.frequency_months, bls.grace_months) == ("BLS update, 1 hour", 12, 3)
+    assert "full day" in bls.description
+    physio = db.session.scalar(select(Team).where(Team.name == "Physiotherapy"))
+    people = {p.name: p for p in db.session.scalars(select(Person).where(Person.team_id == physio.id))}
+    passports = {name: build_passport(p, today=today, warning_days=60) for name, p in people.items()}
+    rows = {name: passport.row(bls.id) for name, passport in passports.items()}
+
+    def state(name):
+        return rows[name].state
+
+    assert state("Amara Adeyemi").status is Status.COMPLETE and state("Amara Adeyemi").refresher
+    assert "refresher" in state("Amara Adeyemi").date_line
+    assert (state("Dev Walker").status, state("Dev Walker").renewal) == (Status.EXPIRED, rules.REFRESHER_DUE)
+    assert (state("Grace Patel").status, state("Grace Patel").renewal) == (Status.EXPIRING, rules.REFRESHER_DUE)
+    assert (state("Jack Jones").status, state("Jack Jones").renewal) == (Status.EXPIRED, rules.FULL_COURSE_NEEDED)
+    assert "Full course needed: refresher was due by" in state("Jack Jones").date_line
+    # A refresher too late for its chain, kept in the history; the full course again counts.
+    late = rows["Mohammed Davies"]
+    assert late.state.status is Status.COMPLETE and not late.state.refresher and len(late.too_late) == 1
+    assert [e.is_refresher for e in late.history if e.id in late.too_late] == [True]
+    # A chain of refreshers, one within the grace.
+    assert state("Precious Zielinski").status is Status.COMPLETE and state("Precious Zielinski").refresher
+    # A refresher with no initial before it counts for nothing.
+    alone = rows["Tomasz Singh"]
+    assert alone.accepted is None and len(alone.too_late) == 1 and alone.state.status in (Status.OVERDUE, Status.TODO)
+
+    # The learner's first aid certificate: equivalent training at St John Ambulance, its own expiry in three weeks.
+    learner = passports["Sam Taylor"].row(first_aid.id)
+    assert learner.accepted.equivalent_source == "St John Ambulance" and learner.accepted.evidence_id
+    assert (learner.state.status, learner.state.expires_on) == (Status.EXPIRING, today + dt.timedelta(days=21))
+    assert learner.state.by_certificate and "the certificate's own expiry" in learner.state.date_line
+
+    # Credit across passports: one live mapping, and a healthcare assistant on the ward met by it.
+    mapping = db.session.scalar(select(CreditMapping))
+    target = db.session.scalar(select(Item).join(CreditTarget, CreditTarget.item_id == Item.id))
+    assert mapping.live and target.code == "CSTF-HSW"
+    holders = {p.name: build_passport(p, today=today, warning_days=60).row(target.id)
+               for p in db.session.scalars(select(Person).where(Person.job_role == "Healthcare Assistant"))}
+    met = [name for name, row in holders.items() if row is not None and row.met_by]
+    assert "Sophie Lewis" in met and holders["Sophie Lewis"].met_by == "Standard 13: Health and safety"
+    assert holders["Sophie Lewis"].state.status in (Status.COMPLETE, Status.EXPIRING)
+
+    # The team matrix says what each passport says, for every row of every passport these people hold.
+    for team_id, names in ((physio.id, people), (None, holders)):
+        matrix = figures.build_matrix(figures.Scope(team_ids=(team_id,) if team_id else None), today=today,
+                                      warning_days=60)
+        for row in matrix.rows:
+            if row.person.name not in names:
+                continue
+            passport = passports.get(row.person.name) or build_passport(
+                db.session.get(Person, row.person.id), today=today, warning_days=60)
+            for item_id, cell in row.cells.items():
+                expected = passport.row(item_id).state
+                assert (cell.label, cell.date_line) == (expected.label, expected.short_date_line), \
+                    (row.person.name, passport.row(item_id).item.title)

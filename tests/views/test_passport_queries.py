@@ -1,5 +1,6 @@
 """A passport costs the same number of SQL queries whatever its size:
-5 items with no history, or 60 items with five years of history."""
+5 items with no history, or 60 items with five years of history (refreshers, some too late, and
+certificates with their own expiry among them: PRODUCT.md §6.3)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ import datetime as dt
 import pytest
 
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, InformalEntry, ItemKind
+from skillpass.models import Entry, EntryActivity, EntryMethod, EntryStatus, InformalEntry, ItemKind
 from tests import factories
 from tests.conftest import HTMX, sign_in
 from tests.querycount import count_queries
@@ -30,12 +31,21 @@ def _passport(items: int, years_of_history: int):
         kind = ItemKind.COMPETENCY if n % 7 == 0 else ItemKind.LEARNING
         made.append(factories.item(sections[n % 4], f"Topic {n}", frequency_months=12 if n % 2 else None,
                                    kind=kind, position=n))
+        if n % 4 == 1:      # a recurring item with a refresher and a grace (PRODUCT.md §6.3)
+            made[-1].refresher_title, made[-1].grace_months = "Topic update", 2
     factories.assign(learner, tpl)
-    for item in made:
+    for n, item in enumerate(made):
         for year in range(years_of_history):
             for status in (EntryStatus.ACCEPTED, EntryStatus.REJECTED):
+                # Refreshers after the first year (the fourth too late for its chain), and now and then a
+                # certificate with its own expiry.
+                refresher = item.has_refresher and year > 0
+                completed = dt.date(2021 + year, 5 if refresher and year == 3 else 2, 1)
                 db.session.add(Entry(person_id=learner.id, item_id=item.id,
-                                     completed_on=dt.date(2021 + year, 2, 1), method=EntryMethod.HERE,
+                                     completed_on=completed, method=EntryMethod.HERE,
+                                     activity=EntryActivity.REFRESHER if refresher else EntryActivity.INITIAL,
+                                     certificate_expires_on=completed + dt.timedelta(days=300)
+                                     if (n + year) % 3 == 0 and item.frequency_months else None,
                                      status=status, recorded_by_id=learner.id,
                                      decided_by_id=educator.id if status is EntryStatus.REJECTED else None,
                                      decided_by_name="Eve" if status is EntryStatus.REJECTED else "",

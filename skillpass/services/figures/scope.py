@@ -171,8 +171,7 @@ class Links(tuple):
     __slots__ = ()
 
     def __new__(cls, links):
-        return super().__new__(cls, sorted(links, key=lambda link: (link.completed_on, link.refresher,
-                                                                     link.certificate_expires_on or dt.date.max)))
+        return super().__new__(cls, sorted(links, key=rules.link_order))
 
 
 def refresher_subjects() -> tuple[set[Hashable], list[int]]:
@@ -253,14 +252,18 @@ def _chained(latest: dict[int, dict[Hashable, object]], where: list) -> None:
         if person_id not in latest:
             continue
         links[(person_id, subject_key(item_id, code))].append(
-            rules.Link(on, activity == EntryActivity.REFRESHER.value or activity is EntryActivity.REFRESHER,
-                       own_expiry))
+            rules.Link(on, _is_refresher(activity), own_expiry))
     for (person_id, key), found in links.items():
         mine = latest[person_id]
         newest = mine.get(key)
         if key not in chained and newest is not None and all(link.completed_on != newest for link in found):
             found.append(rules.Link(newest))    # the latest completion has no certificate expiry of its own
         mine[key] = Links(found)
+
+
+def _is_refresher(activity) -> bool:
+    """An entry's activity as a Core row gives it: the enum (its column type converts it) or its stored value."""
+    return activity is EntryActivity.REFRESHER or activity == EntryActivity.REFRESHER.value
 
 
 def _credited(latest: dict[int, dict[Hashable, object]], ids: Select | None, credit) -> None:
@@ -288,7 +291,7 @@ def _credited(latest: dict[int, dict[Hashable, object]], ids: Select | None, cre
             if not targets:
                 continue
             mine = latest.setdefault(person_id, {})
-            link = rules.Link(on, activity == EntryActivity.REFRESHER.value, own_expiry)
+            link = rules.Link(on, _is_refresher(activity), own_expiry)
             value = on if own_expiry is None and not link.refresher else Links([link])
             for target in targets:
                 mine[target] = merge_done(mine.get(target), value)

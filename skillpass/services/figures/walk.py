@@ -76,7 +76,9 @@ class ColumnRules:
         self.frequency, self.offset, self.added_on = item.frequency_months, column.offset, item.added_on
         self.grace, self.has_refresher = item.grace_months, item.has_refresher
         self.today, self.warning_days, self.lines = today, warning_days, lines
-        self.done: dict[dt.date, tuple] = shared.setdefault(("done", self.frequency), {})
+        # A column with a refresher says what renewing needs after its date line, so it keeps its own answers.
+        self.done: dict[dt.date, tuple] = shared.setdefault(
+            ("done", self.frequency, self.grace) if self.has_refresher else ("done", self.frequency), {})
         self.due: dict[dt.date, tuple] = shared.setdefault(("due", self.offset, self.added_on), {})
         self.chains: dict = shared.setdefault(("chain", self.frequency, self.grace, self.has_refresher), {})
 
@@ -106,8 +108,13 @@ class ColumnRules:
         expires = rules.expiry_date(completed, self.frequency)
         status = rules.status_of(today=self.today, due_on=self.today, expires_on=expires,
                                  latest_accepted_on=completed, warning_days=self.warning_days)
-        line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed) \
-            if self.lines else None
+        line = None
+        if self.lines:
+            # A plain date on a column with a refresher is an initial completion (credit from a subject without one).
+            renewal, _ = rules.renewal_of(status, today=self.today, expires_on=expires,
+                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True)
+            line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
+                                         renewal=renewal)
         found = self.done[completed] = (expires, status, TALLY_INDEX[status], line)
         return found
 
