@@ -19,13 +19,20 @@ TOO_LATE = "too late: the full course is needed"
 
 
 def renewal_of(status: Status, *, today: dt.date, expires_on: dt.date | None, has_refresher: bool,
-               grace_months: int, counted: bool) -> tuple[str, dt.date | None]:
+               grace_months: int, counted: bool, completed_on: dt.date | None = None,
+               frequency_months: int | None = None) -> tuple[str, dt.date | None]:
     """What renewing an item with a refresher needs on *today* (PRODUCT.md §6.3), with the last day a
-    refresher would still do (E + G): "refresher due" while it is Expiring, or Expired within the grace;
-    "full course needed" once E + G has passed. Nothing for an item without a refresher or one in date."""
+    refresher would still do: "refresher due" while it is Expiring, or Expired before that day; "full course
+    needed" once it has passed. That day is the chain's own limit (refresher_limit: the counted completion +
+    frequency + grace), which is E + G whenever E is the rule's; when a certificate's own expiry made E
+    earlier, the row still names the day a refresher would keep the chain, never one the chain contradicts.
+    Nothing for an item without a refresher or one in date."""
     if not has_refresher or not counted or expires_on is None:
         return "", None
-    renew_by = add_months(expires_on, grace_months)
+    renew_by = (refresher_limit(completed_on, frequency_months, grace_months)
+                if completed_on is not None and frequency_months is not None else None)
+    if renew_by is None:
+        renew_by = add_months(expires_on, grace_months)
     if status is Status.EXPIRED and today > renew_by:
         return FULL_COURSE_NEEDED, renew_by
     if status in (Status.EXPIRING, Status.EXPIRED):

@@ -368,7 +368,7 @@ def item_state(
                            latest_accepted_on=latest_accepted_on, warning_days=warning_days)
     renewal, renew_by = ("", None) if not required else renewal_of(
         status, today=today, expires_on=expires_on, has_refresher=has_refresher, grace_months=grace_months,
-        counted=latest_accepted_on is not None)
+        counted=latest_accepted_on is not None, completed_on=latest_accepted_on, frequency_months=frequency_months)
     return ItemState(
         status=status,
         due=due if latest_accepted_on is None else None,

@@ -150,3 +150,23 @@ def test_the_day_the_row_names_is_the_last_day_a_refresher_counts(completed, fre
     after = rules.item_state(today=last + dt.timedelta(days=1), due=due, frequency_months=frequency,
                              latest_accepted_on=None, chain=chain, has_refresher=True, grace_months=grace)
     assert after.renewal == rules.FULL_COURSE_NEEDED
+
+
+def test_with_a_certificate_earlier_than_the_rule_the_row_names_the_chains_own_limit():
+    """§6.3 counts a refresher up to the previous link's completion + frequency + grace, whatever the
+    certificate says; the row's "refresher due by" names that same day, so it never says "full course needed"
+    while a refresher would still count."""
+    links = [initial(2025, 3, 3, expires=D(2025, 9, 1))]
+    chain = rules.chain_of(links, frequency_months=12, grace_months=3, has_refresher=True)
+    due = rules.Due(on=D(2025, 1, 1), reason="start date")
+    state = rules.item_state(today=D(2025, 12, 2), due=due, frequency_months=12, latest_accepted_on=None,
+                             chain=chain, has_refresher=True, grace_months=3)
+    assert state.status is Status.EXPIRED and state.renewal == rules.REFRESHER_DUE
+    assert state.renew_by == D(2026, 6, 3)
+    assert "Refresher due by 3 Jun 2026 (grace 3 months)" in state.date_line
+    later = rules.chain_of(links + [refresher(2025, 12, 2)], frequency_months=12, grace_months=3,
+                           has_refresher=True)
+    assert later.completed_on == D(2025, 12, 2)            # the refresher of that day counts, as the row said
+    after = rules.item_state(today=D(2026, 6, 4), due=due, frequency_months=12, latest_accepted_on=None,
+                             chain=chain, has_refresher=True, grace_months=3)
+    assert after.renewal == rules.FULL_COURSE_NEEDED

@@ -97,7 +97,8 @@ class ColumnRules:
         line = None
         if self.lines:
             renewal, _ = rules.renewal_of(status, today=self.today, expires_on=expires,
-                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True)
+                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True,
+                                          completed_on=completed, frequency_months=self.frequency)
             line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
                                          refresher=chain.counted.refresher, by_certificate=chain.by_certificate,
                                          renewal=renewal)
@@ -112,7 +113,8 @@ class ColumnRules:
         if self.lines:
             # A plain date on a column with a refresher is an initial completion (credit from a subject without one).
             renewal, _ = rules.renewal_of(status, today=self.today, expires_on=expires,
-                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True)
+                                          has_refresher=self.has_refresher, grace_months=self.grace, counted=True,
+                                          completed_on=completed, frequency_months=self.frequency)
             line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
                                          renewal=renewal)
         found = self.done[completed] = (expires, status, TALLY_INDEX[status], line)
