@@ -324,3 +324,22 @@ def test_educator_people_list_is_limited_to_supported_teams(as_educator, world):
 
 def test_learners_have_no_people_list(as_learner):
     assert as_learner.get("/people/").status_code == 403
+
+
+def test_two_passports_with_a_section_of_the_same_name_give_each_section_its_own_name(as_learner, world):
+    """A section is a landmark: two called "Within 2 weeks" (one per passport) must still be told apart, so
+    each is named by its own heading and its passport's."""
+    from tests import factories
+
+    other = factories.template("Core Skills")
+    week2 = factories.section(other, "Within 2 weeks", 2, "weeks")
+    factories.item(week2, "Information governance")
+    factories.assign(world.learner, other)
+    db.session.commit()
+    html = _text(as_learner.get("/passport"))
+    names = re.findall(r'<section class="app-section" id="section-\d+" aria-labelledby="([^"]+)"', html)
+    assert len(names) == 3 and len(set(names)) == 3
+    for labelled_by in names:
+        section_title, template_title = labelled_by.split()
+        heading = re.search(rf'id="{template_title}"[^>]*>([^<]+)<', html).group(1)
+        assert heading in ("AHP Support Worker Skills Passport", "Core Skills")
