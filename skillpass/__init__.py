@@ -99,6 +99,12 @@ def register_templates(app: Flask) -> None:
 
     app.jinja_env.globals.update(AssignmentSource=AssignmentSource, EntryMethod=EntryMethod, EvidenceRule=EvidenceRule,
                                  ItemKind=ItemKind, Role=Role, TemplateStatus=TemplateStatus)
+    # Refreshers and certificates (issue 17, part A): an entry's activity and the chain rule's words.
+    from skillpass.models import EntryActivity
+    from skillpass.rules import FULL_COURSE_NEEDED, REFRESHER_DUE, TOO_LATE
+
+    app.jinja_env.globals.update(EntryActivity=EntryActivity, FULL_COURSE_NEEDED=FULL_COURSE_NEEDED,
+                                 REFRESHER_DUE=REFRESHER_DUE, TOO_LATE=TOO_LATE)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -124,7 +124,7 @@ def describe_changes(before: dict, after: dict, names: dict | None = None) -> st
             else:
                 parts.append(f"{'done once' if not old else 'renew every ' + _months(old)} → "
                              f"{'done once' if not new else 'renew every ' + _months(new)}")
-        elif key in ("description", "reflection", "password_hash"):
+        elif key in ("description", "reflection", "password_hash", "refresher_description"):
             parts.append(f"{field_label(key)} changed")
         elif key in ("mandatory", "active"):
             parts.append(f"{_value(key, old, names)} → {_value(key, new, names)}")
@@ -325,3 +325,13 @@ def action_label(action: str) -> str:
         return Action(action).label
     except ValueError:
         return action.replace(".", ": ").replace("_", " ").capitalize()
+
+
+# Refreshers and certificates with their own expiry (issue 17, part A): the item's refresher and grace, an
+# entry's activity and its certificate's expiry, in the words of the forms ("grace 0 → 3 months").
+FIELD_LABELS.update({"refresher_title": "refresher", "refresher_description": "refresher's description",
+                     "grace_months": "grace", "activity": "activity",
+                     "certificate_expires_on": "certificate's expiry"})
+_CHANGE_WORDS.update({"refresher_title": "refresher", "grace_months": "grace"})
+_VALUE_WORDS["activity"] = {"initial": "initial activity", "refresher": "refresher"}
+_UNITS["grace_months"] = "months"

@@ -10,6 +10,7 @@ from skillpass.access import ADMIN, VIEW_PERSON, guard
 from skillpass.inputs import date_in_range, page_number, to_id
 from skillpass.labels import Action
 from skillpass.services import audit_log
+from skillpass.services.passport import refreshers_too_late
 
 bp = Blueprint("audit_log", __name__)
 
@@ -85,7 +86,7 @@ def item_history(person_id: int, item_id: int):
     # Entries that count here by credit across passports, each with the mapping that counts it.
     credited, credited_events = audit_log.credited_history(person, item)
     context = dict(person=person, item=item, entries=entries, events={**by_entry, **credited_events},
-                   credited=credited)
+                   credited=credited, too_late=refreshers_too_late(person.id, item))
     if htmx.is_htmx():
         return render_template("audit_log/_item_history.html", **context)
     return render_template("audit_log/item_history.html", **context)

@@ -12,6 +12,10 @@ class RecordForm(FlaskForm):
     method = StringField("How", default=EntryMethod.HERE.value)
     equivalent_source = StringField("Organisation or qualification")
     note = TextAreaField("Note (optional)")
+    # An item with a refresher asks which was completed (PRODUCT.md §6.3); None: not asked, or not sent.
+    activity = StringField("Which did you complete?", default=None)
+    # A certificate's own expiry, when it has one (optional; checked against the completion by the service).
+    certificate_expires_on = DateInputField("Certificate's expiry date", required=False)
 
 
 class InformalForm(FlaskForm):

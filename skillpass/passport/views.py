@@ -11,7 +11,7 @@ from markupsafe import Markup
 from skillpass import access, htmx, transaction
 from skillpass.access import DECIDE_FOR_PERSON, OWN_ENTRY, RECORD_FOR_PERSON, SIGNED_IN, VIEW_PERSON, guard
 from skillpass.clock import today
-from skillpass.models import EntryMethod, Item, ItemKind
+from skillpass.models import EntryActivity, EntryMethod, Item, ItemKind
 from skillpass.passport.forms import InformalForm, RecordForm, field_errors
 from skillpass.rules import OPTIONAL_NOT_DONE, format_date
 from skillpass.services import entries as entry_service
@@ -23,6 +23,22 @@ from skillpass.services.settings import get_settings
 bp = Blueprint("passport", __name__)
 
 LEARNER_METHODS = {m.value: m for m in (EntryMethod.HERE, EntryMethod.EQUIVALENT)}
+ACTIVITIES = {a.value: a for a in EntryActivity}
+CHOOSE_ACTIVITY = "Choose which you completed: the initial activity or the refresher."
+
+
+def _activity(form: RecordForm, item: Item, kept: EntryActivity | None = None) -> EntryActivity | None:
+    """Which activity the record is (PRODUCT.md §6.3): asked only for an item with a refresher, where an
+    answer is required (None, with the form's error set, when there is none); always the initial activity
+    otherwise. *kept*: what a correction carries over when the form does not send the question."""
+    if not item.has_refresher:
+        return EntryActivity.INITIAL
+    if form.activity.data is None and kept is not None:
+        return kept
+    activity = ACTIVITIES.get(form.activity.data or "")
+    if activity is None:
+        form.activity.errors = [CHOOSE_ACTIVITY]
+    return activity
 
 
 def _row_flags(person) -> dict:
@@ -205,6 +221,9 @@ def _record_form(*, observed: bool):
         if method is None:
             form.method.errors = ["Choose how you completed it."]
             valid = False
+        activity = _activity(form, item)
+        if activity is None:
+            valid = False
         if valid:
             try:
                 submissions.claim(request.form.get(submissions.FIELD), actor=current_user, endpoint=request.endpoint)
@@ -219,6 +238,8 @@ def _record_form(*, observed: bool):
                     upload=request.files.get("evidence"),
                     max_upload_mb=get_settings().max_upload_mb,
                     today=today(),
+                    activity=activity,
+                    certificate_expires_on=form.certificate_expires_on.data,
                 )
             except DomainError as error:
                 errors = error.errors
@@ -270,7 +291,9 @@ def correct(entry_id: int):
     errors: dict[str, str] = {}
     if not _is_post():
         form = RecordForm(completed_on=entry.completed_on, method=entry.method.value,
-                          equivalent_source=entry.equivalent_source, note=entry.note)
+                          equivalent_source=entry.equivalent_source, note=entry.note,
+                          activity=entry.activity.value if item.has_refresher else None,
+                          certificate_expires_on=entry.certificate_expires_on)
     else:
         form = RecordForm()
         valid = form.validate()
@@ -278,6 +301,12 @@ def correct(entry_id: int):
         if method is None:
             form.method.errors = ["Choose how you completed it."]
             valid = False
+        # What the form does not send is carried over from the entry corrected (services/corrections.py).
+        activity = _activity(form, item, kept=entry.activity)
+        if activity is None:
+            valid = False
+        expiry = form.certificate_expires_on
+        certificate_expires_on = expiry.data if expiry.raw_data else corrections.KEEP
         if not valid:
             errors = field_errors(form)
         else:
@@ -286,7 +315,8 @@ def correct(entry_id: int):
                 correction = corrections.correct_entry(
                     actor=person, entry=entry, item=item, completed_on=form.completed_on.data, method=method,
                     equivalent_source=form.equivalent_source.data or "", note=form.note.data or "",
-                    upload=request.files.get("evidence"), max_upload_mb=get_settings().max_upload_mb, today=today())
+                    upload=request.files.get("evidence"), max_upload_mb=get_settings().max_upload_mb, today=today(),
+                    activity=activity, certificate_expires_on=certificate_expires_on)
             except DomainError as error:
                 errors = error.errors
             else:

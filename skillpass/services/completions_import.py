@@ -1,10 +1,13 @@
 """CSV import of historic completions, to bring a trust's records in from its staff
 record system or spreadsheets.
 
-Columns: employee_number, item, completed_on, expires_on (optional). *item* is an
+Columns: employee_number, item, completed_on, expires_on (optional), activity (optional). *item* is an
 item's code (CSTF-FIRE) or the national competence name form
 (NHS|CSTF|Fire Safety - 2 Years|) one of its items lists, matched exactly (PRODUCT.md §6.1); a row naming a
-subject no published passport holds is skipped, not an error. Every row is checked first; then all or nothing.
+subject no published passport holds is skipped, not an error. *expires_on* is the certificate's own expiry
+(PRODUCT.md §6.3), kept when it says more than the item's own rule (completed + frequency); *activity* is
+initial (or empty) or refresher, the latter only for an item with a refresher. Every row is checked first;
+then all or nothing.
 Entries come in accepted, with the method *imported*; the file, row and importer
 are kept in the audit log; a completion already on record is not added twice.
 """
@@ -21,20 +24,20 @@ from sqlalchemy import select
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.labels import Action
-from skillpass.models import (Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
-                              TemplateStatus)
-from skillpass.rules import EARLIEST_DATE, TOO_EARLY, format_date
+from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate,
+                              Person, TemplateStatus)
+from skillpass.rules import EARLIEST_DATE, TOO_EARLY, expiry_date, format_date
 from skillpass.services import audit, import_batches, national_names
 from skillpass.services.entries import ENTRY_FIELDS
 from skillpass.services.import_files import (Problem, Unreadable, columns, control_problems, csv_rows,  # noqa: F401
                                              date_problem, decode, parse_date)                      # decode re-exported
 from skillpass.subjects import normalise_code, normalise_name, subject_key, suggestions
 
-COLUMNS = ["employee_number", "item", "completed_on", "expires_on"]
+COLUMNS = ["employee_number", "item", "completed_on", "expires_on", "activity"]
 REQUIRED = {"employee_number", "item", "completed_on"}
 # Completions added in one transaction (see people_import.BATCH).
 BATCH = 1000
-EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14"]
+EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14", "initial"]
 # Headers as real exports name them (case, spaces and underscores ignored; other columns are ignored): the
 # ESR learning export's, and SkillPass's own records export (its Code, else its Item, names the item; its
 # Status keeps rejected, withdrawn and revoked records out).
@@ -44,7 +47,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "completed_on": ("completed on", "achievement date", "completion date", "date completed"),
     "expires_on": ("expires on", "expiry date"),
     "status": (),
+    "activity": ("activity", "initial or refresher"),
 }
+# What an activity cell may say (PRODUCT.md §6.3): empty is the initial activity.
+ACTIVITY_WORDS = {"": EntryActivity.INITIAL, "initial": EntryActivity.INITIAL,
+                  "initial activity": EntryActivity.INITIAL, "refresher": EntryActivity.REFRESHER}
 # A Status cell that says the record counts; rows with another status are skipped and counted.
 COUNTING = {"", "accepted", "complete", "completed", "achieved", "passed"}
 
@@ -67,6 +74,16 @@ class CompletionsPlan:
     ignored: list[str] = field(default_factory=list)      # the file's columns that are none of the import's
     not_counting: dict[str, int] = field(default_factory=dict)   # rows skipped by their status: status -> rows
     batch_id: int | None = None       # the import, once its first completions are added
+
+    @property
+    def with_certificate_expiry(self) -> int:
+        """The rows to add that carry a certificate's own expiry (PRODUCT.md §6.3)."""
+        return sum(1 for row in self.rows if row["expires_on"] is not None)
+
+    @property
+    def refreshers(self) -> int:
+        """The rows to add that are refreshers."""
+        return sum(1 for row in self.rows if row["activity"] is EntryActivity.REFRESHER)
 
     def by_item(self) -> list[tuple[str, str, int]]:
         """What the rows were matched to, for the preview: (item, passport, completions), most first."""
@@ -241,6 +258,14 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
                 problems.append(Problem(line_no, "expires_on", date_problem(row["expires_on"])))
             elif completed is not None and expires <= completed:
                 problems.append(Problem(line_no, "expires_on", "Not after the completion date."))
+        activity = ACTIVITY_WORDS.get(" ".join(row.get("activity", "").lower().split()))
+        if activity is None:
+            problems.append(Problem(line_no, "activity", f"“{row['activity'].strip()}” is neither initial nor "
+                                                         f"refresher: write one of them, or leave it empty "
+                                                         f"for the initial activity."))
+        elif activity is EntryActivity.REFRESHER and item is not None and not item.has_refresher:
+            problems.append(Problem(line_no, "activity", f"{item.title} has no refresher: leave the activity "
+                                                         f"empty, or write initial."))
         if problems:
             result.problems.extend(problems)
             continue
@@ -259,7 +284,10 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if key in on_record:
             result.already += 1
             continue
-        result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires))
+        if expires is not None and expires == expiry_date(completed, item.frequency_months):
+            expires = None      # the item's own rule, to the day: nothing of the certificate's own to keep
+        result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires,
+                                activity=activity))
     if (not result.problems and not result.rows and not result.already and not result.skipped
             and not result.not_counting):
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
@@ -290,17 +318,18 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
         entries = []
         for row, (person_id, item_id, _) in zip(batch, ids):
             note = f"Imported from {filename}, row {row['row']}."
-            if row["expires_on"]:
-                note += f" Expiry in the source: {format_date(row['expires_on'])}."
             entries.append(Entry(person_id=person_id, item_id=item_id, completed_on=row["completed_on"],
                                  method=EntryMethod.IMPORTED, status=EntryStatus.ACCEPTED, note=note,
-                                 recorded_by_id=actor.id, recorded_at=now))
+                                 recorded_by_id=actor.id, recorded_at=now, activity=row["activity"],
+                                 certificate_expires_on=row["expires_on"]))
         db.session.add_all(entries)
         db.session.flush()     # the batch at once; then each entry's audit, which names it by id
         import_batches.add_entries(kept, entries)
         for row, entry, (person_id, _, title) in zip(batch, entries, ids):
+            done_as = "refresher" if row["activity"] is EntryActivity.REFRESHER else "completed"
+            own_expiry = f", certificate expires {format_date(row['expires_on'])}" if row["expires_on"] else ""
             audit.log(actor=actor, action=Action.ENTRY_IMPORTED, subject=entry, person_id=person_id,
-                      summary=f"{title}: completed {format_date(row['completed_on'])}, "
+                      summary=f"{title}: {done_as} {format_date(row['completed_on'])}{own_expiry}, "
                               f"imported from {filename} row {row['row']}",
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)

@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from skillpass.labels import Action
-from skillpass.models import Entry, EntryMethod, EntryStatus, Item, Person
+from skillpass.models import Entry, EntryActivity, EntryMethod, EntryStatus, Item, Person
 from skillpass.rules import format_date
 from skillpass.services import audit
 from skillpass.services.entries import ENTRY_FIELDS, record_entry
 from skillpass.services.errors import Conflict, NotAllowed
 
 CORRECTION_DAYS = 14
+#: A certificate's expiry the correction does not change: the corrected entry's is carried over.
+KEEP = object()
 ASK_AN_EDUCATOR = "Ask an educator of your team to revoke it if it is wrong."
 
 
@@ -41,8 +43,11 @@ def can_correct(entry: Entry | None, *, actor_id: int, today: dt.date) -> bool:
 
 def correct_entry(*, actor: Person, entry: Entry, item: Item, completed_on: dt.date | None, method: EntryMethod,
                   today: dt.date, equivalent_source: str = "", note: str = "", upload=None,
-                  max_upload_mb: int = 10) -> Entry:
+                  max_upload_mb: int = 10, activity: EntryActivity | None = None,
+                  certificate_expires_on=KEEP) -> Entry:
     """Record the correction of *entry*: a new entry, by the same rules as a record, that supersedes it.
+    Which activity it was and the certificate's own expiry (PRODUCT.md §6.3) carry over unless given
+    (*activity* None, *certificate_expires_on* KEEP); None for the expiry clears it.
 
     Raises NotAllowed (someone else's entry) or Conflict (too late, or decided) with the reason, and
     ValidationFailed, as record_entry does, for the new values."""
@@ -55,7 +60,11 @@ def correct_entry(*, actor: Person, entry: Entry, item: Item, completed_on: dt.d
     was = entry.description
     correction = record_entry(actor=actor, person=actor, item=item, completed_on=completed_on, method=method,
                               today=today, equivalent_source=equivalent_source, note=note, upload=upload,
-                              max_upload_mb=max_upload_mb, supersedes=entry)
+                              max_upload_mb=max_upload_mb, supersedes=entry,
+                              activity=(activity if activity is not None else entry.activity
+                                        if item.has_refresher else EntryActivity.INITIAL),
+                              certificate_expires_on=(entry.certificate_expires_on if certificate_expires_on is KEEP
+                                                      else certificate_expires_on))
     audit.log(
         actor=actor, action=Action.ENTRY_CORRECTED, subject=entry, person_id=actor.id,
         summary=f"{item.title}: entry of {format_date(entry.completed_on)} ({was}) corrected by a new entry",

@@ -16,6 +16,7 @@ from skillpass.models import (
     Assignment,
     Confirmation,
     Entry,
+    EntryActivity,
     EntryMethod,
     EntryStatus,
     EvidenceRule,
@@ -36,6 +37,7 @@ ALREADY_AWAITING = "An entry for this item is already awaiting sign-off. Withdra
 ENTRY_FIELDS = [
     "person_id", "item_id", "completed_on", "method", "equivalent_source", "note",
     "evidence_id", "status", "decided_by_id", "decided_at", "decision_reason", "supersedes_id",
+    "activity", "certificate_expires_on",
 ]
 
 
@@ -129,8 +131,14 @@ def record_entry(
     upload=None,
     max_upload_mb: int = 10,
     supersedes: Entry | None = None,
+    activity: EntryActivity = EntryActivity.INITIAL,
+    certificate_expires_on: dt.date | None = None,
 ) -> Entry:
     """Record learning against an item. Raises ValidationFailed with per-field messages.
+
+    *activity*: the initial activity or the refresher (PRODUCT.md §6.3), the latter only for an item that has
+    one. *certificate_expires_on*: the certificate's own expiry, for equivalent training or an entry with an
+    evidence file; after the completion date.
 
     *supersedes*: the learner's own entry this one corrects (services/corrections.py checks they may): it
     stops counting (status *superseded*) once everything here is valid, and the new entry names it.
@@ -205,6 +213,16 @@ def record_entry(
             and checked is None and carried is None and "evidence" not in errors):
         errors["evidence"] = "Attach a certificate or other evidence: an educator checks it before it counts."
 
+    if activity is EntryActivity.REFRESHER and not item.has_refresher:
+        errors["activity"] = "This item has no refresher: record it as the initial activity."
+    if certificate_expires_on is not None:
+        if method is not EntryMethod.EQUIVALENT and checked is None and carried is None and "evidence" not in errors:
+            errors["certificate_expires_on"] = ("A certificate's expiry goes with its certificate: attach the "
+                                                "certificate, or leave the expiry date empty.")
+        elif completed_on is not None and certificate_expires_on <= completed_on:
+            errors["certificate_expires_on"] = (f"The certificate's expiry date must be after the date completed "
+                                                f"({format_date(completed_on)}).")
+
     # The entry a correction supersedes is no obstacle to it: it gives its place.
     not_superseded = [Entry.id != supersedes.id] if supersedes is not None else []
     pending = db.session.scalar(
@@ -251,6 +269,8 @@ def record_entry(
         recorded_by_id=actor.id,
         recorded_at=now,
         supersedes_id=getattr(supersedes, "id", None),
+        activity=activity,
+        certificate_expires_on=certificate_expires_on,
     )
     if method is EntryMethod.OBSERVED or by_staff:
         # The observer's (or the admin's) record is their sign-off: name and job title as they are today.
@@ -271,10 +291,24 @@ def record_entry(
         action=Action.ENTRY_CORRECTED if supersedes is not None else Action.ENTRY_RECORDED,
         subject=entry,
         person_id=person.id,
-        summary=f"{item.title}: {entry.description} ({entry.status.label.lower()}){corrected}",
+        summary=f"{item.title}{activity_words(entry, item)}: {entry.description} "
+                f"({entry.status.label.lower()}){corrected}",
         after=audit.snapshot(entry, ENTRY_FIELDS),
     )
     return entry
+
+
+def activity_words(entry: Entry, item: Item) -> str:
+    """What an entry of an item with a refresher was, and its certificate's own expiry, for a summary:
+    " (refresher: BLS update, 1 hour; certificate expires 1 Dec 2026)"; "" when there is nothing to say."""
+    words = []
+    if entry.is_refresher:
+        words.append(f"refresher: {item.refresher_title}" if item.refresher_title else "refresher")
+    elif item.has_refresher:
+        words.append("initial activity")
+    if entry.certificate_expires_on is not None:
+        words.append(f"certificate expires {format_date(entry.certificate_expires_on)}")
+    return f" ({'; '.join(words)})" if words else ""
 
 
 def withdraw_entry(*, actor: Person, entry: Entry) -> Entry:

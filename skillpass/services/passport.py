@@ -18,6 +18,7 @@ from skillpass.services.corrections import can_correct
 from skillpass.services import credit_mappings
 from skillpass.services.credit import credit_map
 from skillpass.services.entries import queue_kind
+from skillpass.services.subjects import same_subject
 from skillpass.subjects import normalise_name, subject_key
 from skillpass.models import (
     Assignment,
@@ -88,6 +89,21 @@ class Row:
         if not self.state.counts:
             return None
         return AWAITING if self.state.awaiting else self.state.status.value
+
+    @property
+    def record_words(self) -> str:
+        """The Record action's words, always starting "Record": for an item with a refresher, "Record refresher"
+        while its chain can continue and "Record full course" once it cannot (PRODUCT.md §6.3)."""
+        if self.accepted is None:
+            return "Record"
+        if self.item.has_refresher:
+            return "Record full course" if self.state.renewal == rules.FULL_COURSE_NEEDED else "Record refresher"
+        return "Record renewal" if self.item.frequency_months else "Record again"
+
+    def too_late_entries(self) -> list[Entry]:
+        """This item's refreshers that did not count (PRODUCT.md §6.3), newest first."""
+        return sorted((e for e in self.history if e.id in self.too_late),
+                      key=lambda e: (e.completed_on, e.id), reverse=True)
 
     @property
     def waiting_for(self) -> str:
@@ -342,6 +358,17 @@ def chain_of_entries(accepted, item: Item) -> rules.Chain:
                            for e in ordered],
                           frequency_months=item.frequency_months, grace_months=item.grace_months,
                           has_refresher=item.has_refresher)
+
+
+def refreshers_too_late(person_id: int, item: Item) -> frozenset:
+    """The ids of this person's refreshers of *item*'s subject that did not count (PRODUCT.md §6.3), for a row's
+    history, read by the chain rule as the row reads them (credit aside: it is never a refresher of its own)."""
+    if not item.has_refresher:
+        return frozenset()
+    accepted = db.session.scalars(select(Entry).where(
+        Entry.person_id == person_id, Entry.item_id.in_(same_subject(item)),
+        Entry.status == EntryStatus.ACCEPTED)).all()
+    return chain_of_entries(accepted, item).too_late
 
 
 def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=()) -> Row:

@@ -64,11 +64,11 @@ def needs(passport: Passport) -> list[Need]:
         elif state.mandatory and status is rules.Status.EXPIRED:
             ranked.append(((0, 0, state.expires_on, row.item.position), Need(
                 row, "expired", f"expired {rules.format_date(state.expires_on)} "
-                                f"({rules.days_from(today, state.expires_on)})", reason)))
+                                f"({rules.days_from(today, state.expires_on)}){renewal_words(state)}", reason)))
         elif state.mandatory and status is rules.Status.EXPIRING:
             ranked.append(((1, 0, state.expires_on, row.item.position), Need(
                 row, "expiring", f"{rules.expires_in(today, state.expires_on)} "
-                                 f"({rules.format_date(state.expires_on)})", reason)))
+                                 f"({rules.format_date(state.expires_on)}){renewal_words(state)}", reason)))
         elif reason:
             ranked.append(((2, optional, row.rejected.recorded_at.date(), row.item.position), Need(
                 row, "rejected", f"the entry of {rules.format_date(row.rejected.completed_on)} was "
@@ -90,6 +90,16 @@ def needs(passport: Passport) -> list[Need]:
             seen.add(key)
             out.append(need)
     return out
+
+
+def renewal_words(state: rules.ItemState) -> str:
+    """What renewing an item with a refresher needs (PRODUCT.md §6.3), after its dates: ": full course needed",
+    ": refresher due by 3 Jun 2026"; "" otherwise."""
+    if state.renewal == rules.FULL_COURSE_NEEDED:
+        return f": {rules.FULL_COURSE_NEEDED}"
+    if state.renewal == rules.REFRESHER_DUE and state.renew_by is not None:
+        return f": {rules.REFRESHER_DUE} by {rules.format_date(state.renew_by)}"
+    return ""
 
 
 def waiting_words(passport: Passport, row: Row) -> str:

@@ -58,6 +58,10 @@ class ItemForm(PostedForm):
     prior_learning_accepted = Checkbox()
     mandatory = Checkbox()
     section_id = StringField(default="")
+    # The refresher and its grace (PRODUCT.md §6.3); None: not sent (an older form), the item keeps its own.
+    refresher_title = StringField(default=None)
+    refresher_description = StringField(default=None)
+    grace_months = StringField(default=None)
 
 
 class ItemEditForm(ItemForm):

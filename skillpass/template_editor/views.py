@@ -44,11 +44,14 @@ def _item_values(item: Item) -> dict:
                 evidence=item.evidence.value, confirmation=item.confirmation.value,
                 prior_learning_accepted=item.prior_learning_accepted,
                 mandatory=item.mandatory, section_id=str(item.section_id),
-                national_names="\n".join(national_names.names_of([item.id]).get(item.id, [])))
+                national_names="\n".join(national_names.names_of([item.id]).get(item.id, [])),
+                refresher_title=item.refresher_title, refresher_description=item.refresher_description,
+                grace_months=str(item.grace_months))
 
 
 NEW_ITEM = dict(title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="learning",
-                evidence="optional", confirmation="at_once", prior_learning_accepted=True, mandatory=True)
+                evidence="optional", confirmation="at_once", prior_learning_accepted=True, mandatory=True,
+                refresher_title="", refresher_description="", grace_months="0")
 
 
 def _editor_url(template_id: int, anchor: str = "") -> str:

@@ -15,6 +15,7 @@ from skillpass.models import Entry, EntryMethod, EntryStatus
 from skillpass.services import evidence as evidence_service
 from tests import factories
 from tests.e2e.conftest import assert_inside_viewport, assert_no_axe_violations, screenshot, sign_in
+from tests.e2e.dates import date_group
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -131,7 +132,7 @@ def test_enter_again_after_saving_equivalent_training_withdraws_nothing(live_ser
     page.keyboard.press("Enter")
     # The form opens with focus on its first field (the date's day box); wait for that before moving on, or
     # the form's own focusing, once htmx has settled, would take focus from under the next key.
-    expect(row.get_by_label("Day")).to_be_focused()
+    expect(date_group(row, "Date completed").get_by_label("Day", exact=True)).to_be_focused()
     equivalent = page.get_by_label("Equivalent training demonstrated")
     equivalent.focus()
     page.keyboard.press("Space")

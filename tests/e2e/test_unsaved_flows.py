@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from skillpass.unsaved import EXPIRED, SIGNED_OUT
 from tests import factories
 from tests.e2e.conftest import assert_no_axe_violations, sign_in
+from tests.e2e.dates import date_group
 
 NOTE = "Fire warden session on Ward 7, with the evacuation drill"
 
@@ -30,7 +31,7 @@ def _open_inline_form(page, world):
     row.get_by_role("link", name="Record Fire safety").click()
     # The form takes focus to its first box once htmx has settled: wait for that, or it could move focus
     # away in the middle of typing the note.
-    expect(row.get_by_label("Day")).to_be_focused()
+    expect(date_group(row, "Date completed").get_by_label("Day", exact=True)).to_be_focused()
     note = page.get_by_label("Note (optional)")
     note.fill(NOTE)
     expect(note).to_have_value(NOTE)

@@ -36,7 +36,8 @@ def test_missing_text_is_empty_and_boxes_unticked(app):
         assert ItemForm().values == dict(
             title="", description="", corporate_lead="", code="", national_names="", frequency_months="", kind="",
             evidence="", confirmation=None,   # None: not asked
-            prior_learning_accepted=False, mandatory=False, section_id="")
+            prior_learning_accepted=False, mandatory=False, section_id="",
+            refresher_title=None, refresher_description=None, grace_months=None)   # not sent: the item keeps its own
 
 
 def test_text_is_kept_as_typed_and_any_value_ticks_a_box(app):

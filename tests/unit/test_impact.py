@@ -628,7 +628,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_people(db, chang
         counts.append(log)
     small, large = counts
     assert small.count == large.count, f"small: {small!r}\n\nlarge: {large!r}"
-    assert small.count <= 5, repr(small)   # items, holders, the teams they support, sections, latest entries
+    # Items, holders, sections, the latest entries; and, read through the chain rule as the team figures read
+    # them (PRODUCT.md §6.3): credit mappings, the subjects with a refresher, and their links.
+    assert small.count <= 7, repr(small)
 
 
 # --------------------------------------------------------------------------- dates that move

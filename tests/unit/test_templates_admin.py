@@ -803,7 +803,8 @@ def test_add_item_goes_at_the_end_of_its_section_dated_today_and_is_audited(db, 
         "title": "Infection prevention", "description": "Evacuation and extinguishers.",
         "corporate_lead": "Estates", "code": None, "frequency_months": 12, "kind": "learning",
         "evidence": "optional", "confirmation": "at_once", "prior_learning_accepted": True, "mandatory": True,
-        "section_id": world.month6.id, "national_names": []}
+        "section_id": world.month6.id, "national_names": [],
+        "refresher_title": "", "refresher_description": "", "grace_months": 0}
 
 
 def test_add_item_to_an_empty_section_starts_at_position_zero(db, world):

@@ -189,8 +189,8 @@ def refresher_subjects() -> tuple[set[Hashable], list[int]]:
     return subjects, item_ids
 
 
-def latest_completions(ids: Select | None, template_ids: set[int], *, credit=None
-                       ) -> dict[int, dict[Hashable, dt.date]]:
+def latest_completions(ids: Select | None, template_ids: set[int], *, credit=None,
+                       subjects: set[Hashable] | None = None) -> dict[int, dict[Hashable, dt.date]]:
     """The latest accepted completion of each subject, by person: {person id: {subject key: date}}, a subject
     being an item's code or, for an item without one, the item (skillpass.subjects.subject_key).
 
@@ -198,7 +198,8 @@ def latest_completions(ids: Select | None, template_ids: set[int], *, credit=Non
     means everyone: then nothing is filtered in SQL (SQLite groups every entry a third faster than
     it checks each against a list of 5,000 people), and the caller reads only the people it has.
     *credit*: the mappings to read (services.credit.CreditMap), the live ones when not given; a preview
-    passes them with a mapping added or left out."""
+    passes them with a mapping added or left out.
+    *subjects*: only these subjects (and those credited to them) are read, e.g. the one item a change touches."""
     if not template_ids:
         return {}
     if credit is None:
@@ -207,6 +208,9 @@ def latest_completions(ids: Select | None, template_ids: set[int], *, credit=Non
     if ids is not None:
         # Entries of these passports' subjects, and of the subjects credited to anything (credit across passports).
         where += [Entry.person_id.in_(ids), or_(subject_items(template_ids), *of_subjects(credit.by_subject))]
+    if subjects:
+        wanted = set(subjects) | {source for source, targets in credit.by_subject.items() if targets & set(subjects)}
+        where.append(or_(*of_subjects(wanted)))
     latest: dict[int, dict[Hashable, dt.date]] = {}
     for person_id, item_id, code, on in db.session.connection().execute(
             select(Entry.person_id, Entry.item_id, Item.code, func.max(Entry.completed_on))

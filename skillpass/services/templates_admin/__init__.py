@@ -21,6 +21,7 @@ from skillpass.services.templates_admin.passports import (
 from skillpass.services.templates_admin.structure import (
     ITEM_FIELDS,
     MAX_FREQUENCY_MONTHS,
+    MAX_GRACE_MONTHS,
     OFFSET_LIMITS,
     SECTION_FIELDS,
     STARTER_SECTIONS,
@@ -49,6 +50,7 @@ __all__ = [
     "ITEM_FIELDS",
     "ItemValues",
     "MAX_FREQUENCY_MONTHS",
+    "MAX_GRACE_MONTHS",
     "OFFSET_LIMITS",
     "SECTION_FIELDS",
     "STARTER_SECTIONS",

@@ -106,14 +106,20 @@ def template_list() -> TemplateList:
 
 def item_change_impact(item: Item, template: PassportTemplate, checked: ItemValues, *, confirmed: str | None,
                        today: dt.date, warning_days: int) -> Impact | None:
-    """The impact of a new frequency or section on the people holding the passport, unless there is none,
-    or this exact change (its fingerprint) was previewed and confirmed."""
+    """The impact of a new frequency or section, or of a refresher given, taken away or given another grace
+    (PRODUCT.md §6.3), on the people holding the passport, unless there is none, or this exact change (its
+    fingerprint) was previewed and confirmed."""
     new_section = db.session.get(Section, checked.section_id)
     old_section = db.session.get(Section, item.section_id)
     old_offset, new_offset = offset_of(old_section), offset_of(new_section)
-    if checked.frequency_months == item.frequency_months and old_offset == new_offset:
+    refresher_before = (item.has_refresher, item.grace_months if item.has_refresher else 0)
+    refresher_after = (bool(checked.refresher_title), checked.grace_months if checked.refresher_title else 0)
+    if (checked.frequency_months == item.frequency_months and old_offset == new_offset
+            and refresher_before == refresher_after):
         return None
     fingerprint = f"{checked.frequency_months or 'once'} {checked.section_id}"
+    if refresher_before[0] or refresher_after[0]:
+        fingerprint += f" refresher {'yes' if refresher_after[0] else 'no'} grace {refresher_after[1]}"
     if confirmed == fingerprint:
         return None
     parts = []
@@ -122,11 +128,21 @@ def item_change_impact(item: Item, template: PassportTemplate, checked: ItemValu
                      f"{rules.describe_frequency(checked.frequency_months).lower()}")
     if old_offset != new_offset:
         parts.append(f"due {old_offset.describe()} → {new_offset.describe()} (moves to {new_section.name})")
+    if refresher_before[0] != refresher_after[0]:
+        parts.append(f"refresher {checked.refresher_title} added" if refresher_after[0]
+                     else f"refresher {item.refresher_title} removed: renewed by the full course")
+    if refresher_after[0] and refresher_before[1] != refresher_after[1]:
+        parts.append(f"grace {_months(refresher_before[1])} → {_months(refresher_after[1])}")
     preview = impact_service.impact(
         today=today, warning_days=warning_days, template_id=template.id,
         item_frequency={item.id: checked.frequency_months}, item_offset={item.id: new_offset},
+        item_refresher={item.id: refresher_after},
         what=f"{item.title}: " + "; ".join(parts))
     if not preview.people or item.archived_at is not None:
         return None
     preview.fingerprint = fingerprint
     return preview
+
+
+def _months(n: int) -> str:
+    return f"{n} month{'' if n == 1 else 's'}"

@@ -182,7 +182,9 @@ def copy_template(*, actor: Person, template: PassportTemplate, name: str, today
                                 code=item.code, frequency_months=item.frequency_months, kind=item.kind,
                                 evidence=item.evidence, confirmation=item.confirmation,
                                 prior_learning_accepted=item.prior_learning_accepted,
-                                mandatory=item.mandatory, added_on=today)
+                                mandatory=item.mandatory, added_on=today, refresher_title=item.refresher_title,
+                                refresher_description=item.refresher_description,
+                                grace_months=item.grace_months)
             db.session.add(copies[item.id])
     db.session.flush()
     names = national_names.names_of(copies)

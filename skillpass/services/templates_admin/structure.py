@@ -29,6 +29,7 @@ from skillpass.services.errors import Conflict, ValidationFailed
 
 OFFSET_LIMITS = {"days": 3650, "weeks": 520, "months": 120}
 MAX_FREQUENCY_MONTHS = 120
+MAX_GRACE_MONTHS = 24
 STARTER_SECTIONS = [
     ("Onboarding (day one)", 0, "days"),
     ("Within 2 weeks", 2, "weeks"),
@@ -36,7 +37,8 @@ STARTER_SECTIONS = [
     ("Annual refreshers", 12, "months"),
 ]
 ITEM_FIELDS = ["title", "description", "corporate_lead", "code", "frequency_months", "kind", "evidence",
-               "confirmation", "prior_learning_accepted", "mandatory", "section_id"]
+               "confirmation", "prior_learning_accepted", "mandatory", "section_id",
+               "refresher_title", "refresher_description", "grace_months"]
 SECTION_FIELDS = ["name", "offset_amount", "offset_unit"]
 
 
@@ -150,6 +152,10 @@ class ItemValues:
     mandatory: bool
     section_id: int
     national_names: tuple[str, ...] = ()
+    # The refresher (PRODUCT.md §6.3): its title ("" for none), what it is, and the grace in months.
+    refresher_title: str = ""
+    refresher_description: str = ""
+    grace_months: int = 0
 
 
 def check_item(form: dict, *, template: PassportTemplate, item: Item | None = None) -> ItemValues:
@@ -217,13 +223,57 @@ def check_item(form: dict, *, template: PassportTemplate, item: Item | None = No
                                                                 Section.template_id == template.id))
     if section_id is None:
         errors["section_id"] = "Choose the section the item belongs to."
+    refresher = _check_refresher(form, item, errors, recurring=frequency is not None or bool(
+        errors.get("frequency_months")))
     if errors:
         raise ValidationFailed(errors)
     return ItemValues(title=title, description=description, corporate_lead=lead, code=code,
                       frequency_months=frequency, kind=kind, evidence=evidence, confirmation=confirmation,
                       prior_learning_accepted=bool(form.get("prior_learning_accepted")),
                       mandatory=bool(form.get("mandatory")), section_id=section_id,
-                      national_names=tuple(names))
+                      national_names=tuple(names), **refresher)
+
+
+def _check_refresher(form: dict, item: Item | None, errors: dict, *, recurring: bool) -> dict:
+    """The refresher's title and description and the grace in months (PRODUCT.md §6.3), as posted. A form
+    that does not send them (an older one) keeps what the item has. A refresher renews something that
+    expires, so it needs a frequency; grace is the refresher's, so it needs one."""
+    def posted(name: str, kept):
+        value = form.get(name)
+        return kept if value is None else value
+
+    title_raw = posted("refresher_title", item.refresher_title if item else "")
+    description_raw = posted("refresher_description", item.refresher_description if item else "")
+    grace_raw = posted("grace_months", str(item.grace_months) if item else "")
+    refuse_controls(errors, refresher_title=title_raw, refresher_description=description_raw,
+                    grace_months=str(grace_raw))
+    title = _clean(title_raw)
+    description = (description_raw or "").strip()
+    if "refresher_title" in errors:
+        pass
+    elif len(title) > 200:
+        errors["refresher_title"] = "Use 200 characters or fewer."
+    elif title and not recurring:
+        errors["refresher_title"] = ("A refresher renews something that expires: enter how many months until it "
+                                     "must be renewed (Renew every), or leave the refresher empty.")
+    elif description and not title:
+        errors["refresher_title"] = ("Enter the refresher's title, for example BLS update, 1 hour, or leave its "
+                                     "description empty too.")
+    if "refresher_description" not in errors and len(description) > 2000:
+        errors["refresher_description"] = "Use 2,000 characters or fewer."
+    raw = str(grace_raw or "").strip()
+    grace = 0
+    if "grace_months" in errors:
+        pass
+    elif raw and (not raw.isdecimal() or len(raw) > 2 or int(raw) > MAX_GRACE_MONTHS):
+        errors["grace_months"] = (f"Enter the grace as a whole number of months from 0 to {MAX_GRACE_MONTHS}, "
+                                  f"for example 3.")
+    elif raw:
+        grace = int(raw)
+        if grace and not title and "refresher_title" not in errors:
+            errors["grace_months"] = ("Grace is how late a refresher may still be done: give the item a refresher, "
+                                      "or set the grace to 0.")
+    return dict(refresher_title=title, refresher_description=description if title else "", grace_months=grace)
 
 
 def _code_taken(template: PassportTemplate, code: str, item: Item | None) -> str | None:
@@ -279,7 +329,9 @@ def _item_kwargs(values: ItemValues) -> dict:
                 code=values.code, frequency_months=values.frequency_months, kind=values.kind,
                 evidence=values.evidence, confirmation=values.confirmation,
                 prior_learning_accepted=values.prior_learning_accepted,
-                mandatory=values.mandatory, section_id=values.section_id)
+                mandatory=values.mandatory, section_id=values.section_id,
+                refresher_title=values.refresher_title, refresher_description=values.refresher_description,
+                grace_months=values.grace_months)
 
 
 def update_item(*, actor: Person, item: Item, values: ItemValues) -> list[str]:
