@@ -39,6 +39,7 @@ PARAMETER_NAMES = (
     # Also read somewhere in the app.
     "next", "actor", "confirm", "current_password", "new_password", "mandatory", "prior_learning_accepted",
     "starter_sections", "evidence", "expires_on", "item", "team_id", "out", "file",
+    "standing", "no_team",      # the people behind a qualification count (issue 17, part B)
 )
 
 HOSTILE = {
@@ -63,7 +64,8 @@ OVERFLOWING_IDS = (2**31, 2**63, 10**30)
 
 # Where the route's guard reads "team" before the view does, a hostile team is refused there (403): the
 # walk is done once more without it, so the view itself meets the other values.
-TEAM_GUARDED = {"team.index", "team.trend", "team.export_matrix", "team.export_records", "team.print_start"}
+TEAM_GUARDED = {"team.index", "team.trend", "team.export_matrix", "team.export_records", "team.print_start",
+                "team.standing", "team.export_standing"}
 
 # The order in which actors are preferred for a route: the one with most reach first.
 PREFERRED_ACTORS = ("admin", "learner", "educator", "other_learner", "other_educator")
