@@ -54,6 +54,8 @@ def register(app: Flask) -> None:
         Status=rules.Status,
         describe_frequency=rules.describe_frequency,
     )
+    # A passport held as a qualification (issue 17, part B): Meets, About to lose, Does not meet, in that order.
+    app.jinja_env.globals["Standing"] = rules.Standing
 
 
 def _queue_total_for_the_header(app: Flask, template: Template, context: dict, **extra) -> None:

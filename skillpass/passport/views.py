@@ -182,6 +182,20 @@ def section_progress(person_id: int, section_id: int):
     return render_template("passport/_section_progress.html", sv=section, person=g.person)
 
 
+@bp.get("/people/<int:person_id>/passport/templates/<int:template_id>/standing")
+@guard(VIEW_PERSON)
+def standing(person_id: int, template_id: int):
+    """Where the person stands with one passport they hold, as a qualification (PRODUCT.md §6.3): refetched
+    when one of its sections changes."""
+    passport = _passport(g.person)
+    tv = next((t for t in passport.templates if t.template.id == template_id and t.live), None)
+    if tv is None:
+        abort(404)
+    if not htmx.is_htmx():
+        return redirect(_passport_url(g.person) + f"#template-{template_id}")
+    return htmx.add_vary(make_response(render_template("passport/_standing.html", tv=tv, person=g.person)))
+
+
 def _passport_url(person) -> str:
     if person.id == current_user.id:
         return url_for("passport.index")

@@ -70,10 +70,16 @@ class Table:
     rows: Iterable[list]
 
 
+QUALIFICATION = "{name}: qualification"
+NOT_HELD = "Not held"
+
+
 def matrix_table(matrix, rows) -> Table:
-    """One row per person: who, their compliance, then each item's status and date line, in the words of
-    rules.status_line and rules.short_date_line, as the matrix shows them."""
+    """One row per person: who, their compliance, where they stand with each passport held as a qualification
+    (PRODUCT.md §6.3: "Meets", "About to lose", "Does not meet", or "Not held"), then each item's status and date
+    line, in the words of rules.status_line and rules.short_date_line, as the matrix shows them."""
     header = ["Employee number", "Name", "Team", "Job role", "Compliance %", "Met", "Due"]
+    header += [QUALIFICATION.format(name=passport.name) for passport in matrix.passports]
     for column in matrix.columns:
         code = f" [{column.item.code}]" if column.item.code else ""
         header.append(f"{column.template.name}: {column.item.title}{code}")
@@ -83,6 +89,9 @@ def matrix_table(matrix, rows) -> Table:
             c = row.compliance
             out = [row.person.employee_number or "", row.person.name, row.team_name, row.person.job_role,
                    Percent(c.percent) if c.percent is not None else "", c.met, c.due]
+            for passport in matrix.passports:
+                held = row.standings.get(passport.id)
+                out.append(Tagged(held.label, held.colour) if held is not None else NOT_HELD)
             for column in matrix.columns:
                 cell = row.cells.get(column.item.id)
                 if cell is None:
@@ -92,6 +101,26 @@ def matrix_table(matrix, rows) -> Table:
             yield out
 
     return Table(header=header, rows=body())
+
+
+STANDING_HEADER = ["Passport", "Team", "Meets", "About to lose", "Does not meet", "People holding it"]
+ALL_TEAMS = "All teams shown"
+
+
+def standing_table(figures) -> Table:
+    """Who meets, is about to lose or does not meet each passport (figures.standing_figures): a row per passport
+    for everyone shown, then, where they are in more than one team, a row per team, as the team page shows them."""
+
+    def body():
+        for figure in figures:
+            rows = [(ALL_TEAMS if len(figure.teams) > 1 else figure.teams[0].name, figure.counts)]
+            if len(figure.teams) > 1:
+                rows += [(team.name, team.counts) for team in figure.teams]
+            for team_name, counts in rows:
+                yield [figure.template.name, team_name, counts.meets, counts.about_to_lose, counts.does_not_meet,
+                       counts.total]
+
+    return Table(header=STANDING_HEADER, rows=body())
 
 
 def cell_colour(cell) -> str:

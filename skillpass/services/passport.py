@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
+from skillpass.qualification import PassportStanding, passport_standing
 from skillpass.services.corrections import can_correct
 from skillpass.services import credit_mappings
 from skillpass.services.credit import credit_map
@@ -166,6 +167,20 @@ class TemplateView:
     @property
     def rows(self) -> list[Row]:
         return [r for s in self.sections for r in s.rows]
+
+    @property
+    def standing(self) -> PassportStanding | None:
+        """Where the person stands with this passport held as a qualification (PRODUCT.md §6.3), over its
+        mandatory items required now, with the rows behind it (keyed by item id); None once no longer assigned."""
+        if not self.live:
+            return None
+        return passport_standing((r.item.id, r.state.status) for r in self.rows
+                                 if r.state.mandatory and r.state.required)
+
+    def rows_behind(self, held: PassportStanding) -> list[Row]:
+        """The rows behind a standing (PassportStanding.why), in passport order."""
+        keys = {key for key, _ in held.why}
+        return [r for r in self.rows if r.item.id in keys]
 
 
 @dataclass

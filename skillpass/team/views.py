@@ -18,7 +18,7 @@ from skillpass.extensions import db
 from skillpass.team.forms import PrintForm
 from skillpass.inputs import page_number, printable, to_id
 from skillpass.models import PrintJobStatus, Team
-from skillpass.rules import Status, format_date
+from skillpass.rules import Standing, Status, format_date
 from skillpass.print import bulk as bulk_print
 from skillpass.services import exports, submissions
 from skillpass.services.errors import DomainError
@@ -107,6 +107,16 @@ def row_cells(row, columns, passport_url: str) -> Markup:
     return Markup("".join(parts))  # nosec B704
 
 
+def standing_url(filters: Filters, template_id: int | None, standing: Standing | None, *,
+                 team: int | None = None, no_team: bool = False, page: int | None = None) -> str:
+    """The people page of one count: the team page's team, job role and passport, narrowed to one passport,
+    one standing and (from a team's row) one team, or the people without a team."""
+    values = {"team": team if team is not None else (None if no_team else filters.team),
+              "no_team": "1" if no_team else None, "job_role": filters.job_role or None, "template": template_id,
+              "standing": standing.value if standing else None, "page": page}
+    return url_for("team.standing", **{k: v for k, v in values.items() if v is not None})
+
+
 def _matrix(filters: Filters, *, keep: bool = False):
     settings = get_settings()
     matrix = figures.build_matrix(_scope(filters), today=today(), warning_days=settings.warning_days, keep=keep)
@@ -141,7 +151,9 @@ def index():
                    holders=sum(1 for r in matrix.rows if r.cells),
                    forecast=forecast, windows=windows, no_passport=no_passport, weeks=weeks, chart=chart,
                    out_count=out_count,
-                   title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES)
+                   title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES,
+                   # Who meets, is about to lose or does not meet each passport (PRODUCT.md §6.3), each count a link.
+                   standings=figures.standing_figures(matrix), standing_url=standing_url)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
     # The passports and job roles of the people this viewer can see: an educator is offered only what
@@ -192,6 +204,19 @@ def export_matrix():
     table = exports.matrix_table(matrix, rows)
     return _send(table, f"compliance-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"),
                  sheet="Compliance")
+
+
+@bp.get("/export/standing")
+@guard(TEAM)
+def export_standing():
+    """Who meets, is about to lose or does not meet each passport (PRODUCT.md §6.3), by passport and team: the
+    counts of the team page, for its team, job role and passport."""
+    filters = _filters()
+    matrix, _ = _matrix(filters)
+    title = _title(filters, {t.id: t for t in access.visible_teams(current_user)})
+    table = exports.standing_table(figures.standing_figures(matrix))
+    return _send(table, f"qualifications-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"),
+                 sheet="Qualifications")
 
 
 @bp.get("/export/records")
@@ -311,3 +336,6 @@ def print_download(job_id: int):
     return send_file(path, mimetype="application/pdf", as_attachment=True,
                      download_name=f"passports-{_slug(job.title)}-{job.created_at.date().isoformat()}.pdf")
 
+
+# The people behind the qualification counts (PRODUCT.md §6.3) register on this blueprint from their own module.
+from skillpass.team import standing  # noqa: E402,F401

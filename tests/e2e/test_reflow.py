@@ -29,6 +29,7 @@ NOT_PAGES = {
     "admin.people_import_template", "admin.completions_import_template",
     "calendar.feed",   # the calendar feed (issue 15, part B): an .ics file
     "skill_reports.export_csv", "skill_reports.export_xlsx",   # the skills snapshot's files (issue 16, part D)
+    "team.export_standing",   # who meets each passport, as a file (issue 17, part B)
     # Single sign-on's two steps redirect (to the provider, or back to sign-in when it is not set up); its
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
@@ -43,7 +44,8 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  "calendar.account", "calendar.reset", "notifications.account",
                  # My skills (issue 16, part B): the learner's own self-assessment
                  "skills.index", "skills.assess", "skills.area", "skills.check", "skills.improvement",
-                 "skills.assessment"}
+                 "skills.assessment",
+                 "passport.standing"}   # a passport's standing (issue 17, part B): redirects to its heading
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
@@ -213,6 +215,10 @@ def _credit_world(admin) -> dict[str, int]:
 
 # My skills' pages are walked on the learner's own framework, where they have a draft (issue 16, part B).
 _MINE = {"framework_id": "my_framework_id", "area_id": "my_area_id"}
+# Pages that read their query string, walked once more with it: the people behind a qualification count (issue 17,
+# part B) at their widest without it (every passport and standing), and narrowed as a count's link opens them.
+NARROWED = {"team.standing": {"standing": "does_not_meet"}}
+
 OVERRIDES = {"skills.assess": _MINE, "skills.area": _MINE, "skills.check": _MINE, "skills.improvement": _MINE,
              "passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},
              "auth.reset_password": {"token": "reset_token"}}
@@ -231,6 +237,9 @@ def _pages(app, world) -> dict[str, list[tuple[str, str]]]:
                      else "educator" if rule.endpoint in EDUCATOR_PAGES or rule.endpoint.startswith(("team.", "sessions."))
                      else "admin")
             by_actor[actor].append((rule.endpoint, path))
+            if rule.endpoint in NARROWED:
+                by_actor[actor].append((rule.endpoint, url_for(rule.endpoint, template=world["template_id"],
+                                                               **NARROWED[rule.endpoint])))
     return by_actor
 
 

@@ -41,6 +41,7 @@ PARAMETER_NAMES = (
     "starter_sections", "evidence", "expires_on", "item", "team_id", "out", "file",
     # Credit across passports (issue 17, part C)
     "source_kind", "source_item", "source_qualification", "target",
+    "standing", "no_team",      # the people behind a qualification count (issue 17, part B)
 )
 
 HOSTILE = {
@@ -65,7 +66,8 @@ OVERFLOWING_IDS = (2**31, 2**63, 10**30)
 
 # Where the route's guard reads "team" before the view does, a hostile team is refused there (403): the
 # walk is done once more without it, so the view itself meets the other values.
-TEAM_GUARDED = {"team.index", "team.trend", "team.export_matrix", "team.export_records", "team.print_start"}
+TEAM_GUARDED = {"team.index", "team.trend", "team.export_matrix", "team.export_records", "team.print_start",
+                "team.standing", "team.export_standing"}
 
 # The order in which actors are preferred for a route: the one with most reach first.
 PREFERRED_ACTORS = ("admin", "learner", "educator", "other_learner", "other_educator")

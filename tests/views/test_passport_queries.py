@@ -73,6 +73,9 @@ PAGES = {
     "section progress (htmx)": lambda p, items, sections: (
         f"/people/{p.id}/passport/sections/{sections[1].id}/progress", HTMX),
     "informal log (htmx)": lambda p, items, sections: (f"/people/{p.id}/passport/informal", HTMX),
+    # A passport's standing as a qualification (issue 17, part B), refetched when one of its sections changes.
+    "passport standing (htmx)": lambda p, items, sections: (
+        f"/people/{p.id}/passport/templates/{items[0].template_id}/standing", HTMX),
     "print view": lambda p, items, sections: (f"/people/{p.id}/passport/print", {}),
 }
 

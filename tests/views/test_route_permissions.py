@@ -198,6 +198,11 @@ EXPECTED: dict[str, dict] = {
     "credit.index":               _expect(401, 403, 403, 403, 403, OK),
     "credit.new":                 _expect(401, 403, 403, 403, 403, OK),
     "credit.end":                 _expect(401, 403, 403, 403, 403, OK),
+    # Meets / about to lose / does not meet (issue 17, part B): the people behind the team page's counts and
+    # the counts' export, as the team page; a passport's standing under its heading, as the passport.
+    "team.standing":              _expect(401, 403, 403, OK,  OK,  OK),
+    "team.export_standing":       _expect(401, 403, 403, OK,  OK,  OK),
+    "passport.standing":          _expect(401, OK,  403, OK,  403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for

@@ -11,6 +11,7 @@ awaiting entry of each (person, item), computed in Python. One module per questi
   lapse_forecast.py  who lapses in the next 30, 60 or 90 days
   monthly_trend.py   compliance as of each month's end
   admin_overview.py  the admin home's figures (kept, refreshed in the background)
+  standing.py        who meets, is about to lose, does not meet each passport, and who they are
 """
 from skillpass.services.figures.admin_overview import (
     ItemFigure,
@@ -45,9 +46,10 @@ from skillpass.services.figures.scope import (
     people_query,
 )
 from skillpass.services.figures.walk import Cell
+from skillpass.services.figures.standing import STANDINGS, Counts, Holder, PassportFigure, holders, standing_figures
 
 __all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
            "trend", "TrendLine", "overview", "Overview", "month_ends", "AWAITING", "Awaiting", "KEPT",
            "KEEP_MATRIX_CELLS", "Member", "ItemInfo", "TemplateInfo", "Lapse", "TeamFigure", "ItemFigure",
            "compute_matrix", "compute_overview", "refreshing", "people_query", "people_ids", "passports_on_offer",
-           "job_roles"]
+           "job_roles", "STANDINGS", "Counts", "Holder", "PassportFigure", "holders", "standing_figures"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,9 @@ from skillpass.extensions import db
 from skillpass.models import Assignment, Entry, EntryStatus, Person, Team
 from skillpass.rules import TALLY_SIZE
 from skillpass.services import kept
-from skillpass.services.figures.scope import Scope, columns_of, held_by_person, latest_completions, people_query
+from skillpass.services.figures.scope import (Scope, columns_of, held_by_person, latest_completions,
+                                             passports_named, people_query)
+from skillpass.services.figures.standing import PassportFigure, Tally
 from skillpass.services.figures.walk import Plan, walk
 
 KEPT = kept.FIGURES
@@ -48,6 +50,8 @@ class Overview:
     items: list[ItemFigure]
     worked_out_at: dt.datetime | None = None
     current: bool = True        # False: the last figures worked out, while newer ones are being counted
+    # Per passport held as a qualification: how many meet it, are about to lose it, do not meet it (§6.3).
+    passports: list[PassportFigure] = field(default_factory=list)
 
 
 def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None,
@@ -98,7 +102,9 @@ def compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, 
                *([Person.team_id.in_(team_ids)] if team_ids is not None else [])))
 
     teams: dict[str, tuple[TeamFigure, list[int]]] = {}
-    for person, tally, _ in walk(plan, people, held_by_person(assignments), latest):
+    standings = Tally()
+    for person, tally, _, held in walk(plan, people, held_by_person(assignments), latest):
+        standings.add(person.team_id, person.team_name, held)
         name = person.team_name or "No team"
         found = teams.get(name)
         if found is None:
@@ -116,4 +122,5 @@ def compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, 
                     key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101, t.name))
     worst = sorted((i for i in item_figures if i.out), key=lambda i: (-i.out, i.title))[:10]
     return Overview(overall=rules.Compliance.of_tally(plan.overall), awaiting=awaiting_total, people=len(people),
-                    teams=ranked, items=worst, worked_out_at=clock.now())
+                    teams=ranked, items=worst, worked_out_at=clock.now(),
+                    passports=standings.figures(passports_named(template_ids)))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.models import Assignment, EntryStatus, Person, Team
+from skillpass.qualification import PassportStanding
 from skillpass.rules import Status
 from skillpass.services import kept
 from skillpass.services.figures.scope import (
@@ -21,6 +22,7 @@ from skillpass.services.figures.scope import (
     columns_of,
     held_by_person,
     latest_completions,
+    passports_named,
     people_query,
 )
 from skillpass.services.figures.walk import Cell, Plan, walk
@@ -36,6 +38,10 @@ class Row:
     team_name: str
     cells: dict[int, Cell]
     compliance: rules.Compliance = field(default_factory=rules.Compliance)
+    team_id: int | None = None
+    # Where the person stands with each passport they hold, held as a qualification (PRODUCT.md §6.3), by
+    # template id: worked out by the walk from the very statuses of these cells.
+    standings: dict[int, PassportStanding] = field(default_factory=dict)
 
     @property
     def out_of_compliance(self) -> bool:
@@ -52,6 +58,7 @@ class Matrix:
     today: dt.date
     overall: rules.Compliance = field(default_factory=rules.Compliance)
     awaiting: int = 0
+    passports: list[TemplateInfo] = field(default_factory=list)   # every passport held in scope, by name
 
     @property
     def templates(self) -> list[tuple[TemplateInfo, int]]:
@@ -84,7 +91,7 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
     ids = people_query(scope)
     people = db.session.execute(
         select(Person.id, Person.name, Person.job_role, Person.employee_number, Person.start_date,
-               Team.name.label("team_name"))
+               Team.name.label("team_name"), Person.team_id)
         .outerjoin(Team, Team.id == Person.team_id)
         .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
     assignment_q = select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on).where(
@@ -95,13 +102,14 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
     template_ids = {template_id for _, template_id, _ in assignments}
     plan = Plan(columns_of(template_ids), today=today, warning_days=warning_days, cells=True)
     awaiting = awaiting_items(ids, template_ids)
-    matrix = Matrix(columns=plan.columns, rows=[], today=today)
+    matrix = Matrix(columns=plan.columns, rows=[], today=today, passports=passports_named(template_ids))
     awaiting_total = 0
-    for person, tally, cells in walk(plan, people, held_by_person(assignments),
-                                     latest_completions(ids, template_ids), awaiting):
+    for person, tally, cells, standings in walk(plan, people, held_by_person(assignments),
+                                                latest_completions(ids, template_ids), awaiting):
         member = Member(person.id, person.name, person.job_role or "", person.employee_number, person.start_date)
         matrix.rows.append(Row(person=member, team_name=person.team_name or "", cells=cells,
-                               compliance=rules.Compliance.of_tally(tally)))
+                               compliance=rules.Compliance.of_tally(tally), team_id=person.team_id,
+                               standings=standings))
         waiting = awaiting.get(person.id)
         if waiting:
             awaiting_total += len({plan.subject_of[item_id] for item_id, cell in cells.items() if cell.awaiting})

@@ -130,6 +130,16 @@ def columns_of(template_ids: set[int]) -> list[Column]:
     return columns
 
 
+def passports_named(template_ids: set[int]) -> list[TemplateInfo]:
+    """Every one of these passports, by name: those whose items make the columns, and any with no live item
+    left, which a person still holds (and, with nothing mandatory, meets: PRODUCT.md §6.3)."""
+    if not template_ids:
+        return []
+    return [TemplateInfo(template_id, name) for template_id, name in db.session.execute(
+        select(PassportTemplate.id, PassportTemplate.name).where(PassportTemplate.id.in_(template_ids))
+        .order_by(PassportTemplate.name, PassportTemplate.id))]
+
+
 def held_by_person(assignments) -> dict[int, list[tuple[int, dt.date]]]:
     """(template id, assigned on) of each person's live assignments, from rows of (person id, template id, date)."""
     held: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)

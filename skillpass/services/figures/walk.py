@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Hashable, Iterable, Iterator
 
 from skillpass import rules
+from skillpass.qualification import PassportStanding, passport_standing
 from skillpass.rules import OPTIONAL_INDEX, TALLY_INDEX, TALLY_SIZE, Status
 from skillpass.services.figures.scope import NOTHING, Column
 from skillpass.subjects import subject_key
+
+COMPLETE = Status.COMPLETE
 
 
 @dataclass(slots=True)
@@ -157,11 +160,14 @@ class Plan:
 
 def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]],
          latest: dict[int, dict[Hashable, dt.date]], awaiting: dict[int, set[Hashable]] | None = None,
-         ) -> Iterator[tuple[object, list[int], dict[int, Cell] | None]]:
-    """For each person (a row with .id and .start_date): (the row, their tally, their cells or None).
+         ) -> Iterator[tuple[object, list[int], dict[int, Cell] | None, dict[int, PassportStanding]]]:
+    """For each person (a row with .id and .start_date): (the row, their tally, their cells or None, their
+    standing with each passport they hold, by template id).
 
     *latest* and *awaiting* are keyed by subject (scope.latest_completions); cells by item id.
-    Each cell is counted in the person's tally, its column's and the plan's overall one as it goes."""
+    Each cell is counted in the person's tally, its column's and the plan's overall one as it goes; each
+    passport's mandatory statuses give its standing (PRODUCT.md §6.3, qualification.passport_standing), from
+    the very statuses the cells show (only those not Complete are handed on: a Complete item changes nothing)."""
     by_template = plan.by_template
     overall = plan.overall
     want_cells = plan.cells
@@ -173,8 +179,10 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
         cells: dict[int, Cell] | None = {} if want_cells else None
         mine = latest.get(person_id, NOTHING)
         waiting_items = waiting_by_person.get(person_id, NOTHING)
+        standings: dict[int, PassportStanding] = {}
         for template_id, assigned_on in held.get(person_id, ()):
             a = rules.assignment_anchor(start_date, assigned_on)
+            not_complete = []
             for item_id, subject, mandatory, column_tally, column_rules in by_template.get(template_id, ()):
                 if column_rules is None:
                     at = OPTIONAL_INDEX
@@ -198,7 +206,11 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
                                               line)
                     if not mandatory:
                         at = OPTIONAL_INDEX
+                    elif status is not COMPLETE:
+                        # What stops or threatens the standing; a Complete item changes nothing in it.
+                        not_complete.append((item_id, status))
                 tally[at] += 1
                 column_tally[at] += 1
                 overall[at] += 1
-        yield person, tally, cells
+            standings[template_id] = passport_standing(not_complete)
+        yield person, tally, cells, standings
