@@ -143,6 +143,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.skills.views import bp as skills_bp
 
     app.register_blueprint(skills_bp)
+    # The questionnaire: answering it, its editor and the recommendations waiting for approval (issue 17, part D)
+    from skillpass.questionnaire import bp as questionnaire_bp
+
+    app.register_blueprint(questionnaire_bp)
 
     from skillpass import transaction
 

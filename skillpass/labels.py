@@ -222,6 +222,18 @@ class Action(enum.StrEnum):
     # Self-assessment (issue 16, part B)
     SELF_ASSESSMENT_STARTED = "skills.self_assessment_started"
     SELF_ASSESSMENT_SUBMITTED = "skills.self_assessment_submitted"
+    # The questionnaire and its recommendations (issue 17, part D)
+    QUESTION_ADDED = "question.added"
+    QUESTION_CHANGED = "question.changed"
+    QUESTION_MOVED = "question.moved"
+    QUESTION_ARCHIVED = "question.archived"
+    QUESTION_RESTORED = "question.restored"
+    QUESTION_REMOVED = "question.removed"
+    QUESTIONNAIRE_ANSWERED = "questionnaire.answered"
+    RECOMMENDATION_MADE = "recommendation.made"
+    RECOMMENDATION_SUPERSEDED = "recommendation.superseded"
+    RECOMMENDATION_APPROVED = "recommendation.approved"
+    RECOMMENDATION_DECLINED = "recommendation.declined"
 
     @property
     def label(self) -> str:
@@ -310,6 +322,18 @@ _ACTION_LABELS = {
     # Self-assessment (issue 16, part B)
     Action.SELF_ASSESSMENT_STARTED: "Self-assessment started",
     Action.SELF_ASSESSMENT_SUBMITTED: "Self-assessment submitted",
+    # The questionnaire and its recommendations (issue 17, part D)
+    Action.QUESTION_ADDED: "Question added",
+    Action.QUESTION_CHANGED: "Question changed",
+    Action.QUESTION_MOVED: "Question moved",
+    Action.QUESTION_ARCHIVED: "Question archived",
+    Action.QUESTION_RESTORED: "Question restored",
+    Action.QUESTION_REMOVED: "Question removed",
+    Action.QUESTIONNAIRE_ANSWERED: "Questionnaire answered",
+    Action.RECOMMENDATION_MADE: "Passport recommended",
+    Action.RECOMMENDATION_SUPERSEDED: "Recommendation replaced by a later answer",
+    Action.RECOMMENDATION_APPROVED: "Recommendation approved",
+    Action.RECOMMENDATION_DECLINED: "Recommendation declined",
 }
 
 

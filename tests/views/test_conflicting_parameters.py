@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from skillpass import clock
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, import_batch_entry
+from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, Question, import_batch_entry
 from skillpass.print import bulk as bulk_print
 from skillpass.services.assignment_rules import rule_fingerprint
 from tests import factories
@@ -249,7 +249,33 @@ NEEDS: dict[str, object] = {
     "skills.start": {},
     "skills.area": lambda client, s: {f"s{_first_statement(s)}": "yes"},
     "skills.submit": lambda client, s: _skills_draft(client, s),
+    # The questionnaire (issue 17, part D), on the walk's question (the learner answered Yes) and recommendation.
+    "questionnaire.index": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "Yes"))},
+    "questionnaire.person": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "No"))},
+    "questionnaire.editor": {"text": "Do you work night shifts?", "hint": "", "kind": "yes_no", "options": ""},
+    "questionnaire.question_edit": {"text": "Do you drive a pool car?", "hint": ""},
+    "questionnaire.question_move": lambda client, s: _second_question(s),
+    "questionnaire.question_remove": {"action": "remove"},
+    "questionnaire.ask_setting": {"ask": "1"},
+    "questionnaire.decide": {"decision": "approve", "note": ""},
 }
+
+
+def _option(s, label: str) -> int:
+    from skillpass.services.questionnaire.questions import question_view
+
+    return next(o.option.id for o in question_view(db.session.get(Question, s.params["question_id"])).options
+                if o.option.label == label)
+
+
+def _second_question(s) -> dict:
+    """A question after the walk's, made once before counting: moving the walk's down is the work."""
+    if not hasattr(s, "second_question"):
+        from skillpass.services.questionnaire.questions import add_question
+
+        s.second_question = add_question(actor=s.world.admin, text="Do you work alone?", kind="yes_no")
+        db.session.commit()
+    return {"direction": "down"}
 
 
 def _first_statement(s) -> int:

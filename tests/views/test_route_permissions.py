@@ -194,6 +194,18 @@ EXPECTED: dict[str, dict] = {
     "skills.submit":              _expect(401, OK,  OK,  OK,  OK,  OK),
     "skills.improvement":         _expect(401, OK,  OK,  OK,  OK,  OK),
     "skills.assessment":          _expect(401, OK,  403, 403, 403, 403),
+    # The questionnaire (issue 17, part D): everyone answers their own; admins answer for someone and edit the
+    # questions; a recommendation (the learner's, team A) is decided by whoever decides for them, never themselves.
+    "questionnaire.index":        _expect(401, OK,  OK,  OK,  OK,  OK),
+    "questionnaire.person":       _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.editor":       _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_edit": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_move": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_remove": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.ask_setting":  _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.recommendations_queue": _expect(401, 403, 403, OK,  OK,  OK),
+    "questionnaire.recommendations_count": _expect(401, 403, 403, OK,  OK,  OK),
+    "questionnaire.decide":       _expect(401, 403, 403, OK,  403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -288,7 +300,27 @@ def _params(world) -> dict[str, int]:
         "unsubscribe_token": _unsubscribe_token(),
         **_skills_params(world),
         **_skills_editor_params(world),
+        **_questionnaire_params(world),
     }
+
+
+def _questionnaire_params(world) -> dict:
+    """A yes/no question whose Yes recommends a passport, and the learner's recommendation waiting from
+    answering Yes (issue 17, part D)."""
+    from skillpass.models import Recommendation
+    from skillpass.services.questionnaire import answers, questions
+
+    question = questions.add_question(actor=world.admin, text="Do you drive a trust vehicle?", kind="yes_no")
+    driving = factories.template("Driving at work")
+    view = questions.question_view(question)
+    yes = view.options[0].option
+    questions.update_question(actor=world.admin, question=question, text=question.text, hint="", labels={},
+                              retire=set(), new_options="", recommends={yes.id: {driving.id}})
+    answers.save_answers(actor=world.learner, person=world.learner, chosen={question.id: yes.id},
+                         today=dt.date(2026, 3, 1))
+    recommendation = db.session.scalar(select(Recommendation).where(Recommendation.person_id == world.learner.id))
+    db.session.commit()
+    return {"question_id": question.id, "recommendation_id": recommendation.id}
 
 
 def _skills_editor_params(world) -> dict:
@@ -343,7 +375,8 @@ def _calendar_token() -> str:
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
                "kind", "unsubscribe_token",
-               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id"}
+               "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
+               "question_id", "recommendation_id"}
 
 
 def _rules(app):
