@@ -79,7 +79,9 @@ def _refused(error: DomainError, recommendation_id: int, note: str):
             return htmx.add_vary(htmx.trigger(response, CHANGED))
         flash(message)
         return redirect(url_for("questionnaire.recommendations_queue"), code=303)
-    state = {"errors": {recommendation_id: error.errors}, "notes": {recommendation_id: note}}
+    # The note's message beside the note; any other (the passport is held already, or no longer published) above.
+    errors = {key if key == "note" else "__all__": words for key, words in error.errors.items()}
+    state = {"errors": {recommendation_id: errors}, "notes": {recommendation_id: note}}
     if htmx.is_htmx():
         return render_template("questionnaire/_recommendation_row.html", row=row, **state), 422
     return render_template("questionnaire/recommendations.html", **_context(**state)), 422

@@ -252,3 +252,30 @@ def test_the_passport_and_the_print_say_the_questionnaire_recommended_it(as_educ
     printed = _page(as_educator.get(f"/people/{world.learner.id}/passport/print"))
     assert ("Recommended by the questionnaire: <em>Do you drive a trust vehicle?</em> Yes (assigned 2 Mar 2026)"
             in printed)
+
+
+def test_the_pdf_says_why_too(as_educator, world, drive):
+    import io
+
+    from pypdf import PdfReader
+
+    rec = _waiting(world, drive)
+    as_educator.post(f"/recommendations/{rec.id}/decision", data={"decision": "approve"})
+    response = as_educator.get(f"/people/{world.learner.id}/passport.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages).split())
+    assert "Recommended by the questionnaire: Do you drive a trust vehicle? Yes (assigned 2 Mar 2026)" in text
+
+
+def test_approving_what_they_hold_by_now_says_so_in_the_row(as_educator, world, drive):
+    from skillpass.services import people
+
+    rec = _waiting(world, drive)
+    people.assign(actor=world.admin, person=world.learner, template=drive[3], today=TODAY)
+    db.session.commit()
+    for headers in (HTMX, {}):
+        html = _page(as_educator.post(f"/recommendations/{rec.id}/decision", data={"decision": "approve"},
+                                      headers=headers), 422)
+        assert f'<p class="nhsuk-error-message" id="recommendation-{rec.id}-error">' in html
+        assert "Lee Learner already has Driving at work. Decline this recommendation instead." in html
+    assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.PENDING

@@ -139,11 +139,17 @@ def decide(*, actor: Person, recommendation: Recommendation, approve: bool, note
     db.session.refresh(rec)
     verb = "end" if found.ending else "assign"
     because = f"{found.question.text} {found.option.label}"
+    try:
+        if approve and found.ending:
+            people.unassign(actor=actor, person=person, template=template, today=today, recommendation_id=rec.id)
+        elif approve:
+            people.assign(actor=actor, person=person, template=template, today=today, recommendation_id=rec.id)
+    except ValidationFailed as refused:      # held by now (or no longer), or no longer published
+        raise ValidationFailed(f"{' '.join(refused.errors.values())} Decline this recommendation instead.",
+                               field="__all__") from refused
     if approve and found.ending:
-        people.unassign(actor=actor, person=person, template=template, today=today, recommendation_id=rec.id)
         message = f"{template.name} ended for {person.name}: their records are kept, its items are Not required."
     elif approve:
-        people.assign(actor=actor, person=person, template=template, today=today, recommendation_id=rec.id)
         message = f"{template.name} assigned to {person.name}, from today."
     else:
         message = f"Recommendation to {verb} {template.name} for {person.name} declined."
