@@ -13,11 +13,12 @@ from flask_login import current_user
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
 from skillpass.extensions import db
+from skillpass.forms import form_problems
 from skillpass.models import Question, QuestionKind
 from skillpass.questionnaire.forms import AskForm, MoveForm, QuestionEditForm, QuestionForm, RemoveForm
 from skillpass.questionnaire.views import bp
 from skillpass.services import submissions
-from skillpass.services.errors import DomainError
+from skillpass.services.errors import DomainError, ValidationFailed
 from skillpass.services.questionnaire import questions as service
 
 EMPTY_QUESTION = {"text": "", "hint": "", "kind": "yes_no", "options": ""}
@@ -68,6 +69,8 @@ def question_edit(question_id: int):
         for option_id in form.listed():
             recommends.setdefault(option_id, set())
         try:
+            if refusal := form_problems(form):      # only drawn again (skillpass/unsaved.py): nothing is saved
+                raise ValidationFailed(refusal)
             changes = service.update_question(actor=current_user, question=question, text=values["text"],
                                               hint=values["hint"], labels=labels, retire=retire,
                                               new_options=values["new_options"], recommends=recommends)

@@ -279,3 +279,4 @@ def test_approving_what_they_hold_by_now_says_so_in_the_row(as_educator, world, 
         assert f'<p class="nhsuk-error-message" id="recommendation-{rec.id}-error">' in html
         assert "Lee Learner already has Driving at work. Decline this recommendation instead." in html
     assert db.session.get(Recommendation, rec.id).status is RecommendationStatus.PENDING
+
