@@ -153,6 +153,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.credit import bp as credit_bp
 
     app.register_blueprint(credit_bp)
+    # The questionnaire: answering it, its editor and the recommendations waiting for approval (issue 17, part D)
+    from skillpass.questionnaire import bp as questionnaire_bp
+
+    app.register_blueprint(questionnaire_bp)
 
     from skillpass import transaction
 

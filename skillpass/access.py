@@ -198,6 +198,30 @@ def _own_assessment(args) -> bool:
 
 POLICIES.update({SKILLS_FRAMEWORK: _skills_framework, OWN_ASSESSMENT: _own_assessment})
 
+
+# The questionnaire (issue 17, part D): an admin answers it for someone; a recommendation it made is decided by
+# an educator of the person's team or an admin, never the person themselves.
+ANSWER_FOR_PERSON = "answer_for_person"
+DECIDE_RECOMMENDATION = "decide_recommendation"
+
+
+def _answer_for_person(args) -> bool:
+    from skillpass.models import Person
+
+    g.person = db.get_or_404(Person, args["person_id"])
+    return current_user.is_admin
+
+
+def _decide_recommendation(args) -> bool:
+    from skillpass.models import Person, Recommendation
+
+    g.recommendation = db.get_or_404(Recommendation, args["recommendation_id"])
+    g.person = db.session.get(Person, g.recommendation.person_id)
+    return can_decide_for(current_user, g.person)
+
+
+POLICIES.update({ANSWER_FOR_PERSON: _answer_for_person, DECIDE_RECOMMENDATION: _decide_recommendation})
+
 def policy_for(endpoint: str | None) -> str | None:
     if endpoint is None:
         return None

@@ -47,7 +47,7 @@ from skillpass.demo_data import (
     INFORMAL,
     demo_certificate,
 )
-from skillpass import qualifications_demo, skills_demo
+from skillpass import qualifications_demo, questionnaire_demo, skills_demo
 from skillpass.rules import add_months
 from skillpass.subjects import normalise_name
 from skillpass.services import audit
@@ -153,6 +153,9 @@ def seed(today: dt.date) -> bool:
     # Skills frameworks, targets and self-assessments (issue 16).
     skills_demo.seed(today, people=people, staff=[educator, ot_educator], learner=learner, educator=educator,
                      admin=admin, items=ahp_items + cstf_items)
+    # The questionnaire: five questions, people's answers, recommendations approved and one waiting (issue 17, D).
+    questionnaire_demo.seed(today, people=people, staff=[educator, ot_educator, admin], educator=educator,
+                            admin=admin, physio=physio, ahp=ahp, cstf=cstf, password_hash=hashed)
 
     set_setting("organisation_name", ORGANISATION)
     set_setting("demo_mode", "1")
@@ -421,4 +424,5 @@ def sign_in_help() -> str:
         f"  learner   {LEARNER_EMAIL}",
         f"  educator  {EDUCATOR_EMAIL}",
         f"  admin     {ADMIN_EMAIL}",
+        f"  new starter {questionnaire_demo.NEW_STARTER_EMAIL} (asked the questionnaire at first sign-in)",
     ])

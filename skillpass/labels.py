@@ -225,6 +225,18 @@ class Action(enum.StrEnum):
     # Credit across passports: "holding X counts as Y" (issue 17, part C)
     CREDIT_MAPPING_CREATED = "credit.mapping_created"
     CREDIT_MAPPING_ENDED = "credit.mapping_ended"
+    # The questionnaire and its recommendations (issue 17, part D)
+    QUESTION_ADDED = "question.added"
+    QUESTION_CHANGED = "question.changed"
+    QUESTION_MOVED = "question.moved"
+    QUESTION_ARCHIVED = "question.archived"
+    QUESTION_RESTORED = "question.restored"
+    QUESTION_REMOVED = "question.removed"
+    QUESTIONNAIRE_ANSWERED = "questionnaire.answered"
+    RECOMMENDATION_MADE = "recommendation.made"
+    RECOMMENDATION_SUPERSEDED = "recommendation.superseded"
+    RECOMMENDATION_APPROVED = "recommendation.approved"
+    RECOMMENDATION_DECLINED = "recommendation.declined"
 
     @property
     def label(self) -> str:
@@ -316,6 +328,18 @@ _ACTION_LABELS = {
     # Credit across passports: "holding X counts as Y" (issue 17, part C)
     Action.CREDIT_MAPPING_CREATED: "Credit mapping added",
     Action.CREDIT_MAPPING_ENDED: "Credit mapping ended",
+    # The questionnaire and its recommendations (issue 17, part D)
+    Action.QUESTION_ADDED: "Question added",
+    Action.QUESTION_CHANGED: "Question changed",
+    Action.QUESTION_MOVED: "Question moved",
+    Action.QUESTION_ARCHIVED: "Question archived",
+    Action.QUESTION_RESTORED: "Question restored",
+    Action.QUESTION_REMOVED: "Question removed",
+    Action.QUESTIONNAIRE_ANSWERED: "Questionnaire answered",
+    Action.RECOMMENDATION_MADE: "Passport recommended",
+    Action.RECOMMENDATION_SUPERSEDED: "Recommendation replaced by a later answer",
+    Action.RECOMMENDATION_APPROVED: "Recommendation approved",
+    Action.RECOMMENDATION_DECLINED: "Recommendation declined",
 }
 
 

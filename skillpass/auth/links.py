@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from skillpass.access import PUBLIC, guard
 from skillpass.auth.forms import ChoosePasswordForm, ForgottenPasswordForm
 from skillpass.auth import sso
-from skillpass.auth.views import bp, start_session
+from skillpass.auth.views import bp, first_asked, start_session
 from skillpass.inputs import has_control
 from skillpass.models import LinkPurpose
 from skillpass.services import directory, invitations, links, passwords, throttle
@@ -84,7 +84,7 @@ def _choose(token: str, purpose: LinkPurpose):
             start_session(person)
             flash("Welcome to SkillPass: your password is set." if invitation
                   else "Your password has been changed. You are signed out everywhere else.")
-            return redirect(url_for("core.index"), code=303)
+            return redirect(first_asked(person, url_for("core.index")), code=303)
     status = 422 if form.errors else 200
     return _no_store(current_app.make_response((
         render_template("auth/choose_password.html", form=form, person=person, invitation=invitation,

@@ -18,7 +18,7 @@ from requests import RequestException
 
 from skillpass import unsaved
 from skillpass.access import PUBLIC, guard
-from skillpass.auth.views import bp, safe_next, start_session
+from skillpass.auth.views import bp, first_asked, safe_next, start_session
 from skillpass.clock import today
 from skillpass.labels import Action
 from skillpass.services import audit, sso_accounts
@@ -157,5 +157,6 @@ def sso_callback():
         session[ID_TOKEN_KEY] = token["id_token"]
     audit.log(actor=person, action=Action.AUTH_SIGNED_IN_SSO, subject=person, person_id=person.id,
               summary=f"{person.name} signed in with SSO")
-    back = safe_next(unsaved.after_sign_in(person.id)) or safe_next(session.pop(NEXT_KEY, None))
-    return redirect(back or url_for("core.index"), code=303)
+    kept = safe_next(unsaved.after_sign_in(person.id))
+    target = safe_next(session.pop(NEXT_KEY, None)) or url_for("core.index")
+    return redirect(kept or first_asked(person, target), code=303)

@@ -16,6 +16,7 @@ from skillpass.extensions import db
 from skillpass.inputs import has_control
 from skillpass.labels import Action
 from skillpass.services import audit, directory, passwords, throttle
+from skillpass.services.questionnaire import answers as questionnaire_answers
 from skillpass.services.settings import get_settings
 
 bp = Blueprint("auth", __name__)
@@ -62,6 +63,15 @@ def start_session(person) -> None:
     session["signed_in_at"] = session["seen"] = int(time.time())
 
 
+def first_asked(person, target: str) -> str:
+    """Where a sign-in lands: *target*; or, while the organisation asks people who have never answered the
+    questionnaire (PRODUCT.md §6.4), the questionnaire first, which leads on to *target* ("Skip for now"
+    included: they are asked again at their next sign-in until they answer)."""
+    if get_settings().ask_questionnaire and questionnaire_answers.never_answered(person):
+        return url_for("questionnaire.index", next=target)
+    return target
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @guard(PUBLIC)
 def sign_in():
@@ -94,7 +104,8 @@ def sign_in():
                       summary=f"{person.name} signed in")
             # Back to a form they were typing when the idle sign-out came, drawn again with what they typed.
             back = safe_next(unsaved.after_sign_in(person.id))
-            return redirect(back or safe_next(request.args.get("next")) or url_for("core.index"), code=303)
+            return redirect(back or first_asked(person, safe_next(request.args.get("next")) or url_for("core.index")),
+                            code=303)
         failed = True
         throttle.record_failure(email, ip)
         # Kept although the answer is a refusal: the failure is what the throttle counts.
@@ -122,6 +133,7 @@ def sign_out():
 @guard(SIGNED_IN)
 def change_password():
     form = ChangePasswordForm()
+    forced = current_user.must_change_password     # straight after signing in with a temporary password
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
@@ -139,7 +151,8 @@ def change_password():
             audit.log(actor=current_user, action=Action.PERSON_PASSWORD_CHANGED, subject=current_user,
                       person_id=current_user.id, summary=f"{current_user.name} changed their password")
             flash("Your password has been changed.")
-            return redirect(url_for("core.index"), code=303)
+            home = url_for("core.index")
+            return redirect(first_asked(current_user, home) if forced else home, code=303)
     status = 422 if form.errors else 200
     return render_template("auth/change_password.html", form=form), status
 

@@ -8,6 +8,16 @@ from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLi
 from skillpass.models.notifications import EmailPreference
 from skillpass.models.people import Person, Role, Team, educator_teams
 from skillpass.models.print_jobs import PrintJob, PrintJobStatus
+from skillpass.models.questionnaire import (
+    OptionPassport,
+    Question,
+    QuestionAnswer,
+    QuestionKind,
+    QuestionOption,
+    Recommendation,
+    RecommendationKind,
+    RecommendationStatus,
+)
 from skillpass.models.rules import AssignmentRule
 from skillpass.models.security import SignInFailure
 from skillpass.models.sessions import TrainingSession
@@ -50,4 +60,6 @@ __all__ = [
     "ConfirmedLevel", "SelfAssessedLevel", "SelfAssessment", "SelfAssessmentAnswer", "SkillArea", "SkillExemption",
     "SkillLevel", "SkillRoute", "SkillsFramework", "SkillStanding", "SkillStatement", "SkillTarget",
     "CreditMapping", "CreditTarget", "EntryActivity",
+    "OptionPassport", "Question", "QuestionAnswer", "QuestionKind", "QuestionOption", "Recommendation",
+    "RecommendationKind", "RecommendationStatus",
 ]

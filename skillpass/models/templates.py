@@ -197,6 +197,10 @@ class Assignment(db.Model):
     removed_on: Mapped[dt.date | None]
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The questionnaire's recommendation an approval turned into this assignment, and the one that ended it
+    # (PRODUCT.md §6.4; models/questionnaire.py reads the question and answer behind it with the assignment).
+    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"))
+    removed_by_recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"))
 
     template: Mapped[PassportTemplate] = relationship(lazy="raise")
 
@@ -219,7 +223,12 @@ class Assignment(db.Model):
     @property
     def how_assigned(self) -> str:
         """"assigned by hand", "assigned by rule: Ward 7 team", or, once that rule is archived, "assigned by a
-        rule since archived (Ward 7 team)": the passport keeps what was true when it was given."""
+        rule since archived (Ward 7 team)": the passport keeps what was true when it was given. One the
+        questionnaire recommended says so, with its question and answer."""
+        if self.recommendation_id is not None:
+            question = getattr(self, "recommended_question", None)
+            because = f": {question} {self.recommended_answer}" if question else ""
+            return f"recommended by the questionnaire{because}"
         if self.source is not AssignmentSource.RULE:
             return "assigned by hand"
         if getattr(self, "rule_archived", False):

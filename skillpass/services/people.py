@@ -183,33 +183,42 @@ def reset_password(*, actor: Person, person: Person) -> str:
 
 # ---------------------------------------------------------------- assignments by hand
 
-def assign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date) -> Assignment:
+def assign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date,
+           recommendation_id: int | None = None) -> Assignment:
+    """By hand; or, with *recommendation_id*, on approving the questionnaire's recommendation (which the
+    assignment then names, so the passport can say why)."""
     live = db.session.scalar(select(Assignment).where(
         Assignment.person_id == person.id, Assignment.template_id == template.id, Assignment.removed_on.is_(None)))
     if live is not None:
         raise ValidationFailed({"template_id": f"{person.name} already has {template.name}."})
     if template.status is not TemplateStatus.PUBLISHED:
         raise ValidationFailed({"template_id": "Only a published passport can be assigned."})
+    how = "by hand" if recommendation_id is None else "on the questionnaire's recommendation"
     assignment = Assignment(person_id=person.id, template_id=template.id, assigned_on=today,
-                            source=AssignmentSource.MANUAL, source_detail="by hand", assigned_by_id=actor.id)
+                            source=AssignmentSource.MANUAL, source_detail=how, assigned_by_id=actor.id,
+                            recommendation_id=recommendation_id)
     db.session.add(assignment)
     db.session.flush()
     audit.log(actor=actor, action=Action.ASSIGNMENT_ADDED, subject=assignment, person_id=person.id,
-              summary=f"{template.name} assigned to {person.name} by hand",
+              summary=f"{template.name} assigned to {person.name} {how}",
               after={"template": template.name, "assigned_on": today})
     return assignment
 
 
-def unassign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date) -> Assignment:
+def unassign(*, actor: Person, person: Person, template: PassportTemplate, today: dt.date,
+             recommendation_id: int | None = None) -> Assignment:
+    """By hand; or, with *recommendation_id*, on approving the questionnaire's recommendation to end it."""
     live = db.session.scalar(select(Assignment).where(
         Assignment.person_id == person.id, Assignment.template_id == template.id, Assignment.removed_on.is_(None)))
     if live is None:
         raise ValidationFailed({"template_id": f"{person.name} does not have {template.name}."})
     live.removed_on = today
     live.removed_by_id = actor.id
+    live.removed_by_recommendation_id = recommendation_id
     db.session.flush()
+    how = "" if recommendation_id is None else " on the questionnaire's recommendation"
     audit.log(actor=actor, action=Action.ASSIGNMENT_REMOVED, subject=live, person_id=person.id,
-              summary=f"{template.name} no longer assigned to {person.name}: entries kept, items not required",
+              summary=f"{template.name} no longer assigned to {person.name}{how}: entries kept, items not required",
               before={"removed_on": None}, after={"removed_on": today})
     return live
 

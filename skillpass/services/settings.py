@@ -11,6 +11,7 @@ from skillpass.models import DataVersion, Setting
 from skillpass.services import data_version
 
 VERSION_KEY = "(data version)"   # never a setting's key: those are the few names the settings screen writes
+ASK_QUESTIONNAIRE = "questionnaire_first_sign_in"   # the questionnaire's own page writes it
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Settings:
     # password sign-in refused to everyone who has signed in with single sign-on.
     sso_auto_accounts: bool = False
     sso_password_off: bool = False
+    # The questionnaire (PRODUCT.md §6.4): people who have never answered it are asked after signing in.
+    ask_questionnaire: bool = False
 
 
 def get_settings() -> Settings:
@@ -47,6 +50,7 @@ def get_settings() -> Settings:
         reject_reasons=reasons_from_text(stored.get("reject_reasons")),
         sso_auto_accounts=stored.get("sso_auto_accounts") == "1",
         sso_password_off=stored.get("sso_password_off") == "1",
+        ask_questionnaire=stored.get(ASK_QUESTIONNAIRE) == "1",
     )
     if has_request_context():
         g.settings = settings

@@ -33,6 +33,7 @@ NOT_PAGES = {
     # Single sign-on's two steps redirect (to the provider, or back to sign-in when it is not set up); its
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
+    "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
@@ -45,8 +46,10 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  # My skills (issue 16, part B): the learner's own self-assessment
                  "skills.index", "skills.assess", "skills.area", "skills.check", "skills.improvement",
                  "skills.assessment",
-                 "passport.standing"}   # a passport's standing (issue 17, part B): redirects to its heading
-EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people"}
+                 "passport.standing",   # a passport's standing (issue 17, part B): redirects to its heading
+                 "questionnaire.index"}   # the questionnaire: one's own answers (issue 17, part D)
+EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people",
+                  "questionnaire.recommendations_queue"}   # the questionnaire's recommendations (issue 17, part D)
 
 # Every page is also checked element by element: every label, field, error, button and link inside the
 # screen (or inside a box that says it scrolls), nothing cut short.
@@ -122,7 +125,15 @@ def _world() -> dict[str, int]:
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
-            "competency_id": competency.id, "informal_id": informal.id}
+            "competency_id": competency.id, "informal_id": informal.id, **_questionnaire_world()}
+
+
+def _questionnaire_world() -> dict[str, int]:
+    """The demo's question of several answers, for its edit page (issue 17, part D)."""
+    from skillpass.models import Question, QuestionKind
+
+    question = db.session.scalar(select(Question).where(Question.kind == QuestionKind.CHOICE).order_by(Question.id))
+    return {"question_id": question.id}
 
 
 def _skills_editor_world(item) -> dict[str, int]:

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from skillpass import clock
 from skillpass.extensions import db
-from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, import_batch_entry
+from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, Question, import_batch_entry
 from skillpass.print import bulk as bulk_print
 from skillpass.services.assignment_rules import rule_fingerprint
 from tests import factories
@@ -252,6 +252,15 @@ NEEDS: dict[str, object] = {
     # Credit across passports (issue 17, part C): a new mapping saved as its preview showed it; the walk's ended.
     "credit.new": lambda client, s: _credit_mapping(s),
     "credit.end": {},
+    # The questionnaire (issue 17, part D), on the walk's question (the learner answered Yes) and recommendation.
+    "questionnaire.index": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "Yes"))},
+    "questionnaire.person": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "No"))},
+    "questionnaire.editor": {"text": "Do you work night shifts?", "hint": "", "kind": "yes_no", "options": ""},
+    "questionnaire.question_edit": {"text": "Do you drive a pool car?", "hint": ""},
+    "questionnaire.question_move": lambda client, s: _second_question(s),
+    "questionnaire.question_remove": {"action": "remove"},
+    "questionnaire.ask_setting": {"ask": "1"},
+    "questionnaire.decide": {"decision": "approve", "note": ""},
 }
 
 
@@ -261,6 +270,23 @@ def _credit_mapping(s) -> dict:
     name, target = "Care Certificate standard 9", s.world.stress.id
     return {"source_kind": "qualification", "source_qualification": name, "target": str(target), "note": "",
             "confirmed": check(source_kind="qualification", qualification=name, target_ids=[target]).fingerprint}
+
+
+def _option(s, label: str) -> int:
+    from skillpass.services.questionnaire.questions import question_view
+
+    return next(o.option.id for o in question_view(db.session.get(Question, s.params["question_id"])).options
+                if o.option.label == label)
+
+
+def _second_question(s) -> dict:
+    """A question after the walk's, made once before counting: moving the walk's down is the work."""
+    if not hasattr(s, "second_question"):
+        from skillpass.services.questionnaire.questions import add_question
+
+        s.second_question = add_question(actor=s.world.admin, text="Do you work alone?", kind="yes_no")
+        db.session.commit()
+    return {"direction": "down"}
 
 
 def _first_statement(s) -> int:

@@ -203,6 +203,18 @@ EXPECTED: dict[str, dict] = {
     "team.standing":              _expect(401, 403, 403, OK,  OK,  OK),
     "team.export_standing":       _expect(401, 403, 403, OK,  OK,  OK),
     "passport.standing":          _expect(401, OK,  403, OK,  403, OK),
+    # The questionnaire (issue 17, part D): everyone answers their own; admins answer for someone and edit the
+    # questions; a recommendation (the learner's, team A) is decided by whoever decides for them, never themselves.
+    "questionnaire.index":        _expect(401, OK,  OK,  OK,  OK,  OK),
+    "questionnaire.person":       _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.editor":       _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_edit": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_move": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.question_remove": _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.ask_setting":  _expect(401, 403, 403, 403, 403, OK),
+    "questionnaire.recommendations_queue": _expect(401, 403, 403, OK,  OK,  OK),
+    "questionnaire.recommendations_count": _expect(401, 403, 403, OK,  OK,  OK),
+    "questionnaire.decide":       _expect(401, 403, 403, OK,  403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -298,6 +310,7 @@ def _params(world) -> dict[str, int]:
         **_skills_params(world),
         **_skills_editor_params(world),
         **_credit_params(world),
+        **_questionnaire_params(world),
     }
 
 
@@ -312,6 +325,25 @@ def _credit_params(world) -> dict:
     db.session.add(CreditTarget(mapping_id=mapping.id, item_id=world.fire.id))
     db.session.commit()
     return {"mapping_id": mapping.id}
+
+
+def _questionnaire_params(world) -> dict:
+    """A yes/no question whose Yes recommends a passport, and the learner's recommendation waiting from
+    answering Yes (issue 17, part D)."""
+    from skillpass.models import Recommendation
+    from skillpass.services.questionnaire import answers, questions
+
+    question = questions.add_question(actor=world.admin, text="Do you drive a trust vehicle?", kind="yes_no")
+    driving = factories.template("Driving at work")
+    view = questions.question_view(question)
+    yes = view.options[0].option
+    questions.update_question(actor=world.admin, question=question, text=question.text, hint="", labels={},
+                              retire=set(), new_options="", recommends={yes.id: {driving.id}})
+    answers.save_answers(actor=world.learner, person=world.learner, chosen={question.id: yes.id},
+                         today=dt.date(2026, 3, 1))
+    recommendation = db.session.scalar(select(Recommendation).where(Recommendation.person_id == world.learner.id))
+    db.session.commit()
+    return {"question_id": question.id, "recommendation_id": recommendation.id}
 
 
 def _skills_editor_params(world) -> dict:
@@ -368,6 +400,7 @@ PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", 
                "kind", "unsubscribe_token",
                "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
                "mapping_id"}
+               "question_id", "recommendation_id"}
 
 
 def _rules(app):
