@@ -399,7 +399,7 @@ PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", 
                "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
                "kind", "unsubscribe_token",
                "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
-               "mapping_id"}
+               "mapping_id",
                "question_id", "recommendation_id"}
 
 
