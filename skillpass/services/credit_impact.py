@@ -73,7 +73,7 @@ def _impact(what: str, target_subjects: set[Hashable], *, before: CreditMap, aft
     walks = [walk(plan, people, held, latest_completions(ids, template_ids, credit=credit))
              for plan, credit in zip(plans, (before, after))]
     changed: set[int] = set()
-    for (person, _, was), (_, _, becomes) in zip(*walks):
+    for (person, _, was, _), (_, _, becomes, _) in zip(*walks):
         for item_id, old in was.items():
             new = becomes[item_id]
             result.states += 1
