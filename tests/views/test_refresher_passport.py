@@ -104,9 +104,11 @@ def test_the_row_says_what_the_chain_gives(as_learner, world, bls, case):
 def test_a_certificate_expiring_before_the_rule_gives_the_expiry_and_says_so(as_learner, world, bls):
     _entry(world, bls, D(2025, 6, 1), certificate=D(2025, 12, 1))
     row = _row(as_learner, world, bls)
-    assert _tags(row) == ["Expired", "Full course needed"]
+    # A refresher still counts until 1 Jun 2025 + 12 months + 3 months (§6.3), whatever the certificate says:
+    # the row names that day, never "full course needed" while a refresher would still count.
+    assert _tags(row) == ["Expired", "Refresher due"]
     assert ("Expired 1 Dec 2025: the certificate's own expiry, earlier than completed 1 Jun 2025 + 12 months. "
-            "Full course needed: refresher was due by 1 Mar 2026 (grace 3 months)") in row
+            "Refresher due by 1 Sep 2026 (grace 3 months)") in row
     assert "Certificate expires 1 Dec 2025" in row and "Initial activity" in row
 
 
