@@ -53,7 +53,10 @@ def index():
         return render_template("signoff/_queue.html", **context)
     # Without JavaScript, the approval just made is offered for undoing here, once.
     undo_row = decisions.undoable_row(current_user, take_undo_offer())
-    return render_template("signoff/index.html", **context, undo_row=undo_row)
+    from skillpass.services.questionnaire.recommendations import waiting_count
+
+    return render_template("signoff/index.html", **context, undo_row=undo_row,
+                           recommendations_waiting=waiting_count(current_user))
 
 
 @bp.get("/count")

@@ -1041,3 +1041,18 @@ def test_approving_nothing_selected_does_not_announce_a_change(as_educator, queu
     response = as_educator.post("/sign-off/approve", data={}, headers=HTMX)
     assert "Select the entries to approve first." in _page(response)
     assert "HX-Trigger" not in response.headers
+
+
+def test_the_queue_links_the_questionnaires_recommendations_beside_it_with_how_many_wait(as_educator, world):
+    from skillpass.services.questionnaire import answers, questions
+
+    question = questions.add_question(actor=world.admin, text="Do you drive a trust vehicle?", kind="yes_no")
+    driving = factories.template("Driving at work")
+    yes = questions.question_view(question).options[0].option
+    questions.update_question(actor=world.admin, question=question, text=question.text, hint="", labels={},
+                              retire=set(), new_options="", recommends={yes.id: {driving.id}})
+    answers.save_answers(actor=world.learner, person=world.learner, chosen={question.id: yes.id},
+                         today=dt.date(2026, 3, 1))
+    db.session.commit()
+    html = as_educator.get("/sign-off/").get_data(as_text=True)
+    assert 'href="/recommendations"' in html and "1 waiting for approval" in html
