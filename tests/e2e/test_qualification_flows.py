@@ -65,4 +65,6 @@ def test_an_educator_clicks_about_to_lose_and_lands_on_those_people(live_server,
     assert_inside_viewport(page)
     page.get_by_role("link", name="Back to the team's figures").click()
     expect(page.locator("[data-standing-counts]")).to_be_visible()
+    # The matrix's scroll box is set up once the page's scripts have run: measure the page after that.
+    page.wait_for_load_state("load")
     assert_inside_viewport(page, "[data-standing-counts]")
