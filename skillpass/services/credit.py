@@ -41,21 +41,30 @@ class CreditMap:
         return self.words.get((source, target), "")
 
 
+_LIVE = None
+
+
+def _live_mappings():
+    """The statement every page reads mappings with, built once: the passport asks it on every look."""
+    global _LIVE
+    if _LIVE is None:
+        source = aliased(Item, name="credit_source")
+        target = aliased(Item, name="credit_target_item")
+        _LIVE = (select(CreditMapping.id, CreditMapping.source_item_id, source.code, source.title,
+                        CreditMapping.source_qualification, CreditMapping.source_key, target.id, target.code)
+                 .join(CreditTarget, CreditTarget.mapping_id == CreditMapping.id)
+                 .join(target, target.id == CreditTarget.item_id)
+                 .outerjoin(source, source.id == CreditMapping.source_item_id)
+                 .where(CreditMapping.ended_at.is_(None)))
+    return _LIVE
+
+
 def credit_map(*, leaving_out: int | None = None) -> CreditMap:
     """Every live mapping, as subjects. A target is a subject (PRODUCT.md §6.1): credit for an item counts
     for every item of its code, as a record of it would. *leaving_out*: a mapping's id, read as if it were
-    ended already (what ending it would change)."""
+    ended already (what ending it would change). One query, a plain row read (no ORM objects)."""
     result = CreditMap()
-    source = aliased(Item)
-    target = aliased(Item)
-    rows = db.session.execute(
-        select(CreditMapping.source_item_id, source.code, source.title, CreditMapping.source_qualification,
-               CreditMapping.source_key, target.id, target.code)
-        .join(CreditTarget, CreditTarget.mapping_id == CreditMapping.id)
-        .join(target, target.id == CreditTarget.item_id)
-        .outerjoin(source, source.id == CreditMapping.source_item_id)
-        .where(CreditMapping.ended_at.is_(None),
-               *([CreditMapping.id != leaving_out] if leaving_out is not None else []))).all()
+    rows = [row[1:] for row in db.session.connection().execute(_live_mappings()).all() if row[0] != leaving_out]
     for source_id, source_code, source_title, qualification, key, target_id, target_code in rows:
         to = subject_key(target_id, target_code)
         if source_id is not None:

@@ -364,10 +364,22 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
                     warning_days=warning_days)
 
 
+_NOTHING_COUNTED = rules.Chain(counted=None, expires_on=None, rule_expires_on=None)
+
+
 def chain_of_entries(accepted, item: Item) -> rules.Chain:
     """The chain rule (PRODUCT.md §6.3) over accepted entries, for *item*: its frequency, grace and refresher.
     Entries of one day are read in the chain rule's order (rules.link_order), then in the order they were
     recorded, so of two alike the latest recorded counts."""
+    if not accepted:
+        return _NOTHING_COUNTED
+    if not item.has_refresher and all(e.certificate_expires_on is None for e in accepted):
+        # What nearly every row is: no refresher, no certificate of its own: the latest completion counts (§3),
+        # as the chain rule would say, without building its links.
+        latest = max(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id))
+        expires = rules.expiry_date(latest.completed_on, item.frequency_months)
+        return rules.Chain(counted=rules.Link(latest.completed_on, latest.is_refresher, None, key=latest.id),
+                           expires_on=expires, rule_expires_on=expires, started_on=latest.completed_on)
     ordered = sorted(accepted, key=lambda e: (e.completed_on, e.recorded_at, e.id))
     return rules.chain_of([rules.Link(e.completed_on, e.is_refresher, e.certificate_expires_on, key=e.id)
                            for e in ordered],
