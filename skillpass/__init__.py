@@ -157,6 +157,10 @@ def register_blueprints(app: Flask) -> None:
     from skillpass.questionnaire import bp as questionnaire_bp
 
     app.register_blueprint(questionnaire_bp)
+    # Transferable, verifiable passports: keys, issuer profile, status list, and what builds on them (issue 18)
+    from skillpass.credentials import bp as credentials_bp
+
+    app.register_blueprint(credentials_bp)
 
     from skillpass import transaction
 

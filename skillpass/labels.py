@@ -237,6 +237,19 @@ class Action(enum.StrEnum):
     RECOMMENDATION_SUPERSEDED = "recommendation.superseded"
     RECOMMENDATION_APPROVED = "recommendation.approved"
     RECOMMENDATION_DECLINED = "recommendation.declined"
+    # Transferable, verifiable passports (issue 18)
+    SIGNING_KEY_MADE = "signing_key.made"
+    SIGNING_KEY_ROTATED = "signing_key.rotated"
+    CREDENTIALS_DOWNLOADED = "credentials.downloaded"
+    VERIFY_LINK_MADE = "verify_link.made"
+    VERIFY_LINK_WITHDRAWN = "verify_link.withdrawn"
+    TRUSTED_ISSUER_ADDED = "trusted_issuer.added"
+    TRUSTED_ISSUER_CHANGED = "trusted_issuer.changed"
+    TRUSTED_ISSUER_ENDED = "trusted_issuer.ended"
+    CREDENTIALS_IMPORTED = "credentials.imported"
+    CREDENTIALS_REFUSED = "credentials.refused"
+    TEMPLATE_EXPORTED = "template.exported"
+    TEMPLATE_IMPORTED = "template.imported"
 
     @property
     def label(self) -> str:
@@ -340,6 +353,19 @@ _ACTION_LABELS = {
     Action.RECOMMENDATION_SUPERSEDED: "Recommendation replaced by a later answer",
     Action.RECOMMENDATION_APPROVED: "Recommendation approved",
     Action.RECOMMENDATION_DECLINED: "Recommendation declined",
+    # Transferable, verifiable passports (issue 18)
+    Action.SIGNING_KEY_MADE: "Signing key made",
+    Action.SIGNING_KEY_ROTATED: "Signing key rotated",
+    Action.CREDENTIALS_DOWNLOADED: "Credentials downloaded",
+    Action.VERIFY_LINK_MADE: "Verify link made",
+    Action.VERIFY_LINK_WITHDRAWN: "Verify link withdrawn",
+    Action.TRUSTED_ISSUER_ADDED: "Trusted issuer added",
+    Action.TRUSTED_ISSUER_CHANGED: "Trusted issuer changed",
+    Action.TRUSTED_ISSUER_ENDED: "Trusted issuer ended",
+    Action.CREDENTIALS_IMPORTED: "Credentials imported",
+    Action.CREDENTIALS_REFUSED: "Credentials refused",
+    Action.TEMPLATE_EXPORTED: "Passport template exported",
+    Action.TEMPLATE_IMPORTED: "Passport template imported",
 }
 
 

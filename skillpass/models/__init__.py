@@ -2,6 +2,7 @@
 from skillpass.models.audit import AuditEvent
 from skillpass.models.calendar import CalendarFeed
 from skillpass.models.credit import CreditMapping, CreditTarget
+from skillpass.models.credentials import ImportedCredential, SigningKey, TrustedIssuer, VerifyLink
 from skillpass.models.entries import Entry, EntryActivity, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink

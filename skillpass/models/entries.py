@@ -28,14 +28,18 @@ class EntryMethod(enum.Enum):
             "imported": "Imported record",
         }[self.value]
 
-    def describe(self, equivalent_source: str = "", *, session: bool = False, by_staff: bool = False) -> str:
+    def describe(self, equivalent_source: str = "", *, session: bool = False, by_staff: bool = False,
+                 verified: bool = False) -> str:
         """How an entry was made, in the words every output uses: the passport, the queue, the print, the
         export ("Equivalent training demonstrated at Leeds Teaching Hospitals", "Observed practice" …).
 
         *session*: the entry was made by a training session's register ("Attended a training session");
-        *by_staff*: a completion recorded for the learner by an admin, not by the learner."""
+        *by_staff*: a completion recorded for the learner by an admin, not by the learner; *verified*: brought
+        in as a verified credential from the organisation *equivalent_source* names (PRODUCT.md §6.6)."""
         if session:
             return SESSION_WORDS
+        if self is EntryMethod.EQUIVALENT and verified:
+            return f"{self.label}: verified credential from {equivalent_source}"
         if self is EntryMethod.EQUIVALENT and equivalent_source:
             return f"{self.label} at {equivalent_source}"
         if self is EntryMethod.HERE and by_staff:
@@ -126,7 +130,9 @@ class Entry(db.Model):
     activity: Mapped[EntryActivity] = mapped_column(
         enum_column(EntryActivity, "entry_activity"), default=EntryActivity.INITIAL, server_default="initial")
     certificate_expires_on: Mapped[dt.date | None]
-
+    # Brought in as a verified credential from another organisation (PRODUCT.md §6.6): equivalent_source names
+    # the issuer, and the credential itself is kept beside it (models/credentials.py ImportedCredential).
+    verified_credential: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     evidence: Mapped[Evidence | None] = relationship(lazy="raise")
 
@@ -175,7 +181,8 @@ class Entry(db.Model):
     def how(self) -> str:
         """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
         return self.method.describe(self.equivalent_source, session=self.session_id is not None,
-                                    by_staff=self.recorded_by_id != self.person_id)
+                                    by_staff=self.recorded_by_id != self.person_id,
+                                    verified=self.verified_credential)
 
     @property
     def description(self) -> str:

@@ -215,6 +215,10 @@ EXPECTED: dict[str, dict] = {
     "questionnaire.recommendations_queue": _expect(401, 403, 403, OK,  OK,  OK),
     "questionnaire.recommendations_count": _expect(401, 403, 403, OK,  OK,  OK),
     "questionnaire.decide":       _expect(401, 403, 403, OK,  403, OK),
+    # Transferable, verifiable passports (issue 18): public keys, issuer profile, status list
+    "credentials.jwks":           _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "credentials.issuer":         _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "credentials.status_list":    _expect(OK,  OK,  OK,  OK,  OK,  OK),
 }
 
 # Where a route needs another object than the default: observed practice is for

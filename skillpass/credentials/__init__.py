@@ -1,0 +1,8 @@
+"""Transferable, verifiable passports (issue 18): the organisation's public keys, its issuer profile and its
+revocation status list (public), and — added by the parts that build them — downloads, the verify page, trusted
+issuers and imports."""
+from skillpass.credentials import views
+
+bp = views.bp
+
+__all__ = ["bp", "views"]
