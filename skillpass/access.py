@@ -222,6 +222,21 @@ def _decide_recommendation(args) -> bool:
 
 POLICIES.update({ANSWER_FOR_PERSON: _answer_for_person, DECIDE_RECOMMENDATION: _decide_recommendation})
 
+
+# Verifiable passports (issue 18): a person's credentials and their verify link are theirs to download and
+# withdraw, and any admin's (PRODUCT.md §6.6); their educators see the passport, not the signed file.
+OWN_OR_ADMIN = "own_or_admin"
+
+
+def _own_or_admin(args) -> bool:
+    from skillpass.models import Person
+
+    g.person = db.get_or_404(Person, args["person_id"])
+    return current_user.id == g.person.id or current_user.is_admin
+
+
+POLICIES.update({OWN_OR_ADMIN: _own_or_admin})
+
 def policy_for(endpoint: str | None) -> str | None:
     if endpoint is None:
         return None
