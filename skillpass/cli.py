@@ -18,6 +18,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(orphans_command)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(signing_key_command)        # verifiable passports (issue 18, part A)
+    app.cli.add_command(rotate_signing_key_command)
 
 
 @click.command("orphans")
@@ -149,3 +151,29 @@ def send_reminders(on: str | None):
                f"{sent['lapses']} lapse summaries; {sent['retried']} earlier failures sent.")
     if report.failed:
         click.echo(f"{report.failed} failed: they are tried again next run (Admin > Email, Failed).", err=True)
+
+
+# ---------------------------------------------------------------- the signing key (issue 18, part A)
+
+@click.command("signing-key")
+def signing_key_command():
+    """Print the id (kid) of the key that signs the organisation's credentials, made if there is none yet."""
+    from skillpass.services.credentials import keys
+
+    key = keys.active_key()
+    db.session.commit()
+    click.echo(key.kid)
+
+
+@click.command("rotate-signing-key")
+@click.option("--yes", is_flag=True, help="Rotate without asking first.")
+def rotate_signing_key_command(yes: bool):
+    """Retire the signing key and make a new one (after SKILLPASS_SECRET_KEY changed, a suspected leak, or as
+    policy says). The old public key stays published, so what it signed still verifies."""
+    from skillpass.services.credentials import keys
+
+    if not yes:
+        click.confirm("Retire the signing key in use and sign from now on with a new one?", abort=True)
+    new = keys.rotate(None)
+    db.session.commit()
+    click.echo(f"Signing key rotated: {new.kid} signs from now; the retired keys stay published.")

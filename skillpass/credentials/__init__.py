@@ -6,3 +6,5 @@ from skillpass.credentials import views
 bp = views.bp
 
 __all__ = ["bp", "views"]
+from skillpass.credentials import downloads  # noqa: E402,F401  (part A: a person's verified records)
+from skillpass.credentials import keys_admin  # noqa: E402,F401  (part A: the signing key, for admins)

@@ -219,6 +219,12 @@ EXPECTED: dict[str, dict] = {
     "credentials.jwks":           _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "credentials.issuer":         _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "credentials.status_list":    _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    # Verified records (issue 18, part A): the person and admins, never their educators; the signing key: admins
+    "credentials.records":        _expect(401, OK,  403, 403, 403, OK),
+    "credentials.bundle":         _expect(401, OK,  403, 403, 403, OK),
+    "credentials.credential":     _expect(401, OK,  403, 403, 403, OK),
+    "credentials.signing_key":    _expect(401, 403, 403, 403, 403, OK),
+    "credentials.rotate_key":     _expect(401, 403, 403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -228,6 +234,7 @@ OVERRIDES = {
     "people.supported_teams": {"person_id": "educator_id"},
     "auth.accept_invitation": {"token": "invitation_token"},
     "auth.reset_password": {"token": "reset_token"},
+    "credentials.credential": {"entry_id": "accepted_entry_id"},   # a current credential: an accepted entry
 }
 
 # Requests to these end the session of the client that makes them.
@@ -263,9 +270,10 @@ def _params(world) -> dict[str, int]:
                                venue="Room 1", evidence_id=sheet.id, recorded_by_id=world.educator.id)
     db.session.add(training)
     db.session.flush()
-    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 10),
-                         method=EntryMethod.HERE, session_id=training.id, status=EntryStatus.ACCEPTED,
-                         recorded_by_id=world.educator.id))
+    attended = Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 2, 10),
+                     method=EntryMethod.HERE, session_id=training.id, status=EntryStatus.ACCEPTED,
+                     recorded_by_id=world.educator.id)
+    db.session.add(attended)
 
     # A completions import of the admin's.
     from skillpass.models import ImportBatch
@@ -300,6 +308,7 @@ def _params(world) -> dict[str, int]:
         "item_id": world.fire.id,
         "section_id": world.week2.id,
         "entry_id": entry.id,
+        "accepted_entry_id": attended.id,
         "informal_id": informal.id,
         "evidence_id": evidence.id,
         "competency_id": world.competency.id,

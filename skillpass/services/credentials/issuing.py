@@ -61,9 +61,10 @@ def salt(person: Person) -> str:
     return _secret("identity salt", person.id)[:16]
 
 
-def sign(claims: dict, *, actor=None) -> str:
-    """The compact JWS of *claims*, signed with the organisation's key that signs now."""
-    key = keys.active_key(actor)
+def sign(claims: dict, *, actor=None, key=None) -> str:
+    """The compact JWS of *claims*, signed with the organisation's key that signs now (*key*, when the caller
+    has read it already: one query for a whole passport, not one per credential)."""
+    key = key or keys.active_key(actor)
     return jwt.encode(claims, keys.unseal(key), algorithm=keys.ALGORITHM,
                       headers={"kid": kid_prefix() + key.kid, "typ": "JWT"})
 
@@ -124,11 +125,12 @@ def _criteria(item) -> str:
 
 def issue(person: Person, claims: list[ob3.Claim], *, actor=None) -> list[Issued]:
     the_issuer, today = issuer(), clock.today()
+    key = keys.active_key(actor) if claims else None
     out = []
     for claim in claims:
         cred = ob3.credential(claim, issuer=the_issuer, subject_id=subject_id(person), email=person.email,
                               salt=salt(person), status_url=status_url(), issued_on=today)
-        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), actor=actor)))
+        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), actor=actor, key=key)))
     return out
 
 
