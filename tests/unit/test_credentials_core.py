@@ -95,7 +95,7 @@ def test_a_changed_date_is_refused_as_changed_since_signing(ctx, world):
                                           if c.achievement.name == "Fire safety"])
 
     def later(claims):
-        claims["vc"]["validUntil"] = "2030-01-10T00:00:00Z"
+        claims["validUntil"] = "2030-01-10T00:00:00Z"
         claims["exp"] = 1894233600
     [verdict], _ = verify(_tamper(one.jws, later))
     assert not verdict.ok and "changed since" in verdict.reason

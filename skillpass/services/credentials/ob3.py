@@ -1,5 +1,7 @@
 """Open Badges 3.0 credentials as plain data (no database, no Flask): what a credential says, and the JWT
-claims that carry it (the VC-JWT proof format of Open Badges 3.0, §8.2: iss, sub, nbf, jti, exp and vc).
+claims that carry it (the VC-JWT proof format of Open Badges 3.0.3, §8.2: the credential itself is the payload,
+with iss, sub, nbf, jti and exp beside its own properties; a credential made the VC 1.1 way carries it under "vc",
+which ``credential_of`` also reads).
 
 A credential is one accepted entry of one item: the achievement is the item (its code, its national names as
 alignments, the Core Skills Training Framework subject where it is one), validFrom the completion date,
@@ -75,11 +77,13 @@ def alignments(achievement: Achievement, issuer: Issuer) -> list[dict]:
     out = []
     if achievement.cstf:
         out.append({"type": ["Alignment"], "targetName": f"{CSTF}: {achievement.name}", "targetUrl": CSTF_URL,
-                    "targetFramework": CSTF, "targetCode": achievement.code, "targetType": "CFItem"})
+                    "targetFramework": CSTF, "targetCode": achievement.code})
+    # No targetType: its vocabulary names CASE, CTDL and CTDL-ASN nodes, which neither the Core Skills Training
+    # Framework nor a national name is (the property is optional).
     for name in achievement.national_names:
         out.append({"type": ["Alignment"], "targetName": name, "targetUrl": issuer.url,
                     "targetFramework": name.split("|")[0] if "|" in name else "National name",
-                    "targetCode": name, "targetType": "CFItem"})
+                    "targetCode": name})
     return out
 
 
@@ -140,18 +144,32 @@ def credential(claim: Claim, *, issuer: Issuer, subject_id: str, email: str, sal
 
 
 def jwt_claims(cred: dict) -> dict:
-    """The JWT payload of a credential (Open Badges 3.0 §8.2.3): the registered claims mirror the credential's
-    issuer.id, credentialSubject.id, validFrom, id and validUntil; "vc" is the credential itself."""
+    """The JWT payload of a credential (Open Badges 3.0.3 §8.2.3, "JWT Payload Format"): the credential's own
+    properties, and beside them the registered claims that mirror its issuer.id, credentialSubject.id,
+    validFrom, id and validUntil."""
     claims = {
+        **cred,
         "iss": cred["issuer"]["id"],
         "sub": cred["credentialSubject"]["id"],
         "nbf": _epoch_of(cred["validFrom"]),
         "jti": cred["id"],
-        "vc": cred,
     }
     if "validUntil" in cred:
         claims["exp"] = _epoch_of(cred["validUntil"])
     return claims
+
+
+JWT_CLAIMS = ("iss", "sub", "nbf", "jti", "exp", "iat", "aud")
+
+
+def credential_of(payload: dict) -> dict:
+    """The credential a JWT payload carries: the payload itself less its registered claims (Open Badges 3.0.3),
+    or its "vc" claim (credentials made the VC Data Model 1.1 way); {} when it carries none."""
+    if isinstance(payload.get("vc"), dict):
+        return payload["vc"]
+    if "@context" in payload and "type" in payload:
+        return {k: v for k, v in payload.items() if k not in JWT_CLAIMS}
+    return {}
 
 
 def bundle_claims(jws_list: list[str], *, issuer: Issuer, subject_id: str, bundle_id: str, issued_at: int) -> dict:

@@ -191,7 +191,7 @@ def verify_credential(jws: str, *, trusted_for: Callable[[str], TrustedKeys | No
     iss = claimed.get("iss")
     verdict.issuer_id = iss if isinstance(iss, str) else ""
     trusted = trusted_for(verdict.issuer_id) if verdict.issuer_id else None
-    cred = claimed.get("vc") if isinstance(claimed.get("vc"), dict) else {}
+    cred = ob3.credential_of(claimed)
     issuer_name = (cred.get("issuer") or {}).get("name") if isinstance(cred.get("issuer"), dict) else None
     if trusted is None:
         return verdict.refuse(f"It was issued by {issuer_name or verdict.issuer_id or 'an unnamed issuer'}"
@@ -201,8 +201,8 @@ def verify_credential(jws: str, *, trusted_for: Callable[[str], TrustedKeys | No
     payload, why = check_signature(jws, trusted)
     if payload is None:
         return verdict.refuse(why)
-    cred = payload.get("vc")
-    if not isinstance(cred, dict) or "OpenBadgeCredential" not in (cred.get("type") or []) and \
+    cred = ob3.credential_of(payload)
+    if not cred or "OpenBadgeCredential" not in (cred.get("type") or []) and \
             "AchievementCredential" not in (cred.get("type") or []):
         return verdict.refuse("It is signed, but it is not an Open Badges credential.")
     verdict.credential = cred
@@ -277,7 +277,7 @@ def _status_bits(url, trusted: TrustedKeys, fetch_status: StatusFetcher) -> byte
     payload, why = check_signature(fetched.strip(), trusted)
     if payload is None:
         return f"Its issuer's status list could not be trusted: {why}"
-    cred = payload.get("vc") if isinstance(payload.get("vc"), dict) else {}
+    cred = ob3.credential_of(payload)
     subject = cred.get("credentialSubject") if isinstance(cred.get("credentialSubject"), dict) else {}
     if payload.get("iss") != trusted.issuer_id or cred.get("id") != url or not isinstance(subject.get("encodedList"), str):
         return "Its issuer's status list is not the one the credential names."
