@@ -34,6 +34,8 @@ NOT_PAGES = {
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
     "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
+    # Verifiable passports (issue 18): the published keys and status list, and a person's signed files
+    "credentials.jwks", "credentials.status_list", "credentials.bundle", "credentials.credential",
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
@@ -47,7 +49,8 @@ LEARNER_PAGES = {"passport.index", "passport.record", "passport.correct", "passp
                  "skills.index", "skills.assess", "skills.area", "skills.check", "skills.improvement",
                  "skills.assessment",
                  "passport.standing",   # a passport's standing (issue 17, part B): redirects to its heading
-                 "questionnaire.index"}   # the questionnaire: one's own answers (issue 17, part D)
+                 "questionnaire.index",   # the questionnaire: one's own answers (issue 17, part D)
+                 "credentials.records"}   # one's own verified records (issue 18, part A)
 EDUCATOR_PAGES = {"signoff.index", "passport.observed", "team.print_status", "sessions.new", "sessions.people",
                   "questionnaire.recommendations_queue"}   # the questionnaire's recommendations (issue 17, part D)
 

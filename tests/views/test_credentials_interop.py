@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
+import re
+import urllib.request
 import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import jwt as pyjwt
 import pytest
@@ -94,3 +99,31 @@ def test_each_credential_in_a_bundle_verifies_alone(downloads):
         assert extract_compact(token.encode()).protected["alg"] == "EdDSA"
         names.add(jose_verify(token, jwks)["credentialSubject"]["achievement"]["name"])
     assert names == {"Fire safety", "Managing work and life stress"}
+
+
+def test_the_readme_example_verifies_a_credential_and_reads_its_status(app, downloads, monkeypatch):
+    """The README's own example, run as written, with the network answered by the app."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"### Verifying a SkillPass credential without SkillPass.*?```python\n(.*?)```", readme,
+                     re.S).group(1)
+    one, _, _ = downloads
+    client = app.test_client()
+
+    class Answer(io.BytesIO):
+        pass
+
+    monkeypatch.setattr(urllib.request, "urlopen",
+                        lambda url, timeout=None: Answer(client.get(urlsplit(url).path).get_data()))
+    printed = []
+    namespace = {"open": lambda name: io.StringIO(one + "\n"),
+                 "print": lambda *args: printed.append(" ".join(map(str, args)))}
+    exec(compile(code, "README.md", "exec"), namespace)   # noqa: S102 - our own README's example
+    assert printed == ["Fire safety 2026-01-10T00:00:00Z 2028-01-10T00:00:00Z", "not revoked"]
+
+
+def test_the_issuer_page_says_how_to_check_without_skillpass(app, world):
+    page = app.test_client().get("/issuer").get_data(as_text=True)
+    assert "How to check a credential without SkillPass" in page
+    for words in ("kid", "EdDSA", "validFrom", "validUntil", "statusListCredential", "statusListIndex",
+                  "/.well-known/jwks.json", "/credentials/status"):
+        assert words in page
