@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from skillpass import htmx
 from skillpass.access import ADMIN, guard
 from skillpass.credentials.views import bp
-from skillpass.extensions import db
 from skillpass.forms import PostedForm
-from skillpass.models import Person
 from skillpass.services.credentials import issuing, keys
 
 ROTATED = "The signing key has been rotated: new records are signed with the new key; the old one stays published."
@@ -22,9 +19,7 @@ def _section(*, status: int = 200, announce: str = "", focus: bool = False, refu
     """The key section: alone for htmx, in its page otherwise."""
     keys.active_key(current_user)      # made on first use, here too: the page always shows the key in use
     every = keys.all_keys()
-    ids = {k.created_by_id for k in every} | {k.retired_by_id for k in every}
-    ids.discard(None)
-    names = {p.id: p.name for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    names = keys.made_and_retired_by(every)
     context = dict(current=next((k for k in every if k.active), None), retired=[k for k in every if not k.active],
                    names=names, jwks_url=issuing.link("credentials.jwks"), focus=focus or bool(refusal),
                    refusal=refusal)

@@ -214,6 +214,7 @@ NEEDS: dict[str, object] = {
     "team.print_start": {},                                     # team, scope and person are among the five
     "calendar.account": {},                                     # the calendar feed (issue 15, part B)
     "calendar.reset": {},
+    "credentials.rotate_key": {},                               # the signing key (issue 18, part A)
     "notifications.account": {"choice": "decisions"},           # notifications and digests (issue 15, part D)
     "notifications.unsubscribe": {},
     # Skills frameworks: the editor (issue 16, part A), on the walk's framework, its first area and statement.

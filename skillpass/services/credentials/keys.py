@@ -126,6 +126,17 @@ def all_keys() -> list[SigningKey]:
     return sorted(keys, key=lambda k: not k.active)
 
 
+def made_and_retired_by(some: list[SigningKey]) -> dict[int, str]:
+    """The names of the people who made or retired *some* keys, by id (one query)."""
+    from skillpass.models import Person
+
+    ids = {k.created_by_id for k in some} | {k.retired_by_id for k in some}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+
+
 def jwks(kid_prefix: str) -> dict:
     """The JSON Web Key Set of every public key ever used (RFC 7517): each with its kid (*kid_prefix* + its
     thumbprint: the JWKS address and a fragment), "alg" EdDSA and "use" sig. Retired keys stay: what they
