@@ -6,3 +6,4 @@ from skillpass.credentials import views
 bp = views.bp
 
 __all__ = ["bp", "views"]
+from skillpass.credentials import verify  # noqa: E402,F401  (part B: the verify link and its public page)
