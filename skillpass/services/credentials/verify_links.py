@@ -59,25 +59,33 @@ def live_link(person: Person, actor) -> VerifyLink:
         return link
     try:
         with db.session.begin_nested():
-            link = _make(person, actor)
+            link = _insert(person, actor)
     except IntegrityError:
         link = _live(person.id)
-        if link is None:   # a token collision (about 2^-59), not a race: try once more
-            with db.session.begin_nested():
-                link = _make(person, actor)
+        if link is not None:
+            return link
+        with db.session.begin_nested():   # a token collision (about 2^-58), not a race: once more
+            link = _insert(person, actor)
+    _audit_made(person, link, actor)
     return link
 
 
-def _make(person: Person, actor) -> VerifyLink:
-    from skillpass.services import audit
-
+def _insert(person: Person, actor) -> VerifyLink:
     link = VerifyLink(person_id=person.id, token=new_token(), created_at=clock.now(),
                       created_by_id=getattr(actor, "id", None))
     db.session.add(link)
     db.session.flush()
+    return link
+
+
+def _audit_made(person: Person, link: VerifyLink, actor) -> None:
+    # Written after the savepoint, in the request's own transaction (its flush is what marks the request as
+    # one that wrote: transaction.py commits it).
+    from skillpass.services import audit
+
     audit.log(actor=actor, action=Action.VERIFY_LINK_MADE, subject=link, person_id=person.id,
               summary=f"Verify link made for {person.name}'s printed passport")
-    return link
+    db.session.flush()
 
 
 def live_links(people: list[Person], actor) -> dict[int, VerifyLink]:
