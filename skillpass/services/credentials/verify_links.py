@@ -5,7 +5,7 @@ A person has at most one live link (the partial unique index uq_verify_link_live
 carries the same one until the learner or an admin withdraws it; the next print then makes a new one. A withdrawn
 link is kept and answers "withdrawn" for ever.
 
-The token is 12 characters of a 31-letter alphabet without look-alikes (no 0/o, 1/l/i, u/v…): about 59 bits,
+The token is 12 characters of a 29-character alphabet without look-alikes (no 0/o, 1/l/i, u/v): about 58 bits,
 chosen by `secrets`, short enough to type from paper, far too many to guess at the page's rate limit.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ def live_link(person: Person, actor) -> VerifyLink:
         link = _live(person.id)
         if link is not None:
             return link
-        with db.session.begin_nested():   # a token collision (about 2^-58), not a race: once more
+        with db.session.begin_nested():   # a token collision (about 2^-58 a print), not a race: once more
             link = _insert(person, actor)
     _audit_made(person, link, actor)
     return link
