@@ -34,6 +34,7 @@ NOT_PAGES = {
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
     "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
+    "credentials.status_list",   # the signed revocation list (issue 18): a file, application/vc+jwt
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
