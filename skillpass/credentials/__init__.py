@@ -8,3 +8,4 @@ bp = views.bp
 __all__ = ["bp", "views"]
 from skillpass.credentials import downloads  # noqa: E402,F401  (part A: a person's verified records)
 from skillpass.credentials import keys_admin  # noqa: E402,F401  (part A: the signing key, for admins)
+from skillpass.credentials import verify  # noqa: E402,F401  (part B: the verify link and its public page)

@@ -22,6 +22,7 @@ from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
 from skillpass.print import render
 from skillpass.services import audit
+from skillpass.services.credentials import verify_links
 from skillpass.services.settings import get_settings
 from skillpass.services.skills import reports as skill_reports
 
@@ -102,10 +103,16 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(job.person_ids)))}
             # Everyone's self-assessment and gaps in one load (issue 16, part D), not a load per passport.
             skills = skill_reports.print_sections(list(job.person_ids))
+            # Everyone's verify link in one load, the missing ones made in one go (issue 18, part B); their
+            # addresses built from SKILLPASS_BASE_URL, else the address of the request that started the print.
+            links = verify_links.live_links([people[i] for i in job.person_ids],
+                                            db.session.get(Person, job.requested_by_id))
+            db.session.commit()
             documents = []
             for person_id in job.person_ids:
+                verify = verify_links.printed(links[person_id].token, base_url=base_url)
                 documents.append(render.passport_document(people[person_id], settings=settings, base_url=base_url,
-                                                          app=app, skills=skills.get(person_id, [])))
+                                                          app=app, skills=skills.get(person_id, []), verify=verify))
                 job.done += 1
                 job.progressed_at = clock.now()
                 db.session.commit()

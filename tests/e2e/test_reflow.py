@@ -128,7 +128,17 @@ def _world() -> dict[str, int]:
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
             "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
-            "competency_id": competency.id, "informal_id": informal.id, **_questionnaire_world()}
+            "competency_id": competency.id, "informal_id": informal.id, **_questionnaire_world(),
+            **_verify_world(learner)}
+
+
+def _verify_world(learner) -> dict[str, str]:
+    """The learner's verify link (issue 18, part B): the public verify page and the link's own page."""
+    from skillpass.services.credentials import verify_links
+
+    token = verify_links.live_link(learner, learner).token
+    db.session.commit()
+    return {"verify_token": token}
 
 
 def _questionnaire_world() -> dict[str, int]:
@@ -235,7 +245,8 @@ NARROWED = {"team.standing": {"standing": "does_not_meet"}}
 
 OVERRIDES = {"skills.assess": _MINE, "skills.area": _MINE, "skills.check": _MINE, "skills.improvement": _MINE,
              "passport.observed": {"item_id": "competency_id"}, "people.supported_teams": {"person_id": "educator_id"},
-             "auth.reset_password": {"token": "reset_token"}}
+             "auth.reset_password": {"token": "reset_token"},
+             "credentials.verify": {"token": "verify_token"}}   # the public verify page (issue 18, part B)
 
 
 def _pages(app, world) -> dict[str, list[tuple[str, str]]]:

@@ -262,6 +262,7 @@ NEEDS: dict[str, object] = {
     "questionnaire.question_remove": {"action": "remove"},
     "questionnaire.ask_setting": {"ask": "1"},
     "questionnaire.decide": {"decision": "approve", "note": ""},
+    "credentials.verify_link": {"action": "new"},   # the verify link (issue 18, part B)
 }
 
 

@@ -225,6 +225,9 @@ EXPECTED: dict[str, dict] = {
     "credentials.credential":     _expect(401, OK,  403, 403, 403, OK),
     "credentials.signing_key":    _expect(401, 403, 403, 403, 403, OK),
     "credentials.rotate_key":     _expect(401, 403, 403, 403, 403, OK),
+    # The verify link (issue 18, part B): the public verify page; a person's link, by them or an admin.
+    "credentials.verify":         _expect(OK,  OK,  OK,  OK,  OK,  OK),
+    "credentials.verify_link":    _expect(401, OK,  403, 403, 403, OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -235,6 +238,7 @@ OVERRIDES = {
     "auth.accept_invitation": {"token": "invitation_token"},
     "auth.reset_password": {"token": "reset_token"},
     "credentials.credential": {"entry_id": "accepted_entry_id"},   # a current credential: an accepted entry
+    "credentials.verify": {"token": "verify_token"},
 }
 
 # Requests to these end the session of the client that makes them.
@@ -324,7 +328,17 @@ def _params(world) -> dict[str, int]:
         **_skills_editor_params(world),
         **_credit_params(world),
         **_questionnaire_params(world),
+        **_verify_params(world),
     }
+
+
+def _verify_params(world) -> dict:
+    """The learner's verify link (issue 18, part B), as a print makes it."""
+    from skillpass.services.credentials import verify_links
+
+    token = verify_links.live_link(world.learner, world.learner).token
+    db.session.commit()
+    return {"verify_token": token}
 
 
 def _credit_params(world) -> dict:
