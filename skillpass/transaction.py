@@ -49,8 +49,12 @@ def _note_flush(session, flush_context) -> None:
     session.info[_WROTE] = True
 
 
-def _forget(session, *args) -> None:
-    session.info.pop(_WROTE, None)
+def _forget(session, ended) -> None:
+    """The request's own transaction ended (committed or rolled back): forget that it wrote. A savepoint's end
+    inside it (``begin_nested``, released or rolled back) is not: SQLAlchemy reports a released savepoint as a
+    commit, and forgetting then would leave everything written before it uncommitted."""
+    if ended.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 def discard() -> None:
@@ -112,8 +116,7 @@ def register(app: Flask) -> None:
     sessions write."""
     if not event.contains(Session, "after_flush", _note_flush):
         event.listen(Session, "after_flush", _note_flush)
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_transaction_end", _forget)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint == "static" or getattr(view, "one_transaction", False):
             continue

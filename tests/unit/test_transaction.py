@@ -37,7 +37,23 @@ def writing_app(app):
         add("Failed")
         abort(500)
 
-    for rule, view in (("/t/kept", kept_view), ("/t/refused", refused_view), ("/t/failing", failing_view)):
+    @guard(PUBLIC)
+    def savepoint_view():
+        from skillpass.extensions import db
+
+        add("Before the savepoint")
+        with db.session.begin_nested():      # released: SQLAlchemy calls that a commit
+            add("In the savepoint")
+        try:
+            with db.session.begin_nested():  # rolled back, as a lost race is
+                add("Undone")
+                raise RuntimeError("undone")
+        except RuntimeError:
+            pass
+        return "saved", 200
+
+    for rule, view in (("/t/kept", kept_view), ("/t/refused", refused_view), ("/t/failing", failing_view),
+                       ("/t/savepoint", savepoint_view)):
         app.add_url_rule(rule, view.__name__, view, methods=["POST"])
     transaction.register(app)
     return app
@@ -87,6 +103,7 @@ ENDED_BY_HAND = {
     ("passport/deciding.py", "db.session.rollback()"): 1,  # a refused decision reads the entry again
     ("signoff/views.py", "db.session.rollback()"): 2,   # the same, and a race in approving several
     ("team/views.py", "db.session.commit()"): 1,        # a bulk print's job, before its thread looks
+    ("credentials/verify.py", "db.session.commit()"): 1,  # a verify page's view, kept for its rate limit
 }
 
 
@@ -105,3 +122,11 @@ def test_views_leave_commit_and_rollback_to_the_request():
             if text.count(call):
                 found[(f"{path.parent.name}/{path.name}", call)] = text.count(call)
     assert found == ENDED_BY_HAND
+
+
+def test_a_savepoint_inside_a_request_does_not_lose_what_the_request_wrote(writing_app, db):
+    """A released or rolled-back savepoint (a race lost and read again) is not the end of the request's
+    transaction: what the view wrote before and inside it is committed with its success."""
+    assert writing_app.test_client().post("/t/savepoint").status_code == 200
+    names = _teams(db)
+    assert {"Before the savepoint", "In the savepoint"} <= names and "Undone" not in names
