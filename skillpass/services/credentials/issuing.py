@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 
 import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
 
@@ -46,15 +49,22 @@ def status_url() -> str:
     return link("credentials.status_list")
 
 
+_SUBJECT_INFO = b"skillpass credential subjects v1"
+
+
 def _secret(purpose: str, person_id: int) -> str:
+    """A value published in credentials, derived from the secret key through a key of its own (HKDF, as the
+    signing key's seal is): what credentials carry is never an HMAC under the very key that signs sessions."""
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, f"{purpose}:{person_id}".encode(), hashlib.sha256).hexdigest()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SUBJECT_INFO).derive(secret)
+    return hmac.new(key, f"{purpose}:{person_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def subject_id(person: Person) -> str:
-    """The person as credentials name them: the same URN every time, saying nothing about them."""
-    return f"urn:uuid:{_secret('subject', person.id)[:32]}"
+    """The person as credentials name them: the same URN every time, saying nothing about them (a well-formed
+    urn:uuid, RFC 9562, so every verifier reads it as one)."""
+    return f"urn:uuid:{uuid.UUID(hex=_secret('subject', person.id)[:32], version=4)}"
 
 
 def salt(person: Person) -> str:
