@@ -92,8 +92,11 @@ def current_claims(person: Person, *, today: dt.date | None = None) -> list[ob3.
 
     today = today or clock.today()
     passport = build_passport(person, today=today, warning_days=get_settings().warning_days, with_informal=False)
+    # Expired by its status, or by its date: a record of an item no passport of theirs needs any more is Not
+    # required, whatever its expiry, and an expired one proves nothing either.
     rows = [r for r in passport.rows if r.accepted is not None and not r.met_by
-            and r.state.status is not Status.EXPIRED]
+            and r.state.status is not Status.EXPIRED
+            and (r.state.expires_on is None or r.state.expires_on > today)]
     names: dict[int, list[str]] = {}
     if rows:
         for n in db.session.scalars(select(ItemName).where(ItemName.item_id.in_({r.item.id for r in rows}))
