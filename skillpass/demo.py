@@ -428,4 +428,6 @@ def sign_in_help() -> str:
         f"  educator  {EDUCATOR_EMAIL}",
         f"  admin     {ADMIN_EMAIL}",
         f"  new starter {questionnaire_demo.NEW_STARTER_EMAIL} (asked the questionnaire at first sign-in)",
+        f"Their passport from Northgate NHS Trust, to import as the admin: "
+        f"{credentials_demo.demo_folder() / credentials_demo.BUNDLE_FILE}",
     ])

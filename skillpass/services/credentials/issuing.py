@@ -71,11 +71,17 @@ def salt(person: Person) -> str:
     return _secret("identity salt", person.id)[:16]
 
 
-def sign(claims: dict, *, actor=None) -> str:
-    """The compact JWS of *claims*, signed with the organisation's key that signs now."""
+def sign(claims: dict, *, actor=None, signer: tuple | None = None) -> str:
+    """The compact JWS of *claims*, signed with the organisation's key that signs now (*signer*: that key
+    already found and unsealed, when signing many)."""
+    kid, private = signer or _signer(actor)
+    return jwt.encode(claims, private, algorithm=keys.ALGORITHM, headers={"kid": kid, "typ": "JWT"})
+
+
+def _signer(actor=None) -> tuple:
+    """The key that signs now: its kid and its unsealed private half (read and unsealed once for a batch)."""
     key = keys.active_key(actor)
-    return jwt.encode(claims, keys.unseal(key), algorithm=keys.ALGORITHM,
-                      headers={"kid": kid_prefix() + key.kid, "typ": "JWT"})
+    return kid_prefix() + key.kid, keys.unseal(key)
 
 
 @dataclass(frozen=True)
@@ -137,11 +143,13 @@ def _criteria(item) -> str:
 
 def issue(person: Person, claims: list[ob3.Claim], *, actor=None) -> list[Issued]:
     the_issuer, today = issuer(), clock.today()
+    signer = _signer(actor) if claims else None
+    subject, the_salt, the_status_url = subject_id(person), salt(person), status_url()
     out = []
     for claim in claims:
-        cred = ob3.credential(claim, issuer=the_issuer, subject_id=subject_id(person), email=person.email,
-                              salt=salt(person), status_url=status_url(), issued_on=today)
-        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), actor=actor)))
+        cred = ob3.credential(claim, issuer=the_issuer, subject_id=subject, email=person.email,
+                              salt=the_salt, status_url=the_status_url, issued_on=today)
+        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), signer=signer)))
     return out
 
 
