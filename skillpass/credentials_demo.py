@@ -10,7 +10,7 @@
   demo's Core Skills items by code; Safeguarding Adults by its national name only; and Venepuncture, which no
   passport here holds. Written to `instance/demo/northgate-passport-new-starter.jwt` (beside the uploads
   folder) for an admin to import.
-- One more of Jordan's Northgate credentials (Conflict Resolution), already imported by the admin this morning:
+- One more of Jordan's Northgate credentials (Equality, Diversity and Human Rights), already imported by the admin this morning:
   an entry awaiting the educator, "Equivalent training demonstrated: verified credential from Northgate NHS
   Trust", with the credential kept beside it.
 - A verify link for the demo learner, so their printed passport carries its QR code from the start.
@@ -57,7 +57,8 @@ BUNDLED = [
     ("", "Safeguarding Adults", "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|", 36, 300),
     ("NG-VEN", "Venepuncture and cannulation", "", 36, 150),
 ]
-IMPORTED = ("CSTF-CR", "Conflict Resolution", "NHS|CSTF|Conflict Resolution - 3 Years|", 36, 120)
+IMPORTED = ("CSTF-EDHR", "Equality, Diversity and Human Rights", "NHS|CSTF|Equality, Diversity and Human Rights - 3 Years|",
+            36, 120)
 
 
 def _utc(day: dt.date, hour: int) -> dt.datetime:
@@ -136,7 +137,7 @@ def _item_for(code: str) -> Item:
 
 
 def _imported(today, cred: dict, jws: str, *, starter: Person, northgate: TrustedIssuer, admin: Person) -> None:
-    """Conflict Resolution, brought in by the admin this morning: awaiting the educator, its provenance shown."""
+    """Equality, Diversity and Human Rights, brought in by the admin this morning: awaiting the educator, its provenance shown."""
     item = _item_for(IMPORTED[0])
     valid_from = dt.date.fromisoformat(cred["validFrom"][:10])
     valid_until = dt.date.fromisoformat(cred["validUntil"][:10])

@@ -292,7 +292,7 @@ def test_the_demo_s_verifiable_passports(app, db):
     assert entry.how == "Equivalent training demonstrated: verified credential from Northgate NHS Trust"
     [again], _ = verifying.verify_file(brought.compact_jws, trusted_for=lambda iss: trusted, today=today,
                                        fetch_status=lambda url: None)
-    assert again.ok and again.credential_id == brought.credential_id and again.name == "Conflict Resolution"
+    assert again.ok and again.credential_id == brought.credential_id and again.name == "Equality, Diversity and Human Rights"
     assert brought.credential_id not in text, "the one already brought in is not in the bundle to import"
     learner = db.session.scalar(select(Person).where(Person.email == demo.LEARNER_EMAIL))
     [link] = db.session.scalars(select(VerifyLink)).all()
