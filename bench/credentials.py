@@ -4,7 +4,7 @@ asserted (the tests say what must hold, this says how long it takes).
 - signing and verifying N credentials (credentials a second; verifying with the issuer's key, no status list);
 - a person's bundle with 45 items: working out their current credentials, signing each and the bundle (ms), and
   its size in bytes;
-- the status list at 500,000 entries (2 % of them revoked, corrected or awaiting again): building and signing it
+- the status list at 500,000 entries (2 % of them revoked, withdrawn or rejected): building and signing it
   (ms), and the bytes served;
 - verifying a 50-credential bundle with that status list (ms): the bundle's signature, each credential's, and the
   status list fetched once, checked and decoded.
@@ -88,7 +88,7 @@ def _many_entries(total: int) -> None:
     db.session.execute(insert(Person), people)
     person_ids = list(db.session.scalars(select(Person.id).where(Person.email.like("p%@bench.example"))))
     item_ids = list(db.session.scalars(select(Item.id)))
-    statuses = (EntryStatus.REVOKED, EntryStatus.SUPERSEDED, EntryStatus.AWAITING)
+    statuses = (EntryStatus.REVOKED, EntryStatus.WITHDRAWN, EntryStatus.REJECTED)     # (one awaiting per row at most)
     rows = []
     for k in range(total - existing):
         pid = person_ids[k % len(person_ids)]

@@ -361,3 +361,8 @@ def test_issuer_answers_json_to_software_and_a_page_to_people_and_caches_keep_th
     assert all("d" not in k for k in jwks.json["keys"])
     listed = client.get("/credentials/status")
     assert listed.mimetype == "application/vc+jwt" and listed.headers["Cache-Control"] == "no-cache"
+    # Public and costly at scale: kept until the next write of data, not built and signed for every request.
+    from tests.querycount import count_queries
+    with count_queries() as log:
+        assert client.get("/credentials/status").data == listed.data
+    assert not [q for q in log.statements if "max(entry.id)" in q.lower()], log

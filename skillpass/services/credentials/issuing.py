@@ -24,6 +24,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import ItemKind, ItemName, Person
 from skillpass.rules import Status
+from skillpass.services import kept
 from skillpass.services.credentials import keys, ob3, status_list
 
 
@@ -162,8 +163,23 @@ def bundle(person: Person, issued: list[Issued], *, actor=None) -> str:
     return sign(claims, actor=actor)
 
 
+# The signed status list, kept per worker until the next write of data: at 500,000 entries it takes about a
+# quarter of a second to build and sign, and it is public, so without this anyone could keep a worker busy.
+_STATUS_LISTS = kept.Kept(entries=4)
+
+
 def signed_status_list() -> str:
     """The status list credential, signed: what a verifier fetches to see whether a credential is revoked."""
+    the_key = kept.key("status list", status_url(), clock.today())
+    found = _STATUS_LISTS.get(the_key) if the_key is not None else None
+    if found is None:
+        found = _signed_status_list()
+        if the_key is not None:
+            _STATUS_LISTS.put(the_key, found)
+    return found
+
+
+def _signed_status_list() -> str:
     the_issuer = issuer()
     cred = status_list.list_credential(issuer=ob3.issuer_json(the_issuer), list_url=status_url(),
                                        valid_from=ob3.at_midnight(clock.today()))
