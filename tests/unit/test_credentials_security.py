@@ -366,3 +366,43 @@ def test_issuer_answers_json_to_software_and_a_page_to_people_and_caches_keep_th
     with count_queries() as log:
         assert client.get("/credentials/status").data == listed.data
     assert not [q for q in log.statements if "max(entry.id)" in q.lower()], log
+
+
+@pytest.mark.skipif(not PG_URL, reason="two sessions rotating at once: PostgreSQL (scripts/with-postgres.sh)")
+def test_two_rotations_at_once_make_one_new_key_and_a_clear_refusal(app, db, world):
+    from skillpass.services.errors import Conflict
+
+    with app.test_request_context("/", base_url="https://skillpass.northgate.test/"):
+        first = keys.active_key().kid
+        db.session.commit()
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: dict[str, object] = {}
+
+    def request(name: str) -> None:
+        try:
+            with app.test_request_context("/", base_url="https://skillpass.northgate.test/"):
+                admin = db.session.get(type(world.admin), world.admin.id)
+                assert db.session.scalar(select(SigningKey).where(SigningKey.current.is_(True))).kid == first
+                barrier.wait()                       # both have read the same signing key
+                try:
+                    outcomes[name] = keys.rotate(admin).kid
+                    db.session.commit()
+                except Conflict as error:
+                    db.session.rollback()
+                    outcomes[name] = error
+        except BaseException as error:               # anything else fails the test below
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    made = [o for o in outcomes.values() if isinstance(o, str)]
+    refused = [o for o in outcomes.values() if isinstance(o, Conflict)]
+    assert len(made) == 1 and len(refused) == 1, outcomes
+    assert "rotated by someone else" in str(refused[0])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(SigningKey.id))) == 2
+    assert db.session.scalar(select(SigningKey.kid).where(SigningKey.current.is_(True))) == made[0]
