@@ -174,6 +174,12 @@ def rotate_signing_key_command(yes: bool):
 
     if not yes:
         click.confirm("Retire the signing key in use and sign from now on with a new one?", abort=True)
-    new = keys.rotate(None)
+    from skillpass.services.errors import Conflict
+
+    try:
+        new = keys.rotate(None)
+    except Conflict as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Signing key rotated: {new.kid} signs from now; the retired keys stay published.")

@@ -47,7 +47,7 @@ from skillpass.demo_data import (
     INFORMAL,
     demo_certificate,
 )
-from skillpass import qualifications_demo, questionnaire_demo, skills_demo
+from skillpass import credentials_demo, qualifications_demo, questionnaire_demo, skills_demo
 from skillpass.rules import add_months
 from skillpass.subjects import normalise_name
 from skillpass.services import audit
@@ -156,6 +156,9 @@ def seed(today: dt.date) -> bool:
     # The questionnaire: five questions, people's answers, recommendations approved and one waiting (issue 17, D).
     questionnaire_demo.seed(today, people=people, staff=[educator, ot_educator, admin], educator=educator,
                             admin=admin, physio=physio, ahp=ahp, cstf=cstf, password_hash=hashed)
+    # Verifiable passports (issue 18): the signing key, Northgate NHS Trust trusted, its bundle for the new
+    # starter to import, one of its credentials awaiting the educator, the learner's verify link.
+    credentials_demo.seed(today, admin=admin, learner=learner, new_starter_email=questionnaire_demo.NEW_STARTER_EMAIL)
 
     set_setting("organisation_name", ORGANISATION)
     set_setting("demo_mode", "1")
@@ -425,4 +428,6 @@ def sign_in_help() -> str:
         f"  educator  {EDUCATOR_EMAIL}",
         f"  admin     {ADMIN_EMAIL}",
         f"  new starter {questionnaire_demo.NEW_STARTER_EMAIL} (asked the questionnaire at first sign-in)",
+        f"Their passport from Northgate NHS Trust, to import as the admin: "
+        f"{credentials_demo.demo_folder() / credentials_demo.BUNDLE_FILE}",
     ])

@@ -11,6 +11,7 @@ from skillpass.access import ADMIN, guard
 from skillpass.credentials.views import bp
 from skillpass.forms import PostedForm
 from skillpass.services.credentials import issuing, keys
+from skillpass.services.errors import Conflict
 
 ROTATED = "The signing key has been rotated: new records are signed with the new key; the old one stays published."
 
@@ -43,7 +44,10 @@ def rotate_key():
         form = PostedForm()
         if not form.validate():   # a page open too long: nothing done, said where the button was
             return _section(status=422, refusal=form.form_errors[0] if form.form_errors else "Try again.")
-        keys.rotate(current_user)
+        try:
+            keys.rotate(current_user)
+        except Conflict as error:   # two admins rotating at once: the other's new key already signs
+            return _section(status=409, refusal=str(error))
         if not htmx.is_request():
             flash(ROTATED)
             return redirect(url_for("credentials.signing_key"), code=303)

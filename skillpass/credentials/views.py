@@ -3,7 +3,7 @@
 Nothing here says anything about a person."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, make_response, render_template, request
 
 from skillpass.access import PUBLIC, guard
 from skillpass.services.credentials import issuing, keys, ob3
@@ -33,12 +33,18 @@ def issuer():
     if best in JSON_TYPES or request.args.get("format") == "json":
         profile = {"@context": [ob3.VC_CONTEXT, ob3.OB_CONTEXT], **ob3.issuer_json(the_issuer)}
         response = jsonify(profile)
+        if best == "application/ld+json":
+            response.mimetype = "application/ld+json"
         response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
-    keys.active_key()
-    return render_template("credentials/issuer.html", issuer=the_issuer, keys=keys.all_keys(),
-                           jwks_url=issuing.link("credentials.jwks"), kid_prefix=issuing.kid_prefix(),
-                           status_url=issuing.status_url())
+    else:
+        keys.active_key()
+        response = make_response(render_template(
+            "credentials/issuer.html", issuer=the_issuer, keys=keys.all_keys(),
+            jwks_url=issuing.link("credentials.jwks"), kid_prefix=issuing.kid_prefix(),
+            status_url=issuing.status_url()))
+    # One address, two answers: a cache must keep them apart, or a browser could be given the JSON.
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/credentials/status")

@@ -249,3 +249,51 @@ def test_the_demo_shows_each_case_of_the_chain_rule_and_credit(app, db, today):
                 expected = passport.row(item_id).state
                 assert (cell.label, cell.date_line) == (expected.label, expected.short_date_line), \
                     (row.person.name, passport.row(item_id).item.title)
+
+
+def test_the_demo_s_verifiable_passports(app, db):
+    """Issue 18: the organisation's key made at seed time; Northgate NHS Trust trusted with its public key pinned
+    (its private half kept nowhere); its bundle for the new starter, written for an admin to import, verifies
+    against the pinned key, each credential naming the new starter; one of Northgate's credentials already
+    brought in waits for the educator with its provenance; the demo learner has a verify link."""
+    import json
+
+    from skillpass import credentials_demo, questionnaire_demo
+    from skillpass.models import EntryStatus, ImportedCredential, ItemName, SigningKey, TrustedIssuer, VerifyLink
+    from skillpass.services.credentials import verifying
+
+    today = dt.date(2026, 11, 24)
+    demo.seed(today=today)
+    db.session.commit()
+    assert _count(db, SigningKey) == 1
+    [northgate] = db.session.scalars(select(TrustedIssuer)).all()
+    assert northgate.name == "Northgate NHS Trust" and northgate.live and not northgate.accepted_by_agreement
+    pinned = json.loads(northgate.jwks)
+    assert [set(k) for k in pinned["keys"]] == [{"kty", "crv", "x", "kid", "alg", "use"}]
+
+    text = (credentials_demo.demo_folder() / credentials_demo.BUNDLE_FILE).read_text()
+    trusted = verifying.TrustedKeys(issuer_id=northgate.issuer_id, name=northgate.name, jwks=pinned)
+    verdicts, whole = verifying.verify_file(text, trusted_for=lambda iss: trusted if iss == trusted.issuer_id else None,
+                                            today=today, fetch_status=lambda url: None)
+    assert whole == "" and len(verdicts) == 5 and all(v.ok for v in verdicts), [v.reason for v in verdicts]
+    assert all(verifying.identity_matches(v.subject_identifier, questionnaire_demo.NEW_STARTER_EMAIL) for v in verdicts)
+    assert [v.code for v in verdicts] == ["CSTF-FIRE", "CSTF-IPC2", "CSTF-IG", "", "NG-VEN"]
+    codes = set(db.session.scalars(select(Item.code).where(Item.code.is_not(None))))
+    assert {v.code for v in verdicts[:3]} <= codes and "NG-VEN" not in codes
+    names = set(db.session.scalars(select(ItemName.name)))
+    assert "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|" in verdicts[3].national_names
+    assert "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|" in names
+    assert "NHS|CSTF|Safeguarding Adults - Level 2 - 3 Years|" in json.dumps(verdicts[3].credential)
+
+    [brought] = db.session.scalars(select(ImportedCredential)).all()
+    entry = db.session.get(Entry, brought.entry_id)
+    starter = db.session.get(Person, brought.person_id)
+    assert starter.email == questionnaire_demo.NEW_STARTER_EMAIL and entry.status is EntryStatus.AWAITING
+    assert entry.how == "Equivalent training demonstrated: verified credential from Northgate NHS Trust"
+    [again], _ = verifying.verify_file(brought.compact_jws, trusted_for=lambda iss: trusted, today=today,
+                                       fetch_status=lambda url: None)
+    assert again.ok and again.credential_id == brought.credential_id and again.name == "Equality, Diversity and Human Rights"
+    assert brought.credential_id not in text, "the one already brought in is not in the bundle to import"
+    learner = db.session.scalar(select(Person).where(Person.email == demo.LEARNER_EMAIL))
+    [link] = db.session.scalars(select(VerifyLink)).all()
+    assert link.person_id == learner.id and link.live

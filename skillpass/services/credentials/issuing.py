@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 
 import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
 
@@ -21,6 +24,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import ItemKind, ItemName, Person
 from skillpass.rules import Status
+from skillpass.services import kept
 from skillpass.services.credentials import keys, ob3, status_list
 
 
@@ -46,27 +50,39 @@ def status_url() -> str:
     return link("credentials.status_list")
 
 
+_SUBJECT_INFO = b"skillpass credential subjects v1"
+
+
 def _secret(purpose: str, person_id: int) -> str:
+    """A value published in credentials, derived from the secret key through a key of its own (HKDF, as the
+    signing key's seal is): what credentials carry is never an HMAC under the very key that signs sessions."""
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, f"{purpose}:{person_id}".encode(), hashlib.sha256).hexdigest()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SUBJECT_INFO).derive(secret)
+    return hmac.new(key, f"{purpose}:{person_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def subject_id(person: Person) -> str:
-    """The person as credentials name them: the same URN every time, saying nothing about them."""
-    return f"urn:uuid:{_secret('subject', person.id)[:32]}"
+    """The person as credentials name them: the same URN every time, saying nothing about them (a well-formed
+    urn:uuid, RFC 9562, so every verifier reads it as one)."""
+    return f"urn:uuid:{uuid.UUID(hex=_secret('subject', person.id)[:32], version=4)}"
 
 
 def salt(person: Person) -> str:
     return _secret("identity salt", person.id)[:16]
 
 
-def sign(claims: dict, *, actor=None, key=None) -> str:
-    """The compact JWS of *claims*, signed with the organisation's key that signs now (*key*, when the caller
-    has read it already: one query for a whole passport, not one per credential)."""
-    key = key or keys.active_key(actor)
-    return jwt.encode(claims, keys.unseal(key), algorithm=keys.ALGORITHM,
-                      headers={"kid": kid_prefix() + key.kid, "typ": "JWT"})
+def sign(claims: dict, *, actor=None, signer: tuple | None = None) -> str:
+    """The compact JWS of *claims*, signed with the organisation's key that signs now (*signer*: that key
+    already found and unsealed, when signing many)."""
+    kid, private = signer or _signer(actor)
+    return jwt.encode(claims, private, algorithm=keys.ALGORITHM, headers={"kid": kid, "typ": "JWT"})
+
+
+def _signer(actor=None) -> tuple:
+    """The key that signs now: its kid and its unsealed private half (read and unsealed once for a batch)."""
+    key = keys.active_key(actor)
+    return kid_prefix() + key.kid, keys.unseal(key)
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,11 @@ def current_claims(person: Person, *, today: dt.date | None = None) -> list[ob3.
 
     today = today or clock.today()
     passport = build_passport(person, today=today, warning_days=get_settings().warning_days, with_informal=False)
+    # Expired by its status, or by its date: a record of an item no passport of theirs needs any more is Not
+    # required, whatever its expiry, and an expired one proves nothing either.
     rows = [r for r in passport.rows if r.accepted is not None and not r.met_by
-            and r.state.status is not Status.EXPIRED]
+            and r.state.status is not Status.EXPIRED
+            and (r.state.expires_on is None or r.state.expires_on > today)]
     names: dict[int, list[str]] = {}
     if rows:
         for n in db.session.scalars(select(ItemName).where(ItemName.item_id.in_({r.item.id for r in rows}))
@@ -125,12 +144,13 @@ def _criteria(item) -> str:
 
 def issue(person: Person, claims: list[ob3.Claim], *, actor=None) -> list[Issued]:
     the_issuer, today = issuer(), clock.today()
-    key = keys.active_key(actor) if claims else None
+    signer = _signer(actor) if claims else None
+    subject, the_salt, the_status_url = subject_id(person), salt(person), status_url()
     out = []
     for claim in claims:
-        cred = ob3.credential(claim, issuer=the_issuer, subject_id=subject_id(person), email=person.email,
-                              salt=salt(person), status_url=status_url(), issued_on=today)
-        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), actor=actor, key=key)))
+        cred = ob3.credential(claim, issuer=the_issuer, subject_id=subject, email=person.email,
+                              salt=the_salt, status_url=the_status_url, issued_on=today)
+        out.append(Issued(claim=claim, credential=cred, jws=sign(ob3.jwt_claims(cred), signer=signer)))
     return out
 
 
@@ -143,8 +163,23 @@ def bundle(person: Person, issued: list[Issued], *, actor=None) -> str:
     return sign(claims, actor=actor)
 
 
+# The signed status list, kept per worker until the next write of data: at 500,000 entries it takes about a
+# quarter of a second to build and sign, and it is public, so without this anyone could keep a worker busy.
+_STATUS_LISTS = kept.Kept(entries=4)
+
+
 def signed_status_list() -> str:
     """The status list credential, signed: what a verifier fetches to see whether a credential is revoked."""
+    the_key = kept.key("status list", status_url(), clock.today())
+    found = _STATUS_LISTS.get(the_key) if the_key is not None else None
+    if found is None:
+        found = _signed_status_list()
+        if the_key is not None:
+            _STATUS_LISTS.put(the_key, found)
+    return found
+
+
+def _signed_status_list() -> str:
     the_issuer = issuer()
     cred = status_list.list_credential(issuer=ob3.issuer_json(the_issuer), list_url=status_url(),
                                        valid_from=ob3.at_midnight(clock.today()))

@@ -105,15 +105,23 @@ def rotate(actor) -> SigningKey:
     """Retire the key that signs now and make a new one. The old public key stays published, so everything it
     signed still verifies; new credentials are signed with the new key."""
     from skillpass.services import audit
+    from skillpass.services.errors import Conflict
 
     now = clock.now()
-    old = db.session.scalar(select(SigningKey).where(SigningKey.current.is_(True)))
-    if old is not None:
-        old.current, old.retired_at, old.retired_by_id = None, now, getattr(actor, "id", None)
-        db.session.flush()
-    new = _make(actor)
-    db.session.add(new)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            old = db.session.scalar(select(SigningKey).where(SigningKey.current.is_(True)))
+            if old is not None:
+                old.current, old.retired_at, old.retired_by_id = None, now, getattr(actor, "id", None)
+                db.session.flush()
+            new = _make(actor)
+            db.session.add(new)
+            db.session.flush()
+    except IntegrityError as error:
+        # Two rotations at once: the first made the key that signs now (the unique *current*); this one is
+        # refused with a message rather than an error page, and changes nothing.
+        raise Conflict("The signing key was rotated by someone else a moment ago: the new key signs from now, "
+                       "so there is nothing more to do.", field="__all__") from error
     audit.log(actor=actor, action=Action.SIGNING_KEY_ROTATED, subject=new, person_id=None,
               summary=f"Signing key rotated: {old.kid if old else 'none'} retired, {new.kid} signs from now",
               before={"kid": old.kid} if old else None, after={"kid": new.kid})

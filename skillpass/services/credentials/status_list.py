@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import zlib
 
 from sqlalchemy import func, select
 
@@ -28,10 +29,27 @@ def encode(indices, *, length: int) -> str:
     return "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).rstrip(b"=").decode()
 
 
-def decode(encoded: str) -> bytes:
-    """The bitstring of an encodedList (the multibase "u" prefix optional)."""
+# The largest bitstring read from another issuer: 16 MB is 134 million entries. A list that inflates past it (a
+# "gzip bomb": a few kilobytes that decompress to gigabytes) is refused without ever being inflated whole.
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+
+
+def decode(encoded: str, *, limit: int = MAX_DECODED_BYTES) -> bytes:
+    """The bitstring of an encodedList (the multibase "u" prefix optional). ValueError when it is not one, or
+    when it would inflate to more than *limit* bytes."""
     text = encoded[1:] if encoded.startswith("u") else encoded
-    return gzip.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    if len(text) > limit:           # compressed text larger than the largest list: nothing to inflate
+        raise ValueError("the status list is too large")
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)          # GZIP only
+    try:
+        bits = inflater.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), limit + 1)
+    except zlib.error as error:
+        raise ValueError(f"the status list is not GZIP data: {error}") from error
+    if len(bits) > limit or inflater.unconsumed_tail:
+        raise ValueError("the status list inflates past its largest size")
+    if not inflater.eof:
+        raise ValueError("the status list is cut short")
+    return bits
 
 
 def bit(bitstring: bytes, index: int) -> bool:

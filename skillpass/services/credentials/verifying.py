@@ -21,10 +21,18 @@ from skillpass.rules import format_date
 from skillpass.services.credentials import ob3, status_list
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+# A file larger than this, or holding more credentials, is refused before anything in it is parsed: a bundle of
+# a 45-item passport is about 0.2 MB, so these leave room for any real passport and none for a denial of service.
+MAX_FILE_CHARS = 5_000_000
+MAX_CREDENTIALS = 500
+# Members only a private or a symmetric key has (RFC 7518 §6): such a key in a "public" key set is never used.
+_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
 
 NOT_A_CREDENTIAL = "This is not a signed credential: it cannot be read as a JSON Web Token."
+TOO_LARGE = (f"The file is too large to be a passport (more than {MAX_FILE_CHARS // 1_000_000} MB or "
+             f"{MAX_CREDENTIALS} credentials): nothing in it was read.")
 CHANGED = "The signature does not match: the credential has been changed since {issuer} signed it."
 
 
@@ -108,7 +116,9 @@ def _b64(part: str) -> bytes:
 def _key_for(header: dict, jwks: dict):
     """The issuer's published key the header names (its kid, matched whole or by its fragment), or with no kid
     the only key there is."""
-    published = [k for k in (jwks or {}).get("keys", []) if isinstance(k, dict) and "d" not in k]
+    listed = (jwks or {}).get("keys", []) if isinstance(jwks, dict) else []
+    published = [k for k in listed if isinstance(k, dict) and k.get("kty") in ("OKP", "EC", "RSA")
+                 and not any(m in k for m in _PRIVATE_MEMBERS) and k.get("use", "sig") == "sig"]
     kid = header.get("kid")
     if kid:
         short = str(kid).rsplit("#", 1)[-1]
@@ -135,6 +145,11 @@ def check_signature(jws: str, trusted: TrustedKeys) -> tuple[dict | None, str]:
     if key is None:
         return None, (f"It is signed with a key {trusted.name} has not published (key {header.get('kid') or 'not named'}): "
                       "update their keys, or ask them whether they rotated their key.")
+    # The algorithm is the key's, never the token's choice alone (no algorithm confusion): an Ed25519 key
+    # verifies EdDSA only, and a key published with its "alg" only that.
+    if key.algorithm_name != header["alg"]:
+        return None, (f"It names the algorithm {header['alg']!r}, but the key it names is for "
+                      f"{key.algorithm_name!r}: it is not a signature {trusted.name} made.")
     try:
         payload = jwt.decode(jws, key.key, algorithms=[header["alg"]],
                              options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
@@ -157,9 +172,17 @@ def _day(stamp) -> dt.date | None:
 
 
 def _epoch_day(value) -> dt.date | None:
-    if not isinstance(value, (int, float)):
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
-    return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+    try:
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+    except (OverflowError, ValueError, OSError):      # a date no calendar holds (1e20): unreadable, not a crash
+        return None
+
+
+def _types(value) -> list:
+    """A "type" property as a list (the data model allows one string or a list)."""
+    return value if isinstance(value, list) else [value] if isinstance(value, str) else []
 
 
 def is_bundle(payload: dict) -> bool:
@@ -202,8 +225,8 @@ def verify_credential(jws: str, *, trusted_for: Callable[[str], TrustedKeys | No
     if payload is None:
         return verdict.refuse(why)
     cred = ob3.credential_of(payload)
-    if not cred or "OpenBadgeCredential" not in (cred.get("type") or []) and \
-            "AchievementCredential" not in (cred.get("type") or []):
+    if not cred or not {"OpenBadgeCredential", "AchievementCredential"} & set(
+            t for t in _types(cred.get("type")) if isinstance(t, str)):
         return verdict.refuse("It is signed, but it is not an Open Badges credential.")
     verdict.credential = cred
     subject = cred.get("credentialSubject") if isinstance(cred.get("credentialSubject"), dict) else {}
@@ -281,6 +304,8 @@ def _status_bits(url, trusted: TrustedKeys, fetch_status: StatusFetcher) -> byte
     subject = cred.get("credentialSubject") if isinstance(cred.get("credentialSubject"), dict) else {}
     if payload.get("iss") != trusted.issuer_id or cred.get("id") != url or not isinstance(subject.get("encodedList"), str):
         return "Its issuer's status list is not the one the credential names."
+    if subject.get("statusPurpose") != "revocation" or "BitstringStatusListCredential" not in _types(cred.get("type")):
+        return "Its issuer's status list is not a revocation list."
     try:
         return status_list.decode(subject["encodedList"])
     except (ValueError, OSError, EOFError):
@@ -291,9 +316,13 @@ def verify_file(text: str, *, trusted_for: Callable[[str], TrustedKeys | None], 
                 fetch_status: StatusFetcher) -> tuple[list[Verdict], str]:
     """Every credential a file holds, each with its verdict; a bundle's own signature is checked first (a
     bundle whose signature fails is refused whole). The second value is a reason for the whole file, or ""."""
+    if len(text or "") > MAX_FILE_CHARS:
+        return [], TOO_LARGE
     tokens = split_file(text)
     if not tokens:
         return [], NOT_A_CREDENTIAL
+    if len(tokens) > MAX_CREDENTIALS:
+        return [], TOO_LARGE
     cache: dict = {}
     verdicts: list[Verdict] = []
     for token in tokens:
@@ -307,13 +336,31 @@ def verify_file(text: str, *, trusted_for: Callable[[str], TrustedKeys | None], 
             payload, why = check_signature(token, trusted)
             if payload is None:
                 return [], f"The bundle is refused whole. {why}"
-            for inner in enveloped(payload):
-                verdicts.append(verify_credential(inner, trusted_for=trusted_for, today=today,
-                                                  fetch_status=fetch_status, status_cache=cache))
+            inners = enveloped(payload)
+            if len(verdicts) + len(inners) > MAX_CREDENTIALS:
+                return [], TOO_LARGE
+            for inner in inners:
+                verdicts.append(_in_bundle(inner, payload, trusted, verify_credential(
+                    inner, trusted_for=trusted_for, today=today, fetch_status=fetch_status, status_cache=cache)))
         else:
             verdicts.append(verify_credential(token, trusted_for=trusted_for, today=today,
                                               fetch_status=fetch_status, status_cache=cache))
     return verdicts, ""
+
+
+def _in_bundle(inner: str, bundle: dict, trusted: TrustedKeys, verdict: Verdict) -> Verdict:
+    """A bundle carries its own issuer's credentials of the one person it names: a credential another issuer
+    signed, or one of another person, put inside is refused (the rest of the bundle still counts). A credential
+    of another trusted issuer is welcome on its own, as a file of its own; inside this bundle it would borrow
+    the bundle's word that it belongs to this person."""
+    parts = unverified(inner)
+    claimed = parts[1] if parts is not None else {}
+    if claimed.get("iss") != trusted.issuer_id:
+        return verdict.refuse(f"It is inside a bundle from {trusted.name} but was not issued by {trusted.name}: "
+                              "bring it as a file of its own.")
+    if claimed.get("sub") != bundle.get("sub"):
+        return verdict.refuse(f"It is inside {trusted.name}'s bundle of another person.")
+    return verdict
 
 
 def identity_matches(identifier: dict, email: str) -> bool:
