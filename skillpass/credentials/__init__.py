@@ -6,3 +6,4 @@ from skillpass.credentials import views
 bp = views.bp
 
 __all__ = ["bp", "views"]
+from skillpass.credentials import importing, trusted  # noqa: E402,F401  trusted issuers and imports (issue 18, part C)
