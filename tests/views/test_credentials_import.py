@@ -274,3 +274,14 @@ def test_checking_reads_the_database_a_fixed_number_of_times(as_admin, world, st
     with count_queries() as three:
         as_admin.post(url, data={"pasted": "\n".join(credentials), "former_email": "lee@example.test"})
     assert three.count == one.count, (one, three)
+
+
+def test_the_provenance_shows_on_the_print_and_in_the_records_export(as_admin, world, status_served):
+    _, [fire] = _credentials(world, agreement=True)
+    url = f"/people/{world.other_learner.id}/credentials/import"
+    as_admin.post(url, data={"checked": fire, "former_email": "lee@example.test", "step": "confirm"})
+    words = "Equivalent training demonstrated: verified credential from Northgate NHS Trust"
+    printed = as_admin.get(f"/people/{world.other_learner.id}/passport/print").get_data(as_text=True)
+    assert f"{words}, 10 Jan 2026" in printed
+    exported = as_admin.get("/team/export/records?format=csv").get_data(as_text=True)
+    assert words in exported
