@@ -89,10 +89,11 @@ class Instance:
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "app:app"],
             cwd=ROOT, env=self.env)
 
-    def wait(self, deadline_requests: int = 600):
-        """Until /healthz answers (each try waits on the connection, up to a generous total)."""
+    def wait(self, tries: int = 1500):
+        """Until /healthz answers: each try waits on the connection, or on the process (which fails the test at
+        once if it stops), for up to five minutes in all."""
         last = None
-        for _ in range(deadline_requests):
+        for _ in range(tries):
             if self.server.poll() is not None:
                 raise AssertionError(f"{self.name} stopped: exit {self.server.returncode}")
             try:
