@@ -285,3 +285,14 @@ def test_the_provenance_shows_on_the_print_and_in_the_records_export(as_admin, w
     assert f"{words}, 10 Jan 2026" in printed
     exported = as_admin.get("/team/export/records?format=csv").get_data(as_text=True)
     assert words in exported
+
+
+def test_a_saved_issuer_sends_htmx_back_to_the_list(as_admin):
+    response = as_admin.post("/admin/trusted-issuers/new", headers=HTMX, data={
+        "name": "Northgate NHS Trust", "issuer_id": "https://northgate.test/issuer",
+        "jwks": json.dumps({"keys": [PUBLIC_JWK]}), "action": "save"})
+    assert response.headers.get("HX-Redirect", "").endswith("/admin/trusted-issuers")
+    again = as_admin.post("/admin/trusted-issuers/new", headers=HTMX, data={
+        "name": "Northgate again", "issuer_id": "https://northgate.test/issuer",
+        "jwks": json.dumps({"keys": [PUBLIC_JWK]}), "action": "save"})
+    assert again.status_code == 422 and "trusted already" in again.get_data(as_text=True)
