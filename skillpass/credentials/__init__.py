@@ -9,3 +9,4 @@ __all__ = ["bp", "views"]
 from skillpass.credentials import downloads  # noqa: E402,F401  (part A: a person's verified records)
 from skillpass.credentials import keys_admin  # noqa: E402,F401  (part A: the signing key, for admins)
 from skillpass.credentials import verify  # noqa: E402,F401  (part B: the verify link and its public page)
+from skillpass.credentials import importing, trusted  # noqa: E402,F401  trusted issuers and imports (issue 18, part C)

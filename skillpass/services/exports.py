@@ -142,7 +142,7 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
             # Which passport each record belongs to, and whether it is still required: the person still holds
             # that passport (one live assignment at most) and the item is not archived.
             stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
-                           Entry.session_id, Entry.recorded_by_id != Entry.person_id, Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
+                           Entry.session_id, Entry.recorded_by_id != Entry.person_id, Entry.verified_credential, Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
                            Person.employee_number, Person.name, Person.job_role, Team.name,
                            PassportTemplate.name, Item.archived_at, Assignment.id, Entry.certificate_expires_on)
                     .join(Item, Item.id == Entry.item_id)
@@ -156,13 +156,14 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                     .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
             if template_id:
                 stmt = stmt.where(Item.template_id == template_id)
-            for (status, completed_on, method, source, session_id, by_staff, decided_by, decided_at, title, code, frequency, number, name,
+            for (status, completed_on, method, source, session_id, by_staff, verified, decided_by, decided_at, title, code, frequency, number, name,
                  job_role, team, passport, archived_at, live, own_expiry) in db.session.execute(
                     stmt.execution_options(yield_per=2000)):
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
                 if status is EntryStatus.ACCEPTED and own_expiry is not None and (expires is None or own_expiry < expires):
                     expires = own_expiry    # the certificate's own expiry, when earlier (PRODUCT.md §6.3)
-                how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff))  # the passport's words
+                how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff),
+                                      verified=bool(verified))  # the passport's words
                 signed = decided_by if status is EntryStatus.ACCEPTED else ""
                 if status is EntryStatus.ACCEPTED and method is EntryMethod.HERE and not decided_by:
                     signed = SELF_DECLARED      # counted at once, nobody checked it: as the print says

@@ -124,6 +124,7 @@ def _world() -> dict[str, int]:
     skills = {**skills, **_skills_editor_world(item)}
     skills = {**skills, **_my_skills_world(learner)}   # My skills (issue 16, part B)
     skills = {**skills, **_credit_world(admin)}        # Credit across passports (issue 17, part C)
+    skills = {**skills, **_trusted_issuer_world(admin)}   # Trusted issuers (issue 18, part C)
     db.session.commit()
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
@@ -235,6 +236,26 @@ def _credit_world(admin) -> dict[str, int]:
     db.session.add_all([CreditTarget(mapping_id=m.id, item_id=t.id) for m in (live, ended) for t in targets])
     db.session.flush()
     return {"mapping_id": live.id}
+
+
+def _trusted_issuer_world(admin) -> dict[str, int]:
+    """Trusted issuers (issue 18, part C), at their widest: a long issuer id and key address, a long note, and an
+    ended one."""
+    from skillpass.models import TrustedIssuer
+
+    keys = '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "hRP69Ww17K5Cb3_qOdYGiWdOY2OL1r6v46gjZzBk42U"}]}'
+    live = TrustedIssuer(name="Northgate and District Community Healthcare NHS Foundation Trust",
+                         issuer_id="https://skillpass.northgate-and-district-community-healthcare.nhs.uk/issuer",
+                         jwks=keys, jwks_url="https://skillpass.northgate-and-district-community-healthcare.nhs.uk"
+                                             "/.well-known/jwks.json",
+                         accepted_by_agreement=True, added_by_id=admin.id,
+                         note="Agreed by both organisations' learning and development leads in March 2026.")
+    ended = TrustedIssuer(name="Westbay NHS Trust", issuer_id="https://skillpass.westbay.nhs.uk/issuer", jwks=keys,
+                          added_by_id=admin.id, ended_by_id=admin.id,
+                          ended_at=dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc))
+    db.session.add_all([live, ended])
+    db.session.flush()
+    return {"issuer_id": live.id}
 
 
 # My skills' pages are walked on the learner's own framework, where they have a draft (issue 16, part B).

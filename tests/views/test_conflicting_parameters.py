@@ -253,6 +253,15 @@ NEEDS: dict[str, object] = {
     # Credit across passports (issue 17, part C): a new mapping saved as its preview showed it; the walk's ended.
     "credit.new": lambda client, s: _credit_mapping(s),
     "credit.end": {},
+    # Trusted issuers and imports (issue 18, part C): a new issuer with pasted keys; a check of a pasted file
+    # (its refusal is audited).
+    "credentials.trusted_issuer_new": {"name": "Westbay NHS Trust", "issuer_id": "https://westbay.test/issuer",
+                                       "jwks": '{"keys": [{"x": "hRP69Ww17K5Cb3_qOdYGiWdOY2OL1r6v46gjZzBk42U", '
+                                               '"kty": "OKP", "crv": "Ed25519"}]}', "action": "save"},
+    "credentials.trusted_issuer_edit": {"name": "Northgate NHS Trust, renamed", "note": "Renamed", "action": "save"},
+    "credentials.trusted_issuer_end": {},
+    "credentials.import_for": {"pasted": "not a credential"},
+    "credentials.import_own": {"pasted": "not a credential"},
     # The questionnaire (issue 17, part D), on the walk's question (the learner answered Yes) and recommendation.
     "questionnaire.index": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "Yes"))},
     "questionnaire.person": lambda client, s: {f"question-{s.params['question_id']}": str(_option(s, "No"))},

@@ -228,6 +228,13 @@ EXPECTED: dict[str, dict] = {
     # The verify link (issue 18, part B): the public verify page; a person's link, by them or an admin.
     "credentials.verify":         _expect(OK,  OK,  OK,  OK,  OK,  OK),
     "credentials.verify_link":    _expect(401, OK,  403, 403, 403, OK),
+    # Trusted issuers and imports (issue 18, part C): admins; the learner brings in their own.
+    "credentials.trusted_issuers":      _expect(401, 403, 403, 403, 403, OK),
+    "credentials.trusted_issuer_new":   _expect(401, 403, 403, 403, 403, OK),
+    "credentials.trusted_issuer_edit":  _expect(401, 403, 403, 403, 403, OK),
+    "credentials.trusted_issuer_end":   _expect(401, 403, 403, 403, 403, OK),
+    "credentials.import_for":           _expect(401, 403, 403, 403, 403, OK),
+    "credentials.import_own":           _expect(401, OK,  OK,  OK,  OK,  OK),
 }
 
 # Where a route needs another object than the default: observed practice is for
@@ -329,6 +336,7 @@ def _params(world) -> dict[str, int]:
         **_credit_params(world),
         **_questionnaire_params(world),
         **_verify_params(world),
+        **_trusted_issuer_params(world),
     }
 
 
@@ -339,6 +347,17 @@ def _verify_params(world) -> dict:
     token = verify_links.live_link(world.learner, world.learner).token
     db.session.commit()
     return {"verify_token": token}
+
+
+def _trusted_issuer_params(world) -> dict[str, int]:
+    """A trusted issuer (issue 18, part C), for its change and end pages."""
+    from skillpass.models import TrustedIssuer
+
+    issuer = TrustedIssuer(name="Northgate NHS Trust", issuer_id="https://skillpass.northgate.test/issuer",
+                           jwks='{"keys": []}', added_by_id=world.admin.id)
+    db.session.add(issuer)
+    db.session.commit()
+    return {"issuer_id": issuer.id}
 
 
 def _credit_params(world) -> dict:
@@ -427,7 +446,8 @@ PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", 
                "kind", "unsubscribe_token",
                "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
                "mapping_id",
-               "question_id", "recommendation_id"}
+               "question_id", "recommendation_id",
+               "issuer_id"}
 
 
 def _rules(app):
