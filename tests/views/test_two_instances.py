@@ -147,25 +147,16 @@ def _signed_in(instance: Instance, email: str) -> requests.Session:
 
 
 def northgate_bundle(northgate: Instance) -> str:
-    """The learner's passport bundle from Northgate. Part A's download (/people/<id>/credentials/passport.jwt)
-    replaces this at merge; until then it is made as that download makes it, with Northgate's own settings."""
-    script = (
-        "import sys\n"
-        "from skillpass import create_app\n"
-        "from skillpass.extensions import db\n"
-        "from skillpass.models import Person\n"
-        "from skillpass.services.credentials import issuing\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        f"    with app.test_request_context('/', base_url={northgate.url + '/'!r}):\n"
-        f"        person = db.session.get(Person, {northgate.ids['learner']})\n"
-        "        text = issuing.bundle(person, issuing.issue(person, issuing.current_claims(person)))\n"
-        "        db.session.commit()\n"
-        "        sys.stdout.write(text)\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=northgate.env, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip()
+    """The learner signs in at Northgate and downloads their passport bundle from their verified records."""
+    learner = _signed_in(northgate, "lee@example.test")
+    records = learner.get(f"{northgate.url}/people/{northgate.ids['learner']}/credentials", timeout=TIMEOUT)
+    assert records.status_code == 200 and "Download all as one file" in html.unescape(records.text), records.text[:500]
+    response = learner.get(f"{northgate.url}/people/{northgate.ids['learner']}/credentials/passport.jwt",
+                           timeout=TIMEOUT)
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["Content-Type"].startswith("application/jwt")
+    assert "attachment" in response.headers["Content-Disposition"]
+    return response.text.strip()
 
 
 def _b64(part: str) -> bytes:
@@ -178,13 +169,15 @@ def _inner(bundle: str) -> list[str]:
 
 
 def _name_of(jws: str) -> str:
-    return json.loads(_b64(jws.split(".")[1]))["vc"]["credentialSubject"]["achievement"]["name"]
+    claims = json.loads(_b64(jws.split(".")[1]))
+    return claims.get("vc", claims)["credentialSubject"]["achievement"]["name"]   # OB 3.0.3: the payload itself
 
 
 def _one_date_changed(jws: str) -> str:
     header, payload, signature = jws.split(".")
     claims = json.loads(_b64(payload))
-    claims["vc"]["validFrom"] = claims["vc"]["validFrom"].replace("-01-10", "-01-03")
+    credential = claims.get("vc", claims)
+    credential["validFrom"] = credential["validFrom"].replace("-01-10", "-01-03")
     claims["nbf"] -= 7 * 86400
     body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return ".".join((header, body, signature))
@@ -210,7 +203,7 @@ def test_a_passport_travels_from_northgate_to_southfield_verified(tmp_path):
         northgate.wait()
         southfield.wait()
 
-        # The learner's bundle at Northgate (part A's download at merge).
+        # The learner's bundle, downloaded at Northgate.
         bundle = northgate_bundle(northgate)
         fire = next(jws for jws in _inner(bundle) if _name_of(jws) == "Fire safety")
 
@@ -263,7 +256,21 @@ def test_a_passport_travels_from_northgate_to_southfield_verified(tmp_path):
         passport = html.unescape(learner.get(southfield.url + "/passport", timeout=TIMEOUT).text)
         assert "Equivalent training demonstrated: verified credential from Northgate NHS Trust, 10 Jan 2026" in passport
 
-        # Northgate's educator revokes the entry; Southfield then refuses the same credential as revoked.
+        # The learner's printed passport at Northgate carries its verify link: Fire safety is authentic and current.
+        learner = _signed_in(northgate, "lee@example.test")
+        printed = learner.get(f"{northgate.url}/people/{northgate.ids['learner']}/passport/print", timeout=TIMEOUT)
+        verify_url = re.search(r'(http://[^"<\s]+/v/[a-z0-9]+)', printed.text).group(1)
+        assert verify_url.startswith(northgate.url)
+
+        def verdict_for_fire() -> str:
+            page = html.unescape(requests.get(verify_url, timeout=TIMEOUT).text)
+            row = page[page.index("Fire safety"):]
+            return row[:row.index("</")+400]
+
+        assert "Authentic and current" in verdict_for_fire()
+
+        # Northgate's educator revokes the entry; Southfield then refuses the same credential as revoked, and
+        # Northgate's verify page says so.
         revoker = _signed_in(northgate, "eve@example.test")
         person = f"/people/{northgate.ids['learner']}/passport"
         page = revoker.get(northgate.url + person, timeout=TIMEOUT).text
@@ -273,6 +280,7 @@ def test_a_passport_travels_from_northgate_to_southfield_verified(tmp_path):
         assert revoked.status_code == 303, revoked.text[:1000]
         again = _check(admin, southfield, pasted=fire)
         assert "Northgate NHS Trust has revoked it." in again
+        assert "Revoked on" in verdict_for_fire() and "Authentic and current" not in verdict_for_fire()
     finally:
         northgate.stop()
         southfield.stop()
