@@ -34,6 +34,7 @@ NOT_PAGES = {
     # refusal page is checked at 320 px by tests/e2e/test_sso_flows.py.
     "auth.sso_start", "auth.sso_callback",
     "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
+    "editor.export_file",   # a passport template as a JSON file (issue 18, part D)
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
