@@ -24,8 +24,8 @@ from sqlalchemy import and_, select
 
 from skillpass.extensions import db
 from skillpass.inputs import printable
-from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate, Person,
-                              Team)
+from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate,
+                              Person, Team)
 from skillpass.rules import expiry_date, status_colour
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

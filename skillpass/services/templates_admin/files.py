@@ -141,8 +141,8 @@ def parse(text: str) -> dict:
     if not isinstance(data, dict) or "schema" not in data:
         raise FileRefused(["This file is JSON but not a SkillPass passport template: it has no “schema”."])
     if data.get("schema") != SCHEMA:
-        raise FileRefused([f"This file is not a SkillPass passport template: its schema is “{_short(data.get('schema'))}”, "
-                           f"not {SCHEMA}."])
+        found = _short(data.get("schema"))
+        raise FileRefused([f"This file is not a SkillPass passport template: its schema is “{found}”, not {SCHEMA}."])
     version = data.get("schema_version")
     if not _is_int(version) or version < 1:
         raise FileRefused(["The file's schema_version must be a whole number from 1."])
