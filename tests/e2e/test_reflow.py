@@ -35,6 +35,7 @@ NOT_PAGES = {
     "auth.sso_start", "auth.sso_callback",
     "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
     "editor.export_file",   # a passport template as a JSON file (issue 18, part D)
+    "credentials.status_list",   # the signed status list (issue 18 foundation): a download, not a page
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the
