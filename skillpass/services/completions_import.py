@@ -271,10 +271,9 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             result.not_counting[status] = result.not_counting.get(status, 0) + 1
             continue
         problems = []
-        person, who = _who(row, people, by_email)
+        person, who = _who(line_no, row, people, by_email)
         if who:
             problems.append(who)
-            problems[-1].row = line_no
         title = raw[title_at].strip() if title_at is not None and title_at < len(raw) else ""
         match = find(row.get("item", ""), person, passport=row.get("passport", ""), title=title)
         item = match.item
@@ -329,24 +328,24 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
 
 
-def _who(row: dict, people: dict, by_email: dict) -> tuple[Person | None, Problem | None]:
+def _who(line_no: int, row: dict, people: dict, by_email: dict) -> tuple[Person | None, Problem | None]:
     """Whose record a row is: by its employee number, else (none given, or another employer's) by its email, as
     SkillPass's own records export gives both. A number and an email naming two different people is refused."""
     number, email = row.get("employee_number", ""), row.get("email", "")
     by_number = people.get(number) if number else None
     mailed = by_email.get(email.casefold()) if email else None
     if by_number is not None and mailed is not None and by_number.id != mailed.id:
-        return None, Problem(0, "email", f"The employee number “{number}” is {by_number.name}'s but the email "
-                                         f"“{email}” is {mailed.name}'s.")
+        return None, Problem(line_no, "email", f"The employee number “{number}” is {by_number.name}'s but the "
+                                               f"email “{email}” is {mailed.name}'s.")
     person = by_number or mailed
     if person is not None:
         return person, None
     if number and email:
-        return None, Problem(0, "employee_number", f"Nobody has the employee number “{number}” or the email "
-                                                   f"“{email}”.")
+        return None, Problem(line_no, "employee_number", f"Nobody has the employee number “{number}” or the "
+                                                         f"email “{email}”.")
     if email:
-        return None, Problem(0, "email", f"Nobody has the email “{email}”.")
-    return None, Problem(0, "employee_number", f"Nobody has the employee number “{number}”.")
+        return None, Problem(line_no, "email", f"Nobody has the email “{email}”.")
+    return None, Problem(line_no, "employee_number", f"Nobody has the employee number “{number}”.")
 
 
 def apply(plan_: CompletionsPlan, *, actor: Person, filename: str) -> int:
