@@ -8,6 +8,10 @@ subject no published passport holds is skipped, not an error. *expires_on* is th
 (PRODUCT.md §6.3), kept when it says more than the item's own rule (completed + frequency); *activity* is
 initial (or empty) or refresher, the latter only for an item with a refresher. Every row is checked first;
 then all or nothing.
+SkillPass's own records export imports as it is (issue 18): a row whose employee number is empty or names
+nobody here is matched by its Email; an item without a code by its Passport and Item title, exactly; its
+Activity says initial or refresher; its How is kept in the entry's note; a record of a passport archived here is
+skipped.
 Entries come in accepted, with the method *imported*; the file, row and importer
 are kept in the audit log; a completion already on record is not added twice.
 """
@@ -34,7 +38,7 @@ from skillpass.services.import_files import (Problem, Unreadable, columns, contr
 from skillpass.subjects import normalise_code, normalise_name, subject_key, suggestions
 
 COLUMNS = ["employee_number", "item", "completed_on", "expires_on", "activity"]
-REQUIRED = {"employee_number", "item", "completed_on"}
+REQUIRED = {"item", "completed_on"}   # and one of WHO
 # Completions added in one transaction (see people_import.BATCH).
 BATCH = 1000
 EXAMPLE = ["200123", "NHS|CSTF|Fire Safety - 2 Years|", "2025-03-14", "2027-03-14", "initial"]
@@ -48,7 +52,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "expires_on": ("expires on", "expiry date"),
     "status": (),
     "activity": ("activity", "initial or refresher"),
+    # SkillPass's own records export (issue 18): whose record it is by email where the employee number is
+    # empty or another employer's, the passport that with the Item's title names an item without a code, and
+    # how it was recorded there (kept in the imported entry's note).
+    "email": ("email", "email address"),
+    "passport": (),
+    "how": (),
 }
+# Whose record a row is: either column will do (the employee number first).
+WHO = ("employee_number", "email")
 # What an activity cell may say (PRODUCT.md §6.3): empty is the initial activity.
 ACTIVITY_WORDS = {"": EntryActivity.INITIAL, "initial": EntryActivity.INITIAL,
                   "initial activity": EntryActivity.INITIAL, "refresher": EntryActivity.REFRESHER}
@@ -136,6 +148,12 @@ def _item_finder():
     items = {item.id: (item, name, status) for item, name, status in rows}
     live = [(item, name) for item, name, status in rows if status == TemplateStatus.PUBLISHED]
     template_names = {item.template_id: name for item, name in live}
+    # SkillPass's own records export names an item without a code by its passport and title, exactly.
+    by_title: dict[tuple[str, str], list[Item]] = {}
+    for item, name in live:
+        by_title.setdefault((normalise_name(name), normalise_name(item.title)), []).append(item)
+    unpublished_titles = {(normalise_name(name), normalise_name(item.title)): (name, status)
+                          for item, name, status in rows if status != TemplateStatus.PUBLISHED}
     by_code: dict[str, list[Item]] = {}
     by_name: dict[str, list[Item]] = {}
     unpublished: dict[str, tuple[str, TemplateStatus]] = {}
@@ -175,14 +193,23 @@ def _item_finder():
         return Match(problem=(f"“{raw}” is listed by different subjects in several passports{holder} "
                               f"({', '.join(passports)}): list it on one item only, or give the items one code."))
 
-    def find(raw: str, person: Person | None = None) -> Match:
+    def find(raw: str, person: Person | None = None, *, passport: str = "", title: str = "") -> Match:
         raw = raw.strip()
         if not raw:
             return Match(problem="Enter an item code or national name.")
         candidates = by_code.get(normalise_code(raw)) or by_name.get(normalise_name(raw))
+        if not candidates and passport and title:     # SkillPass's own export: its passport and title
+            key = (normalise_name(passport), normalise_name(title))
+            candidates = by_title.get(key)
+            elsewhere = unpublished_titles.get(key)
+            if not candidates and elsewhere and elsewhere[1] is TemplateStatus.ARCHIVED:
+                return Match()      # a record of a passport retired here: skipped, as one no passport holds
         if candidates:
             return choose(raw, candidates, person)
-        elsewhere = unpublished.get(normalise_name(raw))
+        elsewhere = unpublished.get(normalise_name(raw)) or (
+            unpublished_titles.get((normalise_name(passport), normalise_name(title))) if passport and title else None)
+        if elsewhere and passport and elsewhere[1] is TemplateStatus.ARCHIVED:
+            return Match()
         if elsewhere:
             name, status = elsewhere
             return Match(problem=(f"“{raw}” is only in {name}, which is {status.value}: "
@@ -210,13 +237,21 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         result.problems.append(Problem(1, "", "The file is empty: it needs a header row and at least one completion."))
         return
     found = columns(header, aliases=ALIASES, required=REQUIRED)
+    if not any(name in found.sources for name in WHO):
+        found.problems.append(Problem(1, "employee_number", "Missing column: employee_number (or employee number, "
+                                                            "employee no, staff number) or email (or email address)."))
     result.ignored = found.ignored
+    # The Item column's own cell (a title in SkillPass's export), beside the Code the item column reads first.
+    title_at = next((i for i, name in enumerate(header) if " ".join(name.lstrip("\ufeff").lower().split()) == "item"),
+                    None) if "passport" in found.sources else None
     header = found.names
     if found.problems:
         result.problems.extend(found.problems)
         return
 
-    people = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
+    everyone = db.session.scalars(select(Person)).all()
+    people = {p.employee_number: p for p in everyone if p.employee_number is not None}
+    by_email = {p.email.casefold(): p for p in everyone if p.email}
     find = _item_finder()
     result.template_names = find.template_names  # type: ignore[attr-defined]
     # A completion is on record once for its subject, whichever passport's item it was recorded against.
@@ -236,11 +271,11 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
             result.not_counting[status] = result.not_counting.get(status, 0) + 1
             continue
         problems = []
-        person = people.get(row.get("employee_number", ""))
-        if person is None:
-            problems.append(Problem(line_no, "employee_number",
-                                    f"Nobody has the employee number “{row.get('employee_number', '')}”."))
-        match = find(row.get("item", ""), person)
+        person, who = _who(line_no, row, people, by_email)
+        if who:
+            problems.append(who)
+        title = raw[title_at].strip() if title_at is not None and title_at < len(raw) else ""
+        match = find(row.get("item", ""), person, passport=row.get("passport", ""), title=title)
         item = match.item
         if match.problem:
             problems.append(Problem(line_no, "item", match.problem))
@@ -287,10 +322,30 @@ def _plan(rows: Iterator[tuple[int, list[str]]], result: CompletionsPlan, *, tod
         if expires is not None and expires == expiry_date(completed, item.frequency_months):
             expires = None      # the item's own rule, to the day: nothing of the certificate's own to keep
         result.rows.append(dict(row=line_no, person=person, item=item, completed_on=completed, expires_on=expires,
-                                activity=activity))
+                                activity=activity, how=" ".join(row.get("how", "").split())[:200]))
     if (not result.problems and not result.rows and not result.already and not result.skipped
             and not result.not_counting):
         result.problems.append(Problem(2, "", "There are no completions below the header row."))
+
+
+def _who(line_no: int, row: dict, people: dict, by_email: dict) -> tuple[Person | None, Problem | None]:
+    """Whose record a row is: by its employee number, else (none given, or another employer's) by its email, as
+    SkillPass's own records export gives both. A number and an email naming two different people is refused."""
+    number, email = row.get("employee_number", ""), row.get("email", "")
+    by_number = people.get(number) if number else None
+    mailed = by_email.get(email.casefold()) if email else None
+    if by_number is not None and mailed is not None and by_number.id != mailed.id:
+        return None, Problem(line_no, "email", f"The employee number “{number}” is {by_number.name}'s but the "
+                                               f"email “{email}” is {mailed.name}'s.")
+    person = by_number or mailed
+    if person is not None:
+        return person, None
+    if number and email:
+        return None, Problem(line_no, "employee_number", f"Nobody has the employee number “{number}” or the "
+                                                         f"email “{email}”.")
+    if email:
+        return None, Problem(line_no, "email", f"Nobody has the email “{email}”.")
+    return None, Problem(line_no, "employee_number", f"Nobody has the employee number “{number}”.")
 
 
 def apply(plan_: CompletionsPlan, *, actor: Person, filename: str) -> int:
@@ -318,6 +373,8 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
         entries = []
         for row, (person_id, item_id, _) in zip(batch, ids):
             note = f"Imported from {filename}, row {row['row']}."
+            if row.get("how"):      # SkillPass's own export: how it was recorded where it came from
+                note += f" Recorded there as: {row['how']}."
             entries.append(Entry(person_id=person_id, item_id=item_id, completed_on=row["completed_on"],
                                  method=EntryMethod.IMPORTED, status=EntryStatus.ACCEPTED, note=note,
                                  recorded_by_id=actor.id, recorded_at=now, activity=row["activity"],

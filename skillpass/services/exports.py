@@ -24,7 +24,8 @@ from sqlalchemy import and_, select
 
 from skillpass.extensions import db
 from skillpass.inputs import printable
-from skillpass.models import Assignment, Entry, EntryMethod, EntryStatus, Item, PassportTemplate, Person, Team
+from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate,
+                              Person, Team)
 from skillpass.rules import expiry_date, status_colour
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -130,7 +131,11 @@ def cell_colour(cell) -> str:
 
 
 RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
-                 "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now"]
+                 "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now",
+                 # Who the record is of at another SkillPass too, and which activity of an item with a refresher
+                 # it was (empty for an item without one): what the completions import needs to take this file
+                 # back as it is (issue 18).
+                 "Email", "Activity"]
 
 
 def records_table(person_ids: list[int], *, template_id: int | None = None) -> Table:
@@ -144,7 +149,8 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
             stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
                            Entry.session_id, Entry.recorded_by_id != Entry.person_id, Entry.verified_credential, Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
                            Person.employee_number, Person.name, Person.job_role, Team.name,
-                           PassportTemplate.name, Item.archived_at, Assignment.id, Entry.certificate_expires_on)
+                           PassportTemplate.name, Item.archived_at, Assignment.id, Entry.certificate_expires_on,
+                           Person.email, Entry.activity, Item.refresher_title)
                     .join(Item, Item.id == Entry.item_id)
                     .join(PassportTemplate, PassportTemplate.id == Item.template_id)
                     .join(Person, Person.id == Entry.person_id)
@@ -156,8 +162,9 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                     .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
             if template_id:
                 stmt = stmt.where(Item.template_id == template_id)
-            for (status, completed_on, method, source, session_id, by_staff, verified, decided_by, decided_at, title, code, frequency, number, name,
-                 job_role, team, passport, archived_at, live, own_expiry) in db.session.execute(
+            for (status, completed_on, method, source, session_id, by_staff, verified, decided_by, decided_at, title, code, frequency,
+                 number, name, job_role, team, passport, archived_at, live, own_expiry, email, activity,
+                 refresher) in db.session.execute(
                     stmt.execution_options(yield_per=2000)):
                 expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
                 if status is EntryStatus.ACCEPTED and own_expiry is not None and (expires is None or own_expiry < expires):
@@ -170,7 +177,8 @@ def records_table(person_ids: list[int], *, template_id: int | None = None) -> T
                 yield [number or "", name, team or "", job_role, title, code or "", status.label,
                        completed_on, expires, how, signed,
                        decided_at.date() if (decided_at and signed and signed != SELF_DECLARED) else None,
-                       passport, "Yes" if live is not None and archived_at is None else "No"]
+                       passport, "Yes" if live is not None and archived_at is None else "No", email,
+                       activity.label if refresher or activity is EntryActivity.REFRESHER else ""]
 
     return Table(header=RECORD_HEADER, rows=body())
 

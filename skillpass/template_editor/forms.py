@@ -2,6 +2,7 @@
 messages, keyed by field, are shown in place with the text as typed (offsets and frequencies stay text)."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import StringField
 
 from skillpass.forms import Checkbox, PostedForm
@@ -76,3 +77,17 @@ class ItemRemoveForm(PostedForm):
 
     action = StringField()
     confirmed = StringField()
+
+
+class TemplateFileUpload(PostedForm):
+    """A passport template file (.json) to preview before importing it."""
+
+    reads_files = True
+    file = FileField()     # the first file sent; None when none was chosen
+
+
+class TemplateFileConfirm(PostedForm):
+    """The checked file (compact JSON) and its name, from the preview."""
+
+    content = StringField(default="")
+    filename = StringField(default="")

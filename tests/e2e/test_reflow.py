@@ -36,6 +36,7 @@ NOT_PAGES = {
     "questionnaire.recommendations_count",   # the questionnaire's recommendations waiting: a counter (issue 17, D)
     # Verifiable passports (issue 18): the published keys and status list, and a person's signed files
     "credentials.jwks", "credentials.status_list", "credentials.bundle", "credentials.credential",
+    "editor.export_file",   # a passport template as a JSON file (issue 18, part D)
 }
 
 # Who opens each page (the admin, unless named here): the learner their own passport and forms, the

@@ -37,11 +37,13 @@ def test_rows_are_read_with_the_separator_found():
      {"employee_number": [0], "item": [1], "completed_on": [2], "expires_on": [3]}, ["Org L3", "Position"]),
     (["EMPLOYEE  NUMBER", "competency_name", "ACHIEVEMENT-DATE"],
      {"employee_number": [0], "item": [1], "completed_on": [2]}, []),
-    # SkillPass's own records export: its Code first, else its Item, names the item.
+    # SkillPass's own records export: its Code first, else its Item, names the item; its Email whose record it
+    # is, where the employee number does not say; its Passport (with the Item's title), How and Activity.
     (["Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on", "Expires on", "How",
-      "Signed off by", "Sign-off date", "Passport", "Required now"],
-     {"employee_number": [0], "item": [5, 4], "status": [6], "completed_on": [7], "expires_on": [8]},
-     ["Name", "Team", "Job role", "How", "Signed off by", "Sign-off date", "Passport", "Required now"]),
+      "Signed off by", "Sign-off date", "Passport", "Required now", "Email", "Activity"],
+     {"employee_number": [0], "item": [5, 4], "status": [6], "completed_on": [7], "expires_on": [8], "how": [9],
+      "passport": [12], "email": [14], "activity": [15]},
+     ["Name", "Team", "Job role", "Signed off by", "Sign-off date", "Required now"]),
 ])
 def test_completions_headers_by_their_aliases(header, read_as, ignored):
     found = columns(header, aliases=completions_import.ALIASES, required=completions_import.REQUIRED)

@@ -151,6 +151,13 @@ def _person_form(email: str):
                               "role": "learner"}
 
 
+# A passport template as a file (issue 18, part D): the smallest a SkillPass exports.
+TEMPLATE_FILE = ('{"schema": "https://skillpass.nhs.example/schemas/passport-template/1", "schema_version": 1, '
+                 '"exported_at": "2026-03-01T09:00:00Z", "exported_from": "Northgate NHS Trust", "template": '
+                 '{"name": "Ward passport", "description": "", "sections": [{"name": "Day one", "position": 0, '
+                 '"offset": {"amount": 0, "unit": "days"}, "items": []}]}}')
+
+
 ITEM = {"title": "Infection control", "description": "", "corporate_lead": "Infection Prevention", "code": "",
         "frequency_months": "12", "kind": "learning", "evidence": "optional", "prior_learning_accepted": "y",
         "mandatory": "y"}
@@ -176,6 +183,8 @@ NEEDS: dict[str, object] = {
     "auth.sign_in": lambda client, s: {"email": s.world.learner.email, "password": factories.PASSWORD},
     "auth.sign_out": {},
     "editor.add_item": ITEM,
+    "editor.import_file": _csv_upload(TEMPLATE_FILE, "ward.json"),
+    "editor.import_confirm": {"content": TEMPLATE_FILE, "filename": "ward.json"},
     "editor.add_section": {"name": "Within 1 year", "offset_amount": "12", "offset_unit": "months"},
     "editor.copy": {"name": "AHP Support Worker Skills Passport (copy)"},
     "editor.index": {"name": "Domestic Services Passport", "description": ""},
@@ -315,7 +324,7 @@ def _skills_draft(client, s) -> dict:
     return {}
 
 # The routes whose work writes data or sign-in state (an import's first step only shows a preview).
-WRITES = set(NEEDS) - {"admin.completions_import_start", "admin.people_import_start"}
+WRITES = set(NEEDS) - {"admin.completions_import_start", "admin.people_import_start", "editor.import_file"}
 
 PREFERRED_ACTORS = ("admin", "learner", "educator", "other_learner", "other_educator")
 

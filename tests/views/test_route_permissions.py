@@ -132,6 +132,10 @@ EXPECTED: dict[str, dict] = {
     "editor.item_edit":           _expect(401, 403, 403, 403, 403, OK),
     "editor.item_move":           _expect(401, 403, 403, 403, 403, OK),
     "editor.item_remove":         _expect(401, 403, 403, 403, 403, OK),
+    # A passport template as a file (issue 18, part D): download, import with its preview, confirm.
+    "editor.export_file":         _expect(401, 403, 403, 403, 403, OK),
+    "editor.import_file":         _expect(401, 403, 403, 403, 403, OK),
+    "editor.import_confirm":      _expect(401, 403, 403, 403, 403, OK),
     "sessions.index":             _expect(401, 403, 403, OK,  OK,  OK),
     "sessions.new":               _expect(401, 403, 403, OK,  OK,  OK),
     "sessions.people":            _expect(401, 403, 403, OK,  OK,  OK),

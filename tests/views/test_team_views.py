@@ -193,11 +193,12 @@ def test_exports_follow_the_filters_and_read_back_cell_by_cell(as_admin, world):
     sheet = book.active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Employee number", "Name", "Team", "Job role", "Item", "Code", "Status", "Completed on",
-                         "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now")
+                         "Expires on", "How", "Signed off by", "Sign-off date", "Passport", "Required now", "Email",
+                         "Activity")
     [record] = [v for v in values[1:] if v[1] == "Lee Learner"]
     assert record[4:10] == ("Fire safety", "CSTF-FIRE", "Accepted", dt.datetime(2024, 4, 1), dt.datetime(2026, 4, 1),
                             "Completed here")
-    assert record[12:] == ("AHP Support Worker Skills Passport", "Yes")
+    assert record[12:] == ("AHP Support Worker Skills Passport", "Yes", "lee@example.test", None)
     names = [v[1] for v in load_workbook(io.BytesIO(as_admin.get("/team/export/matrix?format=xlsx").data))
              .active.iter_rows(values_only=True)]
     assert "'=HYPERLINK(\"http://x\",\"y\")" in names and not any(str(n).startswith("=") for n in names)
@@ -461,8 +462,8 @@ def test_the_records_export_says_which_passport_and_whether_a_record_is_still_re
     rows = list(csv.reader(io.StringIO(as_admin.get("/team/export/records?format=csv").get_data(as_text=True)
                                        .lstrip("\ufeff"))))
     by_name = {r[1]: r for r in rows[1:]}
-    assert by_name["Lee Learner"][12:] == ["AHP Support Worker Skills Passport", "Yes"]
-    assert by_name["Olu Other"][12:] == ["AHP Support Worker Skills Passport", "No"]
+    assert by_name["Lee Learner"][12:14] == ["AHP Support Worker Skills Passport", "Yes"]
+    assert by_name["Olu Other"][12:14] == ["AHP Support Worker Skills Passport", "No"]
 
 
 def test_spreadsheet_exports_are_kept_by_no_browser_or_proxy(as_educator):

@@ -102,7 +102,7 @@ def test_the_records_workbook_sets_widths_and_still_imports_back(as_admin, world
         assert width >= min(len(title), exports.HEADER_WIDTH), title
     how = header.index("How") + 1
     assert sheet.column_dimensions[get_column_letter(how)].width >= len("Completed here")
-    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == f"A1:N{sheet.max_row}"
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == f"A1:P{sheet.max_row}"
     completed = _cell(sheet, "Lee Learner", "Completed on")
     assert completed.value == dt.datetime(2025, 5, 1) and completed.number_format == "d mmm yyyy"
 
