@@ -156,7 +156,7 @@ def seed(today: dt.date) -> bool:
     # The questionnaire: five questions, people's answers, recommendations approved and one waiting (issue 17, D).
     questionnaire_demo.seed(today, people=people, staff=[educator, ot_educator, admin], educator=educator,
                             admin=admin, physio=physio, ahp=ahp, cstf=cstf, password_hash=hashed)
-    # Verifiable passports (issue 18): the signing key, Northgate NHS Trust trusted, its bundle for the new
+    # Verifiable passports (issue 18): the signing key, Eastfield NHS Trust trusted, its bundle for the new
     # starter to import, one of its credentials awaiting the educator, the learner's verify link.
     credentials_demo.seed(today, admin=admin, learner=learner, new_starter_email=questionnaire_demo.NEW_STARTER_EMAIL)
 
@@ -428,6 +428,6 @@ def sign_in_help() -> str:
         f"  educator  {EDUCATOR_EMAIL}",
         f"  admin     {ADMIN_EMAIL}",
         f"  new starter {questionnaire_demo.NEW_STARTER_EMAIL} (asked the questionnaire at first sign-in)",
-        f"Their passport from Northgate NHS Trust, to import as the admin: "
+        f"Their passport from Eastfield NHS Trust, to import as the admin: "
         f"{credentials_demo.demo_folder() / credentials_demo.BUNDLE_FILE}",
     ])

@@ -252,9 +252,9 @@ def test_the_demo_shows_each_case_of_the_chain_rule_and_credit(app, db, today):
 
 
 def test_the_demo_s_verifiable_passports(app, db):
-    """Issue 18: the organisation's key made at seed time; Northgate NHS Trust trusted with its public key pinned
+    """Issue 18: the organisation's key made at seed time; Eastfield NHS Trust trusted with its public key pinned
     (its private half kept nowhere); its bundle for the new starter, written for an admin to import, verifies
-    against the pinned key, each credential naming the new starter; one of Northgate's credentials already
+    against the pinned key, each credential naming the new starter; one of Eastfield's credentials already
     brought in waits for the educator with its provenance; the demo learner has a verify link."""
     import json
 
@@ -266,13 +266,13 @@ def test_the_demo_s_verifiable_passports(app, db):
     demo.seed(today=today)
     db.session.commit()
     assert _count(db, SigningKey) == 1
-    [northgate] = db.session.scalars(select(TrustedIssuer)).all()
-    assert northgate.name == "Northgate NHS Trust" and northgate.live and not northgate.accepted_by_agreement
-    pinned = json.loads(northgate.jwks)
+    [eastfield] = db.session.scalars(select(TrustedIssuer)).all()
+    assert eastfield.name == "Eastfield NHS Trust" and eastfield.live and not eastfield.accepted_by_agreement
+    pinned = json.loads(eastfield.jwks)
     assert [set(k) for k in pinned["keys"]] == [{"kty", "crv", "x", "kid", "alg", "use"}]
 
     text = (credentials_demo.demo_folder() / credentials_demo.BUNDLE_FILE).read_text()
-    trusted = verifying.TrustedKeys(issuer_id=northgate.issuer_id, name=northgate.name, jwks=pinned)
+    trusted = verifying.TrustedKeys(issuer_id=eastfield.issuer_id, name=eastfield.name, jwks=pinned)
     verdicts, whole = verifying.verify_file(text, trusted_for=lambda iss: trusted if iss == trusted.issuer_id else None,
                                             today=today, fetch_status=lambda url: None)
     assert whole == "" and len(verdicts) == 5 and all(v.ok for v in verdicts), [v.reason for v in verdicts]
@@ -289,7 +289,7 @@ def test_the_demo_s_verifiable_passports(app, db):
     entry = db.session.get(Entry, brought.entry_id)
     starter = db.session.get(Person, brought.person_id)
     assert starter.email == questionnaire_demo.NEW_STARTER_EMAIL and entry.status is EntryStatus.AWAITING
-    assert entry.how == "Equivalent training demonstrated: verified credential from Northgate NHS Trust"
+    assert entry.how == "Equivalent training demonstrated: verified credential from Eastfield NHS Trust"
     [again], _ = verifying.verify_file(brought.compact_jws, trusted_for=lambda iss: trusted, today=today,
                                        fetch_status=lambda url: None)
     assert again.ok and again.credential_id == brought.credential_id and again.name == "Equality, Diversity and Human Rights"
