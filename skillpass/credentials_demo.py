@@ -160,7 +160,9 @@ def _imported(today, cred: dict, jws: str, *, starter: Person, eastfield: Truste
 
 
 def _verify_link(today: dt.date, learner: Person) -> None:
-    link = VerifyLink(person_id=learner.id, token=secrets.token_urlsafe(16), created_at=_utc(today, 7),
+    from skillpass.services.credentials import verify_links
+
+    link = VerifyLink(person_id=learner.id, token=verify_links.new_token(), created_at=_utc(today, 7),
                       created_by_id=learner.id)
     db.session.add(link)
     db.session.flush()

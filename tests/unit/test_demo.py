@@ -297,3 +297,6 @@ def test_the_demo_s_verifiable_passports(app, db):
     learner = db.session.scalar(select(Person).where(Person.email == demo.LEARNER_EMAIL))
     [link] = db.session.scalars(select(VerifyLink)).all()
     assert link.person_id == learner.id and link.live
+    from skillpass.services.credentials import verify_links
+
+    assert verify_links.find(link.token) == link, "the demo's verify link is one the verify page opens"
