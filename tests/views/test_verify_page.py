@@ -94,6 +94,17 @@ def test_a_record_revoked_after_printing_shows_revoked_and_an_expired_one_expire
     assert "Revoked on 2 Mar 2026" in stress_part and "Completed 1 Dec 2025" in stress_part
 
 
+def test_on_its_expiry_date_a_record_is_expired_as_the_passport_says(app, world, learner_link):
+    """The passport says Expired on the expiry date itself (PRODUCT.md §3); so does the verify page."""
+    today_expiring = factories.item(world.week2, "Basic life support", frequency_months=12, position=5)
+    _entry(world.learner, today_expiring, TODAY.replace(year=TODAY.year - 1))
+    db.session.commit()
+    html = app.test_client().get(f"/v/{learner_link}").get_data(as_text=True)
+    part = html[html.index("Basic life support"):].split("</li>")[0]
+    assert f"Expired on {TODAY.day} Mar {TODAY.year}" in part and "Authentic and current" not in part
+    assert f"Expired {TODAY.day} Mar {TODAY.year}" in part
+
+
 def test_unknown_and_withdrawn_links_answer_plainly(app, world, learner_link):
     client = app.test_client()
     unknown = client.get("/v/abcdefghjkmn")

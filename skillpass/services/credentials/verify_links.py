@@ -266,7 +266,7 @@ def check(person: Person, *, today: dt.date | None = None) -> Checked:
                 verdict = "revoked"
             elif accepted is None:
                 verdict = "none"
-            elif row.state.status is Status.EXPIRED or (row.state.expires_on and row.state.expires_on < today):
+            elif row.state.status is Status.EXPIRED or (row.state.expires_on and row.state.expires_on <= today):
                 verdict = "expired"
             else:
                 verdict = "current"
