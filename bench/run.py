@@ -154,6 +154,8 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
                            get(admin, f"/team/?team={trust.big_team_id}"), counter, repeat))
     results.append(measure(f"Admin home {AFRESH}", get(admin, "/admin/"), counter, max(3, repeat // 3)))
     app.config["CACHE_PAGES"] = True
+    _floors(app, db, results, learner=learner, admin=admin, someone=someone, self_id=self_id,
+            matrix=f"/team/?team={trust.big_team_id}", repeat=repeat)
 
     # Skills and gaps (issue 16, part D): the whole organisation's snapshot, its trend and its Excel export.
     results.extend(_skills(app, db, admin, counter, repeat))
@@ -174,6 +176,11 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     row["note"] = f"{export.size / 1e6:.0f} MB of CSV; the most Python memory held at once: {peak / 1e6:.0f} MB"
+    from bench import floors
+
+    with app.app_context():
+        floor = floors.csv_floor(db.engine)
+    row.update(floor=floor["median"], floor_note=f"a plain cursor and csv.writer: {floor['note']}")
     results.append(row)
 
     with app.app_context():
@@ -186,6 +193,49 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=False))
     summary = {"people": trust.people, "teams": trust.teams, "entries": trust.entries, "generated_seconds": built}
     return results, summary
+
+
+# What each page is measured against (bench/floors.py), and the most it should cost as a multiple of it
+# (issue 19, item 5): pages worked out afresh within 2× their floor, a PDF within 1.2×.
+AIMS = {"afresh": 2.0, "One passport PDF": 1.2}
+
+
+def _floors(app, db, results, *, learner, admin, someone, self_id, matrix, repeat) -> None:
+    """Measure each page's floor in this run and put it beside the page's own figures."""
+    from bench import floors
+    from skillpass.models import Person
+    from skillpass.print.render import passport_html
+    from skillpass.services.settings import get_settings
+
+    pages = {"My passport": floors.page_html(learner, "/passport"),
+             "A person's passport": floors.page_html(admin, f"/people/{someone}/passport"),
+             "Team matrix": floors.page_html(admin, matrix)}
+    bare = {name: floors.bare_page(html, repeat) for name, html in pages.items()}
+    with app.app_context():
+        home = floors.admin_home_floor(db.engine, repeat)
+    with app.test_request_context():
+        person = db.session.get(Person, self_id)
+        printed = passport_html(person, settings=get_settings(), for_pdf=True)
+        db.session.rollback()
+    pdf = floors.pdf_floor(printed, app.static_folder, max(3, repeat // 3))
+    for row in results:
+        name = row["name"]
+        floor = next((bare[key] for key in bare if name.startswith(key)), None)
+        floor = home if name.startswith("Admin home") else pdf if name == "One passport PDF" else floor
+        if floor is not None:
+            what = ("WeasyPrint alone on the same HTML" if floor is pdf else "one SQL aggregate" if floor is home
+                    else "a bare Flask page of as many rows and bytes")
+            row.update(floor=floor["median"], floor_note=f"{what}: {floor['note']}")
+
+
+def _aim(row) -> str:
+    if not row.get("floor"):
+        return ""
+    times = row["median"] / row["floor"]
+    limit = AIMS.get(row["name"]) or (AIMS["afresh"] if AFRESH in row["name"] else None)
+    if limit is None:
+        return f"{times:.2f}×"
+    return f"{times:.2f}× (aim ≤ {limit:g}×: {'met' if times <= limit else '**missed**'})"
 
 
 def _skills(app, db, admin, counter, repeat) -> list[dict]:
@@ -511,7 +561,8 @@ def _worker_peak_memory(master_pid: int) -> float:
 def table(label: str, summary: dict, rows: list[dict], load: dict | None) -> str:
     out = [f"### {label}: {summary['people']:,} people, {summary['teams']} teams, {summary['entries']:,} entries "
            f"(generated in {summary['generated_seconds']:.0f} s)", "",
-           "| page | first ms | median ms | p95 ms | SQL queries | budget | note |", "|---|---:|---:|---:|---:|---|---|"]
+           "| page | first ms | median ms | p95 ms | SQL queries | budget | floor ms | × floor | note |",
+           "|---|---:|---:|---:|---:|---|---:|---|---|"]
     for row in rows:
         budget = ""
         for key, (_, limit) in BUDGETS.items():
@@ -519,8 +570,10 @@ def table(label: str, summary: dict, rows: list[dict], load: dict | None) -> str
                 verdict = "met" if row["median"] <= limit else "**missed**"
                 budget = f"≤ {limit:,} ms: {verdict}"
         first = f"{row['first']:.1f}" if "first" in row else ""
+        floor = f"{row['floor']:.1f}" if row.get("floor") else ""
+        note = "; ".join(n for n in (row.get("note", ""), row.get("floor_note", "")) if n)
         out.append(f"| {row['name']} | {first} | {row['median']:.1f} | {row['p95']:.1f} | {row['queries']} | {budget} | "
-                   f"{row.get('note', '')} |")
+                   f"{floor} | {_aim(row)} | {note} |")
     if load:
         verdict = "met" if load["ratio"] >= 0.5 else "**missed**"
         out += ["", f"Under gunicorn (2 workers, 8 keep-alive clients): passport page {load['passport_rps']:.0f} "
