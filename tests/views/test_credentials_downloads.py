@@ -183,6 +183,28 @@ def test_rotating_with_htmx_swaps_the_section_and_says_so(as_admin, world):
     assert "<html" not in body
 
 
+def test_a_rotation_that_lost_the_race_says_so_in_place(as_admin, world, monkeypatch):
+    """Two admins rotating at the same moment (the service refuses the second: tested with two PostgreSQL sessions
+    in test_credentials_security): the page says so where the button was, full page and htmx, and keeps the key."""
+    from skillpass.services.credentials import keys
+    from skillpass.services.errors import Conflict
+
+    as_admin.get("/admin/signing-key")
+    before = db.session.scalar(select(SigningKey.kid).where(SigningKey.current.is_(True)))
+
+    def lost(actor):
+        raise Conflict("The signing key was rotated by someone else a moment ago: the new key signs from now, "
+                       "so there is nothing more to do.", field="__all__")
+    monkeypatch.setattr(keys, "rotate", lost)
+    for headers in ({}, HTMX):
+        response = as_admin.post("/admin/signing-key/rotate", headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 409 and "rotated by someone else a moment ago" in body
+        assert ("<html" in body) == (not headers)
+    db.session.rollback()
+    assert db.session.scalar(select(SigningKey.kid).where(SigningKey.current.is_(True))) == before
+
+
 def test_an_old_credential_still_verifies_with_the_published_keys_after_rotating(as_learner, as_admin, world):
     fire = accepted(world.learner, world.fire)
     old = as_learner.get(f"/people/{world.learner.id}/credentials/{fire.id}.jwt").get_data(as_text=True)
@@ -215,3 +237,14 @@ def test_the_commands_print_and_rotate_the_key(app, world):
     assert db.session.scalar(select(db.func.count(SigningKey.id))) == 2
     assert json.dumps(sorted(k.kid for k in db.session.scalars(select(SigningKey)))) == \
         json.dumps(sorted([first, second]))
+
+
+def test_the_rotate_command_that_lost_the_race_says_so_and_fails(app, world, monkeypatch):
+    from skillpass.services.credentials import keys
+    from skillpass.services.errors import Conflict
+
+    def lost(actor):
+        raise Conflict("The signing key was rotated by someone else a moment ago.", field="__all__")
+    monkeypatch.setattr(keys, "rotate", lost)
+    result = app.test_cli_runner().invoke(args=["rotate-signing-key", "--yes"])
+    assert result.exit_code == 1 and "rotated by someone else a moment ago" in result.output
