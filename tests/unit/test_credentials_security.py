@@ -375,13 +375,16 @@ def test_two_rotations_at_once_make_one_new_key_and_a_clear_refusal(app, db, wor
     with app.test_request_context("/", base_url="https://skillpass.northgate.test/"):
         first = keys.active_key().kid
         db.session.commit()
+    # Read here, once: world.admin belongs to this thread's session, expired by the commit above, and two threads
+    # reading it at once would both make that session load it again (one session, two threads).
+    person_type, admin_id = type(world.admin), world.admin.id
     barrier = threading.Barrier(2, timeout=30)
     outcomes: dict[str, object] = {}
 
     def request(name: str) -> None:
         try:
             with app.test_request_context("/", base_url="https://skillpass.northgate.test/"):
-                admin = db.session.get(type(world.admin), world.admin.id)
+                admin = db.session.get(person_type, admin_id)
                 assert db.session.scalar(select(SigningKey).where(SigningKey.current.is_(True))).kid == first
                 barrier.wait()                       # both have read the same signing key
                 try:
