@@ -169,6 +169,20 @@ def outside_viewport(page, scope: str | None = None) -> list[str]:
     return page.evaluate(_OUTSIDE_VIEWPORT, scope)
 
 
+def resize(page, width: int, height: int = 800):
+    """Turn the screen to *width* on a page already open, and wait until the page has reflowed to it (the NHS.UK
+    header lays its menu out again on a resize, a moment later): what a person sees once it settles. A page
+    that stays wider than the screen is left for assert_inside_viewport to report."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        page.wait_for_function("w => window.innerWidth === w && document.documentElement.scrollWidth <= w",
+                               arg=width, timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+
+
 def assert_inside_viewport(page, scope: str | None = None):
     problems = outside_viewport(page, scope)
     assert problems == [], "\n".join(problems)

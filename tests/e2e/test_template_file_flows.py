@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from skillpass.extensions import db
 from skillpass.services import national_names
 from tests import factories
-from tests.e2e.conftest import assert_inside_viewport, assert_no_axe_violations, sign_in
+from tests.e2e.conftest import assert_inside_viewport, assert_no_axe_violations, resize, sign_in
 
 
 def test_an_admin_downloads_a_template_and_imports_it_as_a_new_draft(live_server, page, world, tmp_path):
@@ -35,7 +35,7 @@ def test_an_admin_downloads_a_template_and_imports_it_as_a_new_draft(live_server
     expect(page.get_by_role("table", name="Within 2 weeks: due 2 weeks after the start date")).to_contain_text(
         "NHS|CSTF|Fire Safety - 2 Years|")
     assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 320, "height": 800})
+    resize(page, 320)
     assert_inside_viewport(page, "main")
     page.get_by_role("button", name="Import as a draft").click()
 
@@ -55,6 +55,6 @@ def test_a_file_of_another_kind_is_refused_in_place(live_server, page, world, tm
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("alert")).to_contain_text("Nothing was imported from people.json")
     expect(page.locator("#template-file-error")).to_contain_text("not a SkillPass passport template")
-    page.set_viewport_size({"width": 320, "height": 800})
+    resize(page, 320)
     assert_inside_viewport(page, "main")
     assert_no_axe_violations(page)
