@@ -107,7 +107,31 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def build_kept_dates():
+    """After the migrations have committed: where the database is at the newest revision and its kept dates
+    are marked unbuilt (the migration that made them, or one that changed what they mean), build them with
+    the code running the upgrade (skillpass/services/item_dates.py). A database left at an older revision is
+    left alone: the models need not match it."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from skillpass.extensions import db
+    from skillpass.services import item_dates
+
+    with get_engine().connect() as connection:
+        at = set(MigrationContext.configure(connection).get_current_heads())
+    if at != set(ScriptDirectory.from_config(config).get_heads()):
+        return
+    try:
+        if item_dates.needs_rebuild():
+            written = item_dates.rebuild()
+            db.session.commit()
+            logger.info('Kept dates built: %s rows.', written.added)
+    finally:
+        db.session.remove()
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
+    build_kept_dates()

@@ -48,6 +48,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     data_version.register()     # its session hooks raise the data version at each commit that writes data
+    from skillpass.services import item_dates
+
+    item_dates.register()       # the kept dates: written at each commit that changes them (issue 19)
     from skillpass.services import evidence
 
     evidence.register()         # files written by a transaction that does not commit go with it

@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_reminders)
     app.cli.add_command(signing_key_command)        # verifiable passports (issue 18, part A)
     app.cli.add_command(rotate_signing_key_command)
+    app.cli.add_command(rebuild_item_dates_command)  # the kept dates (issue 19)
 
 
 @click.command("orphans")
@@ -183,3 +184,19 @@ def rotate_signing_key_command(yes: bool):
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Signing key rotated: {new.kid} signs from now; the retired keys stay published.")
+
+
+@click.command("rebuild-item-dates")
+def rebuild_item_dates_command():
+    """Work out every person's kept dates again from the entries (after a restore, or a change of the rules),
+    writing only the rows that differ."""
+    import time
+
+    from skillpass.extensions import db
+    from skillpass.services import item_dates
+
+    started = time.perf_counter()
+    written = item_dates.rebuild()
+    db.session.commit()
+    click.echo(f"Kept dates rebuilt in {time.perf_counter() - started:.1f} s: {written.added} added, "
+               f"{written.changed} changed, {written.removed} removed.")

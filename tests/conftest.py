@@ -144,14 +144,28 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(app_config):
+def app(app_config, request):
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = SHARED_BYTECODE
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
+        _check_kept_dates(request)
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _check_kept_dates(request) -> None:
+    """After every test: the dates kept as writes happen (services/item_dates.py) equal the dates the rules
+    give from the entries now, whatever the test wrote. What the test left uncommitted is not counted."""
+    if request.node.get_closest_marker("kept_dates_unchecked"):
+        return
+    from skillpass.services import item_dates
+
+    _db.session.rollback()
+    found = item_dates.differences()
+    _db.session.rollback()
+    assert not found, "the kept dates differ from the rules after this test:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from sqlalchemy import event
 from skillpass.extensions import db
 
 
+_KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FROM ITEM_DATES")
+
+
 class QueryLog:
     def __init__(self) -> None:
         self.statements: list[str] = []
@@ -15,6 +18,16 @@ class QueryLog:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+    @property
+    def kept_dates_writes(self) -> int:
+        """The kept dates' own writes (services/item_dates.py): 0 to 3 statements (rows removed, changed, added),
+        by what a write changed, never by how many rows."""
+        return sum(1 for s in self.statements if s.lstrip().upper().startswith(_KEPT_DATES_WRITES))
+
+    @property
+    def without_kept_dates_writes(self) -> int:
+        return self.count - self.kept_dates_writes
 
     def __repr__(self) -> str:
         return f"<{self.count} queries>\n" + "\n".join(s.splitlines()[0][:120] for s in self.statements)

@@ -40,9 +40,7 @@ LABELS = {"organisation_name": "organisation name", "warning_days": "warning win
 def home():
     """The organisation at a glance: how compliant are we, and where are the gaps?"""
     settings_now = get_settings()
-    # After a write the last figures show at once, marked, while newer ones are counted (about a
-    # second for a trust of 5,000); the figures then fetch themselves again (htmx).
-    figures = figures_service.overview(today=today(), warning_days=settings_now.warning_days, stale_ok=True)
+    figures = figures_service.overview(today=today(), warning_days=settings_now.warning_days)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("admin/_overview.html", figures=figures)))
     return htmx.add_vary(Response(render_template("admin/home.html", figures=figures)))

@@ -27,7 +27,7 @@ from skillpass.models import (
     Section,
     TemplateStatus,
 )
-from skillpass.services import audit
+from skillpass.services import audit, item_dates
 from skillpass.services.errors import Conflict, ValidationFailed
 from skillpass.subjects import normalise_name, subject_key
 
@@ -300,6 +300,7 @@ def end_mapping(*, actor: Person, mapping: CreditMapping) -> None:
         .values(ended_at=now, ended_by_id=actor.id).execution_options(synchronize_session=False))
     if ended.rowcount != 1:
         raise Conflict(ALREADY_ENDED, field="__all__")
+    item_dates.touch_everyone(db.session)     # a Core statement: the kept dates are told of it
     db.session.refresh(mapping)
     view = view_of(mapping)
     record = {"source": view.source, "targets": "; ".join(view.targets), "note": mapping.note}

@@ -10,7 +10,7 @@ awaiting entry of each (person, item), computed in Python. One module per questi
   matrix.py          the team page's matrix (kept per worker) and its filter
   lapse_forecast.py  who lapses in the next 30, 60 or 90 days
   monthly_trend.py   compliance as of each month's end
-  admin_overview.py  the admin home's figures (kept, refreshed in the background)
+  admin_overview.py  the admin home's figures, counted by the database over the kept dates
   standing.py        who meets, is about to lose, does not meet each passport, and who they are
 """
 from skillpass.services.figures.admin_overview import (
@@ -19,7 +19,6 @@ from skillpass.services.figures.admin_overview import (
     TeamFigure,
     compute_overview,
     overview,
-    refreshing,
 )
 from skillpass.services.figures.lapse_forecast import Forecast, Lapse, forecast
 from skillpass.services.figures.matrix import (
@@ -51,5 +50,5 @@ from skillpass.services.figures.standing import STANDINGS, Counts, Holder, Passp
 __all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
            "trend", "TrendLine", "overview", "Overview", "month_ends", "AWAITING", "Awaiting", "KEPT",
            "KEEP_MATRIX_CELLS", "Member", "ItemInfo", "TemplateInfo", "Lapse", "TeamFigure", "ItemFigure",
-           "compute_matrix", "compute_overview", "refreshing", "people_query", "people_ids", "passports_on_offer",
+           "compute_matrix", "compute_overview", "people_query", "people_ids", "passports_on_offer",
            "job_roles", "STANDINGS", "Counts", "Holder", "PassportFigure", "holders", "standing_figures"]

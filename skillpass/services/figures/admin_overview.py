@@ -1,22 +1,19 @@
-"""The admin home's figures: the organisation at a glance, from the same walk as the matrix,
-kept per worker and, after a write, shown stale while a thread counts them again."""
+"""The admin home's figures: the organisation at a glance, counted by the database over the kept dates
+(services/item_dates.py) with the rules every passport follows; kept per worker until the data changes."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from skillpass import clock, rules
 from skillpass.extensions import db
-from skillpass.models import Assignment, Entry, EntryStatus, Person, Team
-from skillpass.rules import TALLY_SIZE
-from skillpass.services import kept
-from skillpass.services.figures.scope import (Scope, columns_of, held_by_person, latest_completions,
-                                             passports_named, people_query)
-from skillpass.services.figures.standing import PassportFigure, Tally
-from skillpass.services.figures.walk import Plan, walk
+from skillpass.models import Entry, EntryStatus, Item, PassportTemplate, Person, Team
+from skillpass.rules import OPTIONAL_INDEX, TALLY_INDEX, TALLY_SIZE, Status
+from skillpass.services import item_dates, kept
+from skillpass.services.figures.scope import passports_named
+from skillpass.services.figures.standing import STANDINGS, PassportFigure, Tally
 
 KEPT = kept.FIGURES
 
@@ -49,78 +46,123 @@ class Overview:
     teams: list[TeamFigure]
     items: list[ItemFigure]
     worked_out_at: dt.datetime | None = None
-    current: bool = True        # False: the last figures worked out, while newer ones are being counted
     # Per passport held as a qualification: how many meet it, are about to lose it, do not meet it (§6.3).
     passports: list[PassportFigure] = field(default_factory=list)
 
 
-def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None,
-             stale_ok: bool = False) -> Overview:
+def overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None) -> Overview:
     """The organisation at a glance: compliance, counts, teams ranked worst first, items most often out.
 
-    Kept per worker until the data changes (or the day, or the warning window): a trust of 5,000
-    people means hundreds of thousands of statuses, about a second's work, not redone on every visit.
-    With stale_ok, once anything has been written the last figures come back at once, marked not
-    current, while a background thread counts again; the next look gets the new ones."""
+    Counted afresh after every write (a few aggregates over the kept dates, whatever the size of the trust), and
+    kept per worker until the data changes (or the day, or the warning window): every server shows the same
+    figures, current."""
     key = kept.key("overview", today, warning_days, team_ids)
     if key is None:
         return compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
     if (cached := KEPT.get(key)) is not None:
         return cached
-    if stale_ok and (last := kept.last_before(key)) is not None:
-        kept.refresh_in_background(KEPT, key, lambda: compute_overview(today=today, warning_days=warning_days,
-                                                                       team_ids=team_ids))
-        return replace(last, current=False)
     result = compute_overview(today=today, warning_days=warning_days, team_ids=team_ids)
-    kept.remember(KEPT, key, result)
+    KEPT.put(key, result)
     return result
 
 
-def refreshing(today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None = None
-               ) -> threading.Thread | None:
-    """The background count of these figures, if one is under way (for tests and the benchmark)."""
-    return kept.refreshing("overview", today, warning_days, team_ids)
-
-
 def compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None) -> Overview:
-    """The same statuses as the matrix, from the same walk, counted straight into team and item figures
-    (no cells kept)."""
-    ids = people_query(Scope(team_ids=team_ids))
-    people = db.session.execute(
-        select(Person.id, Person.start_date, Person.team_id, Team.name.label("team_name"))
-        .outerjoin(Team, Team.id == Person.team_id)
-        .where(Person.id.in_(ids))).all()
-    assignments = db.session.execute(
-        select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on)
-        .where(Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))).all()
-    template_ids = {template_id for _, template_id, _ in assignments}
-    plan = Plan(columns_of(template_ids), today=today, warning_days=warning_days, cells=False)
-    latest = latest_completions(ids if team_ids is not None else None, template_ids)
-    awaiting_total = db.session.scalar(
-        select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
-        .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True),
-               *([Person.team_id.in_(team_ids)] if team_ids is not None else [])))
-
-    teams: dict[str, tuple[TeamFigure, list[int]]] = {}
-    standings = Tally()
-    for person, tally, _, held in walk(plan, people, held_by_person(assignments), latest):
-        standings.add(person.team_id, person.team_name, held)
-        name = person.team_name or "No team"
-        found = teams.get(name)
-        if found is None:
-            found = teams[name] = (TeamFigure(name=name, team_id=person.team_id, people=0,
-                                              compliance=rules.Compliance()), [0] * TALLY_SIZE)
-        figure, team_tally = found
-        figure.people += 1
-        for index in range(TALLY_SIZE):
-            team_tally[index] += tally[index]
+    """The same statuses as the matrix, counted by the database over the kept dates (services/item_dates.py),
+    by the rules of rules.status_of read as date ranges: of the mandatory items done, those whose expiry is on
+    or before today are Expired and those before the warning window's end Expiring, the rest Complete; of those
+    not done, those due before today are Overdue, the rest To do. Only the rows in those ranges are read
+    (through their indexes); the totals come from one row per passport held. A constant number of queries."""
+    soon = today + dt.timedelta(days=warning_days)
+    dates = item_dates.TABLE.c
+    held = item_dates.PASSPORTS.c
+    scoped = (lambda column: [column.in_(team_ids)]) if team_ids is not None else (lambda column: [])
+    teams: dict[int | None, tuple[TeamFigure, list[int]]] = {}
+    people = 0
+    for team_id, name, count in db.session.execute(
+            select(Person.team_id, Team.name, func.count(Person.id)).outerjoin(Team, Team.id == Person.team_id)
+            .where(Person.active.is_(True), *scoped(Person.team_id)).group_by(Person.team_id, Team.name)):
+        teams[team_id] = (TeamFigure(name=name or "No team", team_id=team_id, people=count,
+                                     compliance=rules.Compliance()), [0] * TALLY_SIZE)
+        people += count
+    # Done (Complete until shown otherwise), not done (To do until shown otherwise), optional: per team.
+    for team_id, done, missing, optional in db.session.execute(
+            select(held.team_id, func.sum(held.done), func.sum(held.missing), func.sum(held.optional))
+            .where(*scoped(held.team_id)).group_by(held.team_id)):
+        tally = teams[team_id][1]
+        tally[COMPLETE], tally[TODO], tally[OPTIONAL_INDEX] = done or 0, missing or 0, optional or 0
+    by_item: dict[int, list[int]] = {}
+    expired = (dates.expires_on <= today).label("expired")
+    for team_id, item_id, is_expired, count in db.session.execute(
+            select(dates.team_id, dates.item_id, expired, func.count())
+            .where(dates.completed_on.is_not(None), dates.expires_on.is_not(None), dates.expires_on <= soon,
+                   *scoped(dates.team_id))
+            .group_by(dates.team_id, dates.item_id, expired)):
+        place = EXPIRED if is_expired else EXPIRING
+        for tally in (teams[team_id][1], by_item.setdefault(item_id, [0] * TALLY_SIZE)):
+            tally[place] += count
+            tally[COMPLETE] -= count
+    for team_id, item_id, count in db.session.execute(
+            select(dates.team_id, dates.item_id, func.count())
+            .where(dates.completed_on.is_(None), dates.due_on < today, *scoped(dates.team_id))
+            .group_by(dates.team_id, dates.item_id)):
+        for tally in (teams[team_id][1], by_item.setdefault(item_id, [0] * TALLY_SIZE)):
+            tally[OVERDUE] += count
+            tally[TODO] -= count
+    overall = [0] * TALLY_SIZE
     for figure, tally in teams.values():
         figure.compliance = rules.Compliance.of_tally(tally)
-    item_figures = [ItemFigure(item_id=column.item.id, title=column.item.title, template_name=column.template.name,
-                               compliance=compliance) for column, compliance in plan.column_figures()]
+        for index in range(TALLY_SIZE):
+            overall[index] += tally[index]
+    awaiting_total = db.session.scalar(
+        select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
+        .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True), *scoped(Person.team_id)))
     ranked = sorted((figure for figure, _ in teams.values()),
                     key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101, t.name))
-    worst = sorted((i for i in item_figures if i.out), key=lambda i: (-i.out, i.title))[:10]
-    return Overview(overall=rules.Compliance.of_tally(plan.overall), awaiting=awaiting_total, people=len(people),
-                    teams=ranked, items=worst, worked_out_at=clock.now(),
-                    passports=standings.figures(passports_named(template_ids)))
+    return Overview(overall=rules.Compliance.of_tally(overall), awaiting=awaiting_total, people=people,
+                    teams=ranked, items=_worst_items(by_item, scoped), worked_out_at=clock.now(),
+                    passports=_standings(today=today, soon=soon, scoped=scoped))
+
+
+def _worst_items(by_item: dict[int, list[int]], scoped, *, count: int = 10) -> list[ItemFigure]:
+    """The items most often out (overdue or expired), worst first, then by title: *by_item* holds their
+    ranges; the totals of done and not done are counted for those shown only."""
+    out = {item_id: tally[OVERDUE] + tally[EXPIRED] for item_id, tally in by_item.items()}
+    out = {item_id: n for item_id, n in out.items() if n}
+    if not out:
+        return []
+    names = {item_id: (title, template_name) for item_id, title, template_name in db.session.execute(
+        select(Item.id, Item.title, PassportTemplate.name).join(PassportTemplate, PassportTemplate.id == Item.template_id)
+        .where(Item.id.in_(out)))}
+    shown = sorted(out, key=lambda item_id: (-out[item_id], names[item_id][0]))[:count]
+    dates = item_dates.TABLE.c
+    not_done = dates.completed_on.is_(None).label("not_done")
+    for item_id, is_not_done, total in db.session.execute(
+            select(dates.item_id, not_done, func.count()).where(dates.item_id.in_(shown), *scoped(dates.team_id))
+            .group_by(dates.item_id, not_done)):
+        tally = by_item[item_id]
+        tally[TODO if is_not_done else COMPLETE] += total
+    return [ItemFigure(item_id=item_id, title=names[item_id][0], template_name=names[item_id][1],
+                       compliance=rules.Compliance.of_tally(by_item[item_id])) for item_id in shown]
+
+
+def _standings(*, today: dt.date, soon: dt.date, scoped) -> list[PassportFigure]:
+    """Who meets, is about to lose, does not meet each passport held (PRODUCT.md §6.3, rules.standing_of), from
+    one row per passport held: a mandatory item not done, or the first expiry on or before today, stops it;
+    the first expiry within the warning window makes it about to be lost; a passport with nothing mandatory
+    is met."""
+    held = item_dates.PASSPORTS.c
+    standing = case(((held.missing > 0) | (held.first_expiry <= today), 2), (held.first_expiry <= soon, 1),
+                    else_=0).label("standing")
+    tally = Tally()
+    template_ids = set()
+    for template_id, team_id, team_name, place, count in db.session.execute(
+            select(held.template_id, held.team_id, Team.name, standing, func.count())
+            .outerjoin(Team, Team.id == held.team_id).where(*scoped(held.team_id))
+            .group_by(held.template_id, held.team_id, Team.name, standing)):
+        template_ids.add(template_id)
+        tally.add_count(template_id, team_id, team_name, STANDINGS[place], count)
+    return tally.figures(passports_named(template_ids))
+
+
+COMPLETE, EXPIRING, OVERDUE, EXPIRED, TODO = (TALLY_INDEX[status] for status in (
+    Status.COMPLETE, Status.EXPIRING, Status.OVERDUE, Status.EXPIRED, Status.TODO))

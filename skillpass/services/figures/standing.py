@@ -69,6 +69,20 @@ class Tally:
                 team = teams[team_id] = TeamCounts(team_id, team_name or NO_TEAM)
             team.counts.add(held.standing)
 
+    def add_count(self, template_id: int, team_id: int | None, team_name: str | None, standing: Standing,
+                  count: int) -> None:
+        """*count* people of one team with one standing with one passport (counted by the database)."""
+        counts = self._counts.get(template_id)
+        if counts is None:
+            counts = self._counts[template_id] = Counts()
+            self._teams[template_id] = {}
+        setattr(counts, standing.value, counts.of(standing) + count)
+        teams = self._teams[template_id]
+        team = teams.get(team_id)
+        if team is None:
+            team = teams[team_id] = TeamCounts(team_id, team_name or NO_TEAM)
+        setattr(team.counts, standing.value, team.counts.of(standing) + count)
+
     def figures(self, passports: Iterable[TemplateInfo]) -> list[PassportFigure]:
         """The passports someone holds, in the order given (by name), each with its teams by name, people
         without a team last."""

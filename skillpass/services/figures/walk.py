@@ -135,9 +135,11 @@ class ColumnRules:
 class Plan:
     """What a walk needs of its columns, read once per column: by template, (item id, mandatory,
     the column's tally, its rules). With cells False (counting only), optional columns get no
-    rules: they are counted as optional without working out a status nobody reads."""
+    rules: they are counted as optional without working out a status nobody reads. With lines False, cells
+    carry their dates and statuses but no date line (the kept dates, services/item_dates.py)."""
 
-    def __init__(self, columns: list[Column], *, today: dt.date, warning_days: int, cells: bool):
+    def __init__(self, columns: list[Column], *, today: dt.date, warning_days: int, cells: bool,
+                 lines: bool | None = None):
         self.columns = columns
         self.cells = cells
         self.tallies = [[0] * TALLY_SIZE for _ in columns]
@@ -148,7 +150,8 @@ class Plan:
         self.subject_of = {column.item.id: subject_key(column.item.id, column.item.code) for column in columns}
         for column, tally in zip(columns, self.tallies):
             item = column.item
-            column_rules = (ColumnRules(column, today=today, warning_days=warning_days, shared=shared, lines=cells)
+            column_rules = (ColumnRules(column, today=today, warning_days=warning_days, shared=shared,
+                                        lines=cells if lines is None else lines)
                             if cells or item.mandatory else None)
             self.by_template[item.template_id].append((item.id, self.subject_of[item.id], item.mandatory, tally,
                                                        column_rules))

@@ -1,0 +1,67 @@
+"""The dates the rules derive, kept as writes happen (issue 19, item 1).
+
+ItemDates: one row for each mandatory item of each passport an active person holds: the completion counted
+(the latest accepted one, or what the chain rule counts), when it expires, and, with nothing counted, when it
+is (was) due; with the person's team beside it, so counting a team needs no join.
+PassportDates: one row for each passport an active person holds: how many of its mandatory items have a
+completion counted and how many have none, how many optional items it has, and the first expiry among the
+counted ones (what standing_of turns on).
+
+Statuses are not kept: they are worked out from these dates and today (rules.status_of, or the same table as
+SQL ranges in figures/admin_overview.py), so nothing goes stale at midnight. services/item_dates.py writes the
+rows in the same transaction as every write that changes them, and rebuilds them
+(`flask rebuild-item-dates`)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from skillpass.extensions import db
+from skillpass.models._types import UTCDateTime
+
+
+class ItemDates(db.Model):
+    __tablename__ = "item_dates"
+
+    # Rows go with what they are about (an unused item deleted from a passport): they are derived, never a record.
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int | None]                 # the person's team (None: no team), as the figures group them
+    completed_on: Mapped[dt.date | None]        # the completion counted, if any
+    expires_on: Mapped[dt.date | None]          # when that completion stops counting (None: it never does)
+    due_on: Mapped[dt.date | None]              # nothing counted: when it is (was) due
+
+    __table_args__ = (
+        # What today moves: the counted completions by expiry, the items not done by due date (figures read
+        # only the ranges before today and the warning window's end).
+        Index("ix_item_dates_expiry", "expires_on", "team_id", "item_id",
+              sqlite_where=text("completed_on IS NOT NULL AND expires_on IS NOT NULL"),
+              postgresql_where=text("completed_on IS NOT NULL AND expires_on IS NOT NULL")),
+        Index("ix_item_dates_due", "due_on", "team_id", "item_id",
+              sqlite_where=text("completed_on IS NULL"), postgresql_where=text("completed_on IS NULL")),
+        Index("ix_item_dates_item", "item_id", "completed_on"),
+    )
+
+
+class PassportDates(db.Model):
+    __tablename__ = "passport_dates"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    team_id: Mapped[int | None]
+    done: Mapped[int]                           # mandatory items with a completion counted
+    missing: Mapped[int]                        # mandatory items with none
+    optional: Mapped[int]                       # optional items (shown, never counted)
+    first_expiry: Mapped[dt.date | None]        # the earliest expiry of the counted mandatory completions
+
+
+class ItemDatesState(db.Model):
+    """One row: when the kept dates were last built whole. None: never, or a migration changed what they
+    mean; migrations/env.py builds them then (services/item_dates.rebuild)."""
+    __tablename__ = "item_dates_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    built_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
