@@ -179,7 +179,7 @@ def _check_oidc(cfg: dict) -> None:
 
 def _check_jobs(cfg: dict) -> None:
     """The job queue's store is one Huey can use, the digests' hour a time of day (or off)."""
-    if not str(cfg["JOBS_URL"]).startswith(("sqlite:///", "postgresql://", "postgres://")):
+    if not str(cfg["JOBS_URL"]).startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
         raise ConfigError(f"SKILLPASS_JOBS_URL must start with sqlite:/// or postgresql://, not {cfg['JOBS_URL']!r}")
     if cfg["JOBS_WORKERS"] < 1 or cfg["JOBS_LEASE_SECONDS"] < 1:
         raise ConfigError("SKILLPASS_JOBS_WORKERS and SKILLPASS_JOBS_LEASE_SECONDS must be 1 or more")

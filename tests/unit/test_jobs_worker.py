@@ -1,4 +1,5 @@
-"""A real `flask jobs-worker` process on a SQLite queue (Huey's SqliteHuey), killed (SIGKILL) in the middle of a
+"""A real `flask jobs-worker` process on a SQLite queue (Huey's SqliteHuey; in the PostgreSQL run, on a
+PostgreSQL queue too: SqlHuey through peewee and psycopg 3, in a database of its own), killed (SIGKILL) in the middle of a
 bulk print and started again: the print is finished, once (one file, every passport, done == total).
 
 Huey removes a job from the queue as it hands it to a worker, so the killed worker's job is gone from the
@@ -13,9 +14,11 @@ import subprocess
 import sys
 import time
 
+import uuid
+
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from skillpass import jobs
 from skillpass.config import ROOT
@@ -23,6 +26,7 @@ from skillpass.extensions import db
 from skillpass.models import PrintJob, PrintJobStatus
 from skillpass.print import bulk
 from tests import factories
+from tests.conftest import PG_URL, _pg_admin_engine, _pg_url_for
 
 PEOPLE = 12
 
@@ -68,7 +72,24 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def test_a_print_whose_worker_is_killed_part_way_is_finished_once_by_the_next_worker(app, world, tmp_path):
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def queue_url(request, tmp_path):
+    """Where the queue is kept: a SQLite file, or a PostgreSQL database of its own (as in production)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    name = f"sp_jobs_{uuid.uuid4().hex[:10]}"
+    engine = _pg_admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _pg_url_for(name)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def test_a_print_whose_worker_is_killed_part_way_is_finished_once_by_the_next_worker(app, world, tmp_path,
+                                                                                      queue_url):
     people = [world.learner, world.other_learner]
     for n in range(PEOPLE - len(people)):
         person = factories.person(name=f"Learner {n:02d}", team=world.team_a)
@@ -78,7 +99,6 @@ def test_a_print_whose_worker_is_killed_part_way_is_finished_once_by_the_next_wo
     job_id = bulk.create(actor=world.admin, people=people, title="Physiotherapy", base_url="http://localhost/").id
     db.session.commit()
     # The web side: the app's jobs on the queue file the worker reads, the print handed to it.
-    queue_url = f"sqlite:///{tmp_path / 'queue.db'}"
     app.config.update(JOBS_IMMEDIATE=False, JOBS_URL=queue_url)
     app.extensions[jobs.EXTENSION] = jobs.Jobs(app)
     bulk.launch(job_id, base_url="http://localhost/")
