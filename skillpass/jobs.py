@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,16 +71,30 @@ class Jobs:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.huey = make_huey(app.config)
-        self.tasks = {}
-        huey = self.huey
-        self.tasks["print_passports"] = huey.task(name="print_passports")(self._in_app(self._print_passports))
-        self.tasks["send_mail"] = huey.task(name="send_mail")(self._in_app(self._send_mail))
-        self.tasks["every_minute"] = huey.periodic_task(crontab(), name="every_minute")(
-            self._in_app(self._every_minute))
-        if app.config["REMINDERS_AT"] != "off":
-            self.tasks["daily_digests"] = huey.periodic_task(_daily_at(app.config), name="daily_digests")(
-                self._in_app(self._daily_digests))
+        self._huey: Huey | None = None
+        self._lock = threading.Lock()
+        self.tasks: dict = {}
+
+    @property
+    def huey(self) -> Huey:
+        """Made at first use, not with the app: a web server starts (and answers) while the queue's store is
+        unreachable, and what it queues meanwhile waits in its rows."""
+        if self._huey is None:
+            with self._lock:
+                if self._huey is None:
+                    huey = make_huey(self.app.config)
+                    tasks = {
+                        "print_passports": huey.task(name="print_passports")(self._in_app(self._print_passports)),
+                        "send_mail": huey.task(name="send_mail")(self._in_app(self._send_mail)),
+                        "every_minute": huey.periodic_task(crontab(), name="every_minute")(
+                            self._in_app(self._every_minute)),
+                    }
+                    if self.app.config["REMINDERS_AT"] != "off":
+                        tasks["daily_digests"] = huey.periodic_task(_daily_at(self.app.config),
+                                                                    name="daily_digests")(
+                            self._in_app(self._daily_digests))
+                    self.tasks, self._huey = tasks, huey
+        return self._huey
 
     # ------------------------------------------------------------ running a job
 
@@ -102,6 +117,7 @@ class Jobs:
 
     def enqueue(self, name: str, *args) -> None:
         """Queue a job (in immediate mode: run it now, here)."""
+        self.huey     # noqa: B018 - made at first use
         self.tasks[name](*args)
 
     # ------------------------------------------------------------ the jobs

@@ -9,8 +9,9 @@ The row is the truth, not the queue. A worker claims a print with a conditional 
 ``attempts`` (two workers never make one print at once), and every later write of the job is checked against
 that number (``PrintJob``'s version column): a worker that lost its claim writes nothing more. A print whose
 worker stopped (killed, restarted, its host gone) is handed to the queue again by ``requeue_stranded`` (every
-minute, and when a worker starts) once it has gone a lease without a step, or at once when the worker that
-held it was on this host and is gone; it is made again from the start, and stored once.
+minute, and when a worker starts) once it has gone a lease without a step or a heartbeat (its worker beats
+every third of a lease while it makes it), or at once when the worker that held it was on this host and is
+gone; it is made again from the start, and stored once.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import datetime as dt
 import os
 import secrets
 import socket
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -135,6 +137,24 @@ def claim(job_id: int) -> int | None:
     return seen + 1
 
 
+def _heartbeat(app: Flask, job_id: int, mine: int, stop: threading.Event) -> None:
+    """While this worker makes the print, say so every third of a lease (the layout of one large PDF may take
+    longer than a lease without a step): a print whose worker lives is never taken over."""
+    with app.app_context():
+        table = PrintJob.__table__
+        every = app.config["JOBS_LEASE_SECONDS"] / 3
+        try:
+            while not stop.wait(every):
+                db.session.execute(update(table).where(table.c.id == job_id, table.c.attempts == mine,
+                                                       table.c.status == PrintJobStatus.RUNNING)
+                                   .values(progressed_at=clock.now()))
+                db.session.commit()
+        except Exception:  # noqa: BLE001 - a missed beat at worst lets another worker take the print over
+            app.logger.exception("print job %s: heartbeat stopped", job_id)
+        finally:
+            db.session.remove()
+
+
 def requeue_stranded() -> int:
     """Hand every print no worker is making to the queue again (committed): queued ones that have waited a
     lease since they were last handed on (their task was lost with the worker that took it), and running
@@ -168,6 +188,9 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             return
         job = db.session.get(PrintJob, job_id)
         stored = None
+        beating = threading.Event()
+        threading.Thread(target=_heartbeat, args=(app, job_id, mine, beating), name=f"print-job-{job_id}-heartbeat",
+                         daemon=True).start()
         try:
             job.status = PrintJobStatus.RUNNING
             job.progressed_at = clock.now()
@@ -218,4 +241,5 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             job.finished_at = clock.now()
             db.session.commit()
         finally:
+            beating.set()
             db.session.remove()

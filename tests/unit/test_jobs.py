@@ -175,6 +175,47 @@ def test_a_worker_that_lost_its_claim_writes_nothing_more(app, world):
     assert db.session.get(PrintJob, job_id).done == 0
 
 
+def test_a_worker_slower_than_a_lease_keeps_its_print_by_its_heartbeat(app, world, monkeypatch):
+    """Laying out one passport (or the whole PDF at the end) may take longer than a lease without a step: the
+    worker's heartbeat keeps the print its own, so nobody takes it over and its page does not call it waiting."""
+    import time
+
+    app.config["JOBS_LEASE_SECONDS"] = 1
+    lease = dt.timedelta(seconds=1)
+    job_id = _print_job(world).id
+    release = threading.Event()
+    real = bulk.render.passport_document
+
+    def slow(*args, **kwargs):
+        release.wait(120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk.render, "passport_document", slow)
+    worker = threading.Thread(target=bulk.run, args=(app, job_id, "http://localhost/"))
+    worker.start()
+    try:
+        first = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:       # until it has beaten for longer than two leases
+            db.session.expire_all()
+            job = db.session.get(PrintJob, job_id)
+            if job.status is PrintJobStatus.RUNNING:
+                first = first or job.progressed_at
+                if job.progressed_at - first > 2 * lease:
+                    break
+            db.session.rollback()
+            time.sleep(0.05)
+        else:
+            pytest.fail("the worker's heartbeat did not move the print on")
+        assert job.done == 0                     # still on the first passport
+        assert not bulk._claimable(job, clock.now()) and not job.waiting_for_worker
+        db.session.rollback()
+    finally:
+        release.set()
+        worker.join(timeout=300)
+    assert _made_once(app, job_id).attempts == 1
+
+
 # ---------------------------------------------------------------- email
 
 def _invitation(person: Person) -> Message:
