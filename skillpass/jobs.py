@@ -173,8 +173,11 @@ class Jobs:
             handed = bulk.requeue_stranded()
             db.session.remove()
         self.app.logger.info("jobs worker: %s stranded print(s) handed on", handed)
+        # An idle thread asks the store for work at most a second apart (Huey's default backs off to ten: a
+        # bulk print would wait that long to start); a second's poll is one small query.
         consumer = self.huey.create_consumer(workers=workers or self.app.config["JOBS_WORKERS"],
-                                             worker_type="thread", periodic=True, check_worker_health=True)
+                                             worker_type="thread", periodic=True, check_worker_health=True,
+                                             max_delay=1.0)
         consumer.run()
 
 
