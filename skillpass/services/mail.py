@@ -271,7 +271,13 @@ def retry_failed(*, limit: int = 500) -> tuple[int, int]:
                                      .order_by(Message.id).limit(limit)))
     with connection():
         for message in failed:
-            _deliver(message, secret=message.kind in SECRET_KINDS)
+            if message.status is MessageStatus.QUEUED:     # claimed first, as a job would (committed)
+                if not _claim(message):
+                    continue
+                _deliver(message, secret=message.kind in SECRET_KINDS, counted=True)
+                db.session.commit()
+            else:
+                _deliver(message, secret=message.kind in SECRET_KINDS)
     db.session.flush()
     done = sum(1 for m in failed if m.status not in (MessageStatus.FAILED, MessageStatus.QUEUED))
     return done, len(failed) - done
