@@ -1,7 +1,7 @@
 """Background jobs on a job library (issue 19, part A): a bulk print is claimed by one worker at a time.
 
 ``attempts`` counts the claims (a conditional UPDATE raises it: two workers never make one print at once, and
-one that lost its claim writes nothing more), ``claimed_by`` names the worker ("host:pid"), ``enqueued_at``
+one that lost its claim writes nothing more), ``claimed_by`` names the worker ("host:pid:token"), ``enqueued_at``
 when the print was last handed to the queue (a stranded one is handed again).
 
 Revision ID: 0025

@@ -41,7 +41,7 @@ class PrintJob(db.Model):
     # The job queue (skillpass/jobs.py, print/bulk.py): how many times a worker has claimed it (each claim
     # raises it, with a conditional UPDATE, so two workers never make it at once; every write of a running
     # job is checked against it, so one that lost its claim writes nothing), which worker holds it
-    # ("host:pid"), and when it was last handed to the queue.
+    # ("host:pid:token"), and when it was last handed to the queue.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

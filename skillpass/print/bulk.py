@@ -81,13 +81,13 @@ def launch(job_id: int, *, base_url: str) -> None:
 
 
 def worker_name() -> str:
-    """This process, as a claim names it: "host:pid"."""
+    """This process, as its claims name it: "host:pid" (each claim adds ":" and a token of its own)."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _gone(claimed_by: str | None) -> bool:
     """Was the job claimed by a process of this host that no longer runs?"""
-    host, _, pid = (claimed_by or "").rpartition(":")
+    host, _, pid = (claimed_by or "").rpartition(":")[0].rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
@@ -103,6 +103,11 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
 
 
+# The claims this process holds (while it makes their prints): a claim in this process's name that is not
+# among them is an earlier process's that had the same host and id (a restarted container's often has): gone.
+_MAKING: set[str] = set()
+
+
 def _claimable(job: PrintJob, now: dt.datetime) -> bool:
     """Free to claim: queued, or running with a worker that has gone (a lease without a step, or its process
     on this host has ended)."""
@@ -110,31 +115,43 @@ def _claimable(job: PrintJob, now: dt.datetime) -> bool:
         return True
     if job.status is not PrintJobStatus.RUNNING:
         return False
-    return now - (job.progressed_at or job.created_at) > _lease() or _gone(job.claimed_by)
+    return (now - (job.progressed_at or job.created_at) > _lease() or _gone(job.claimed_by)
+            or ((job.claimed_by or "").startswith(worker_name() + ":") and job.claimed_by not in _MAKING))
 
 
 def claim(job_id: int) -> int | None:
     """Claim the print for this process (committed): its new attempt number, or None when it is finished or
     another worker holds it. Two workers that read the same row race on one conditional UPDATE: one wins."""
+    held = _claim(job_id)
+    return held[0] if held else None
+
+
+def _claim(job_id: int) -> tuple[int, str] | None:
+    """``claim``, with the claim's name (this process's, and a token): the process holds it while it makes the
+    print (``run`` lets it go)."""
     job = db.session.get(PrintJob, job_id, populate_existing=True)
     if job is None or not _claimable(job, clock.now()):
         db.session.rollback()
         return None
     seen, status = job.attempts, job.status
+    name = f"{worker_name()}:{secrets.token_hex(4)}"
+    _MAKING.add(name)       # before the claim is seen: this process's every-minute job leaves it alone
     table = PrintJob.__table__
     won = db.session.execute(
         update(table).where(table.c.id == job_id, table.c.attempts == seen, table.c.status == status)
-        .values(status=PrintJobStatus.RUNNING, attempts=seen + 1, claimed_by=worker_name(), done=0,
+        .values(status=PrintJobStatus.RUNNING, attempts=seen + 1, claimed_by=name, done=0,
                 progressed_at=clock.now(), error="", stored_name=None)).rowcount == 1
     if not won:
+        _MAKING.discard(name)
         db.session.rollback()
         return None
     db.session.commit()
     db.session.expire_all()
+    held = seen + 1, name
     # A file an earlier attempt stored without recording it (stopped between the two) goes: one file a print.
     for left in folder().glob(f"p{job_id}-*.pdf"):
         left.unlink(missing_ok=True)
-    return seen + 1
+    return held
 
 
 def _heartbeat(app: Flask, job_id: int, mine: int, stop: threading.Event) -> None:
@@ -182,10 +199,11 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
     application context of its own; called where one is already active (the benchmark), it uses that one."""
     in_app = has_app_context() and current_app._get_current_object() is app
     with nullcontext() if in_app else app.app_context():
-        mine = claim(job_id)
-        if mine is None:
+        held = _claim(job_id)
+        if held is None:
             db.session.remove()
             return
+        mine, name = held
         job = db.session.get(PrintJob, job_id)
         stored = None
         beating = threading.Event()
@@ -242,4 +260,5 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             db.session.commit()
         finally:
             beating.set()
+            _MAKING.discard(name)
             db.session.remove()

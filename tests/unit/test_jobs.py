@@ -93,14 +93,14 @@ def test_two_workers_racing_for_one_print_make_it_once(app, world, monkeypatch):
 
     monkeypatch.setattr(bulk, "_claimable", read_then_wait)
     claims = []
-    original_claim = bulk.claim
+    original_claim = bulk._claim
 
     def noting_claim(job_id):
-        mine = original_claim(job_id)
-        claims.append(mine)
-        return mine
+        held = original_claim(job_id)
+        claims.append(held and held[0])
+        return held
 
-    monkeypatch.setattr(bulk, "claim", noting_claim)
+    monkeypatch.setattr(bulk, "_claim", noting_claim)
     workers = [threading.Thread(target=bulk.run, args=(app, job_id, "http://localhost/")) for _ in range(2)]
     for worker in workers:
         worker.start()
@@ -150,7 +150,16 @@ def test_a_print_held_by_a_process_of_this_host_that_has_ended_is_taken_over_at_
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                            check=True)
     job_id = _print_job(world, status=PrintJobStatus.RUNNING, attempts=1, done=1, progressed_at=clock.now(),
-                        claimed_by=f"{socket.gethostname()}:{ended.stdout.strip()}").id
+                        claimed_by=f"{socket.gethostname()}:{ended.stdout.strip()}:1f2e3d4c").id
+    assert bulk.requeue_stranded() == 1
+    assert _made_once(app, job_id).attempts == 2
+
+
+def test_a_print_claimed_in_this_process_name_by_an_earlier_process_is_taken_over(app, world):
+    """A restarted container often runs its worker with the same host name and process id as before: a claim
+    in that name that this process does not hold is the earlier process's, and it has gone."""
+    job_id = _print_job(world, status=PrintJobStatus.RUNNING, attempts=1, done=1, progressed_at=clock.now(),
+                        claimed_by=f"{bulk.worker_name()}:0badc0de").id
     assert bulk.requeue_stranded() == 1
     assert _made_once(app, job_id).attempts == 2
 
