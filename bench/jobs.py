@@ -7,7 +7,7 @@ and how long a job waits before a running `flask jobs-worker` has done it, on ea
 The job is the real one a request queues after its commit: sending a queued message (with no SMTP server,
 "kept" in the outbox), so the wait is enqueue -> worker -> the message's row recorded. Prints median and 95th
 percentile in milliseconds. The application's own database is SQLite (a throwaway file) either way; the queue
-is a SQLite file, or a PostgreSQL database of its own (SqlHuey through peewee and psycopg 3).
+is a SQLite file, or a PostgreSQL database of its own (PostgresHuey, on psycopg 3).
 """
 from __future__ import annotations
 

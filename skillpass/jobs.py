@@ -4,8 +4,9 @@ Huey keeps its queue in a store every process that needs it can reach (``SKILLPA
 
 * ``sqlite:///<file>`` (the default, ``instance/jobs.db``): nothing to set up; ``make run`` and the tests'
   real-worker test use it. One host: the web servers and the worker share the file.
-* ``postgresql://…`` (Huey's ``SqlHuey``, on peewee, which speaks psycopg 3): the trust's PostgreSQL, in a
-  database of its own beside SkillPass's, so every host's web servers and workers share one queue.
+* ``postgresql://…`` (Huey's ``PostgresHuey``, on psycopg 3 as SkillPass is): the trust's PostgreSQL, in a
+  database of its own beside SkillPass's, so every host's web servers and workers share one queue. A task
+  goes to one worker (``FOR UPDATE SKIP LOCKED``), and an idle worker is woken by ``LISTEN``/``NOTIFY``.
 
 ``flask jobs-worker`` (cli.py) runs the consumer: ``SKILLPASS_JOBS_WORKERS`` threads (2 by default) that take
 jobs from the store, and a scheduler that queues the periodic ones. Any number of workers, on any hosts, may
@@ -28,7 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from huey import Huey, SqliteHuey, crontab
+from huey import Huey, PostgresHuey, SqliteHuey, crontab
 from huey.exceptions import TaskLockedException
 
 from skillpass.config import ROOT
@@ -48,10 +49,8 @@ def make_huey(config: dict) -> Huey:
         if not immediate:
             path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, immediate=immediate, timeout=30)
-    from huey.contrib.sql_huey import SqlHuey     # peewee: only for the PostgreSQL store
-
-    address = "postgresql://" + url.split("://", 1)[1]      # peewee's name for it (never postgresql+psycopg)
-    return SqlHuey(QUEUE_NAME, database=address, results=False, immediate=immediate)
+    dsn = "postgresql://" + url.split("://", 1)[1]      # libpq's form (never postgresql+psycopg)
+    return PostgresHuey(QUEUE_NAME, dsn=dsn, results=False, immediate=immediate)
 
 
 def _daily_at(config: dict):

@@ -1,5 +1,5 @@
 """A real `flask jobs-worker` process on a SQLite queue (Huey's SqliteHuey; in the PostgreSQL run, on a
-PostgreSQL queue too: SqlHuey through peewee and psycopg 3, in a database of its own), killed (SIGKILL) in the middle of a
+PostgreSQL queue too: PostgresHuey on psycopg 3, in a database of its own), killed (SIGKILL) in the middle of a
 bulk print and started again: the print is finished, once (one file, every passport, done == total).
 
 Huey removes a job from the queue as it hands it to a worker, so the killed worker's job is gone from the
