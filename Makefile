@@ -36,7 +36,7 @@ run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --port $(PORT)
+	FLASK="$(FLASK)" bash scripts/run-dev.sh $(PORT)
 
 test: setup
 	bash scripts/test.sh

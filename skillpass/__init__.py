@@ -57,6 +57,9 @@ def register_extensions(app: Flask) -> None:
     from skillpass.services import mail
 
     mail.register(app)          # email a request queues goes once it has committed, never if rolled back
+    from skillpass import jobs
+
+    jobs.register(app)          # background work on Huey: bulk prints, email, digests (flask jobs-worker)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # CSRFProtect is set up last of the request hooks (register_request_hooks): see there.
     Htmx(app)

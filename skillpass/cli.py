@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(orphans_command)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(jobs_worker)                # background work on Huey (issue 19, part A)
     app.cli.add_command(signing_key_command)        # verifiable passports (issue 18, part A)
     app.cli.add_command(rotate_signing_key_command)
     app.cli.add_command(rebuild_item_dates_command)  # the kept dates (issue 19)
@@ -152,6 +153,17 @@ def send_reminders(on: str | None):
                f"{sent['lapses']} lapse summaries; {sent['retried']} earlier failures sent.")
     if report.failed:
         click.echo(f"{report.failed} failed: they are tried again next run (Admin > Email, Failed).", err=True)
+
+
+@click.command("jobs-worker")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="threads taking jobs (default SKILLPASS_JOBS_WORKERS, 2)")
+def jobs_worker(workers: int | None):
+    """Run background jobs (bulk prints, email, the daily digests) until stopped: any number, on any host
+    that reaches SKILLPASS_JOBS_URL, SKILLPASS_DATABASE_URL and the upload folder."""
+    from flask import current_app
+
+    current_app.extensions["skillpass.jobs"].run_worker(workers)
 
 
 # ---------------------------------------------------------------- the signing key (issue 18, part A)

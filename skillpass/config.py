@@ -123,6 +123,15 @@ def load(overrides: dict | None = None) -> dict:
         "OIDC_NAME": _env("OIDC_NAME") or "Sign in with your organisation account",
         "OIDC_SCOPES": _env("OIDC_SCOPES") or "openid email profile",
         "OIDC_TIMEOUT_SECONDS": _int("OIDC_TIMEOUT_SECONDS", 10),
+        # Background jobs (skillpass/jobs.py, Huey): where the queue is kept (sqlite:///<file>, the default,
+        # or postgresql://… for several hosts), how many threads `flask jobs-worker` runs, how long a bulk
+        # print may go without a step before another worker takes it over, when the daily digests go
+        # ("HH:MM" in TIMEZONE, or "off"), and immediate mode (the tests: a job runs at once, in-process).
+        "JOBS_URL": _env("JOBS_URL", "") or f"sqlite:///{ROOT / 'instance' / 'jobs.db'}",
+        "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 60),
+        "REMINDERS_AT": (_env("REMINDERS_AT", "07:00") or "07:00").strip().lower(),
+        "JOBS_IMMEDIATE": _bool("JOBS_IMMEDIATE", False),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]
@@ -143,6 +152,7 @@ def load(overrides: dict | None = None) -> dict:
     if cfg["BASE_URL"] and not cfg["BASE_URL"].startswith(("https://", "http://")):
         raise ConfigError(f"SKILLPASS_BASE_URL must start with https:// (or http://), not {cfg['BASE_URL']!r}")
     _check_oidc(cfg)
+    _check_jobs(cfg)
     if cfg["ENV_NAME"] == "production":
         key = cfg["SECRET_KEY"] or ""
         if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
@@ -165,3 +175,17 @@ def _check_oidc(cfg: dict) -> None:
         raise ConfigError("SKILLPASS_OIDC_SCOPES must include openid (and email, for the verified address)")
     if given and cfg["ENV_NAME"] == "production" and not cfg["OIDC_ISSUER"].startswith("https://"):
         raise ConfigError("SKILLPASS_OIDC_ISSUER must be an https:// address in production")
+
+
+def _check_jobs(cfg: dict) -> None:
+    """The job queue's store is one Huey can use, the digests' hour a time of day (or off)."""
+    if not str(cfg["JOBS_URL"]).startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise ConfigError(f"SKILLPASS_JOBS_URL must start with sqlite:/// or postgresql://, not {cfg['JOBS_URL']!r}")
+    if cfg["JOBS_WORKERS"] < 1 or cfg["JOBS_LEASE_SECONDS"] < 1:
+        raise ConfigError("SKILLPASS_JOBS_WORKERS and SKILLPASS_JOBS_LEASE_SECONDS must be 1 or more")
+    if cfg["REMINDERS_AT"] != "off":
+        try:
+            dt.time.fromisoformat(cfg["REMINDERS_AT"])
+        except ValueError as exc:
+            raise ConfigError(f"SKILLPASS_REMINDERS_AT must be a time like 07:00, or off, not "
+                              f"{cfg['REMINDERS_AT']!r}") from exc

@@ -65,6 +65,10 @@ def base_config(uri: str, tmp_path) -> dict:
         # Email a request queues is sent after its commit, before the answer, so a test reads it at once
         # (tests/views/test_mail_after_commit.py covers the thread production uses).
         "MAIL_IN_BACKGROUND": False,
+        # Background jobs (skillpass/jobs.py) run at once, in-process (Huey's immediate mode); the
+        # real-worker tests (tests/unit/test_jobs_worker.py) run `flask jobs-worker` on a queue file of their own.
+        "JOBS_IMMEDIATE": True,
+        "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.db'}",
     }
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask import current_app
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models._types import UTCDateTime, enum_column, utcnow
 
@@ -36,6 +38,18 @@ class PrintJob(db.Model):
     # worker that was making it.
     progressed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The job queue (skillpass/jobs.py, print/bulk.py): how many times a worker has claimed it (each claim
+    # raises it, with a conditional UPDATE, so two workers never make it at once; every write of a running
+    # job is checked against it, so one that lost its claim writes nothing), which worker holds it
+    # ("host:pid:token"), and when it was last handed to the queue.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The address the passports' links resolve against, as the page that asked saw it (a print handed to
+    # the queue again is made as it would have been).
+    base_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    __mapper_args__ = {"version_id_col": attempts, "version_id_generator": False}
 
     @property
     def percent(self) -> int:
@@ -44,3 +58,14 @@ class PrintJob(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in (PrintJobStatus.READY, PrintJobStatus.FAILED)
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Not finished, and no worker has moved it on for longer than a worker's lease: none has picked it
+        up yet, or the one making it stopped and another is yet to take it over. Not a failure: it is made
+        once a worker runs (print/bulk.py hands stranded prints to the queue again)."""
+        if self.finished:
+            return False
+        moments = [m for m in (self.created_at, self.enqueued_at, self.progressed_at) if m is not None]
+        lease = dt.timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
+        return bool(moments) and clock.now() - max(moments) > lease

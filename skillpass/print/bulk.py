@@ -1,20 +1,31 @@
 """Bulk printing: many passports as one PDF, each starting on a new page.
 
-A job is recorded in the database (so any worker can report its progress),
-then made on a background thread: each passport is rendered by WeasyPrint on
-its own (its page numbers count its own pages), the pages are put together,
-and the file is stored beside the evidence files for whoever asked for it.
+A job is recorded in the database (so any web server can report its progress), then handed to the job
+queue (skillpass/jobs.py): a worker, on any host, claims it and makes it: each passport is rendered by
+WeasyPrint on its own (its page numbers count its own pages), the pages are put together, and the file is
+stored beside the evidence files (a path every host shares) for whoever asked for it.
+
+The row is the truth, not the queue. A worker claims a print with a conditional UPDATE that raises its
+``attempts`` (two workers never make one print at once), and every later write of the job is checked against
+that number (``PrintJob``'s version column): a worker that lost its claim writes nothing more. A print whose
+worker stopped (killed, restarted, its host gone) is handed to the queue again by ``requeue_stranded`` (every
+minute, and when a worker starts) once it has gone a lease without a step or a heartbeat (its worker beats
+every third of a lease while it makes it), or at once when the worker that held it was on this host and is
+gone; it is made again from the start, and stored once.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import socket
 import threading
 from contextlib import nullcontext
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from skillpass import clock
 from skillpass.extensions import db
@@ -29,9 +40,12 @@ from skillpass.services.skills import reports as skill_reports
 MAX_PEOPLE = 500
 
 
-def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
+def create(*, actor: Person, people: list[Person], title: str, base_url: str = "") -> PrintJob:
+    """Record a print (the caller commits, then ``launch``es it). *base_url*: the address the passports' links
+    resolve against, as the page that asked saw it (kept, for a print handed to the queue again)."""
     job = PrintJob(requested_by_id=actor.id, title=title[:200], person_ids=[p.id for p in people],
-                   total=len(people), done=0, status=PrintJobStatus.QUEUED)
+                   total=len(people), done=0, status=PrintJobStatus.QUEUED, base_url=base_url[:500],
+                   enqueued_at=clock.now())
     db.session.add(job)
     db.session.flush()
     audit.log(actor=actor, action=Action.PRINT_REQUESTED, subject=job, person_id=None,
@@ -40,38 +54,15 @@ def create(*, actor: Person, people: list[Person], title: str) -> PrintJob:
     return job
 
 
-# A passport takes about a second to lay out; this long without a step means the job's worker is gone
-# (restarted, or stopped): the page says so instead of waiting for ever.
-STALLED_AFTER = dt.timedelta(minutes=3)
-
-
-def fail_if_stalled(job: PrintJob) -> bool:
-    """Mark a job that has stopped moving as failed, with what to do; True if it was."""
-    if job.finished:
-        return False
-    last = job.progressed_at or job.created_at
-    if clock.now() - last < STALLED_AFTER:
-        return False
-    job.status = PrintJobStatus.FAILED
-    job.error = ("The print stopped part way (the server was restarted while making it). "
-                 "Start it again from the team page.")
-    job.finished_at = clock.now()
-    return True
-
-
 RECENT_FOR = dt.timedelta(days=14)
 
 
 def recent(actor: Person, *, limit: int = 5) -> list[PrintJob]:
     """This person's bulk prints of the last two weeks, newest first: one they left to be made can be found again.
-    One whose worker has stopped is marked so (the caller commits), rather than listed as being made."""
-    jobs = list(db.session.scalars(
+    One no worker is moving says so (``PrintJob.waiting_for_worker``); it is not failed for that."""
+    return list(db.session.scalars(
         select(PrintJob).where(PrintJob.requested_by_id == actor.id, PrintJob.created_at >= clock.now() - RECENT_FOR)
         .order_by(PrintJob.created_at.desc(), PrintJob.id.desc()).limit(limit)))
-    for job in jobs:
-        if not job.finished:
-            fail_if_stalled(job)
-    return jobs
 
 
 def folder(app: Flask | None = None) -> Path:
@@ -80,21 +71,144 @@ def folder(app: Flask | None = None) -> Path:
     return path
 
 
-def launch(job_id: int, *, base_url: str) -> threading.Thread:
-    """Start making the PDF in the background; the request that asked returns at once."""
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=run, args=(app, job_id, base_url), name=f"print-job-{job_id}", daemon=True)
-    thread.start()
-    return thread
+def launch(job_id: int, *, base_url: str) -> None:
+    """Hand the print (committed by the caller) to the job queue; the request that asked returns at once. A
+    queue that cannot be reached loses nothing: the print waits, and ``requeue_stranded`` hands it on later."""
+    try:
+        current_app.extensions["skillpass.jobs"].enqueue("print_passports", job_id, base_url)
+    except Exception:  # noqa: BLE001 - the row is the truth; the page says it is waiting for a worker
+        current_app.logger.exception("print job %s could not be queued: it is queued again later", job_id)
+
+
+def worker_name() -> str:
+    """This process, as its claims name it: "host:pid" (each claim adds ":" and a token of its own)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(claimed_by: str | None) -> bool:
+    """Was the job claimed by a process of this host that no longer runs?"""
+    host, _, pid = (claimed_by or "").rpartition(":")[0].rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:     # alive, another user's
+        return False
+    return False
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
+
+
+# The claims this process holds (while it makes their prints): a claim in this process's name that is not
+# among them is an earlier process's that had the same host and id (a restarted container's often has): gone.
+_MAKING: set[str] = set()
+
+
+def _claimable(job: PrintJob, now: dt.datetime) -> bool:
+    """Free to claim: queued, or running with a worker that has gone (a lease without a step, or its process
+    on this host has ended)."""
+    if job.status is PrintJobStatus.QUEUED:
+        return True
+    if job.status is not PrintJobStatus.RUNNING:
+        return False
+    return (now - (job.progressed_at or job.created_at) > _lease() or _gone(job.claimed_by)
+            or ((job.claimed_by or "").startswith(worker_name() + ":") and job.claimed_by not in _MAKING))
+
+
+def claim(job_id: int) -> int | None:
+    """Claim the print for this process (committed): its new attempt number, or None when it is finished or
+    another worker holds it. Two workers that read the same row race on one conditional UPDATE: one wins."""
+    held = _claim(job_id)
+    return held[0] if held else None
+
+
+def _claim(job_id: int) -> tuple[int, str] | None:
+    """``claim``, with the claim's name (this process's, and a token): the process holds it while it makes the
+    print (``run`` lets it go)."""
+    job = db.session.get(PrintJob, job_id, populate_existing=True)
+    if job is None or not _claimable(job, clock.now()):
+        db.session.rollback()
+        return None
+    seen, status = job.attempts, job.status
+    name = f"{worker_name()}:{secrets.token_hex(4)}"
+    _MAKING.add(name)       # before the claim is seen: this process's every-minute job leaves it alone
+    table = PrintJob.__table__
+    won = db.session.execute(
+        update(table).where(table.c.id == job_id, table.c.attempts == seen, table.c.status == status)
+        .values(status=PrintJobStatus.RUNNING, attempts=seen + 1, claimed_by=name, done=0,
+                progressed_at=clock.now(), error="", stored_name=None)).rowcount == 1
+    if not won:
+        _MAKING.discard(name)
+        db.session.rollback()
+        return None
+    db.session.commit()
+    db.session.expire_all()
+    held = seen + 1, name
+    # A file an earlier attempt stored without recording it (stopped between the two) goes: one file a print.
+    for left in folder().glob(f"p{job_id}-*.pdf"):
+        left.unlink(missing_ok=True)
+    return held
+
+
+def _heartbeat(app: Flask, job_id: int, mine: int, stop: threading.Event) -> None:
+    """While this worker makes the print, say so every third of a lease (the layout of one large PDF may take
+    longer than a lease without a step): a print whose worker lives is never taken over."""
+    with app.app_context():
+        table = PrintJob.__table__
+        every = app.config["JOBS_LEASE_SECONDS"] / 3
+        try:
+            while not stop.wait(every):
+                db.session.execute(update(table).where(table.c.id == job_id, table.c.attempts == mine,
+                                                       table.c.status == PrintJobStatus.RUNNING)
+                                   .values(progressed_at=clock.now()))
+                db.session.commit()
+        except Exception:  # noqa: BLE001 - a missed beat at worst lets another worker take the print over
+            app.logger.exception("print job %s: heartbeat stopped", job_id)
+        finally:
+            db.session.remove()
+
+
+def requeue_stranded() -> int:
+    """Hand every print no worker is making to the queue again (committed): queued ones that have waited a
+    lease since they were last handed on (their task was lost with the worker that took it), and running
+    ones whose worker has gone. How many. Run every minute and when a worker starts (skillpass/jobs.py)."""
+    now = clock.now()
+    jobs = db.session.scalars(select(PrintJob).where(
+        PrintJob.status.in_((PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)),
+        PrintJob.created_at >= now - RECENT_FOR).order_by(PrintJob.id)).all()
+    stranded = [job for job in jobs if _claimable(job, now) and (
+        job.status is PrintJobStatus.RUNNING or now - (job.enqueued_at or job.created_at) > _lease())]
+    base = (current_app.config.get("BASE_URL") or "") + "/"
+    for job in stranded:
+        db.session.execute(update(PrintJob.__table__).where(PrintJob.__table__.c.id == job.id)
+                           .values(enqueued_at=now))
+    db.session.commit()
+    for job in stranded:
+        launch(job.id, base_url=job.base_url or base)
+    return len(stranded)
 
 
 def run(app: Flask, job_id: int, base_url: str) -> None:
-    """Make the job's PDF. No request is needed (none is faked): *base_url* is the address the passports' links
-    resolve against (WeasyPrint's base URL), as the page that asked saw it. On its thread the job has an application
-    context of its own; called where one is already active (the benchmark), it uses that one, as it always has."""
+    """Make the job's PDF, if this process can claim it (else it is finished, or another worker is making it).
+    No request is needed (none is faked): *base_url* is the address the passports' links resolve against
+    (WeasyPrint's base URL), as the page that asked saw it. Run by a worker (skillpass/jobs.py) in an
+    application context of its own; called where one is already active (the benchmark), it uses that one."""
     in_app = has_app_context() and current_app._get_current_object() is app
     with nullcontext() if in_app else app.app_context():
+        held = _claim(job_id)
+        if held is None:
+            db.session.remove()
+            return
+        mine, name = held
         job = db.session.get(PrintJob, job_id)
+        stored = None
+        beating = threading.Event()
+        threading.Thread(target=_heartbeat, args=(app, job_id, mine, beating), name=f"print-job-{job_id}-heartbeat",
+                         daemon=True).start()
         try:
             job.status = PrintJobStatus.RUNNING
             job.progressed_at = clock.now()
@@ -120,19 +234,31 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             combined = documents[0].copy(pages)
             combined.metadata.title = f"Skills passports: {job.title}"   # not the first person's name
             pdf = combined.write_pdf()
-            name = secrets.token_hex(16) + ".pdf"
-            (folder(app) / name).write_bytes(pdf)
+            name = f"p{job_id}-{secrets.token_hex(16)}.pdf"
+            stored = folder(app) / name
+            stored.write_bytes(pdf)
             job.stored_name = name
             job.status = PrintJobStatus.READY
             job.finished_at = clock.now()
             db.session.commit()
+        except StaleDataError:      # another worker took the print over (this one went a lease without a step)
+            app.logger.warning("print job %s: another worker took it over; this attempt (%s) stops", job_id, mine)
+            db.session.rollback()
+            if stored is not None:
+                stored.unlink(missing_ok=True)
         except Exception as error:  # the page shows the failure; the log keeps the detail
             app.logger.exception("print job %s failed", job_id)
             db.session.rollback()
+            if stored is not None:
+                stored.unlink(missing_ok=True)
             job = db.session.get(PrintJob, job_id)
+            if job.attempts != mine or job.finished:
+                return      # (finally: the session goes) another worker holds it now: not this one's to fail
             job.status = PrintJobStatus.FAILED
             job.error = f"{type(error).__name__}: the passports could not be printed. Try again, or print them one by one."
             job.finished_at = clock.now()
             db.session.commit()
         finally:
+            beating.set()
+            _MAKING.discard(name)
             db.session.remove()

@@ -9,9 +9,11 @@ the same key again does nothing (a failed one is tried again).
 
 A message a request writes with ``queue=True`` (an invitation, a reset link, a decision) waits, as
 "queued", until that request's transaction has committed: ``deliver_queued()`` (run by skillpass/transaction.py
-after the commit) then sends it, on a thread of its own so that inviting thousands never holds the request.
-A request that is rolled back sends nothing, so nobody is emailed a link or a decision that was not saved;
-``retry_failed()`` (``flask send-reminders``) also sends anything left queued by a worker that stopped.
+after the commit) then hands it to the job queue (skillpass/jobs.py), so that inviting thousands never holds the
+request. A request that is rolled back sends nothing, so nobody is emailed a link or a decision that was not
+saved. A worker claims each queued message before sending it (a conditional UPDATE of its attempts: two
+workers never send one message), and the periodic job ``send_stranded()`` (every minute) sends any a stopped
+worker left queued; ``retry_failed()`` (``flask send-reminders``) does too.
 
 Every link is absolute: ``link(endpoint, ...)`` builds it from ``SKILLPASS_BASE_URL`` when set (always so
 in production: a forged Host header can never choose where a reset link points), else from the request.
@@ -23,13 +25,12 @@ import contextvars
 import datetime as dt
 import smtplib
 import ssl
-import threading
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,8 +132,10 @@ def _email(message: Message) -> EmailMessage:
     return email
 
 
-def _deliver(message: Message, *, secret: bool) -> None:
-    message.attempts += 1
+def _deliver(message: Message, *, secret: bool, counted: bool = False) -> None:
+    """Send one message and record how it went. *counted*: its attempt was already counted (by its claim)."""
+    if not counted:
+        message.attempts += 1
     if not smtp_configured():
         message.status = MessageStatus.KEPT
         message.error = None
@@ -211,35 +214,53 @@ def register(app) -> None:
 
 
 def deliver_queued() -> None:
-    """After a request's commit: send what it queued, on a thread of its own (MAIL_IN_BACKGROUND, on
-    except in tests, where it is sent before the response so tests read it at once)."""
+    """After a request's commit: hand what it queued to the job queue (MAIL_IN_BACKGROUND, on except in tests,
+    where it is sent before the response so tests read it at once). A queue that cannot be reached loses
+    nothing: the messages stay queued and ``send_stranded()`` sends them."""
     ids = db.session.info.pop(_QUEUED, None)
     if not ids:
         return
     if not current_app.config.get("MAIL_IN_BACKGROUND", True):
-        _send_queued(ids)
+        send_queued(ids)
         return
-    app = current_app._get_current_object()
-
-    def run():
-        with app.app_context():
-            try:
-                _send_queued(ids)
-            except Exception:  # noqa: BLE001 - left queued; retry_failed() sends it later
-                app.logger.exception("queued email not sent")
-                db.session.rollback()
-
-    threading.Thread(target=run, name="skillpass-mail", daemon=True).start()
+    try:
+        current_app.extensions["skillpass.jobs"].enqueue("send_mail", ids)
+    except Exception:  # noqa: BLE001 - left queued; send_stranded() sends it later
+        current_app.logger.exception("queued email not handed to the job queue: sent later")
 
 
-def _send_queued(ids: list[int]) -> None:
+def _claim(message: Message) -> bool:
+    """Take a queued message for this sender (committed): False when another has taken it, or it has gone."""
+    table = Message.__table__
+    won = db.session.execute(update(table).where(table.c.id == message.id, table.c.status == MessageStatus.QUEUED,
+                                                 table.c.attempts == message.attempts)
+                             .values(attempts=message.attempts + 1)).rowcount == 1
+    db.session.commit()
+    return won
+
+
+def send_queued(ids: list[int]) -> None:
+    """Send the messages *ids* still queued, oldest first, each claimed first and recorded as it goes (a stop
+    half way keeps what was sent; one claimed but not sent is sent by ``send_stranded()``)."""
     messages = list(db.session.scalars(select(Message).where(Message.id.in_(ids),
                                                              Message.status == MessageStatus.QUEUED)
                                        .order_by(Message.id)))
     with connection():
         for message in messages:
-            _deliver(message, secret=message.kind in SECRET_KINDS)
-            db.session.commit()         # each recorded as it goes: a stop half way keeps what was sent
+            if not _claim(message):
+                continue
+            _deliver(message, secret=message.kind in SECRET_KINDS, counted=True)
+            db.session.commit()
+
+
+def send_stranded(*, limit: int = 500) -> int:
+    """Send the messages left queued by a worker that stopped (queued longer than STRANDED_AFTER): how many."""
+    ids = list(db.session.scalars(select(Message.id).where(Message.status == MessageStatus.QUEUED,
+                                                           Message.created_at < clock.now() - STRANDED_AFTER)
+                                  .order_by(Message.id).limit(limit)))
+    if ids:
+        send_queued(ids)
+    return len(ids)
 
 
 def retry_failed(*, limit: int = 500) -> tuple[int, int]:
@@ -250,7 +271,13 @@ def retry_failed(*, limit: int = 500) -> tuple[int, int]:
                                      .order_by(Message.id).limit(limit)))
     with connection():
         for message in failed:
-            _deliver(message, secret=message.kind in SECRET_KINDS)
+            if message.status is MessageStatus.QUEUED:     # claimed first, as a job would (committed)
+                if not _claim(message):
+                    continue
+                _deliver(message, secret=message.kind in SECRET_KINDS, counted=True)
+                db.session.commit()
+            else:
+                _deliver(message, secret=message.kind in SECRET_KINDS)
     db.session.flush()
     done = sum(1 for m in failed if m.status not in (MessageStatus.FAILED, MessageStatus.QUEUED))
     return done, len(failed) - done

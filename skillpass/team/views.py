@@ -290,8 +290,8 @@ def print_start():
     except DomainError as error:
         transaction.discard()
         return _print_refused(back, next(iter(error.errors.values())))
-    job = bulk_print.create(actor=current_user, people=people, title=title)
-    db.session.commit()     # before the thread that makes it looks for the job
+    job = bulk_print.create(actor=current_user, people=people, title=title, base_url=request.url_root)
+    db.session.commit()     # before the worker that makes it looks for the job
     if without:
         names = ", ".join(p.name for p in without[:10]) + (f" and {len(without) - 10} more" if len(without) > 10 else "")
         flash(f"Left out, as they have no passport to print: {names}.")
@@ -314,7 +314,6 @@ def _print_refused(back: str, message: str):
 def print_status(job_id: int):
     job = g.job
     db.session.refresh(job)
-    bulk_print.fail_if_stalled(job)     # kept with the request's transaction
     if htmx.is_htmx():
         response = Response(render_template("team/_print_progress.html", job=job, PrintJobStatus=PrintJobStatus))
         if job.finished:

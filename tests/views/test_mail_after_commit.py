@@ -1,6 +1,7 @@
 """Email a request writes goes only once that request has committed: a rolled-back request emails nobody
-(no link to a row that was never saved, no decision that was not kept), and in production the sending runs
-on a thread of its own, so inviting a whole trust never holds the request. Sent to a real local SMTP server."""
+(no link to a row that was never saved, no decision that was not kept), and in production the sending is a
+background job (skillpass/jobs.py), so inviting a whole trust never holds the request. Sent to a real local
+SMTP server."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import threading
 
 from sqlalchemy import select
 
-from skillpass import clock
+from skillpass import clock, jobs
 from skillpass.extensions import db
 from skillpass.models import Message, MessageStatus, Person
 from skillpass.services import mail
@@ -64,8 +65,9 @@ def test_a_view_that_refuses_after_queueing_sends_nothing(app, world, as_admin, 
     assert len(mailbox.to(nia.email)) == 1
 
 
-def test_in_production_the_sending_runs_on_a_thread_of_its_own(app, world, as_admin, mailbox):
-    app.config["MAIL_IN_BACKGROUND"] = True
+def test_in_production_the_sending_is_a_job_a_worker_runs(app, world, as_admin, mailbox, tmp_path):
+    app.config.update(MAIL_IN_BACKGROUND=True, JOBS_IMMEDIATE=False, JOBS_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    queue = app.extensions[jobs.EXTENSION] = jobs.Jobs(app)     # a real queue: the job waits for a worker
     people = [_newcomer(f"new{n}@example.test") for n in range(3)]
     received = threading.Event()
     original = Mailbox.handle_DATA
@@ -76,11 +78,17 @@ def test_in_production_the_sending_runs_on_a_thread_of_its_own(app, world, as_ad
         return answer
 
     Mailbox.handle_DATA = noting
+    worker = None
     try:
         response = as_admin.post("/people/invite", data={})
         assert response.status_code == 303
         written = db.session.scalars(select(Message).where(Message.kind == "invitation")).all()
         assert len(written) >= len(people)
+        # The request only queued them, and handed one job to the queue: a worker thread sends them.
+        assert {m.status for m in written} == {MessageStatus.QUEUED} and mailbox.messages == []
+        assert queue.huey.pending_count() == 1
+        worker = threading.Thread(target=lambda: queue.huey.execute(queue.huey.dequeue()), name="jobs-worker")
+        worker.start()
         for _ in range(120):            # each arrival wakes the test; at most a minute in all
             if len(mailbox.messages) >= len(written):
                 break
@@ -88,9 +96,11 @@ def test_in_production_the_sending_runs_on_a_thread_of_its_own(app, world, as_ad
             received.clear()
     finally:
         Mailbox.handle_DATA = original
+        if worker is not None:
+            worker.join(timeout=60)
     assert len(mailbox.messages) == len(written)
     assert {p.email for p in people} <= {m["To"] for m in mailbox.messages}
-    # The thread records each message as sent just after the server has taken it: wait for the last record.
+    # The job records each message as sent just after the server has taken it: wait for the last record.
     statuses = set()
     for _ in range(120):
         db.session.expire_all()
