@@ -582,11 +582,14 @@ def main(argv=None) -> int:
         generate(scale=0.02, today=TODAY)
         educators = [(p.email, p.id) for p in db.session.scalars(select(Person).where(Person.role == Role.EDUCATOR)
                                                                  .order_by(Person.id))]
+        admins = [(p.email, p.id) for p in db.session.scalars(select(Person).where(Person.role == Role.ADMIN)
+                                                              .order_by(Person.id))]
         learners = [(p.email, p.id) for p in db.session.scalars(select(Person).where(Person.role == Role.LEARNER)
                                                                 .order_by(Person.id))]
     n_educators = min(len(educators), max(1, args.users // 10))
     learners = learners[: args.users - n_educators]
-    printers = educators[n_educators: n_educators + args.printers]
+    # Those who print: educators the sign-off load does not use, then admins (the whole organisation's team page).
+    printers = (educators[n_educators:] + admins)[: args.printers]
     educators = [email for email, _ in educators[:n_educators]]
 
     # Every web server and the worker: one database, one SECRET_KEY, one UPLOAD_FOLDER (README: several web servers).
