@@ -439,75 +439,76 @@ class Proxy:
         self.process.wait(10)
 
 
-def _statuses(engine, job_ids) -> dict[int, tuple]:
-    if not job_ids:
-        return {}
+def _print_jobs(engine, printers: list[int]) -> dict[int, tuple]:
+    """Every print job of the people who print (the trust is made afresh for the run: all of them are the run's)."""
     with engine.connect() as conn:
         return {row[0]: row[1:] for row in conn.execute(text(
-            "SELECT id, status, stored_name, done, total, progressed_at FROM print_job WHERE id IN (%s)"
-            % ",".join(str(int(i)) for i in job_ids))).all()}
+            "SELECT id, status, stored_name, done, total FROM print_job WHERE requested_by_id IN (%s)"
+            % ",".join(str(int(p)) for p in printers or [0]))).all()}
 
 
-def wait_for_prints(engine, tally: Tally, timeout: float = 240) -> None:
-    """Until every print asked for has finished, or stopped moving for good (a print made on a web server's thread
-    that was restarted): polled in the database, with a deadline."""
+def _orphans(tally: Tally, jobs) -> set[int]:
+    """Prints whose web server was restarted after it took the request: made on its thread, they may be lost with
+    it. A job whose request was interrupted by the restart (its answer never came) is one of them."""
+    answered = {job: (port, asked) for job, port, asked in tally.prints}
+    return {job for job in jobs if job not in answered or RESTARTS.restarted_after(*answered[job])}
+
+
+def wait_for_prints(engine, tally: Tally, printers: list[int], timeout: float = 300) -> None:
+    """Until every print has finished, or only prints made on a restarted web server's thread are left and they have
+    not moved for 20 s: polled in the database, with a deadline."""
     deadline = time.time() + timeout
-    last_moved: dict[int, tuple] = {}
+    last_seen: dict[int, tuple] = {}
     still_since = time.time()
     while time.time() < deadline:
-        rows = _statuses(engine, [job for job, _, _ in tally.prints])
-        pending = {job: row for job, row in rows.items() if row[0] not in ("ready", "failed")}
+        pending = {job: row for job, row in _print_jobs(engine, printers).items() if row[0] not in ("ready", "failed")}
         if not pending:
             return
-        if pending != last_moved:
-            last_moved, still_since = pending, time.time()
-        orphans = {job for job, port, asked in tally.prints if RESTARTS.restarted_after(port, asked)}
-        if set(pending) <= orphans and time.time() - still_since > 20:
-            return      # only prints whose web server was restarted under them are left, and they do not move
+        if pending != last_seen:
+            last_seen, still_since = pending, time.time()
+        if set(pending) <= _orphans(tally, pending) and time.time() - still_since > 20:
+            return
         time.sleep(0.5)
 
 
-def verify_prints(engine, tally: Tally, upload: str, printers: list[int]) -> tuple[list, list, int]:
-    """Every print answered as started is one job, READY, its PDF file present; nothing made twice (the trust is
-    made afresh for the run: every print job of the printers is the run's).
-    Returns (problems, lost, how many are ready and whole): a print lost with the web server restarted under it is in *lost*, not *problems*."""
+def verify_prints(engine, tally: Tally, upload: str, printers: list[int]) -> tuple[list, list, int, int]:
+    """Every print answered as started is a job, and every job is READY with its PDF file present, made once.
+    Returns (problems, lost, ready and whole, jobs): a print lost with the web server restarted under it (made on its
+    thread) is in *lost*, not *problems*."""
     problems, lost, whole = [], [], 0
-    rows = _statuses(engine, [job for job, _, _ in tally.prints])
+    jobs = _print_jobs(engine, printers)
+    orphans = _orphans(tally, jobs)
     folder = Path(upload) / "prints"
-    for job, port, asked in tally.prints:
-        row = rows.get(job)
-        if row is None:
+    for job, _, _ in tally.prints:
+        if job not in jobs:
             problems.append(f"print {job}: answered as started, but there is no such job")
-            continue
-        status, stored, done, total, _ = row
+    unanswered = set(jobs) - {job for job, _, _ in tally.prints}
+    if len(unanswered) > tally.prints_uncertain:
+        problems.append(f"{len(unanswered)} print jobs nobody was told of, for {tally.prints_uncertain} print "
+                        f"requests interrupted: a print was made twice")
+    for job, (status, stored, done, total) in sorted(jobs.items()):
         if status == "ready":
             path = folder / (stored or "")
-            if not stored or not path.is_file() or not path.read_bytes()[:5] == b"%PDF-":
+            if not stored or not path.is_file() or path.read_bytes()[:5] != b"%PDF-":
                 problems.append(f"print {job}: READY but its PDF file is not there")
             else:
                 whole += 1
-        elif status != "failed" and RESTARTS.restarted_after(port, asked):
-            lost.append(f"print {job} ({done} of {total} passports made): made on the thread of the web server on "
-                        f"port {port}, restarted under it; left {status}")
+        elif status != "failed" and job in orphans:
+            lost.append(f"print {job} ({done} of {total} passports made{', its answer interrupted' if job in unanswered else ''}): "
+                        f"made on the thread of a web server restarted under it; left {status}")
         else:
             problems.append(f"print {job}: {status}, not READY ({done} of {total})")
     with engine.connect() as conn:
-        made = conn.execute(text(
-            "SELECT count(*), sum(CASE WHEN status = 'ready' THEN 1 ELSE 0 END) FROM print_job "
-            "WHERE requested_by_id IN (%s)" % ",".join(str(p) for p in printers or [0]))).one()
         requested = conn.scalar(text(
             "SELECT count(*) FROM audit_event WHERE action = 'print.requested' AND actor_id IN (%s)"
-            % ",".join(str(p) for p in printers or [0])))
-    jobs, ready = made[0], made[1] or 0
-    if not len(tally.prints) <= jobs <= len(tally.prints) + tally.prints_uncertain:
-        problems.append(f"{jobs} print jobs made for {len(tally.prints)} prints answered as started "
-                        f"(and {tally.prints_uncertain} interrupted)")
-    if requested != jobs:
-        problems.append(f"{requested} prints audited as requested, {jobs} jobs")
+            % ",".join(str(int(p)) for p in printers or [0])))
+    if requested != len(jobs):
+        problems.append(f"{requested} prints audited as requested, {len(jobs)} jobs")
+    ready = sum(1 for status, *_ in jobs.values() if status == "ready")
     files = len(list(folder.glob("*.pdf"))) if folder.is_dir() else 0
     if files != ready:
         problems.append(f"{files} PDF files for {ready} prints ready: a print was made twice, or lost its file")
-    return problems, lost, whole
+    return problems, lost, whole, len(jobs)
 
 
 def verify(engine, tally: Tally, started_at: dt.datetime) -> list[str]:
@@ -649,7 +650,7 @@ def main(argv=None) -> int:
 
         # Phase 1's prints finish before PostgreSQL is restarted (one running across a database restart is another
         # question: the job's own retry, item 2).
-        wait_for_prints(engine, steady)
+        wait_for_prints(engine, steady, [pid for _, pid in printers])
 
         print(f"== Phase 2: the same load for {args.fault_seconds:.0f} s, PostgreSQL restarted in the middle", flush=True)
         fault = Tally()
@@ -678,10 +679,10 @@ def main(argv=None) -> int:
               f"{len(set(combined.approved))} approvals: {len(problems)} problems", flush=True)
         failures += problems[:20]
 
-        print_problems, lost, whole = verify_prints(engine, steady, upload, [pid for _, pid in printers])
-        print(f"== Prints: {len(steady.prints)} started, {whole} READY "
-              f"with their PDF, made once; {len(lost)} lost with the restarted web server; "
-              f"{steady.prints_uncertain} print requests interrupted; {len(print_problems)} problems", flush=True)
+        print_problems, lost, whole, jobs = verify_prints(engine, steady, upload, [pid for _, pid in printers])
+        print(f"== Prints: {len(steady.prints)} answered as started and {steady.prints_uncertain} interrupted by the "
+              f"restart; {jobs} jobs, {whole} READY with their PDF, made once; {len(lost)} lost with the restarted web "
+              f"server; {len(print_problems)} problems", flush=True)
         for line in lost:
             print(f"   lost: {line}", flush=True)
         failures += print_problems[:20]
