@@ -72,6 +72,7 @@ class Tally:
     prints: list[tuple[int, int, float]] = field(default_factory=list)
     prints_uncertain: int = 0     # print requests interrupted by the restart: a job may or may not have been made
     prints_seen_ready: int = 0    # prints the person followed until their page said Ready
+    on_worker: bool = False       # a job worker makes the prints (not the web servers' threads)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -449,7 +450,10 @@ def _print_jobs(engine, printers: list[int]) -> dict[int, tuple]:
 
 def _orphans(tally: Tally, jobs) -> set[int]:
     """Prints whose web server was restarted after it took the request: made on its thread, they may be lost with
-    it. A job whose request was interrupted by the restart (its answer never came) is one of them."""
+    it. A job whose request was interrupted by the restart (its answer never came) is one of them. None when a job
+    worker makes the prints: then a web server's restart must lose nothing, and a print left unfinished is a failure."""
+    if tally.on_worker:
+        return set()
     answered = {job: (port, asked) for job, port, asked in tally.prints}
     return {job for job in jobs if job not in answered or RESTARTS.restarted_after(*answered[job])}
 
@@ -593,7 +597,8 @@ def main(argv=None) -> int:
     printers = (educators[n_educators:] + admins)[: args.printers]
     educators = [email for email, _ in educators[:n_educators]]
 
-    # Every web server and the worker: one database, one SECRET_KEY, one UPLOAD_FOLDER (README: several web servers).
+    # Every web server and the worker: one database, one SECRET_KEY, one UPLOAD_FOLDER (README: several web servers),
+    # and one jobs store (the job library's own setting: give it a store of this run's when it has one).
     env = dict(os.environ, SKILLPASS_DATABASE_URL=url, SKILLPASS_TODAY=TODAY.isoformat(),
                SKILLPASS_SECRET_KEY="load-" + "s3cret" * 8, SKILLPASS_UPLOAD_FOLDER=upload,
                SKILLPASS_SIGN_IN_IP_LIMIT="1000000", SKILLPASS_ENV="development")
@@ -637,7 +642,7 @@ def main(argv=None) -> int:
                     time.sleep(max(0.0, begun + 2 * args.seconds / 3 - time.time()))
                     worker.kill_and_start()
 
-        steady = Tally()
+        steady = Tally(on_worker=worker is not None)
         run_phase(port, learners, educators, PASSWORD, args.seconds, steady, "steady", during=restarts,
                   printers=[email for email, _ in printers])
         print(f"   {steady.ok} requests answered ({steady.ok / args.seconds:.0f}/s), {steady.refused} refusals "
