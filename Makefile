@@ -65,14 +65,15 @@ bench: setup
 bench-smoke: setup
 	bash scripts/with-postgres.sh $(PY) -m bench.run --scale 0.01 --repeat 2 --load-seconds 1 --output /tmp/skillpass-bench-smoke.md
 
-# 50 simulated people for 60 s against gunicorn + PostgreSQL, then PostgreSQL restarted under them;
-# every entry checked afterwards against what they did.
+# 50 simulated people for 60 s against two gunicorn web servers (behind bench/proxy.py) and the job worker on one
+# PostgreSQL, one web server and the worker restarted under them, then PostgreSQL; every entry and bulk print
+# checked afterwards against what they did.
 load: setup
-	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load $(LOAD_ARGS)
+	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load --web 2 --restart-web --restart-worker $(LOAD_ARGS)
 
 # The same, shortened (CI runs it).
 load-smoke: setup
-	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load --users 20 --seconds 10 --fault-seconds 12
+	SKILLPASS_PG_DURABLE=1 bash scripts/with-postgres.sh $(PY) -m bench.load --web 2 --restart-web --restart-worker --users 20 --seconds 15 --fault-seconds 12 --printers 1
 
 # The README's screenshots (docs/screenshots/), taken by the browser tests themselves at phone width.
 .PHONY: screenshots
