@@ -5,7 +5,7 @@ one that lost its claim writes nothing more), ``claimed_by`` names the worker ("
 when the print was last handed to the queue (a stranded one is handed again).
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-01 10:10:00
 
 """
@@ -17,7 +17,7 @@ from skillpass.models._types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
