@@ -18,7 +18,7 @@ saves, not as an error. With --restart-worker, the job worker (`flask jobs-worke
 when the app has it) is killed (SIGKILL) and started again two thirds of the way in.
 Without a job worker, prints are made on a thread of the web server that was asked:
 one in flight on the restarted server is lost; it is counted and reported, and a
-failure with --lost-prints-fail (LOST_PRINTS_FAIL, to turn on once the worker makes them).
+failure (LOST_PRINTS_FAIL: on, since the job worker makes them).
 Phase 2, fault: the same load while PostgreSQL restarts. Requests during the
 outage must get the friendly 503 page, and requests must succeed again
 afterwards with no restart of the app.
@@ -51,9 +51,9 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 3, 2)
 FRIENDLY = "Sorry, SkillPass is not available just now"
-# Prints made on a web server's thread are lost with it when it restarts: counted, and a failure only when this is
-# on (or --lost-prints-fail). Turn it on once bulk prints run on the job worker (issue 19, item 2).
-LOST_PRINTS_FAIL = False
+# Prints made on a web server's thread (versions before the job worker) are lost with it when it restarts: a
+# failure while this is on, as it is now that bulk prints run on the job worker (issue 19, item 2).
+LOST_PRINTS_FAIL = True
 
 
 @dataclass
@@ -555,6 +555,19 @@ def _landed(engine, keys) -> int:
     return sum(1 for key in set(keys) if key in rows)
 
 
+def _jobs_database(url: str) -> str:
+    """A new, empty database on the same server for this run's job queue (Huey makes its tables in it)."""
+    from sqlalchemy.engine import make_url
+
+    name = f"skillpass_load_jobs_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
@@ -598,10 +611,11 @@ def main(argv=None) -> int:
     educators = [email for email, _ in educators[:n_educators]]
 
     # Every web server and the worker: one database, one SECRET_KEY, one UPLOAD_FOLDER (README: several web servers),
-    # and one jobs store (the job library's own setting: give it a store of this run's when it has one).
+    # and one jobs store: a PostgreSQL database of this run's own beside the app's, as in production.
     env = dict(os.environ, SKILLPASS_DATABASE_URL=url, SKILLPASS_TODAY=TODAY.isoformat(),
                SKILLPASS_SECRET_KEY="load-" + "s3cret" * 8, SKILLPASS_UPLOAD_FOLDER=upload,
-               SKILLPASS_SIGN_IN_IP_LIMIT="1000000", SKILLPASS_ENV="development")
+               SKILLPASS_SIGN_IN_IP_LIMIT="1000000", SKILLPASS_ENV="development",
+               SKILLPASS_JOBS_URL=_jobs_database(url))
     servers = [WebServer(env, args.workers) for _ in range(max(1, args.web))]
     worker_command = jobs_worker_command(env)
     worker = JobsWorker(worker_command, env) if worker_command else None
