@@ -8,7 +8,8 @@ from sqlalchemy import event
 from skillpass.extensions import db
 
 
-_KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FROM ITEM_DATES")
+_KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FROM ITEM_DATES",
+                      "INSERT INTO PASSPORT_DATES", "UPDATE PASSPORT_DATES", "DELETE FROM PASSPORT_DATES")
 
 
 class QueryLog:
@@ -21,8 +22,8 @@ class QueryLog:
 
     @property
     def kept_dates_writes(self) -> int:
-        """The kept dates' own writes (services/item_dates.py): 0 to 3 statements (rows removed, changed, added),
-        by what a write changed, never by how many rows."""
+        """The kept dates' own writes (services/item_dates.py): 0 to 3 statements a table (rows removed, changed,
+        added), by what a write changed, never by how many rows."""
         return sum(1 for s in self.statements if s.lstrip().upper().startswith(_KEPT_DATES_WRITES))
 
     @property
