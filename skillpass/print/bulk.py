@@ -1,9 +1,11 @@
 """Bulk printing: many passports as one PDF, each starting on a new page.
 
 A job is recorded in the database (so any worker can report its progress),
-then made on a background thread: each passport is rendered by WeasyPrint on
-its own (its page numbers count its own pages), the pages are put together,
-and the file is stored beside the evidence files for whoever asked for it.
+then made on a background thread: each passport's page is made here and laid
+out by WeasyPrint on its own in a pool of worker processes (its page numbers
+count its own pages), the files are put together in order as they arrive
+(print/processes.py), and the whole is stored beside the evidence files for
+whoever asked for it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
-from skillpass.print import render
+from skillpass.print import processes, render
 from skillpass.services import audit
 from skillpass.services.credentials import verify_links
 from skillpass.services.settings import get_settings
@@ -108,20 +110,23 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             links = verify_links.live_links([people[i] for i in job.person_ids],
                                             db.session.get(Person, job.requested_by_id))
             db.session.commit()
-            documents = []
-            for person_id in job.person_ids:
-                verify = verify_links.printed(links[person_id].token, base_url=base_url)
-                documents.append(render.passport_document(people[person_id], settings=settings, base_url=base_url,
-                                                          app=app, skills=skills.get(person_id, []), verify=verify))
+            # Each passport's HTML made here, a few ahead; laid out in worker processes; put together in order as
+            # they arrive, the job's progress moving passport by passport (print/processes.py, issue 19, part C).
+            def passports():
+                for person_id in job.person_ids:
+                    verify = verify_links.printed(links[person_id].token, base_url=base_url)
+                    yield render.passport_html(people[person_id], settings=settings, for_pdf=True,
+                                               skills=skills.get(person_id, []), verify=verify)
+
+            def done(pages: int) -> None:
                 job.done += 1
                 job.progressed_at = clock.now()
                 db.session.commit()
-            pages = [page for document in documents for page in document.pages]
-            combined = documents[0].copy(pages)
-            combined.metadata.title = f"Skills passports: {job.title}"   # not the first person's name
-            pdf = combined.write_pdf()
+
             name = secrets.token_hex(16) + ".pdf"
-            (folder(app) / name).write_bytes(pdf)
+            processes.print_in_order(app, passports(), base_url=base_url, target=folder(app) / name,
+                                     title=f"Skills passports: {job.title}",   # not the first person's name
+                                     on_done=done)
             job.stored_name = name
             job.status = PrintJobStatus.READY
             job.finished_at = clock.now()
