@@ -3,6 +3,7 @@ passport in order, each on its own pages with its own numbering, the same words 
 passport by passport; a passport that cannot be laid out fails the job as before and leaves no files behind."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import tempfile
 
@@ -12,7 +13,7 @@ from sqlalchemy import event
 from weasyprint.urls import FatalURLFetchingError
 
 from skillpass.extensions import db
-from skillpass.models import Person, PrintJob, PrintJobStatus
+from skillpass.models import Entry, EntryMethod, EntryStatus, ItemKind, Person, PrintJob, PrintJobStatus
 from skillpass.print import bulk, pdf, processes, render
 from skillpass.services.credentials import verify_links
 from skillpass.services.settings import get_settings
@@ -169,3 +170,20 @@ def test_passports_go_together_in_the_order_given_and_a_failure_part_way_cancels
     assert "missing.png" in str(raised.value)
     assert done == [1]                     # the one before it went in; nothing after it did
     assert not broken.exists() and _ours(temp_folder) == []
+
+
+def test_one_passport_pdf_prints_each_rows_words_in_the_same_order(as_admin, world):
+    """The printed row is laid out as fewer runs of text (issue 19, part C): its words are the same, in the same
+    order, cell by cell: title and code, the corporate lead, the item's kind; the status and its date line."""
+    both = factories.item(world.week2, "Hand hygiene", frequency_months=12, code="CSTF-HH", corporate_lead="Infection "
+                          "Prevention", kind=ItemKind.COMPETENCY, mandatory=False, position=5)
+    db.session.add(Entry(person_id=world.learner.id, item_id=world.fire.id, completed_on=dt.date(2026, 1, 10),
+                         method=EntryMethod.HERE, status=EntryStatus.ACCEPTED, recorded_by_id=world.learner.id))
+    db.session.commit()
+    response = as_admin.get(f"/people/{world.learner.id}/passport.pdf")
+    assert response.status_code == 200
+    text = " ".join(_words(page) for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert ("Fire safety CSTF-FIRE (Estates) Every 2 years Completed here, 10 Jan 2026 Self-declared Complete "
+            "Expires 10 Jan 2028: completed 10 Jan 2026 + 24 months") in text
+    assert f"{both.title} CSTF-HH (Infection Prevention) Competency · Optional Annual" in text
+    assert "Reflective practice (Learning and Development) Optional Once Optional · not done Due 5 Jul 2026" in text
