@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing.forkserver
 import tempfile
 
 import pytest
@@ -32,6 +33,9 @@ def temp_folder(tmp_path, monkeypatch):
     """Where the temporary files of a print go (the parent's tempfile; the workers write where they are told)."""
     folder = tmp_path / "tmp"
     folder.mkdir()
+    # The fork server first, its socket where it would be anyway (a socket's path is short: tmp_path is long).
+    processes._context()
+    multiprocessing.forkserver.ensure_running()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
 
