@@ -75,6 +75,8 @@ def load(overrides: dict | None = None) -> dict:
         "FIXED_TODAY": _date("TODAY"),
         "UPLOAD_FOLDER": _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads")),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 10),
+        # How many passports a bulk print lays out at once, each in a process of its own (0: one per core).
+        "PRINT_PROCESSES": _int("PRINT_PROCESSES", 0),
         # A hard ceiling on any request body; the upload setting is checked, in place, below it.
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         # Long-open passport pages post with htmx; give the CSRF token a working day.

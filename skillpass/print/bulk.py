@@ -1,9 +1,10 @@
 """Bulk printing: many passports as one PDF, each starting on a new page.
 
 A job is recorded in the database (so any web server can report its progress), then handed to the job
-queue (skillpass/jobs.py): a worker, on any host, claims it and makes it: each passport is rendered by
-WeasyPrint on its own (its page numbers count its own pages), the pages are put together, and the file is
-stored beside the evidence files (a path every host shares) for whoever asked for it.
+queue (skillpass/jobs.py): a worker, on any host, claims it and makes it: each passport's page is made there and
+laid out by WeasyPrint on its own in a pool of worker processes (its page numbers count its own pages), the files
+are put together in order as they arrive (print/processes.py), and the whole is stored beside the evidence files
+(a path every host shares) for whoever asked for it.
 
 The row is the truth, not the queue. A worker claims a print with a conditional UPDATE that raises its
 ``attempts`` (two workers never make one print at once), and every later write of the job is checked against
@@ -31,7 +32,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
-from skillpass.print import render
+from skillpass.print import processes, render
 from skillpass.services import audit
 from skillpass.services.credentials import verify_links
 from skillpass.services.settings import get_settings
@@ -222,22 +223,25 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             links = verify_links.live_links([people[i] for i in job.person_ids],
                                             db.session.get(Person, job.requested_by_id))
             db.session.commit()
-            documents = []
-            for person_id in job.person_ids:
-                verify = verify_links.printed(links[person_id].token, base_url=base_url)
-                documents.append(render.passport_document(people[person_id], settings=settings, base_url=base_url,
-                                                          app=app, skills=skills.get(person_id, []), verify=verify))
+            # Each passport's HTML made here, a few ahead; laid out in worker processes; put together in order as
+            # they arrive, the job's progress moving passport by passport (print/processes.py, issue 19, part C).
+            def passports():
+                for person_id in job.person_ids:
+                    verify = verify_links.printed(links[person_id].token, base_url=base_url)
+                    yield render.passport_html(people[person_id], settings=settings, for_pdf=True,
+                                               skills=skills.get(person_id, []), verify=verify)
+
+            def done(pages: int) -> None:
                 job.done += 1
                 job.progressed_at = clock.now()
                 db.session.commit()
-            pages = [page for document in documents for page in document.pages]
-            combined = documents[0].copy(pages)
-            combined.metadata.title = f"Skills passports: {job.title}"   # not the first person's name
-            pdf = combined.write_pdf()
-            name = f"p{job_id}-{secrets.token_hex(16)}.pdf"
-            stored = folder(app) / name
-            stored.write_bytes(pdf)
-            job.stored_name = name
+
+            file_name = f"p{job_id}-{secrets.token_hex(16)}.pdf"
+            stored = folder(app) / file_name
+            processes.print_in_order(app, passports(), base_url=base_url, target=stored,
+                                     title=f"Skills passports: {job.title}",   # not the first person's name
+                                     on_done=done)
+            job.stored_name = file_name
             job.status = PrintJobStatus.READY
             job.finished_at = clock.now()
             db.session.commit()
@@ -246,7 +250,10 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             db.session.rollback()
             if stored is not None:
                 stored.unlink(missing_ok=True)
-        except Exception as error:  # the page shows the failure; the log keeps the detail
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # noqa: BLE001 - the page shows the failure (WeasyPrint's fatal fetch error is
+            # a BaseException, not an Exception); the log keeps the detail
             app.logger.exception("print job %s failed", job_id)
             db.session.rollback()
             if stored is not None:

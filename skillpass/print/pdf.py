@@ -17,11 +17,18 @@ from flask import current_app
 def render_document(html: str, *, base_url: str, app=None):
     """Lay out a page made with for_pdf=True (it links no stylesheet: the print stylesheet, parsed
     once per process, is given here; bulk prints lay out fifty passports with it)."""
+    app = app or current_app
+    return lay_out(html, base_url=base_url, static_folder=app.static_folder, static_url_path=app.static_url_path)
+
+
+def lay_out(html: str, *, base_url: str, static_folder: str, static_url_path: str):
+    """The same, given only the static folder and its URL path: no app, no database (a bulk print's worker
+    processes lay passports out with this, print/processes.py)."""
     from weasyprint import HTML  # imported late: it loads Pango
 
-    app = app or current_app
-    fetcher = static_only_fetcher(Path(app.static_folder), app.static_url_path)
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[print_stylesheet(app)])
+    fetcher = static_only_fetcher(Path(static_folder), static_url_path)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=[stylesheet(static_folder, static_url_path)])
 
 
 _STYLESHEETS: dict[str, object] = {}
@@ -30,15 +37,19 @@ _STYLESHEETS_LOCK = threading.Lock()
 
 def print_stylesheet(app):
     """static/css/print.css parsed by WeasyPrint, once per process (it never changes while running)."""
+    return stylesheet(app.static_folder, app.static_url_path)
+
+
+def stylesheet(static_folder: str, static_url_path: str):
     from weasyprint import CSS
 
-    path = Path(app.static_folder) / "css" / "print.css"
+    path = Path(static_folder) / "css" / "print.css"
     with _STYLESHEETS_LOCK:
         sheet = _STYLESHEETS.get(str(path))
         if sheet is None:
             sheet = _STYLESHEETS[str(path)] = CSS(
                 string=path.read_text(encoding="utf-8"), base_url=path.as_uri(),
-                url_fetcher=static_only_fetcher(Path(app.static_folder), app.static_url_path))
+                url_fetcher=static_only_fetcher(Path(static_folder), static_url_path))
         return sheet
 
 
