@@ -193,13 +193,13 @@ def test_a_worker_slower_than_a_lease_keeps_its_print_by_its_heartbeat(app, worl
     lease = dt.timedelta(seconds=1)
     job_id = _print_job(world).id
     release = threading.Event()
-    real = bulk.render.passport_document
+    real = bulk.render.passport_html
 
     def slow(*args, **kwargs):
         release.wait(120)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bulk.render, "passport_document", slow)
+    monkeypatch.setattr(bulk.render, "passport_html", slow)     # making the first passport's page takes long
     worker = threading.Thread(target=bulk.run, args=(app, job_id, "http://localhost/"))
     worker.start()
     try:
