@@ -134,6 +134,9 @@ def load(overrides: dict | None = None) -> dict:
         "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 60),
         "REMINDERS_AT": (_env("REMINDERS_AT", "07:00") or "07:00").strip().lower(),
         "JOBS_IMMEDIATE": _bool("JOBS_IMMEDIATE", False),
+        # Rows per committed batch of an import made by the job worker (services/import_runs.py); 0: each
+        # importer's own (500 people, 1,000 completions).
+        "IMPORT_BATCH_ROWS": _int("IMPORT_BATCH_ROWS", 0),
     }
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][len("postgres://"):]

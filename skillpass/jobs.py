@@ -1,4 +1,4 @@
-"""Background work, on the Huey job library: bulk prints, email after a commit, the daily digests.
+"""Background work, on the Huey job library: bulk prints, imports, email after a commit, the daily digests.
 
 Huey keeps its queue in a store every process that needs it can reach (``SKILLPASS_JOBS_URL``):
 
@@ -12,7 +12,8 @@ Huey keeps its queue in a store every process that needs it can reach (``SKILLPA
 jobs from the store, and a scheduler that queues the periodic ones. Any number of workers, on any hosts, may
 run at once. A worker that dies loses the job it had taken (Huey removes a job from the queue as it hands it
 out), so the job's own database row is the truth, not the queue: a bulk print is claimed with a conditional
-UPDATE and handed on again when stranded (print/bulk.py), a queued message is claimed the same way and sent
+UPDATE and handed on again when stranded (print/bulk.py), an import likewise, going on where it stopped
+(services/import_runs.py), a queued message is claimed the same way and sent
 by the periodic job when stranded (services/mail.py), and the digests are sent once per person and period
 whatever runs them (services/reminders.py). Each job runs in an application context of its own: its own
 session and transaction, committed when it returns, rolled back when it raises, and removed after.
@@ -85,6 +86,7 @@ class Jobs:
                     tasks = {
                         "print_passports": huey.task(name="print_passports")(self._in_app(self._print_passports)),
                         "send_mail": huey.task(name="send_mail")(self._in_app(self._send_mail)),
+                        "import_run": huey.task(name="import_run")(self._in_app(self._import_run)),
                         "every_minute": huey.periodic_task(crontab(), name="every_minute")(
                             self._in_app(self._every_minute)),
                     }
@@ -126,6 +128,11 @@ class Jobs:
 
         bulk.run(self.app, job_id, base_url)
 
+    def _import_run(self, run_id: int) -> None:
+        from skillpass.services import import_runs
+
+        import_runs.run(self.app, run_id)
+
     def _send_mail(self, ids: list[int]) -> None:
         from skillpass.services import mail
 
@@ -138,6 +145,13 @@ class Jobs:
 
         bulk.requeue_stranded()
         mail.send_stranded()
+        self._requeue_imports()
+
+    def _requeue_imports(self) -> int:
+        """Hand stranded imports to the queue again (services/import_runs.py): they go on where they stopped."""
+        from skillpass.services import import_runs
+
+        return import_runs.requeue_stranded()
 
     def _daily_digests(self) -> None:
         """``flask send-reminders``, at REMINDERS_AT. Every worker's scheduler queues it: the first to run it
@@ -170,8 +184,10 @@ class Jobs:
             from skillpass.print import bulk
 
             handed = bulk.requeue_stranded()
+            imports = self._requeue_imports()
             db.session.remove()
         self.app.logger.info("jobs worker: %s stranded print(s) handed on", handed)
+        self.app.logger.info("jobs worker: %s stranded import(s) handed on", imports)
         # An idle thread asks the store for work at most a second apart (Huey's default backs off to ten: a
         # bulk print would wait that long to start); a second's poll is one small query.
         consumer = self.huey.create_consumer(workers=workers or self.app.config["JOBS_WORKERS"],

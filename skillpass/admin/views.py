@@ -6,26 +6,23 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import (Blueprint, Response, after_this_request, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
 
 from skillpass import htmx, transaction
 from skillpass.access import ADMIN, guard
 from skillpass.admin.forms import ImportConfirmForm, SettingsForm, TeamActionForm, TeamForm, UploadForm
-from sqlalchemy.exc import IntegrityError
 
 from skillpass.extensions import db
-from skillpass.labels import Action
 from skillpass.clock import today
-from skillpass.models import Team
-from skillpass.services import (audit, completions_import, directory, import_batches, import_files, people_import,
-                                submissions)
+from skillpass.models import ImportKind, ImportRun, ImportRunStatus, Team
+from skillpass.services import (completions_import, directory, import_batches, import_files, import_runs,
+                                people_import, submissions)
 from skillpass.services import people as people_service
 from skillpass.services.errors import DomainError
 from skillpass.services.settings import get_settings
 from skillpass.services import impact as impact_service
-from skillpass.services import invitations
 from skillpass.services import figures as figures_service
 from skillpass.services.settings_admin import UPLOAD_CEILING_MB, check_settings, update_settings
 
@@ -132,21 +129,15 @@ def team(team_id: int):
     return redirect(url_for("admin.teams"), code=303)
 
 
-# ---------------------------------------------------------------- imports, taken once and in batches
-
-# Between two batches of a large import, SQLite's one writer steps aside this long, so that a request
-# waiting to write (its busy handler retries at most every 100 ms) gets in. PostgreSQL locks rows, not
-# the database: it needs no pause.
-BATCH_PAUSE = 0.11
-
+# ---------------------------------------------------------------- imports, taken once, made by the job worker
 
 IMPORTED_ALREADY = ("This import has already been confirmed (the button was pressed twice): it is imported once, "
                     "and nothing is imported twice.")
 
 
 def _claim_import(token: str) -> bool:
-    """Take the preview's token, committed at once with the import's first batch: a second confirmation
-    of the same preview (two clicks, two tabs, twenty at once) finds it taken and imports nothing."""
+    """Take the preview's token, committed with the import's run: a second confirmation of the same preview
+    (two clicks, two tabs, twenty at once) finds it taken and imports nothing."""
     try:
         submissions.claim(token, actor=current_user, endpoint=request.endpoint, already=IMPORTED_ALREADY)
     except DomainError as error:
@@ -156,56 +147,59 @@ def _claim_import(token: str) -> bool:
     return True
 
 
-class _Stopped(Exception):
-    def __init__(self, done: int):
-        super().__init__(done)
-        self.done = done
+def _already_running(token: str):
+    """A second press of a preview whose import is under way (or done): the run's page, which follows it."""
+    run = import_runs.for_token(token) if re.fullmatch(r"[0-9a-f]{32}", token) else None
+    if run is None:
+        return None
+    flash(IMPORTED_ALREADY)
+    return redirect(url_for("admin.import_run", run_id=run.id), code=303)
 
 
-def _in_batches(batches, *, total: int) -> None:
-    """Commit after each batch; on SQLite pause between batches so other people's writes get in.
-    A batch that loses a race with someone's change raises _Stopped with how many were done before it."""
-    pause = BATCH_PAUSE if db.engine.dialect.name == "sqlite" else 0
-    done = 0
-    try:
-        for done in batches:
-            db.session.commit()
-            if pause and done < total:
-                time.sleep(pause)
-    except IntegrityError as error:
-        raise _Stopped(done) from error
+def _launch_import(*, kind: ImportKind, token: str, filename: str, counts: dict, total: int):
+    """Record the confirmed import and hand it to the job worker (services/import_runs.py); answer with its
+    progress page. Committed here, before the worker looks for it."""
+    run = import_runs.create(actor=current_user, kind=kind, token=token, filename=filename, counts=counts,
+                             total=total)
+    db.session.commit()
+    import_runs.launch(run.id)
+    return redirect(url_for("admin.import_run", run_id=run.id), code=303)
 
 
-def _import_stopped(stopped: _Stopped, *, token: str, filename: str, what: str, total: int, back: str):
-    """A batch lost a race with a change made since the preview (a new person with the same email): what came
-    before it is in. The preview is given back (its claim removed), so it can be confirmed again, and the
-    audit log says how far the import went; importing again adds only what is missing."""
-    db.session.rollback()    # the batch that lost the race
-    current_app.logger.warning("import of %s stopped after %s of %s", filename, stopped.done, total)
-    submissions.release(token)
-    action = Action.IMPORT_PEOPLE if what == "people" else Action.IMPORT_COMPLETIONS
-    audit.log(actor=current_user, action=action, subject=None, subject_type="Import", person_id=None,
-              summary=f"Import of {filename} stopped after {stopped.done} of {total} {what}: someone changed "
-                      f"the same {what} at the same moment",
-              after={"file": filename, "done": stopped.done, "total": total, "stopped": True})
-    flash(f"The import of {filename} stopped after {stopped.done} of {total} {what}: someone changed the same "
-          f"{what} at the same moment. What was imported is kept. Upload the file again: its preview shows only "
-          f"what is still to import, and nothing is added twice.")
-    return redirect(back, code=303)
+def _import_destination(run: ImportRun) -> str:
+    """Where a finished import moves its admin on to: what the confirming request answered before imports
+    were jobs."""
+    if run.status is ImportRunStatus.READY and run.kind is ImportKind.COMPLETIONS and run.batch_id:
+        return url_for("admin.import_batch", batch_id=run.batch_id)
+    if run.status is ImportRunStatus.READY and run.event_id is not None:
+        return url_for("people.invite_many", **{"import": run.event_id})
+    if run.kind is ImportKind.PEOPLE:
+        return url_for("people.index")
+    return url_for("admin.completions_import_start")
+
+
+@bp.get("/import/runs/<int:run_id>")
+@guard(ADMIN)
+def import_run(run_id: int):
+    """An import's progress ("Importing: 12,500 of 30,000 people"), polled by htmx (a Refresh link without
+    JavaScript). Once it has ended, it moves on to the import's result, with its words."""
+    run = db.get_or_404(ImportRun, run_id)
+    db.session.refresh(run)
+    if run.finished:
+        destination = _import_destination(run)
+        if htmx.is_htmx():      # the poll: a full load of this page, which says the words and moves on
+            return htmx.add_vary(htmx.redirect(Response(status=204), url_for("admin.import_run", run_id=run.id)))
+        flash(run.outcome)
+        return htmx.add_vary(redirect(destination, code=303))
+    if htmx.is_htmx():
+        return htmx.add_vary(Response(render_template("admin/_import_progress.html", run=run,
+                                                      ImportRunStatus=ImportRunStatus)))
+    return htmx.add_vary(Response(render_template("admin/import_run.html", run=run, ImportRunStatus=ImportRunStatus)))
 
 
 # ---------------------------------------------------------------- CSV import of people
 
 PREVIEW_KEPT_FOR = 24 * 3600   # seconds: a checked file waits this long for its import to be confirmed
-
-
-def _remove_after_commit(path: Path) -> None:
-    """The preview's file goes once the import is committed (the request's commit comes first): a second
-    press meanwhile finds the file, or the claim that says it was imported, never neither."""
-    @after_this_request
-    def remove(response):
-        path.unlink(missing_ok=True)
-        return response
 
 
 def _imports_folder() -> Path:
@@ -274,6 +268,8 @@ def people_import_start():
 def people_import_confirm():
     form = ImportConfirmForm()
     token, filename = form.token.data, form.filename.data[:120]
+    if (running := _already_running(token)) is not None:
+        return running
     path = _imports_folder() / f"{token}.csv"
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
         # Its file is gone: either the import was confirmed (its token is claimed, in the same commit as its
@@ -290,19 +286,9 @@ def people_import_confirm():
                                token="", filename=filename), 422
     if not _claim_import(token):
         return redirect(url_for("people.index"), code=303)
-    added, updated = len(checked.creates), len(checked.updates)
-    try:
-        _in_batches(people_import.apply_batches(checked, actor=current_user, today=today(), filename=filename),
-                    total=checked.changes)
-    except _Stopped as stopped:
-        return _import_stopped(stopped, token=token, filename=filename, what="people", total=checked.changes,
-                               back=url_for("people.index"))
-    _remove_after_commit(path)
-    flash(f"Imported {filename}: {added} added, {updated} updated, {checked.unchanged} unchanged.")
-    event = invitations.last_people_import(current_user) if added else None
-    if event is not None:   # the import's result: "Invite the 240 people just added"
-        return redirect(url_for("people.invite_many", **{"import": event.id}), code=303)
-    return redirect(url_for("people.index"), code=303)
+    return _launch_import(kind=ImportKind.PEOPLE, token=token, filename=filename, total=checked.changes,
+                          counts={"added": len(checked.creates), "updated": len(checked.updates),
+                                  "unchanged": checked.unchanged})
 
 
 # ---------------------------------------------------------------- CSV import of historic completions
@@ -344,6 +330,8 @@ def completions_import_start():
 def completions_import_confirm():
     form = ImportConfirmForm()
     token, filename = form.token.data, form.filename.data[:120]
+    if (running := _already_running(token)) is not None:
+        return running
     path = _imports_folder() / f"{token}.csv"
     if not re.fullmatch(r"[0-9a-f]{32}", token) or not path.is_file():
         # Its file is gone: either the import was confirmed (its token is claimed, in the same commit as its
@@ -360,14 +348,5 @@ def completions_import_confirm():
                                token="", filename=filename), 422
     if not _claim_import(token):
         return redirect(url_for("admin.completions_import_start"), code=303)
-    added = len(checked.rows)
-    try:
-        _in_batches(completions_import.apply_batches(checked, actor=current_user, filename=filename),
-                    total=added)
-    except _Stopped as stopped:
-        return _import_stopped(stopped, token=token, filename=filename, what="completions", total=added,
-                               back=url_for("admin.completions_import_start"))
-    _remove_after_commit(path)
-    flash(f"Imported {filename}: {added} completions added, {checked.already} already on record. They are listed "
-          f"below: should the file prove wrong, revoke them together here.")
-    return redirect(url_for("admin.import_batch", batch_id=checked.batch_id), code=303)
+    return _launch_import(kind=ImportKind.COMPLETIONS, token=token, filename=filename, total=len(checked.rows),
+                          counts={"added": len(checked.rows), "already": checked.already})

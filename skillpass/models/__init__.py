@@ -6,6 +6,7 @@ from skillpass.models.credentials import ImportedCredential, SigningKey, Trusted
 from skillpass.models.entries import Entry, EntryActivity, EntryMethod, EntryStatus, Evidence, InformalEntry
 from skillpass.models.item_dates import ItemDates, PassportDates
 from skillpass.models.imports import ImportBatch, import_batch_entry
+from skillpass.models.import_runs import ImportKind, ImportRun, ImportRunStatus
 from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink
 from skillpass.models.notifications import EmailPreference
 from skillpass.models.people import Person, Role, Team, educator_teams
@@ -55,7 +56,7 @@ from skillpass.models.templates import (
 
 __all__ = [
     "AuditEvent", "Assignment", "DataVersion", "AssignmentRule", "AssignmentSource", "Confirmation", "Entry", "EntryMethod", "EntryStatus", "Evidence",
-    "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
+    "EvidenceRule", "FormSubmission", "ImportBatch", "import_batch_entry", "ImportKind", "ImportRun", "ImportRunStatus", "InformalEntry", "PrintJob", "PrintJobStatus", "Item", "ItemKind", "ItemName", "OffsetUnit", "PassportTemplate", "Person", "Role",
     "Section", "Setting", "LinkPurpose", "Message", "MessageStatus", "OneTimeLink", "SignInFailure", "Team", "TemplateStatus", "TrainingSession", "educator_teams",
     "CalendarFeed",
     "EmailPreference",

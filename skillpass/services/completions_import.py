@@ -28,8 +28,8 @@ from sqlalchemy import select
 from skillpass import clock
 from skillpass.extensions import db
 from skillpass.labels import Action
-from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, PassportTemplate,
-                              Person, TemplateStatus)
+from skillpass.models import (Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, ImportBatch, Item,
+                              PassportTemplate, Person, TemplateStatus)
 from skillpass.rules import EARLIEST_DATE, TOO_EARLY, expiry_date, format_date
 from skillpass.services import audit, import_batches, national_names
 from skillpass.services.entries import ENTRY_FIELDS
@@ -355,9 +355,13 @@ def apply(plan_: CompletionsPlan, *, actor: Person, filename: str) -> int:
     return len(plan_.rows)
 
 
-def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size: int | None = None) -> Iterator[int]:
+def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size: int | None = None,
+                  kept: ImportBatch | None = None, reported: dict | None = None) -> Iterator[int]:
     """Add the completions *size* at a time (None: BATCH); after each batch it yields how many are
-    done, and the caller commits. The import's own audit entry comes with the last batch."""
+    done, and the caller commits. The import's own audit entry comes with the last batch. *kept*: the import's
+    batch, made already (else one is started here); *reported*: the counts its audit entry gives ({"added",
+    "already"}), when this plan is the rest of an import begun earlier (a job handed on:
+    services/import_runs.py)."""
     now = clock.now()
     rows = plan_.rows
     # Ids and titles now, while everything is loaded: after a batch is committed, the people and items of
@@ -365,7 +369,8 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
     plain = [(row["person"].id, row["item"].id, row["item"].title) for row in rows]
     size = size or BATCH
     done = 0
-    kept = import_batches.start(actor=actor, filename=filename)     # the import, one thing to find and revoke
+    if kept is None:
+        kept = import_batches.start(actor=actor, filename=filename)     # the import, one thing to find and revoke
     plan_.batch_id = kept.id
     for start in range(0, max(len(rows), 1), size):
         batch = rows[start:start + size]
@@ -391,9 +396,10 @@ def apply_batches(plan_: CompletionsPlan, *, actor: Person, filename: str, size:
                       after={**audit.snapshot(entry, ENTRY_FIELDS), "file": filename, "row": row["row"]})
         done += len(batch)
         if done >= len(rows):
+            counts = reported or {"added": len(rows), "already": plan_.already}
             audit.log(actor=actor, action=Action.IMPORT_COMPLETIONS, subject=kept, person_id=None,
-                      summary=f"Completions imported from {filename}: {len(rows)} added, "
-                              f"{plan_.already} already on record",
-                      after={"file": filename, "added": len(rows), "already": plan_.already})
+                      summary=f"Completions imported from {filename}: {counts['added']} added, "
+                              f"{counts['already']} already on record",
+                      after={"file": filename, "added": counts["added"], "already": counts["already"]})
         db.session.flush()
         yield done

@@ -220,10 +220,12 @@ def apply(plan_: Plan, *, actor: Person, today: dt.date, filename: str) -> tuple
 
 
 def apply_batches(plan_: Plan, *, actor: Person, today: dt.date, filename: str,
-                  size: int | None = None) -> Iterator[int]:
+                  size: int | None = None, reported: dict | None = None) -> Iterator[int]:
     """Make the changes of a checked plan *size* people at a time (None: BATCH). After each batch it
     yields how many people are done, and the caller commits: between batches the database is free for
-    everyone else. The import's own audit entry comes with the last batch."""
+    everyone else. The import's own audit entry comes with the last batch. *reported*: the counts its audit
+    entry gives ({"added", "updated", "unchanged"}), when this plan is the rest of an import begun earlier
+    (a job handed on: services/import_runs.py)."""
     changes: list[tuple[dict | None, Person | None, dict | None]] = (
         [(values, None, None) for values in plan_.creates] + [(None, p, c) for p, c in plan_.updates])
     size = size or BATCH
@@ -233,11 +235,13 @@ def apply_batches(plan_: Plan, *, actor: Person, today: dt.date, filename: str,
         _apply_batch(batch, actor=actor, today=today, filename=filename)
         done += len(batch)
         if done >= len(changes):
+            counts = reported or {"added": len(plan_.creates), "updated": len(plan_.updates),
+                                  "unchanged": plan_.unchanged}
             audit.log(actor=actor, action=Action.IMPORT_PEOPLE, subject=None, subject_type="Import", person_id=None,
-                      summary=f"People imported from {filename}: {len(plan_.creates)} added, "
-                              f"{len(plan_.updates)} updated",
-                      after={"file": filename, "added": len(plan_.creates), "updated": len(plan_.updates),
-                             "unchanged": plan_.unchanged})
+                      summary=f"People imported from {filename}: {counts['added']} added, "
+                              f"{counts['updated']} updated",
+                      after={"file": filename, "added": counts["added"], "updated": counts["updated"],
+                             "unchanged": counts["unchanged"]})
         db.session.flush()
         yield done
 

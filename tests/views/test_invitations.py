@@ -152,7 +152,9 @@ def test_an_import_offers_to_invite_the_people_it_added(app, world, as_admin, ma
                             content_type="multipart/form-data")
     assert preview.status_code == 200
     token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
-    done = as_admin.post("/admin/import/people/confirm", data={"token": token, "filename": "new.csv"})
+    confirmed = as_admin.post("/admin/import/people/confirm", data={"token": token, "filename": "new.csv"})
+    assert confirmed.status_code == 303 and "/admin/import/runs/" in confirmed.headers["Location"]
+    done = as_admin.get(confirmed.headers["Location"])     # the import's progress page, the import made: on
     assert done.status_code == 303 and "/people/invite?import=" in done.headers["Location"]
     page = as_admin.get(done.headers["Location"]).get_data(as_text=True)
     assert "Imported new.csv: 4 added" in page and "Invite the 4 people just added" in page
