@@ -89,6 +89,12 @@ def _world() -> dict[str, int]:
                              completed_on=TODAY - dt.timedelta(days=10), reflection="Learned the new checklist.",
                              recorded_by_id=learner.id)
     db.session.add_all([rule, job, training, batch, informal])
+    from skillpass.models import ImportKind, ImportRun, ImportRunStatus   # an import under way (issue 19, part E)
+
+    run = ImportRun(requested_by_id=admin.id, kind=ImportKind.PEOPLE, token="0" * 32,
+                    filename="esr-staff-list-whole-organisation-march.csv", counts={"added": 30000},
+                    total=30000, done=12500, status=ImportRunStatus.RUNNING)
+    db.session.add(run)
     from skillpass.services import calendar_feed
 
     calendar_feed.make_address(learner)   # the calendar page with its address, at its widest
@@ -129,7 +135,7 @@ def _world() -> dict[str, int]:
     db.session.commit()
     return {**skills, "kind": "lapses", "unsubscribe_token": unsubscribe, "token": invitation, "reset_token": reset, "message_id": message.id,"person_id": learner.id, "item_id": item.id, "section_id": item.section_id, "entry_id": awaiting.id,
             "team_id": learner.team_id, "rule_id": rule.id, "template_id": template.id, "job_id": job.id,
-            "session_id": training.id, "batch_id": batch.id, "educator_id": educator.id,
+            "session_id": training.id, "batch_id": batch.id, "run_id": run.id, "educator_id": educator.id,
             "competency_id": competency.id, "informal_id": informal.id, **_questionnaire_world(),
             **_verify_world(learner)}
 

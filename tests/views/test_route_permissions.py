@@ -105,6 +105,7 @@ EXPECTED: dict[str, dict] = {
     "admin.completions_import_template": _expect(401, 403, 403, 403, 403, OK),
     "admin.import_batch":         _expect(401, 403, 403, 403, 403, OK),
     "admin.revoke_import":        _expect(401, 403, 403, 403, 403, OK),
+    "admin.import_run":           _expect(401, 403, 403, 403, 403, OK),
     "admin.home":                 _expect(401, 403, 403, 403, 403, OK),
     "team.index":                 _expect(401, 403, 403, OK,  OK,  OK),
     "team.trend":                 _expect(401, 403, 403, OK,  OK,  OK),
@@ -295,6 +296,13 @@ def _params(world) -> dict[str, int]:
 
     batch = ImportBatch(filename="esr.csv", imported_by_id=world.admin.id, entry_count=0)
     db.session.add(batch)
+    # An import of people under way, made by the job worker (issue 19, part E).
+    from skillpass.models import ImportKind, ImportRun, ImportRunStatus
+
+    run = ImportRun(requested_by_id=world.admin.id, kind=ImportKind.PEOPLE, token="0" * 32, filename="ward.csv",
+                    counts={"added": 3, "updated": 0, "unchanged": 0}, total=3, done=1,
+                    status=ImportRunStatus.RUNNING)
+    db.session.add(run)
     # The other learner's one-time links (an invitation, a password reset) and a message in the outbox.
     from skillpass.models import LinkPurpose, Message, MessageStatus
     from skillpass.services import links
@@ -318,6 +326,7 @@ def _params(world) -> dict[str, int]:
         "token": invitation_token,
         "message_id": message.id,
         "batch_id": batch.id,
+        "run_id": run.id,
         "person_id": world.learner.id,
         "job_id": job.id,
         "item_id": world.fire.id,
@@ -446,7 +455,7 @@ def _calendar_token() -> str:
 
 
 PARAM_NAMES = {"person_id", "item_id", "section_id", "entry_id", "informal_id", "evidence_id", "team_id", "rule_id",
-               "template_id", "job_id", "session_id", "batch_id", "token", "message_id",
+               "template_id", "job_id", "session_id", "batch_id", "run_id", "token", "message_id",
                "kind", "unsubscribe_token",
                "framework_id", "area_id", "statement_id", "exemption_id", "skill_route_id", "assessment_id",
                "mapping_id",
