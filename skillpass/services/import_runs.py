@@ -212,7 +212,7 @@ class _Changed(Exception):
 
 
 def _batch_size(app: Flask) -> int | None:
-    return app.config.get("IMPORT_BATCH_ROWS") or None      # None: each importer's own BATCH
+    return max(app.config.get("IMPORT_BATCH_ROWS") or 0, 0) or None      # None: each importer's own BATCH
 
 
 def run(app: Flask, run_id: int) -> None:
