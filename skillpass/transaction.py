@@ -3,9 +3,10 @@
 Every view runs inside ``one_transaction``: when it returns a response below 400, what it wrote is
 committed; when it returns 400 or above (a refused form, shown again with its messages) or raises, what
 it wrote is rolled back. Views do not commit or roll back by hand. A view that refuses with a message and
-a redirect calls ``discard()``. The few that must end a transaction part way say so where they do it: a
-large import commits batch by batch, a failed sign-in is kept for the throttle, and a decision that lost a
-race rolls back before it reads the entry again to say who decided it first.
+a redirect calls ``discard()``. The few that must end a transaction part way say so where they do it: an
+import or a bulk print commits its row before handing it to the job worker, a failed sign-in is kept for
+the throttle, and a decision that lost a race rolls back before it reads the entry again to say who
+decided it first.
 
 A commit that fails (two people saving the same unique value at once) raises inside the view's call, so
 the application's error pages answer it as they answer any error of the view; the messages the view
