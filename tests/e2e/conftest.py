@@ -184,6 +184,16 @@ def resize(page, width: int, height: int = 800):
 
 
 def assert_inside_viewport(page, scope: str | None = None):
+    """Nothing under *scope* outside the screen or cut short, once the page has settled: a page that has just
+    been drawn, or swapped in by htmx, may be laid out again a moment later (the NHS.UK header does so), so the
+    page is first given a few seconds to fit the screen; one that never does is reported as it stands."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+                               timeout=5_000)
+    except PlaywrightTimeout:
+        pass
     problems = outside_viewport(page, scope)
     assert problems == [], "\n".join(problems)
 

@@ -97,12 +97,11 @@ def test_nothing_kept_is_read_or_kept_while_a_write_is_uncommitted(app, db):
 
 # The only places a view ends a transaction itself, each for a reason the transaction module names.
 ENDED_BY_HAND = {
-    ("admin/views.py", "db.session.commit()"): 1,       # a large import, batch by batch
-    ("admin/views.py", "db.session.rollback()"): 1,     # the import batch that lost a race
+    ("admin/views.py", "db.session.commit()"): 1,       # an import's run, before the job worker looks for it
     ("auth/views.py", "db.session.commit()"): 1,        # a failed sign-in, kept for the throttle
     ("passport/deciding.py", "db.session.rollback()"): 1,  # a refused decision reads the entry again
     ("signoff/views.py", "db.session.rollback()"): 2,   # the same, and a race in approving several
-    ("team/views.py", "db.session.commit()"): 1,        # a bulk print's job, before its thread looks
+    ("team/views.py", "db.session.commit()"): 1,        # a bulk print's job, before the job worker looks
     ("credentials/verify.py", "db.session.commit()"): 1,  # a verify page's view, kept for its rate limit
 }
 
