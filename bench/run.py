@@ -6,10 +6,17 @@ under gunicorn with 2 workers, the passport page's throughput beside a bare
 Flask page that renders a template of the same size, and each worker's peak
 memory. Prints a Markdown table and writes it to bench/RESULTS.md.
 
-    python -m bench.run [--scale 1.0] [--repeat 15] [--load-seconds 10] [--databases sqlite,postgresql]
+    python -m bench.run [--people 30000] [--repeat 15] [--load-seconds 10] [--databases sqlite,postgresql]
+
+--people 30000 (the default) is the largest trusts of issue 19: 360 teams, about
+3.9 million entries; --people 5000 is the quick run (make bench-quick), and
+--scale S is the same as --people 5000×S (make bench-smoke: --people 50).
 
 Server time is measured around the WSGI call with Flask's test client, in the
-process: no network, no browser. Budgets (2 cores) are printed beside the figures.
+process: no network, no browser. Every page is measured on a second look (kept
+between requests, services/kept.py) and afresh (nothing kept: the first look after
+any write). Budgets (2 cores, issue 19: afresh) are printed beside the figures, and
+each long step says on stderr what it is doing.
 """
 from __future__ import annotations
 
@@ -31,14 +38,28 @@ from sqlalchemy import event, select, update
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 3, 2)
 AFRESH = "(worked out afresh, nothing kept)"
+TREND = "12-month trend (whole organisation)"
+FORECAST = "Lapse forecast (team page, whole organisation)"
+# The budgets of issue 19 (2 cores, worked out afresh), matched to the start of a row's name; a row may set its
+# own ("budget" in the row: milliseconds, or None for none).
 BUDGETS = {
     "My passport": ("median", 25),
     "Team matrix (300 people)": ("median", 250),
     "Admin home": ("median", 400),
+    "Sign-off queue": ("median", 100),
+    TREND: ("median", 1000),
     "One passport PDF": ("median", 1000),
-    "CSV export of every record": ("median", 15000),
+    "CSV export of every record": ("median", 90000),
+    "Bulk PDF of 50 passports": ("median", 20000),
     "Skills snapshot (whole organisation)": ("median", 250),
 }
+# Other users' requests while a large import runs (issue 19): their 95th percentile under this.
+IMPORT_NEIGHBOURS_P95 = 500
+
+
+def progress(message: str) -> None:
+    """A line on stderr for a step that takes a while (the table goes to stdout)."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 class QueryCounter:
@@ -59,9 +80,11 @@ def _percentile(values, pct):
 def _app(url: str, upload: str):
     from skillpass import create_app
 
+    # Jobs (an import once confirmed, email) run at once in the process that queued them, as a worker's thread
+    # would run them: the time they take is measured where they are asked for.
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "FIXED_TODAY": TODAY, "UPLOAD_FOLDER": upload,
                        "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench", "SIGN_IN_EMAIL_LIMIT": 10 ** 6,
-                       "SIGN_IN_IP_LIMIT": 10 ** 6})
+                       "SIGN_IN_IP_LIMIT": 10 ** 6, "JOBS_IMMEDIATE": True})
 
 
 def _migrate(app):
@@ -78,11 +101,30 @@ def _client(app, email, password):
     return client
 
 
+class _Rows(list):
+    """The rows of one database's table, each also said on stderr as soon as it is measured (a long run that
+    fails late still leaves its figures)."""
+
+    def append(self, row):
+        progress(f"measured {row['name']}: median {row['median']:.1f} ms, p95 {row['p95']:.1f} ms, "
+                 f"{row.get('runs', 1)} runs{'; ' + row['note'] if row.get('note') else ''}")
+        super().append(row)
+
+    def extend(self, rows):
+        for row in rows:
+            self.append(row)
+
+
 def measure(name, fn, counter, repeat):
-    """Run fn repeat times (after one warm-up, whose time is kept as "first"); median, p95, queries of the last run."""
+    """Run fn repeat times (after one warm-up, whose time is kept as "first"); median, p95, queries of the last run.
+    A page whose first look took over a second is measured fewer times (at least 3; once more past a minute),
+    saying so on stderr."""
     start = time.perf_counter()
     fn()
     first = (time.perf_counter() - start) * 1000
+    if first > 1000:
+        repeat = min(repeat, 1 if first > 60000 else max(3, int(20000 // first)))
+        progress(f"{name}: first look {first / 1000:.1f} s; measuring it {repeat} time{'s' if repeat > 1 else ''} more")
     times = []
     queries = 0
     for _ in range(repeat):
@@ -95,7 +137,7 @@ def measure(name, fn, counter, repeat):
             "runs": repeat, "first": first}
 
 
-def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[list[dict], dict]:
+def run_database(label: str, url: str, *, people: int, repeat: int) -> tuple[list[dict], dict]:
     from bench.generate import PASSWORD, generate
     from skillpass.extensions import db
     from skillpass.gc_tuning import tune
@@ -106,18 +148,26 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
     upload = tempfile.mkdtemp(prefix="skillpass-bench-uploads-")
     app = _app(url, upload)
     _migrate(app)
-    results = []
+    results = _Rows()
+    scale = people / 5000   # what the figures below were first sized for
     with app.app_context():
+        progress(f"{label}: generating {people:,} people")
         started = time.perf_counter()
-        trust = generate(scale=scale, today=TODAY)
-        # The generator writes rows directly (no ORM session): the kept dates are built whole after it,
-        # as `flask rebuild-item-dates` would (its time is part of the generation's).
-        item_dates.rebuild()
-        db.session.commit()
+        trust = generate(people=people, today=TODAY)
         built = time.perf_counter() - started
+        progress(f"{label}: generated {trust.entries:,} entries in {built:.0f} s; building the kept dates")
+        # The generator writes rows directly (no ORM session): the kept dates are built whole after it, as
+        # `flask rebuild-item-dates` does (timed apart from the generation).
+        started = time.perf_counter()
+        kept_rows = item_dates.rebuild().added
+        db.session.commit()
+        kept_built = time.perf_counter() - started
+        progress(f"{label}: {kept_rows:,} kept dates built in {kept_built:.0f} s")
         counter = QueryCounter(db.engine)
         someone = db.session.scalar(select(Person.id).where(Person.team_id == trust.big_team_id).offset(5).limit(1))
         self_id = _self(db, trust)
+        # More people, for the users who keep working while a large import runs.
+        neighbours = _neighbours(db, trust)
     # Requests run outside any app context of ours, as in production: each pushes its own.
     learner = _client(app, trust.learner_email, PASSWORD)
     educator = _client(app, trust.educator_email, PASSWORD)
@@ -132,12 +182,22 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
             response.close()
         return call
 
-    results.append(measure("My passport", get(learner, "/passport"), counter, repeat))
-    results.append(measure("A person's passport", get(admin, f"/people/{someone}/passport"), counter, repeat))
-    results.append(measure("Sign-off queue", get(educator, "/sign-off/"), counter, repeat))
-    results.append(measure(f"Team matrix ({trust.big_team_size} people)",
-                           get(admin, f"/team/?team={trust.big_team_id}"), counter, repeat))
-    results.append(measure("Admin home", get(admin, "/admin/"), counter, repeat))
+    # Every page on a second look (kept between requests where the app keeps it), then afresh below.
+    pages = [("My passport", learner, "/passport"),
+             ("A person's passport", admin, f"/people/{someone}/passport"),
+             ("Sign-off queue", educator, "/sign-off/"),
+             (f"Team matrix ({trust.big_team_size} people)", admin, f"/team/?team={trust.big_team_id}"),
+             ("Admin home", admin, "/admin/"),
+             # The team page's trend for an admin, over everyone (never kept: measured afresh only, below); and
+             # the team page itself over everyone: its lapse forecast counts the whole organisation (the matrix
+             # beside it shows 50 a page).
+             (TREND, admin, "/team/trend"),
+             (FORECAST, admin, "/team/")]
+    for name, client, path in pages:
+        if name == TREND:
+            continue
+        progress(f"{label}: {name}, second look")
+        results.append(measure(name, get(client, path), counter, repeat))
 
     # The admin home just after someone somewhere wrote something: counted afresh over the kept dates.
     def write_then_home():
@@ -145,56 +205,106 @@ def run_database(label: str, url: str, *, scale: float, repeat: int) -> tuple[li
             db.session.execute(update(DataVersion).values(n=DataVersion.n + 1))
             db.session.commit()
         get(admin, "/admin/")()
+    progress(f"{label}: Admin home, the look after a write")
     results.append(measure("Admin home, the look after a write", write_then_home, counter, repeat))
     results.append(measure("One passport PDF", get(learner, f"/people/{self_id}/passport.pdf"),
                            counter, max(3, repeat // 3)))
     # The pages above that are kept between requests (services/kept.py), worked out afresh each time:
     # what the first look after any write costs.
     app.config["CACHE_PAGES"] = False
-    results.append(measure(f"My passport {AFRESH}", get(learner, "/passport"), counter, repeat))
-    results.append(measure(f"Team matrix ({trust.big_team_size} people) {AFRESH}",
-                           get(admin, f"/team/?team={trust.big_team_id}"), counter, repeat))
-    results.append(measure(f"Admin home {AFRESH}", get(admin, "/admin/"), counter, max(3, repeat // 3)))
+    for name, client, path in pages:
+        progress(f"{label}: {name}, afresh")
+        results.append(measure(f"{name} {AFRESH}", get(client, path), counter, repeat))
     app.config["CACHE_PAGES"] = True
     _floors(app, db, results, learner=learner, admin=admin, someone=someone, self_id=self_id,
             matrix=f"/team/?team={trust.big_team_id}", repeat=repeat)
 
     # Skills and gaps (issue 16, part D): the whole organisation's snapshot, its trend and its Excel export.
+    progress(f"{label}: skills (generating, then measuring)")
     results.extend(_skills(app, db, admin, counter, repeat))
 
-    # Every record as CSV, streamed: time and the most Python memory held at once.
+    # Every record as CSV, streamed, once: its time, and how far the process's resident memory rose above where
+    # it stood before (sampled every 20 ms while it ran: bounded memory is a rise that does not grow with the data).
     def export():
         response = admin.get("/team/export/records?format=csv", buffered=False)
-        size = 0
+        size, shown = 0, 0
         for chunk in response.response:
             size += len(chunk)
+            if size - shown >= 100e6:
+                shown = size
+                progress(f"{label}: CSV export, {size / 1e6:.0f} MB so far")
         response.close()
         export.size = size
     export.size = 0
-    row = measure("CSV export of every record", export, counter, 1)
-    # Memory on a second run, traced (tracing slows it, so the time above is untraced).
-    tracemalloc.start()
-    export()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    row["note"] = f"{export.size / 1e6:.0f} MB of CSV; the most Python memory held at once: {peak / 1e6:.0f} MB"
+    progress(f"{label}: CSV export of every record (twice: the first warms up)")
+    with _ResidentPeak() as resident:
+        row = measure("CSV export of every record", export, counter, 1)
+    row["note"] = (f"{export.size / 1e6:.0f} MB of CSV; resident memory at most {resident.rise_mb:.0f} MB above "
+                   f"where it stood before ({resident.before_mb:.0f} MB)")
     from bench import floors
 
+    progress(f"{label}: CSV floor (a plain cursor through csv.writer)")
     with app.app_context():
         floor = floors.csv_floor(db.engine)
     row.update(floor=floor["median"], floor_note=f"a plain cursor and csv.writer: {floor['note']}")
     results.append(row)
 
+    progress(f"{label}: bulk PDF")
     with app.app_context():
         results.append(_bulk_print(app, db, trust, counter, count=max(3, min(50, int(50 * scale * 4)))))
+    progress(f"{label}: import of people (the service alone)")
     with app.app_context():
         results.append(_import_people(app, db, trust, counter, scale))
-    # A large import through the pages, while a learner keeps saving: batched as the app does it, then
-    # (for comparison) as one transaction.
-    results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=True))
-    results.append(_import_beside_writes(app, admin, learner, trust, scale, batched=False))
+    # A large import through the pages while others keep working (a learner saving, others reading pages):
+    # batched as the app does it, then (for comparison) as one transaction.
+    users = {"learner": learner, "educator": educator,
+             **{role: _client(app, email, PASSWORD) for role, email in neighbours.items()}}
+    paths = {"matrix": f"/team/?team={trust.big_team_id}", "passport": f"/people/{someone}/passport"}
+    for batched in (True, False):
+        progress(f"{label}: import of people through the pages beside other users "
+                 f"({'batched' if batched else 'one transaction'})")
+        results.append(_import_beside_writes(app, admin, users, paths, trust, scale, batched=batched))
     summary = {"people": trust.people, "teams": trust.teams, "entries": trust.entries, "generated_seconds": built}
     return results, summary
+
+
+def _neighbours(db, trust) -> dict[str, str]:
+    """The emails of a second learner, a second admin and a second educator (for the users beside an import)."""
+    from skillpass.models import Person, Role
+
+    def other(role, than):
+        return db.session.scalar(select(Person.email).where(Person.role == role, Person.email != than,
+                                                            Person.active.is_(True)).order_by(Person.id).limit(1))
+    return {"reader": other(Role.LEARNER, trust.learner_email), "admin reader": other(Role.ADMIN, trust.admin_email),
+            "educator reader": other(Role.EDUCATOR, trust.educator_email)}
+
+
+class _ResidentPeak:
+    """The most this process's resident set (VmRSS) rose while the block ran, sampled by a thread every 20 ms."""
+
+    def __enter__(self):
+        self.before_mb = self.peak_mb = _resident_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.02):
+            self.peak_mb = max(self.peak_mb, _resident_mb())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.rise_mb = max(0.0, self.peak_mb - self.before_mb)
+        return False
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 # What each page is measured against (bench/floors.py), and the most it should cost as a multiple of it
@@ -214,7 +324,7 @@ def _floors(app, db, results, *, learner, admin, someone, self_id, matrix, repea
              "Team matrix": floors.page_html(admin, matrix)}
     bare = {name: floors.bare_page(html, repeat) for name, html in pages.items()}
     with app.app_context():
-        home = floors.admin_home_floor(db.engine, repeat, today=TODAY)
+        home = floors.admin_home_floor(db.engine, max(3, repeat // 3), today=TODAY)
     with app.test_request_context():
         person = db.session.get(Person, self_id)
         printed = passport_html(person, settings=get_settings(), for_pdf=True)
@@ -369,11 +479,11 @@ class _TreeMemory:
 
 
 def _import_people(app, db, trust, counter, scale):
-    """Plan and apply a CSV of new people (5,000 at scale 1), then roll back."""
+    """Plan and apply a CSV of as many new people as the trust has (the service alone), then roll back."""
     from skillpass.models import Person
     from skillpass.services import people_import
 
-    n = max(50, int(5000 * scale))
+    n = min(people_import.MAX_ROWS, max(50, int(5000 * scale)))   # one file holds at most 30,000
     lines = ["employee_number,name,email,job_role,team,start_date,role"]
     lines += [f"N{i:06d},New Person {i},new{i}@bench.example,Healthcare Assistant,Ward 02,2026-03-09,"
               for i in range(n)]
@@ -392,65 +502,113 @@ def _import_people(app, db, trust, counter, scale):
             "runs": 1, "note": f"{1000 * elapsed / n / 1000:.2f} ms a person"}
 
 
-def _import_beside_writes(app, admin, learner, trust, scale, *, batched: bool) -> dict:
-    """Import 20,000 people (at scale 1) through the import pages while a learner adds informal learning
-    every 50 ms: how long the import takes, and how long each of the learner's saves waits meanwhile."""
+def _import_beside_writes(app, admin, users, paths, trust, scale, *, batched: bool) -> dict:
+    """Import 30,000 people (20,000 at the quick run's 5,000) through the import pages while others keep working:
+    a learner adds informal learning, another learner reads their passport, an educator their sign-off queue, a
+    second admin the big team's matrix and a person's passport, each about every 100 ms. How long the import
+    takes, and every other request's time meanwhile (their 95th percentile is the budget: under 500 ms). They all
+    share this one process with the import (one interpreter lock), as a web worker's threads would."""
     import io
     import re
 
     from skillpass.services import people_import
     from skillpass.services.submissions import new_token
 
-    n = max(200, int(20000 * scale))
+    admin_reader, learner = users["admin reader"], users["learner"]
+    n = max(200, min(30000, int(20000 * scale)))
     tag = "b" if batched else "u"
-    lines = ["employee_number,name,email,job_role,team,start_date,role"]
-    lines += [f"{tag.upper()}{i:06d},Imported Person {i},{tag}{i}@import.bench,Healthcare Assistant,Ward 03,2026-03-09,"
-              for i in range(n)]
-    preview = admin.post("/admin/import/people", content_type="multipart/form-data",
-                         data={"file": (io.BytesIO(("\n".join(lines) + "\n").encode()), f"bench-{tag}.csv")})
-    html = preview.get_data(as_text=True)
-    assert preview.status_code == 200, html[:500]
-    token = re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
+    # A file holds at most people_import.MAX_ROWS people (30,000): more would come as several files, one after another.
+    files = -(-n // people_import.MAX_ROWS)
+    size = -(-n // files)
+    tokens = []
+    for part in range(files):
+        lines = ["employee_number,name,email,job_role,team,start_date,role"]
+        lines += [f"{tag.upper()}{i:06d},Imported Person {i},{tag}{i}@import.bench,Healthcare Assistant,Ward 03,"
+                  f"2026-03-09," for i in range(part * size, min(n, (part + 1) * size))]
+        preview = admin.post("/admin/import/people", content_type="multipart/form-data",
+                             data={"file": (io.BytesIO(("\n".join(lines) + "\n").encode()), f"bench-{tag}{part}.csv")})
+        html = preview.get_data(as_text=True)
+        assert preview.status_code == 200, html[:500]
+        tokens.append((re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1), f"bench-{tag}{part}.csv"))
     me = learner.get("/passport").get_data(as_text=True)
     informal_url = re.search(r'action="(/people/\d+/passport/informal)"', me).group(1)
     saved_batch = people_import.BATCH
     if not batched:
-        people_import.BATCH = n + 1
+        people_import.BATCH = size + 1
     outcome: dict = {}
 
     def confirm():
         started = time.perf_counter()
-        response = admin.post("/admin/import/people/confirm", data={"token": token, "filename": f"bench-{tag}.csv",
-                                                                     "submission": new_token()})
-        outcome["status"] = response.status_code
+        for token, filename in tokens:
+            response = admin.post("/admin/import/people/confirm", data={"token": token, "filename": filename,
+                                                                         "submission": new_token()})
+            outcome["status"] = response.status_code
+            if response.status_code != 303:
+                break
         outcome["seconds"] = time.perf_counter() - started
 
+    counter = iter(range(10 ** 9))
+
+    def save():
+        response = learner.post(informal_url, data={"title": f"Bench reading {tag}{next(counter)}",
+                                                    "completed_on": "2026-03-01", "hours": "1", "reflection": "",
+                                                    "submission": new_token()})
+        return response.status_code == 303
+
+    def read(client, path):
+        def call():
+            response = client.get(path)
+            response.get_data()
+            response.close()
+            return response.status_code == 200
+        return call
+
+    kinds = {"saves": [save], "passport reads": [read(users["reader"], "/passport")],
+             "sign-off queue reads": [read(users["educator reader"], "/sign-off/")],
+             "matrix and passport reads": [read(admin_reader, paths["matrix"]), read(admin_reader, paths["passport"])]}
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    refused = [0]
     thread = threading.Thread(target=confirm)
-    waits, refused = [], 0
-    try:
-        thread.start()
-        time.sleep(0.3)     # the import under way (its preview is read again first)
+
+    def user(kind, calls):
         i = 0
         while thread.is_alive():
-            i += 1
             started = time.perf_counter()
-            response = learner.post(informal_url, data={"title": f"Bench reading {tag}{i}", "completed_on": "2026-03-01",
-                                                        "hours": "1", "reflection": "", "submission": new_token()})
-            waits.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 303:
-                refused += 1
-            time.sleep(0.05)
+            ok = calls[i % len(calls)]()
+            elapsed = (time.perf_counter() - started) * 1000
+            if thread.is_alive():   # only requests made while the import ran
+                times[kind].append(elapsed)
+                if not ok:
+                    refused[0] += 1
+            i += 1
+            time.sleep(0.1)     # a person's pause between clicks, not the measurement's logic
+
+    others = [threading.Thread(target=user, args=(kind, calls)) for kind, calls in kinds.items()]
+    try:
+        thread.start()
+        for other in others:
+            other.start()
         thread.join()
+        for other in others:
+            other.join()
     finally:
         people_import.BATCH = saved_batch
     assert outcome.get("status") == 303, outcome
-    how = f"in batches of {saved_batch}" if batched else "as one transaction (for comparison)"
-    note = (f"{n:,} people {how} in {outcome['seconds']:.1f} s; meanwhile {len(waits)} saves by a learner: "
-            f"median {statistics.median(waits) if waits else 0:.0f} ms, slowest {max(waits, default=0):.0f} ms, "
-            f"{refused} refused (database busy)")
-    return {"name": f"People import beside a learner's saves ({'batched' if batched else 'one transaction'})",
+    everyone = [t for kind in times.values() for t in kind]
+    p95 = _percentile(everyone, 95) if everyone else 0.0
+    verdict = "met" if p95 < IMPORT_NEIGHBOURS_P95 else "**missed**"
+    how = (f"in batches of {saved_batch}" if batched else "each file as one transaction (for comparison)")
+    how += f", as {files} files of {size:,} (a file holds at most {people_import.MAX_ROWS:,})" if files > 1 else ""
+    each = ", ".join(f"{kind} {len(ts)}: median {statistics.median(ts) if ts else 0:.0f}, "
+                     f"p95 {_percentile(ts, 95) if ts else 0:.0f}" for kind, ts in times.items())
+    note = (f"{n:,} people {how} in {outcome['seconds']:.1f} s ({1000 * outcome['seconds'] / n:.2f} ms a person); "
+            f"meanwhile {len(everyone)} requests by 4 other users: p95 **{p95:.0f} ms** (budget < "
+            f"{IMPORT_NEIGHBOURS_P95} ms: {verdict}), slowest {max(everyone, default=0):.0f} ms, {refused[0]} refused "
+            f"or failed; in ms, {each}")
+    # The budget: 30,000 people within 60 s (2 ms a person), for the batched import the app makes.
+    return {"name": f"People import beside other users ({'batched' if batched else 'one transaction'})",
             "median": outcome["seconds"] * 1000, "p95": outcome["seconds"] * 1000, "queries": 0, "runs": 1,
-            "note": note}
+            "note": note, "budget": 2 * n if batched else None, "budget_words": f"{n:,} people"}
 
 
 # ---------------------------------------------------------------- throughput under gunicorn
@@ -641,19 +799,21 @@ def _worker_peak_memory(master_pid: int) -> float:
 
 def table(label: str, summary: dict, rows: list[dict], load: dict | None) -> str:
     out = [f"### {label}: {summary['people']:,} people, {summary['teams']} teams, {summary['entries']:,} entries "
-           f"(generated in {summary['generated_seconds']:.0f} s)", "",
-           "| page | first ms | median ms | p95 ms | SQL queries | budget | floor ms | × floor | note |",
-           "|---|---:|---:|---:|---:|---|---:|---|---|"]
+           f"(generated in {summary['generated_seconds']:.0f} s, before the kept dates are rebuilt)", "",
+           "| page | first ms | median ms | p95 ms | runs | SQL queries | budget | floor ms | × floor | note |",
+           "|---|---:|---:|---:|---:|---:|---|---:|---|---|"]
     for row in rows:
         budget = ""
-        for key, (_, limit) in BUDGETS.items():
-            if row["name"].startswith(key.split(" (")[0]):
-                verdict = "met" if row["median"] <= limit else "**missed**"
-                budget = f"≤ {limit:,} ms: {verdict}"
+        limit = row.get("budget", next((limit for key, (_, limit) in BUDGETS.items()
+                                        if row["name"].startswith(key.split(" (")[0])), None))
+        if limit is not None:
+            verdict = "met" if row["median"] <= limit else "**missed**"
+            budget = f"≤ {limit:,} ms{' for ' + row['budget_words'] if row.get('budget_words') else ''}: {verdict}"
         first = f"{row['first']:.1f}" if "first" in row else ""
         floor = f"{row['floor']:.1f}" if row.get("floor") else ""
         note = "; ".join(n for n in (row.get("note", ""), row.get("floor_note", "")) if n)
-        out.append(f"| {row['name']} | {first} | {row['median']:.1f} | {row['p95']:.1f} | {row['queries']} | {budget} | "
+        out.append(f"| {row['name']} | {first} | {row['median']:.1f} | {row['p95']:.1f} | {row['runs']} | "
+                   f"{row['queries']} | {budget} | "
                    f"{floor} | {_aim(row)} | {note} |")
     if load:
         verdict = "met" if load["ratio"] >= 0.5 else "**missed**"
@@ -669,14 +829,17 @@ def table(label: str, summary: dict, rows: list[dict], load: dict | None) -> str
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--people", type=int, default=30000,
+                        help="people in the synthetic trust (30,000: the largest trusts; 5,000: the quick run)")
+    parser.add_argument("--scale", type=float, default=None, help="the same as --people 5000×SCALE")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--load-seconds", type=float, default=10)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args(argv)
+    people = max(20, round(5000 * args.scale)) if args.scale is not None else args.people
 
-    sections = [f"## Benchmark, {dt.date.today().isoformat()}: scale {args.scale} on {platform.machine()}, "
+    sections = [f"## Benchmark, {dt.date.today().isoformat()}: {people:,} people on {platform.machine()}, "
                 f"{os.cpu_count()} cores, Python {platform.python_version()}", ""]
     for label in args.databases.split(","):
         if label == "sqlite":
@@ -690,9 +853,10 @@ def main(argv=None) -> int:
         else:
             raise SystemExit(f"unknown database {label}")
         print(f"== {label}: generating the trust and measuring", flush=True)
-        rows, summary = run_database(label, url, scale=args.scale, repeat=args.repeat)
+        rows, summary = run_database(label, url, people=people, repeat=args.repeat)
         load = None
         if args.load_seconds > 0:
+            progress(f"{label}: throughput under gunicorn")
             learner_email = _learner_email(url)
             load = throughput(url, (learner_email, ""), seconds=args.load_seconds,
                               upload=tempfile.mkdtemp(prefix="skillpass-bench-uploads-"))
