@@ -44,3 +44,22 @@ def test_a_staff_page_is_given_the_count_once_and_a_partial_or_a_learners_page_n
     with count_queries() as own:
         html = learner.get("/passport").get_data(as_text=True)
     assert _header_count(html) is None and _awaiting_counts(own) == 0, own
+
+
+def test_an_admins_count_is_everyone_still_here_but_themselves(app, world):
+    """An admin's count (services.decisions.awaiting_everywhere): every awaiting entry on the index of awaiting
+    entries alone, less those of people who have left and the admin's own; the admin home counts the same."""
+    from skillpass.services import figures
+    from tests import factories
+
+    factories.assign(world.admin, world.template)
+    for person, item in ((world.learner, world.competency), (world.other_learner, world.competency),
+                         (world.admin, world.competency), (world.educator, world.competency)):
+        entries.record_entry(actor=person, person=person, item=item, completed_on=dt.date(2026, 2, 20),
+                             method=EntryMethod.HERE, today=TODAY)
+    world.other_learner.active = False          # left: their entry waits for nobody
+    db.session.commit()
+    html = sign_in(app.test_client(), world.admin).get("/passport").get_data(as_text=True)
+    assert _header_count(html) == 2             # the learner's and the educator's: not the leaver's, not their own
+    overview = figures.compute_overview(today=TODAY, warning_days=60, team_ids=None)
+    assert overview.awaiting == 3               # everyone still here, the admin too

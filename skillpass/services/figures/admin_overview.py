@@ -11,7 +11,7 @@ from skillpass import clock, rules
 from skillpass.extensions import db
 from skillpass.models import Entry, EntryStatus, Item, PassportTemplate, Person, Team
 from skillpass.rules import OPTIONAL_INDEX, TALLY_INDEX, TALLY_SIZE, Status
-from skillpass.services import item_dates, kept
+from skillpass.services import decisions, item_dates, kept
 from skillpass.services.figures.scope import passports_named
 from skillpass.services.figures.standing import STANDINGS, PassportFigure, Tally
 
@@ -113,9 +113,12 @@ def compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, 
         figure.compliance = rules.Compliance.of_tally(tally)
         for index in range(TALLY_SIZE):
             overall[index] += tally[index]
-    awaiting_total = db.session.scalar(
-        select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
-        .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True), *scoped(Person.team_id)))
+    if team_ids is None:
+        awaiting_total = decisions.awaiting_everywhere()
+    else:
+        awaiting_total = db.session.scalar(
+            select(func.count(Entry.id)).join(Person, Person.id == Entry.person_id)
+            .where(Entry.status == EntryStatus.AWAITING, Person.active.is_(True), Person.team_id.in_(team_ids)))
     ranked = sorted((figure for figure, _ in teams.values()),
                     key=lambda t: (t.compliance.percent if t.compliance.percent is not None else 101, t.name))
     return Overview(overall=rules.Compliance.of_tally(overall), awaiting=awaiting_total, people=people,
@@ -134,13 +137,20 @@ def _worst_items(by_item: dict[int, list[int]], scoped, *, count: int = 10) -> l
         select(Item.id, Item.title, PassportTemplate.name).join(PassportTemplate, PassportTemplate.id == Item.template_id)
         .where(Item.id.in_(out)))}
     shown = sorted(out, key=lambda item_id: (-out[item_id], names[item_id][0]))[:count]
-    dates = item_dates.TABLE.c
-    not_done = dates.completed_on.is_(None).label("not_done")
-    for item_id, is_not_done, total in db.session.execute(
-            select(dates.item_id, not_done, func.count()).where(dates.item_id.in_(shown), *scoped(dates.team_id))
-            .group_by(dates.item_id, not_done)):
+    # Each holder of an item's passport has one row for it: done = holders less those not done (read through the
+    # index of items not done, short), never a count of every row of the item.
+    dates, held = item_dates.TABLE.c, item_dates.PASSPORTS.c
+    template_of = dict(db.session.execute(select(Item.id, Item.template_id).where(Item.id.in_(shown))).all())
+    holders = dict(db.session.execute(
+        select(held.template_id, func.count()).where(held.template_id.in_(set(template_of.values())),
+                                                     *scoped(held.team_id)).group_by(held.template_id)).all())
+    not_done = dict(db.session.execute(
+        select(dates.item_id, func.count()).where(dates.item_id.in_(shown), dates.completed_on.is_(None),
+                                                  *scoped(dates.team_id)).group_by(dates.item_id)).all())
+    for item_id in shown:
         tally = by_item[item_id]
-        tally[TODO if is_not_done else COMPLETE] += total
+        tally[TODO] += not_done.get(item_id, 0)
+        tally[COMPLETE] += holders.get(template_of[item_id], 0) - not_done.get(item_id, 0)
     return [ItemFigure(item_id=item_id, title=names[item_id][0], template_name=names[item_id][1],
                        compliance=rules.Compliance.of_tally(by_item[item_id])) for item_id in shown]
 
