@@ -207,8 +207,17 @@ def rebuild_item_dates_command():
     from skillpass.extensions import db
     from skillpass.services import item_dates
 
+    from skillpass import clock
+    from skillpass.services import trend_months
+
     started = time.perf_counter()
     written = item_dates.rebuild()
     db.session.commit()
     click.echo(f"Kept dates rebuilt in {time.perf_counter() - started:.1f} s: {written.added} added, "
                f"{written.changed} changed, {written.removed} removed.")
+    # The trend's past month ends, all of them worked out again.
+    started = time.perf_counter()
+    db.session.execute(trend_months.BUILT.delete())
+    months = trend_months.ensure_built(clock.today())
+    db.session.commit()
+    click.echo(f"The trend's {len(months)} past month ends rebuilt in {time.perf_counter() - started:.1f} s.")

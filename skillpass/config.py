@@ -96,6 +96,9 @@ def load(overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Keep figures and passport pages per worker until the data changes (services/kept.py).
         "CACHE_PAGES": _bool("CACHE_PAGES", True),
+        # The monthly trend: a past month end not yet kept (services/trend_months.py) is worked out from the
+        # entries while at most this many people are in view, and shown as being counted above it.
+        "TREND_WALK_LIMIT": _int("TREND_WALK_LIMIT", 2000),
         # Email (services/mail.py). No SMTP host: messages are kept in the outbox, read by admins in the app.
         "SMTP_HOST": _env("SMTP_HOST", "") or "",
         "SMTP_PORT": _int("SMTP_PORT", 0),          # 0: 587 with starttls, 465 with tls, 25 with none

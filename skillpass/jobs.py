@@ -139,13 +139,30 @@ class Jobs:
         mail.send_queued(ids)
 
     def _every_minute(self) -> None:
-        """Hand stranded prints to the queue again; send messages a stopped worker left queued."""
+        """Hand stranded prints to the queue again; send messages a stopped worker left queued; build the trend's
+        month ends not yet built."""
         from skillpass.print import bulk
         from skillpass.services import mail
 
         bulk.requeue_stranded()
         mail.send_stranded()
         self._requeue_imports()
+        self._build_trend_months()
+
+    def _build_trend_months(self) -> None:
+        """The trend's past month ends (services/trend_months.py): the month just ended, and any marked unbuilt
+        by a write that touched thousands of people or a new warning window. One worker at a time builds them."""
+        from skillpass import clock
+        from skillpass.services import trend_months
+
+        try:
+            with self.huey.lock_task("trend_months"):
+                built = trend_months.ensure_built(clock.today())
+                db.session.commit()
+        except TaskLockedException:
+            return
+        if built:
+            self.app.logger.info("trend months built: %s", ", ".join(m.isoformat() for m in built))
 
     def _requeue_imports(self) -> int:
         """Hand stranded imports to the queue again (services/import_runs.py): they go on where they stopped."""

@@ -65,3 +65,35 @@ class ItemDatesState(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     built_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class TrendMonth(db.Model):
+    """One row for each past month's end, active person and passport they held then: how that passport's
+    mandatory items stood as of that day (the monthly trend, figures/monthly_trend.py), counted in the order
+    rules.TALLIED fixes. Kept as writes happen for the month ends TrendMonthBuilt lists
+    (services/trend_months.py); the current month, as of today, is counted over ItemDates instead."""
+    __tablename__ = "trend_months"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    month_end: Mapped[dt.date] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None]                 # the person's team now, as the trend groups them
+    complete: Mapped[int]
+    expiring: Mapped[int]
+    overdue: Mapped[int]
+    expired: Mapped[int]
+    todo: Mapped[int]
+
+    __table_args__ = (Index("ix_trend_months_month", "month_end", "team_id"),)
+
+
+class TrendMonthBuilt(db.Model):
+    """The month ends whose TrendMonth rows are built for everyone, and with which warning window (Complete
+    and Expiring are told apart by it): a month end missing here, or built with another window, is worked out
+    from the entries when asked for until the job worker builds it (services/trend_months.ensure_built)."""
+    __tablename__ = "trend_months_built"
+
+    month_end: Mapped[dt.date] = mapped_column(primary_key=True)
+    warning_days: Mapped[int]
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

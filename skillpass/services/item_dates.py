@@ -39,6 +39,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Assignment, CreditMapping, CreditTarget, Entry, Item, ItemDates, PassportTemplate, Person, Section
 from skillpass.models.item_dates import ItemDatesState, PassportDates
+from skillpass.services import trend_months
 
 _KEY = "skillpass.item_dates"
 TABLE = ItemDates.__table__
@@ -132,6 +133,7 @@ def _keep(session: Session) -> None:
         return
     if touched.everyone:
         refresh(None)
+        trend_months.refresh(None)
         return
     people = set(touched.people)
     for obj in touched.objects:
@@ -158,7 +160,10 @@ def _keep(session: Session) -> None:
         where.append(Person.id.in_(sorted(people)))
     if holders is not None:
         where.append(Person.id.in_(holders))
-    refresh(select(Person.id).where(or_(*where)))
+    ids = select(Person.id).where(or_(*where))
+    refresh(ids)
+    # The trend's past month ends turn on the same writes (services/trend_months.py).
+    trend_months.refresh(ids)
 
 
 def _forget_on_rollback(session: Session, previous_transaction) -> None:

@@ -7,7 +7,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -173,12 +173,17 @@ def trend():
     """Monthly compliance over the last 12 months, as of each month's end (htmx loads it into the team page)."""
     filters = _filters()
     settings = get_settings()
-    lines = figures.trend(_scope(filters), today=today(), warning_days=settings.warning_days)
+    # Past month ends are kept as writes happen; one not yet built again (just ended, or after a change that
+    # touched thousands of people) is walked from the entries for a few people, and shown as being counted for many.
+    lines = figures.trend(_scope(filters), today=today(), warning_days=settings.warning_days,
+                          walk_limit=current_app.config["TREND_WALK_LIMIT"])
     ends = figures.month_ends(today())
     labels = [m.strftime("%b %Y") for m in ends]
     drawn = lines[:6]
-    chart = charts.percent_lines(labels, [(line.name, [c.percent for _, c in line.points]) for line in drawn])
-    context = dict(filters=filters, lines=lines, chart=chart, labels=labels, ends=ends,
+    chart = charts.percent_lines(labels, [(line.name, [c.percent if c is not None else None for _, c in line.points])
+                                          for line in drawn])
+    counting = [label for label, (_, c) in zip(labels, lines[0].points) if c is None] if lines else []
+    context = dict(filters=filters, lines=lines, chart=chart, labels=labels, ends=ends, counting=counting,
                    more=len(lines) - len(drawn), title=_title(filters, {t.id: t for t in access.visible_teams(current_user)}))
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_trend.html", **context)))

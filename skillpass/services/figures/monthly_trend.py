@@ -1,4 +1,6 @@
-"""Monthly compliance per team over the last months, each as of its month's end, from the entries themselves."""
+"""Monthly compliance per team over the last months, each as of its month's end: past month ends from the rows
+kept as writes happen (services/trend_months.py), today over the kept dates, and any month end not yet built
+walked from the entries themselves (walk_months, what the kept rows are derived and checked by)."""
 from __future__ import annotations
 
 import bisect
@@ -8,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Hashable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from skillpass import rules
+from skillpass.rules import TALLY_INDEX, TALLY_SIZE
 from skillpass.extensions import db
 from skillpass.models import Assignment, Entry, EntryActivity, EntryMethod, EntryStatus, Item, Person, Section, Team
 from skillpass.services.credit import credit_map
@@ -35,24 +38,93 @@ class TrendLine:
     points: list[tuple[dt.date, rules.Compliance]]
 
 
-def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) -> list[TrendLine]:
-    """Monthly compliance per team, each as of its month's end, from the entries themselves.
+def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12,
+          walk_limit: int | None = None) -> list[TrendLine]:
+    """Monthly compliance per team, each as of its month's end (walk_months says what "as of" means).
 
-    As of a day M: people who had started and were active then, the assignments
-    live then, items that existed then (added on or before M, not yet archived),
-    and the entries completed on or before M that were accepted (revoked ones
-    count until their revocation). Frequencies and offsets are today's.
-    """
+    Past month ends come from the rows kept as writes happen (services/trend_months.py) where they are built
+    with this warning window; the current month, as of today, is counted over the kept dates; a month end not
+    yet built is walked from the entries, unless more than *walk_limit* people are in scope: then its point is
+    None (being counted: the job worker builds it within minutes). A constant number of queries."""
+    from skillpass.services import item_dates, trend_months
+
     ends = month_ends(today, months)
-    first = ends[0]
-    # Everyone in the teams: a passport chosen narrows the assignments below, held then or now.
-    ids = people_query(replace(scope, template_id=None))
-    people = db.session.execute(
-        select(Person.id, Person.start_date, Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
-        .where(Person.id.in_(ids))).all()
-    assignments = db.session.scalars(select(Assignment).where(
+    past = ends[:-1]
+    everyone = replace(scope, template_id=None)
+    names = {team_id: name or "No team" for team_id, name in db.session.execute(
+        select(Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(people_query(everyone))).distinct())}
+    tallies: dict[str, dict[dt.date, list[int] | None]] = {
+        name: {m: [0] * TALLY_SIZE for m in ends} for name in set(names.values())}
+    built = trend_months.built(past, warning_days)
+    for month_end, team_id, tally in trend_months.counted(scope, sorted(built)):
+        _add(tallies[names[team_id]][month_end], tally)
+    walked = [m for m in past if m not in built]
+    counted_today = not item_dates.needs_rebuild()
+    if not counted_today:
+        walked.append(today)
+    if walked and walk_limit is not None and tallies and db.session.scalar(
+            select(func.count()).select_from(people_query(everyone).subquery())) > walk_limit:
+        for points in tallies.values():
+            for m in walked:
+                points[m] = None
+        walked = [today] if not counted_today else []
+    if walked:
+        people, by_person = walk_months(people_query(everyone), walked, warning_days=warning_days,
+                                        template_id=scope.template_id)
+        team_of = {person_id: team_id for person_id, _, team_id in people}
+        for (person_id, _), counts in by_person.items():
+            points = tallies[names[team_of[person_id]]]
+            for m, tally in zip(walked, counts):
+                _add(points[m], tally)
+    if counted_today:
+        for team_id, tally in trend_months.today_counts(scope, today=today, warning_days=warning_days):
+            _add(tallies[names[team_id]][today], tally)
+    return [TrendLine(name=name, points=[(m, None if points[m] is None else rules.Compliance.of_tally(points[m]))
+                                         for m in ends])
+            for name, points in sorted(tallies.items())]
+
+
+def trend_walked(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) -> list[TrendLine]:
+    """The same lines, every month end walked from the entries: what the kept rows are checked against."""
+    ends = month_ends(today, months)
+    everyone = replace(scope, template_id=None)
+    names = {team_id: name or "No team" for team_id, name in db.session.execute(
+        select(Person.team_id, Team.name).outerjoin(Team, Team.id == Person.team_id)
+        .where(Person.id.in_(people_query(everyone))).distinct())}
+    tallies = {name: [[0] * TALLY_SIZE for _ in ends] for name in set(names.values())}
+    people, by_person = walk_months(people_query(everyone), ends, warning_days=warning_days,
+                                    template_id=scope.template_id)
+    team_of = {person_id: team_id for person_id, _, team_id in people}
+    for (person_id, _), counts in by_person.items():
+        for into, tally in zip(tallies[names[team_of[person_id]]], counts):
+            _add(into, tally)
+    return [TrendLine(name=name, points=[(m, rules.Compliance.of_tally(t)) for m, t in zip(ends, points)])
+            for name, points in sorted(tallies.items())]
+
+
+def _add(into: list[int], tally) -> None:
+    for index, n in enumerate(tally):
+        into[index] += n
+
+
+def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int | None = None,
+                ) -> tuple[list[tuple[int, dt.date, int | None]], dict[tuple[int, int], list[list[int]]]]:
+    """How each passport held by the people *ids* selects stood as of each day of *ends*, from the entries:
+    (the people: id, start date, team id; per (person id, template id), a tally in rules.TALLIED order for each
+    day of *ends*, in that order). *template_id* narrows it to one passport.
+
+    As of a day M: people who had started then, the assignments live then, items that existed then (added on
+    or before M, not yet archived), and the entries completed on or before M that were accepted (revoked ones
+    count until their revocation). Frequencies and offsets are today's. Mandatory items only."""
+    if not ends:
+        return [], {}
+    first = min(ends)
+    people = db.session.execute(select(Person.id, Person.start_date, Person.team_id).where(Person.id.in_(ids))).all()
+    assignments = db.session.execute(select(
+        Assignment.person_id, Assignment.template_id, Assignment.assigned_on, Assignment.removed_on).where(
         Assignment.person_id.in_(ids), or_(Assignment.removed_on.is_(None), Assignment.removed_on > first),
-        *( [Assignment.template_id == scope.template_id] if scope.template_id else []))).all()
+        *([Assignment.template_id == template_id] if template_id else []))).all()
     template_ids = {a.template_id for a in assignments}
     columns = _items_ever(template_ids)
     # By (person, subject): an entry counts for every item of its subject (PRODUCT.md §6.1).
@@ -83,24 +155,26 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
     for key in completions:
         completions[key].sort(key=lambda c: c[0])
 
-    held: dict[int, list[Assignment]] = defaultdict(list)
+    held: dict[int, list] = defaultdict(list)
     for a in assignments:
         held[a.person_id].append(a)
     by_template: dict[int, list[tuple[Item, rules.Offset, dt.date | None, Hashable]]] = defaultdict(list)
     for item, section in columns:
+        if not item.mandatory:
+            continue
         archived = item.archived_at.date() if item.archived_at else None
         by_template[item.template_id].append(
             (item, rules.Offset(section.offset_amount, section.offset_unit.value), archived,
              subject_key(item.id, item.code)))
 
-    lines: dict[str, dict[dt.date, rules.Compliance]] = defaultdict(lambda: {m: rules.Compliance() for m in ends})
-    for person_id, start_date, _team_id, team_name in people:
-        points = lines[team_name or "No team"]
+    out: dict[tuple[int, int], list[list[int]]] = {}
+    for person_id, start_date, _team_id in people:
         for assignment in held.get(person_id, ()):
             removed = assignment.removed_on
+            counts = out.get((person_id, assignment.template_id))
+            if counts is None:
+                counts = out[(person_id, assignment.template_id)] = [[0] * TALLY_SIZE for _ in ends]
             for item, offset, archived, subject in by_template.get(assignment.template_id, ()):
-                if not item.mandatory:
-                    continue
                 since = rules.anchor_of(start_date, assignment.assigned_on, item.added_on)
                 due = rules.due_on(start_date=start_date, assigned_on=assignment.assigned_on,
                                    item_added_on=item.added_on, offset=offset)
@@ -108,7 +182,7 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
                 dates = [d[0] for d in done]
                 frequency = item.frequency_months
                 whole = item.has_refresher or (person_id, subject) in chained
-                for m in ends:
+                for m, tally in zip(ends, counts):
                     if since > m or (removed is not None and removed <= m) or (archived is not None and archived <= m):
                         continue
                     index = bisect.bisect_right(dates, m)
@@ -130,8 +204,8 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12) 
                         expires = rules.expiry_date(latest, frequency) if latest is not None else None
                     status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
                                              warning_days=warning_days)
-                    points[m].count(status)
-    return [TrendLine(name=name, points=[(m, points[m]) for m in ends]) for name, points in sorted(lines.items())]
+                    tally[TALLY_INDEX[status]] += 1
+    return [(p.id, p.start_date, p.team_id) for p in people], out
 
 
 def _items_ever(template_ids: set[int]) -> list[tuple[Item, Section]]:
