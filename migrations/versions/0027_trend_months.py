@@ -1,5 +1,5 @@
 """The monthly trend's past month ends, kept as writes happen (issue 19, item 1): per person, passport held and
-month end, how its mandatory items stood that day; and which month ends are built, with which warning window.
+month end, how its mandatory items stood that day, and those added up by team and job role; and which month ends are built, with which warning window.
 
 Made empty: the job worker builds the month ends the trend shows (services/trend_months.ensure_built), and the
 trend works out any month end not yet built from the entries, as it did before.
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('template_id', sa.Integer(), nullable=False),
     sa.Column('month_end', sa.Date(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('job_role', sa.String(), nullable=False),
     sa.Column('complete', sa.Integer(), nullable=False),
     sa.Column('expiring', sa.Integer(), nullable=False),
     sa.Column('overdue', sa.Integer(), nullable=False),
@@ -39,7 +40,20 @@ def upgrade():
                             name=op.f('fk_trend_months_template_id_passport_template'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'template_id', 'month_end', name=op.f('pk_trend_months'))
     )
-    op.create_index('ix_trend_months_month', 'trend_months', ['month_end', 'team_id'], unique=False)
+    op.create_table('trend_month_counts',
+    sa.Column('month_end', sa.Date(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('job_role', sa.String(), nullable=False),
+    sa.Column('complete', sa.Integer(), nullable=False),
+    sa.Column('expiring', sa.Integer(), nullable=False),
+    sa.Column('overdue', sa.Integer(), nullable=False),
+    sa.Column('expired', sa.Integer(), nullable=False),
+    sa.Column('todo', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['passport_template.id'],
+                            name=op.f('fk_trend_month_counts_template_id_passport_template'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('month_end', 'template_id', 'team_id', 'job_role', name=op.f('pk_trend_month_counts'))
+    )
     op.create_table('trend_months_built',
     sa.Column('month_end', sa.Date(), nullable=False),
     sa.Column('warning_days', sa.Integer(), nullable=False),
@@ -50,5 +64,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table('trend_months_built')
-    op.drop_index('ix_trend_months_month', table_name='trend_months')
+    op.drop_table('trend_month_counts')
     op.drop_table('trend_months')

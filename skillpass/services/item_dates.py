@@ -98,7 +98,7 @@ def _note(session: Session, flush_context, instances) -> None:
                 touched.objects.append(obj)
         elif isinstance(obj, Person):
             state = sa_inspect(obj)
-            if state.pending or state.deleted or _changed(obj, "start_date", "team_id", "team", "active"):
+            if state.pending or state.deleted or _changed(obj, "start_date", "team_id", "team", "active", "job_role"):
                 touched = touched or _touched(session)
                 touched.objects.append(obj)
         elif isinstance(obj, Item):

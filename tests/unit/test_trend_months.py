@@ -41,6 +41,7 @@ def _varied(world):
     bls.refresher_title = "Basic life support refresher"
     bls.grace_months = 2
     archived = factories.item(section, "Old induction", position=2)
+    coming = factories.item(section, "Coming in April", position=3, added_on=D(2026, 3, 20))
     people = []
     for n, start in enumerate([D(2024, 1, 8), D(2025, 6, 2), D(2025, 11, 17), D(2021, 3, 1), D(2026, 4, 6)]):
         person = factories.person(team=(world.team_a, world.team_b, None)[n % 3], start_date=start,
@@ -62,6 +63,7 @@ def _varied(world):
     _accepted(c, manual, D(2026, 1, 5))
     _accepted(d, world.fire, D(2025, 4, 1))
     _accepted(e, world.fire, D(2026, 2, 1))                  # done before starting (5 Apr 2026): not counted yet
+    _accepted(a, coming, D(2026, 2, 20))                    # an item added after today: not counted yet
     db.session.commit()
     # Removed in the year; archived in the year.
     held = db.session.scalar(select(Assignment).where(Assignment.person_id == c.id,
@@ -119,6 +121,12 @@ def test_each_kind_of_write_keeps_the_month_ends(app, world):
     assert after != before and after == _points(trend_walked(everyone, today=TODAY, warning_days=WARNING))
     d.team = world.team_a
     db.session.commit()
+    porters = Scope(team_ids=None, job_role="Porter")
+    before = _points(figures.trend(porters, today=TODAY, warning_days=WARNING))
+    b.job_role = "Porter"
+    db.session.commit()
+    after = _points(figures.trend(porters, today=TODAY, warning_days=WARNING))
+    assert after != before and after == _points(trend_walked(porters, today=TODAY, warning_days=WARNING))
     e.active = False
     db.session.commit()
     assert not db.session.scalars(select(TrendMonth).where(TrendMonth.person_id == e.id)).all()

@@ -72,7 +72,7 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12,
     if walked:
         people, by_person = walk_months(people_query(everyone), walked, warning_days=warning_days,
                                         template_id=scope.template_id)
-        team_of = {person_id: team_id for person_id, _, team_id in people}
+        team_of = {person_id: team_id for person_id, _, team_id, _ in people}
         for (person_id, _), counts in by_person.items():
             points = tallies[names[team_of[person_id]]]
             for m, tally in zip(walked, counts):
@@ -95,7 +95,7 @@ def trend_walked(scope: Scope, *, today: dt.date, warning_days: int, months: int
     tallies = {name: [[0] * TALLY_SIZE for _ in ends] for name in set(names.values())}
     people, by_person = walk_months(people_query(everyone), ends, warning_days=warning_days,
                                     template_id=scope.template_id)
-    team_of = {person_id: team_id for person_id, _, team_id in people}
+    team_of = {person_id: team_id for person_id, _, team_id, _ in people}
     for (person_id, _), counts in by_person.items():
         for into, tally in zip(tallies[names[team_of[person_id]]], counts):
             _add(into, tally)
@@ -109,9 +109,9 @@ def _add(into: list[int], tally) -> None:
 
 
 def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int | None = None,
-                ) -> tuple[list[tuple[int, dt.date, int | None]], dict[tuple[int, int], list[list[int]]]]:
+                ) -> tuple[list[tuple[int, dt.date, int | None, str]], dict[tuple[int, int], list[list[int]]]]:
     """How each passport held by the people *ids* selects stood as of each day of *ends*, from the entries:
-    (the people: id, start date, team id; per (person id, template id), a tally in rules.TALLIED order for each
+    (the people: id, start date, team id, job role; per (person id, template id), a tally in rules.TALLIED order for each
     day of *ends*, in that order). *template_id* narrows it to one passport.
 
     As of a day M: people who had started then, the assignments live then, items that existed then (added on
@@ -120,7 +120,8 @@ def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int
     if not ends:
         return [], {}
     first = min(ends)
-    people = db.session.execute(select(Person.id, Person.start_date, Person.team_id).where(Person.id.in_(ids))).all()
+    people = db.session.execute(select(Person.id, Person.start_date, Person.team_id, Person.job_role)
+                                .where(Person.id.in_(ids))).all()
     assignments = db.session.execute(select(
         Assignment.person_id, Assignment.template_id, Assignment.assigned_on, Assignment.removed_on).where(
         Assignment.person_id.in_(ids), or_(Assignment.removed_on.is_(None), Assignment.removed_on > first),
@@ -168,7 +169,7 @@ def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int
              subject_key(item.id, item.code)))
 
     out: dict[tuple[int, int], list[list[int]]] = {}
-    for person_id, start_date, _team_id in people:
+    for person_id, start_date, _team_id, _job_role in people:
         for assignment in held.get(person_id, ()):
             removed = assignment.removed_on
             counts = out.get((person_id, assignment.template_id))
@@ -205,7 +206,7 @@ def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int
                     status = rules.status_of(today=m, due_on=due, expires_on=expires, latest_accepted_on=latest,
                                              warning_days=warning_days)
                     tally[TALLY_INDEX[status]] += 1
-    return [(p.id, p.start_date, p.team_id) for p in people], out
+    return [tuple(p) for p in people], out
 
 
 def _items_ever(template_ids: set[int]) -> list[tuple[Item, Section]]:
