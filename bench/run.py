@@ -159,10 +159,11 @@ def run_database(label: str, url: str, *, people: int, repeat: int) -> tuple[lis
         # The generator writes rows directly (no ORM session): the kept dates are built whole after it, as
         # `flask rebuild-item-dates` does (timed apart from the generation).
         started = time.perf_counter()
-        kept_rows = item_dates.rebuild().added
+        kept_rows = item_dates.rebuild().total
         db.session.commit()
         kept_built = time.perf_counter() - started
-        progress(f"{label}: {kept_rows:,} kept dates built in {kept_built:.0f} s; building the trend's month ends")
+        progress(f"{label}: kept dates built ({kept_rows:,} rows written) in {kept_built:.0f} s; "
+                 "building the trend's month ends")
         # The trend's past month ends, as the job worker builds them (services/trend_months.py).
         started = time.perf_counter()
         trend_months.ensure_built(TODAY)

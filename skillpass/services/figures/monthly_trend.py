@@ -111,8 +111,8 @@ def _add(into: list[int], tally) -> None:
 def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int | None = None,
                 ) -> tuple[list[tuple[int, dt.date, int | None, str]], dict[tuple[int, int], list[list[int]]]]:
     """How each passport held by the people *ids* selects stood as of each day of *ends*, from the entries:
-    (the people: id, start date, team id, job role; per (person id, template id), a tally in rules.TALLIED order for each
-    day of *ends*, in that order). *template_id* narrows it to one passport.
+    (the people: id, start date, team id, job role; per (person id, template id), a tally in rules.TALLIED order
+    for each day of *ends*, in that order). *template_id* narrows it to one passport.
 
     As of a day M: people who had started then, the assignments live then, items that existed then (added on
     or before M, not yet archived), and the entries completed on or before M that were accepted (revoked ones
