@@ -37,6 +37,7 @@ BUILT = TrendMonthBuilt.__table__
 SUMS = TrendMonthCount.__table__
 COUNTS = ("complete", "expiring", "overdue", "expired", "todo")     # rules.TALLIED's order
 DEFER_OVER = 2000
+CHUNK = 2000            # people worked out at a time when a month end is built whole
 logger = logging.getLogger(__name__)
 
 
@@ -202,7 +203,14 @@ def ensure_built(today: dt.date, *, warning_days: int | None = None) -> list[dt.
         return []
     started = clock.now()
     connection.execute(BUILT.delete().where(BUILT.c.month_end.in_(missing)))
-    _write(derive(None, missing, warning_days), stored(None, missing), counts=False)
+    # A few thousand people at a time, so that memory stays bounded whatever the size of the trust.
+    ids = list(db.session.scalars(select(Person.id).order_by(Person.id)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = select(Person.id).where(Person.id.between(ids[start], ids[min(start + CHUNK, len(ids)) - 1]))
+        _write(derive(chunk, missing, warning_days), stored(chunk, missing), counts=False)
+    # Rows of people no longer active (or gone) at these month ends: none are derived for them.
+    active = select(Person.id).where(Person.active.is_(True))
+    connection.execute(TABLE.delete().where(TABLE.c.month_end.in_(missing), TABLE.c.person_id.not_in(active)))
     _sum_again(missing)
     connection.execute(BUILT.insert(), [{"month_end": m, "warning_days": warning_days, "built_at": started}
                                         for m in missing])

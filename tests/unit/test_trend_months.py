@@ -168,7 +168,9 @@ def test_the_team_page_says_which_months_are_being_counted(app, world):
     assert "being counted" not in partial.lower()
 
 
-def test_the_month_just_ended_is_built_by_the_every_minute_job(app, world):
+def test_the_month_just_ended_is_built_by_the_every_minute_job(app, world, monkeypatch):
+    """Built a few people at a time (here two), with memory bounded whatever the size of the trust."""
+    monkeypatch.setattr(trend_months, "CHUNK", 2)
     second, _ = _varied(world)
     scope = Scope(team_ids=None)
     later = D(2026, 4, 3)
