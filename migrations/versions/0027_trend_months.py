@@ -1,5 +1,6 @@
 """The monthly trend's past month ends, kept as writes happen (issue 19, item 1): per person, passport held and
-month end, how its mandatory items stood that day, and those added up by team and job role; and which month ends are built, with which warning window.
+month end, how its mandatory items stood that day, and those added up by team and job role; and which month
+ends are built, with which warning window.
 
 Made empty: the job worker builds the month ends the trend shows (services/trend_months.ensure_built), and the
 trend works out any month end not yet built from the entries, as it did before.
