@@ -169,8 +169,11 @@ def walk_months(ids, ends: list[dt.date], *, warning_days: int, template_id: int
              subject_key(item.id, item.code)))
 
     out: dict[tuple[int, int], list[list[int]]] = {}
+    last = max(ends)
     for person_id, start_date, _team_id, _job_role in people:
         for assignment in held.get(person_id, ()):
+            if rules.assignment_anchor(start_date, assignment.assigned_on) > last:
+                continue        # nothing of it counted by then (a new starter's passport, at a past month's end)
             removed = assignment.removed_on
             counts = out.get((person_id, assignment.template_id))
             if counts is None:
