@@ -21,7 +21,7 @@ from skillpass.services.figures.scope import (
     awaiting_items,
     columns_of,
     held_by_person,
-    latest_completions,
+    kept_completions,
     passports_named,
     people_query,
 )
@@ -105,7 +105,7 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
     matrix = Matrix(columns=plan.columns, rows=[], today=today, passports=passports_named(template_ids))
     awaiting_total = 0
     for person, tally, cells, standings in walk(plan, people, held_by_person(assignments),
-                                                latest_completions(ids, template_ids), awaiting):
+                                                kept_completions(ids, template_ids, plan.columns), awaiting):
         member = Member(person.id, person.name, person.job_role or "", person.employee_number, person.start_date)
         matrix.rows.append(Row(person=member, team_name=person.team_name or "", cells=cells,
                                compliance=rules.Compliance.of_tally(tally), team_id=person.team_id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Hashable
 
 from markupsafe import escape
-from sqlalchemy import Select, func, or_, select, union_all
+from sqlalchemy import Select, String, func, or_, select, type_coerce, union_all
 
 from skillpass import rules
 from skillpass.extensions import db
@@ -216,16 +216,28 @@ def latest_completions(ids: Select | None, template_ids: set[int], *, credit=Non
         credit = credit_map()
     where = [Entry.status == EntryStatus.ACCEPTED]
     if ids is not None:
-        # Entries of these passports' subjects, and of the subjects credited to anything (credit across passports).
-        where += [Entry.person_id.in_(ids), or_(subject_items(template_ids), *of_subjects(credit.by_subject))]
+        where.append(Entry.person_id.in_(ids))
     if subjects:
         wanted = set(subjects) | {source for source, targets in credit.by_subject.items() if targets & set(subjects)}
-        where.append(or_(*of_subjects(wanted)))
-    latest: dict[int, dict[Hashable, dt.date]] = {}
-    for person_id, item_id, code, on in db.session.connection().execute(
+        # The entries by their own item id, grouped before they are joined to their items: an index of (person,
+        # item) finds just these entries (joined to the items first, SQLite read every entry of those items).
+        grouped = (select(Entry.person_id, Entry.item_id, func.max(Entry.completed_on).label("on"))
+                   .where(*where, Entry.item_id.in_(select(Item.id).where(or_(*of_subjects(wanted)))))
+                   .group_by(Entry.person_id, Entry.item_id).subquery())
+        rows = db.session.connection().execute(
+            select(grouped.c.person_id, grouped.c.item_id, Item.code, grouped.c.on)
+            .join(Item, Item.id == grouped.c.item_id)).all()
+    else:
+        if ids is not None:
+            # Entries of these passports' subjects, and of the subjects credited to anything (credit across
+            # passports).
+            where.append(or_(subject_items(template_ids), *of_subjects(credit.by_subject)))
+        rows = db.session.connection().execute(
             select(Entry.person_id, Entry.item_id, Item.code, func.max(Entry.completed_on))
             .join(Item, Item.id == Entry.item_id)
-            .where(*where).group_by(Entry.person_id, Entry.item_id, Item.code)).all():
+            .where(*where).group_by(Entry.person_id, Entry.item_id, Item.code)).all()
+    latest: dict[int, dict[Hashable, dt.date]] = {}
+    for person_id, item_id, code, on in rows:
         mine = latest.get(person_id)
         if mine is None:
             mine = latest[person_id] = {}
@@ -233,8 +245,58 @@ def latest_completions(ids: Select | None, template_ids: set[int], *, credit=Non
         known = mine.get(key)
         if known is None or on > known:
             mine[key] = on
-    _chained(latest, where)
+    # The chain rule's few entries are read by person and kind through their partial indexes, and kept for these
+    # subjects only: a list of item ids beside them made SQLite read every entry of those items instead.
+    _chained(latest, where, only=wanted if subjects else None)
     _credited(latest, ids, credit)
+    return latest
+
+
+def kept_completions(ids: Select, template_ids: set[int], columns: list[Column]
+                     ) -> dict[int, dict[Hashable, object]]:
+    """What latest_completions gives for these people, with the mandatory items' completions read from the kept
+    dates (services/item_dates.py: the completion the same walk counted, kept as writes happen) instead of
+    grouping every entry of theirs. Entries are still read, whole, for the subjects the kept dates cannot answer:
+    optional items (not kept), subjects the chain rule reads whole (an item with a refresher, any of these
+    people's certificates with an expiry of their own or refreshers: their links, not one date) and subjects in
+    a credit mapping (credit is one step: a kept target already holds its sources). A constant number of
+    queries."""
+    from skillpass.services import item_dates
+
+    if not template_ids:
+        return {}
+    credit = credit_map()
+    subject_of = {column.item.id: subject_key(column.item.id, column.item.code) for column in columns}
+    read = {subject_of[column.item.id] for column in columns if not column.item.mandatory}
+    read |= refresher_subjects()[0]
+    for source, targets in credit.by_subject.items():
+        read |= {source, *targets}
+    for targets in credit.by_name.values():
+        read |= targets
+    # These people's entries the chain rule reads whole, through the two partial indexes that hold only them.
+    chain_entries = union_all(*(select(Entry.item_id, Item.code).join(Item, Item.id == Entry.item_id)
+                                .where(Entry.person_id.in_(ids), part)
+                                for part in (Entry.certificate_expires_on.is_not(None),
+                                             Entry.activity == EntryActivity.REFRESHER)))
+    read |= {subject_key(item_id, code) for item_id, code in db.session.connection().execute(chain_entries)}
+    latest: dict[int, dict[Hashable, object]] = (
+        latest_completions(ids, template_ids, credit=credit, subjects=read) if read else {})
+    dates = item_dates.TABLE.c
+    kept = [item_id for item_id, subject in subject_of.items() if subject not in read]
+    # Tens of thousands of rows over a few hundred distinct dates: each date is made once (SQLite hands them over as
+    # text; PostgreSQL as dates already).
+    as_date: dict = {}
+    for person_id, item_id, completed_on in db.session.connection().execute(
+            select(dates.person_id, dates.item_id, type_coerce(dates.completed_on, String))
+            .where(dates.person_id.in_(ids), dates.item_id.in_(kept), dates.completed_on.is_not(None))).all():
+        on = as_date.get(completed_on)
+        if on is None:
+            on = as_date[completed_on] = (completed_on if isinstance(completed_on, dt.date)
+                                          else dt.date.fromisoformat(completed_on))
+        mine = latest.get(person_id)
+        if mine is None:
+            mine = latest[person_id] = {}
+        mine[subject_of[item_id]] = on
     return latest
 
 
@@ -250,7 +312,7 @@ def of_subjects(keys) -> list:
     return found
 
 
-def _chained(latest: dict[int, dict[Hashable, object]], where: list) -> None:
+def _chained(latest: dict[int, dict[Hashable, object]], where: list, *, only: set[Hashable] | None = None) -> None:
     """Where the latest date is not enough (PRODUCT.md §6.3), put a subject's links in its place: every
     accepted completion of a subject with a refresher, and every one with a certificate's own expiry."""
     chained, item_ids = refresher_subjects()
@@ -269,7 +331,10 @@ def _chained(latest: dict[int, dict[Hashable, object]], where: list) -> None:
     for person_id, item_id, code, on, activity, own_expiry in db.session.connection().execute(read).all():
         if person_id not in latest:
             continue
-        links[(person_id, subject_key(item_id, code))].append(
+        key = subject_key(item_id, code)
+        if only is not None and key not in only:
+            continue
+        links[(person_id, key)].append(
             rules.Link(on, _is_refresher(activity), own_expiry))
     for (person_id, key), found in links.items():
         mine = latest[person_id]
