@@ -202,17 +202,25 @@ def undoable_row(actor: Person, entry_id: int | None):
 KINDS = ("competency", "evidence check", "confirmation", "equivalent training demonstrated")
 
 
-def _awaiting(actor: Person, *, team_id: int | None = None, kind: str | None = None):
+# The status written as in the partial indexes' own condition (as awaiting_everywhere does): with a parameter,
+# SQLite cannot use an index on awaiting entries alone and reads every entry's status (0.3 s at 30,000 people).
+_AWAITING = Entry.status == literal_column(f"'{EntryStatus.AWAITING.value}'")
+
+
+def _awaiting(actor: Person, *, team_id: int | None = None, kind: str | None = None, count: bool = False):
     """The sign-off queue as a statement: entries awaiting a decision that *actor* may make, oldest first, as
-    (entry, person, item, evidence-or-None) rows."""
-    stmt = (
-        select(Entry, Person, Item, Evidence)
-        .join(Person, Entry.person_id == Person.id)
-        .join(Item, Entry.item_id == Item.id)
-        .outerjoin(Evidence, Entry.evidence_id == Evidence.id)
-        .where(Entry.status == EntryStatus.AWAITING, Person.id != actor.id, Person.active.is_(True))
-        .order_by(Entry.recorded_at, Entry.id)
-    )
+    (entry, person, item, evidence-or-None) rows; or, with *count*, how many there are."""
+    if count:
+        stmt = (select(func.count(Entry.id))
+                .join(Person, Entry.person_id == Person.id)
+                .join(Item, Entry.item_id == Item.id))
+    else:
+        stmt = (select(Entry, Person, Item, Evidence)
+                .join(Person, Entry.person_id == Person.id)
+                .join(Item, Entry.item_id == Item.id)
+                .outerjoin(Evidence, Entry.evidence_id == Evidence.id)
+                .order_by(Entry.recorded_at, Entry.id))
+    stmt = stmt.where(_AWAITING, Person.id != actor.id, Person.active.is_(True))
     if not actor.is_admin:
         stmt = stmt.where(Person.team_id.in_([t.id for t in actor.supported_teams]))
     if team_id is not None:
@@ -257,15 +265,19 @@ class QueuePage:
 
 
 def awaiting_page(actor: Person, *, team_id: int | None = None, kind: str | None = None, page: int = 1,
-                  size: int = QUEUE_PAGE_SIZE) -> QueuePage:
+                  size: int = QUEUE_PAGE_SIZE, total: int | None = None) -> QueuePage:
     """One page of the sign-off queue (a page past the end is the last page), and how many wait with these
-    filters: two queries, whatever the queue's length."""
-    stmt = _awaiting(actor, team_id=team_id, kind=kind)
-    waiting = db.session.scalar(
-        select(func.count()).select_from(stmt.with_only_columns(Entry.id).order_by(None).subquery())) or 0
+    filters: a query for the page and, with a filter, one to count, whatever the queue's length. *total*:
+    awaiting_count(actor), which with no filter counts the very same entries (an admin's 50,000 counted here
+    cost 0.2 s at 30,000 people, each looking up its person; awaiting_count reads its index alone)."""
+    if total is not None and team_id is None and kind is None:
+        waiting = total
+    else:
+        waiting = db.session.scalar(_awaiting(actor, team_id=team_id, kind=kind, count=True)) or 0
     pages = max(1, -(-waiting // size))
     page = min(max(page, 1), pages)
-    rows = db.session.execute(stmt.limit(size).offset((page - 1) * size)).all()
+    stmt = _awaiting(actor, team_id=team_id, kind=kind).limit(size).offset((page - 1) * size)
+    rows = db.session.execute(stmt).all()
     return QueuePage(rows=rows, waiting=waiting, page=page, pages=pages, size=size)
 
 

@@ -34,11 +34,13 @@ def _filters() -> dict:
 
 def _queue_context(**extra) -> dict:
     filters = _filters()
-    queue = decisions.awaiting_page(current_user, **filters)
+    total = decisions.awaiting_count(current_user)
+    queue = decisions.awaiting_page(current_user, **filters, total=total)
     filters["page"] = queue.page if queue.page > 1 else None    # as shown (a page past the end is the last)
     return dict(rows=queue.rows, queue=queue, page_url=lambda n: _queue_url({**filters, "page": n}),
                 teams=access.visible_teams(current_user), filters=filters, kinds=decisions.KINDS,
-                queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection, total=decisions.awaiting_count(current_user), **extra)
+                queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection, total=total,
+                **extra)
 
 
 def _queue_url(filters: dict | None = None) -> str:
