@@ -148,6 +148,10 @@ class Entry(db.Model):
             sqlite_where=text("status = 'awaiting'"),
             postgresql_where=text("status = 'awaiting'"),
         ),
+        # The sign-off queue, oldest first (services/decisions.py): a page of it without sorting every entry that
+        # waits; the person and item in it, so a page further on passes the entries before it on the index alone.
+        Index("ix_entry_awaiting_queue", "recorded_at", "id", "person_id", "item_id",
+              sqlite_where=text("status = 'awaiting'"), postgresql_where=text("status = 'awaiting'")),
         CheckConstraint(
             "method <> 'equivalent' OR equivalent_source <> ''", name="equivalent_needs_source"
         ),

@@ -10,7 +10,7 @@ from skillpass.access import DECIDE_ENTRY, STAFF, guard
 from skillpass.extensions import db
 from skillpass.forms import DecisionForm
 from skillpass.signoff.forms import ApproveSelectedForm
-from skillpass.inputs import to_id
+from skillpass.inputs import page_number, to_id
 from skillpass.passport.deciding import offer_undo, take_undo_offer
 from skillpass.models import Item, Person
 from skillpass.services import decisions, mail
@@ -28,20 +28,25 @@ def _filters() -> dict:
         kind = "equivalent training demonstrated"
     if kind not in decisions.KINDS:
         kind = None
-    return {"team_id": team_id, "kind": kind}
+    # The page of the queue: a decision or a bulk approval sends it back, so the answer shows the same page.
+    return {"team_id": team_id, "kind": kind, "page": page_number(request.values.get("page"))}
 
 
 def _queue_context(**extra) -> dict:
     filters = _filters()
-    rows = decisions.awaiting_for(current_user, **filters)
-    return dict(rows=rows, teams=access.visible_teams(current_user), filters=filters, kinds=decisions.KINDS,
-                queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection, total=decisions.awaiting_count(current_user), **extra)
+    total = decisions.awaiting_count(current_user)
+    queue = decisions.awaiting_page(current_user, **filters, total=total)
+    filters["page"] = queue.page if queue.page > 1 else None    # as shown (a page past the end is the last)
+    return dict(rows=queue.rows, queue=queue, page_url=lambda n: _queue_url({**filters, "page": n}),
+                teams=access.visible_teams(current_user), filters=filters, kinds=decisions.KINDS,
+                queue_kind=decisions.queue_kind, waits_after_rejection=decisions.waits_after_rejection, total=total,
+                **extra)
 
 
 def _queue_url(filters: dict | None = None) -> str:
     filters = filters if filters is not None else _filters()
-    args = {"team": filters.get("team_id"), "kind": filters.get("kind")}
-    return url_for("signoff.index", **{k: v for k, v in args.items() if v})
+    args = {"team": filters.get("team_id"), "kind": filters.get("kind"), "page": filters.get("page")}
+    return url_for("signoff.index", **{k: v for k, v in args.items() if v and not (k == "page" and v == 1)})
 
 
 @bp.get("/")
