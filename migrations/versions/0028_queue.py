@@ -5,7 +5,7 @@ An admin's queue is every awaiting entry in the organisation: its first page sor
 the person and item too, so a page further on finds its place without reading the entries it passes.
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-01 13:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
