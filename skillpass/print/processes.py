@@ -88,6 +88,9 @@ def print_in_order(app: Flask, passports: Iterable[str], *, base_url: str, targe
             # On an error: what is queued is dropped, what is running ends, before the folder goes.
             pool.shutdown(wait=True, cancel_futures=True)
         writer.add_metadata({"/Title": title})
+        # Objects identical from one passport to the next are kept once (50 passports of 11 pages: 3.12 MB to 2.73
+        # MB, for 0.6 s). Each passport's font subset stays its own: 10 kB of its 55 (issue 19, part 5).
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         try:
             with open(target, "wb") as out:
                 writer.write(out)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,17 @@ def test_a_removed_passport_prints_as_history_without_a_progress_count(as_admin,
     assert "This passport is no longer assigned: its records are kept for history" in html
     assert " complete</span>" not in html
     assert 'data-running="AHP Support Worker Skills Passport: Within 2 weeks"' in html
+
+
+def test_item_cells_start_their_lines_with_new_lines_not_br_elements(as_learner, world):
+    """The item rows break their cells' lines with new lines kept by the cell (print.css: pre-line), not <br>
+    elements (each an element, a pseudo-element and a box more to lay out): the PDF breaks them where it did."""
+    _entry(world.learner, world.fire, dt.date(2026, 1, 10))
+    html = as_learner.get(f"/people/{world.learner.id}/passport/print").get_data(as_text=True)
+    rows = "".join(body.split("</tbody>")[0] for body in html.split('<table class="items"')[1:])
+    assert "Fire safety" in rows and "<br" not in rows
+    assert re.search(r'<strong>Fire safety</strong>( <span class="code">[^<]*</span>)?\n\(Estates\)', rows)
+    pages = _pdf_pages(as_learner.get(f"/people/{world.learner.id}/passport.pdf"))
+    lines = [line.strip() for page in pages for line in page.splitlines()]
+    fire = next(n for n, line in enumerate(lines) if line.startswith("Fire safety"))   # its corporate lead: next line
+    assert lines[fire + 1] == "(Estates)"

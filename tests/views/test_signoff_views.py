@@ -952,7 +952,7 @@ def test_print_shows_the_sign_off_after_approval(as_educator, as_learner, world)
     assert _decide(as_educator, entry, "approve").status_code == 200
     for client in (as_learner, as_educator):
         page = _page(client.get(f"/people/{world.learner.id}/passport/print"))
-        assert "Eve Educator, Practice Educator<br>2 Mar 2026" in page
+        assert "Eve Educator, Practice Educator\n2 Mar 2026" in page   # a new line in its cell (print.css: pre-line)
         assert "20 Feb 2026" in page
 
 
@@ -974,7 +974,7 @@ def test_prior_learning_approval_shows_where_and_who_accepted_it(as_educator, as
         assert "Complete" in row
     printed = _page(as_learner.get(f"/people/{world.learner.id}/passport/print"))
     assert "Equivalent training demonstrated at Leeds Teaching Hospitals, 1 Jun 2025" in printed
-    assert "Eve Educator, Practice Educator<br>2 Mar 2026" in printed
+    assert "Eve Educator, Practice Educator\n2 Mar 2026" in printed
 
 
 # ------------------------------------------------------------- query counts
