@@ -274,7 +274,10 @@ def _create(rows: list[dict], *, actor: Person, filename: str) -> list[SimpleNam
     people = [dict(name=row["name"], email=row["email"], employee_number=row["employee_number"],
                    job_role=row["job_role"], team_id=row["team"].id if row["team"] is not None else None,
                    start_date=row["start_date"], role=row["role"], active=True) for row in rows]
-    ids = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), people).scalars().all()
+    # Their ids by their (unique) emails: RETURNING in the rows' order would be a statement a row on SQLite.
+    id_of = dict((email, person_id) for person_id, email in db.session.execute(
+        insert(table).returning(table.c.id, table.c.email), people))
+    ids = [id_of[person["email"]] for person in people]
     data_version.written(db.session)
     item_dates.touch_people(db.session, ids)
     made = [SimpleNamespace(id=person_id, **person) for person_id, person in zip(ids, people)]
@@ -310,4 +313,4 @@ def _apply_batch(batch, *, actor: Person, today: dt.date, filename: str) -> None
                   before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
         if {"team", "job_role"} & set(changes):
             moved.append(person)
-    assignment_rules.apply_to_many(moved, actor=actor, today=today)
+    assignment_rules.apply_to_many(moved, actor=actor, today=today, in_bulk=True)
