@@ -530,7 +530,9 @@ def _import_beside_writes(app, admin, users, paths, trust, scale, *, batched: bo
     tokens = []
     for part in range(files):
         lines = ["employee_number,name,email,job_role,team,start_date,role"]
-        lines += [f"{tag.upper()}{i:06d},Imported Person {i},{tag}{i}@import.bench,Healthcare Assistant,Ward 03,"
+        # Employee numbers of their own ("IMPB…"): the generator's people are "B000000"…, and an import that
+        # matched them would move the whole trust to Ward 03 rather than add 30,000 people.
+        lines += [f"IMP{tag.upper()}{i:06d},Imported Person {i},{tag}{i}@import.bench,Healthcare Assistant,Ward 03,"
                   f"2026-03-09," for i in range(part * size, min(n, (part + 1) * size))]
         preview = admin.post("/admin/import/people", content_type="multipart/form-data",
                              data={"file": (io.BytesIO(("\n".join(lines) + "\n").encode()), f"bench-{tag}{part}.csv")})

@@ -47,6 +47,9 @@ def register_extensions(app: Flask) -> None:
     from skillpass.services import data_version
 
     db.init_app(app)
+    from skillpass import sqlite_mode
+
+    sqlite_mode.register()      # a SQLite file in WAL mode: readers never wait for a writer (issue 19)
     data_version.register()     # its session hooks raise the data version at each commit that writes data
     from skillpass.services import item_dates
 

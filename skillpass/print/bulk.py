@@ -17,10 +17,7 @@ gone; it is made again from the start, and stored once.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
-import socket
-import threading
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -28,7 +25,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from skillpass import clock
+from skillpass import claims, clock
 from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.models import Person, PrintJob, PrintJobStatus
@@ -81,43 +78,12 @@ def launch(job_id: int, *, base_url: str) -> None:
         current_app.logger.exception("print job %s could not be queued: it is queued again later", job_id)
 
 
-def worker_name() -> str:
-    """This process, as its claims name it: "host:pid" (each claim adds ":" and a token of its own)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _gone(claimed_by: str | None) -> bool:
-    """Was the job claimed by a process of this host that no longer runs?"""
-    host, _, pid = (claimed_by or "").rpartition(":")[0].rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:     # alive, another user's
-        return False
-    return False
-
-
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
-
-
-# The claims this process holds (while it makes their prints): a claim in this process's name that is not
-# among them is an earlier process's that had the same host and id (a restarted container's often has): gone.
-_MAKING: set[str] = set()
+worker_name = claims.worker_name     # (the tests name the print's claims by it)
 
 
 def _claimable(job: PrintJob, now: dt.datetime) -> bool:
-    """Free to claim: queued, or running with a worker that has gone (a lease without a step, or its process
-    on this host has ended)."""
-    if job.status is PrintJobStatus.QUEUED:
-        return True
-    if job.status is not PrintJobStatus.RUNNING:
-        return False
-    return (now - (job.progressed_at or job.created_at) > _lease() or _gone(job.claimed_by)
-            or ((job.claimed_by or "").startswith(worker_name() + ":") and job.claimed_by not in _MAKING))
+    """Free to claim: queued, or running with a worker that has gone (skillpass/claims.py)."""
+    return claims.claimable(job, now, queued=PrintJobStatus.QUEUED, running=PrintJobStatus.RUNNING)
 
 
 def claim(job_id: int) -> int | None:
@@ -134,43 +100,14 @@ def _claim(job_id: int) -> tuple[int, str] | None:
     if job is None or not _claimable(job, clock.now()):
         db.session.rollback()
         return None
-    seen, status = job.attempts, job.status
-    name = f"{worker_name()}:{secrets.token_hex(4)}"
-    _MAKING.add(name)       # before the claim is seen: this process's every-minute job leaves it alone
-    table = PrintJob.__table__
-    won = db.session.execute(
-        update(table).where(table.c.id == job_id, table.c.attempts == seen, table.c.status == status)
-        .values(status=PrintJobStatus.RUNNING, attempts=seen + 1, claimed_by=name, done=0,
-                progressed_at=clock.now(), error="", stored_name=None)).rowcount == 1
-    if not won:
-        _MAKING.discard(name)
-        db.session.rollback()
+    held = claims.take(PrintJob.__table__, job_id, seen=job.attempts, status=job.status,
+                       running=PrintJobStatus.RUNNING, done=0, error="", stored_name=None)
+    if held is None:
         return None
-    db.session.commit()
-    db.session.expire_all()
-    held = seen + 1, name
     # A file an earlier attempt stored without recording it (stopped between the two) goes: one file a print.
     for left in folder().glob(f"p{job_id}-*.pdf"):
         left.unlink(missing_ok=True)
     return held
-
-
-def _heartbeat(app: Flask, job_id: int, mine: int, stop: threading.Event) -> None:
-    """While this worker makes the print, say so every third of a lease (the layout of one large PDF may take
-    longer than a lease without a step): a print whose worker lives is never taken over."""
-    with app.app_context():
-        table = PrintJob.__table__
-        every = app.config["JOBS_LEASE_SECONDS"] / 3
-        try:
-            while not stop.wait(every):
-                db.session.execute(update(table).where(table.c.id == job_id, table.c.attempts == mine,
-                                                       table.c.status == PrintJobStatus.RUNNING)
-                                   .values(progressed_at=clock.now()))
-                db.session.commit()
-        except Exception:  # noqa: BLE001 - a missed beat at worst lets another worker take the print over
-            app.logger.exception("print job %s: heartbeat stopped", job_id)
-        finally:
-            db.session.remove()
 
 
 def requeue_stranded() -> int:
@@ -182,7 +119,7 @@ def requeue_stranded() -> int:
         PrintJob.status.in_((PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)),
         PrintJob.created_at >= now - RECENT_FOR).order_by(PrintJob.id)).all()
     stranded = [job for job in jobs if _claimable(job, now) and (
-        job.status is PrintJobStatus.RUNNING or now - (job.enqueued_at or job.created_at) > _lease())]
+        job.status is PrintJobStatus.RUNNING or now - (job.enqueued_at or job.created_at) > claims.lease())]
     base = (current_app.config.get("BASE_URL") or "") + "/"
     for job in stranded:
         db.session.execute(update(PrintJob.__table__).where(PrintJob.__table__.c.id == job.id)
@@ -207,9 +144,8 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
         mine, name = held
         job = db.session.get(PrintJob, job_id)
         stored = None
-        beating = threading.Event()
-        threading.Thread(target=_heartbeat, args=(app, job_id, mine, beating), name=f"print-job-{job_id}-heartbeat",
-                         daemon=True).start()
+        beating = claims.beat(app, PrintJob.__table__, job_id, mine, running=PrintJobStatus.RUNNING,
+                              what="print job")
         try:
             job.status = PrintJobStatus.RUNNING
             job.progressed_at = clock.now()
@@ -267,5 +203,5 @@ def run(app: Flask, job_id: int, base_url: str) -> None:
             db.session.commit()
         finally:
             beating.set()
-            _MAKING.discard(name)
+            claims.release(name)
             db.session.remove()

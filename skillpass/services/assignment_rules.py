@@ -12,13 +12,13 @@ import hashlib
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from skillpass.extensions import db
 from skillpass.inputs import CONTROL_MESSAGE, has_control
 from skillpass.labels import Action
 from skillpass.models import Assignment, AssignmentRule, AssignmentSource, PassportTemplate, Person, Team, TemplateStatus
-from skillpass.services import audit
+from skillpass.services import audit, data_version, item_dates
 from skillpass.services.errors import ValidationFailed
 
 
@@ -193,9 +193,11 @@ def apply_to(person: Person, *, actor: Person, today: dt.date) -> tuple[list[str
     return apply_to_many([person], actor=actor, today=today)[person.id]
 
 
-def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dict[int, tuple[list[str], list[str]]]:
+def apply_to_many(people: list[Person], *, actor: Person, today: dt.date,
+                  in_bulk: bool = False) -> dict[int, tuple[list[str], list[str]]]:
     """apply_to for many people at once (an import's batch): the rules and everyone's live assignments
-    are read once, not once a person."""
+    are read once, not once a person. *in_bulk*: the assignments given, and their audit entries, are written in
+    a statement each, not as objects one by one (an import's batch of new people, committed at once after)."""
     if not people:
         return {}
     rules = active_rules()
@@ -213,7 +215,7 @@ def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dic
         added, removed = [], []
         for rule in matching:
             if rule.template_id not in held:
-                made.append((_assignment(actor, person, rule, today), person, rule))
+                made.append((None if in_bulk else _assignment(actor, person, rule, today), person, rule))
                 held.add(rule.template_id)
                 added.append(rule.template.name)
         still_given = {r.template_id for r in matching}
@@ -230,10 +232,34 @@ def apply_to_many(people: list[Person], *, actor: Person, today: dt.date) -> dic
                           before={"removed_on": None}, after={"removed_on": today})
                 removed.append(name)
         outcome[person.id] = (added, removed)
+    if in_bulk:
+        _add_in_bulk(actor, made, today)
+        return outcome
     db.session.flush()   # every new assignment at once, then their audit entries (which name them by id)
     for assignment, person, rule in made:
         _log_added(actor, assignment, person, rule, today)
     return outcome
+
+
+def _add_in_bulk(actor: Person, made: list[tuple[None, Person, AssignmentRule]], today: dt.date) -> None:
+    """The assignments the rules give, as _assignment and _log_added write them, in a statement each. The
+    session does not see them: the data version and the kept dates are told."""
+    if not made:
+        return
+    table = Assignment.__table__
+    rows = [dict(person_id=person.id, template_id=rule.template_id, assigned_on=today, source=AssignmentSource.RULE,
+                 source_detail=rule.describe(), rule_id=rule.id, assigned_by_id=actor.id) for _, person, rule in made]
+    # Their ids by person and passport (one live assignment of a passport a person): RETURNING in the rows'
+    # order would be a statement a row on SQLite.
+    id_of = {(person_id, template_id): assignment_id for assignment_id, person_id, template_id in db.session.execute(
+        insert(table).returning(table.c.id, table.c.person_id, table.c.template_id), rows)}
+    data_version.written(db.session)
+    item_dates.touch_people(db.session, {person.id for _, person, _ in made})
+    audit.log_many([dict(actor_id=actor.id, action=Action.ASSIGNMENT_ADDED, subject_type="Assignment",
+                         subject_id=id_of[(person.id, rule.template_id)], person_id=person.id,
+                         summary=f"{rule.template.name} assigned to {person.name} by rule: {rule.describe()}",
+                         after={"template": rule.template.name, "assigned_on": today, "rule": rule.describe()})
+                    for _, person, rule in made])
 
 
 def passports_ending(changes: list[tuple[Person, dict]]) -> dict[int, list[str]]:

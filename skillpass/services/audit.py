@@ -59,3 +59,18 @@ def log(
     )
     db.session.add(event)
     return event
+
+
+def log_many(events: list[dict]) -> None:
+    """Append many events in one statement (an import's thousands of people): each a dict of ``log``'s
+    arguments, with *actor_id* for *actor*, and *subject_type* and *subject_id* for *subject*. Written as
+    ``log`` writes them; the caller notes the write (data_version.written)."""
+    if not events:
+        return
+    now = clock.now()
+    db.session.execute(AuditEvent.__table__.insert(), [{
+        "at": event.get("at") or now, "actor_id": event.get("actor_id"), "action": Action(event["action"]).value,
+        "subject_type": event["subject_type"], "subject_id": event.get("subject_id"),
+        "person_id": event.get("person_id"), "summary": event["summary"],
+        "before": _plain(event["before"]) if event.get("before") is not None else None,
+        "after": _plain(event["after"]) if event.get("after") is not None else None} for event in events])

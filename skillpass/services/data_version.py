@@ -73,6 +73,11 @@ def register() -> None:
             event.listen(Session, name, hook)
 
 
+def written(session) -> None:
+    """This transaction wrote data with Core statements the session does not see (an import's people)."""
+    session.info[_CHANGED] = True
+
+
 def _note_changes(session, flush_context, instances):
     if not session.info.get(_CHANGED) and _changes(session):
         session.info[_CHANGED] = True

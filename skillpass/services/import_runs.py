@@ -20,10 +20,6 @@ preview's token is given back, and confirming it again imports only the rest.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-import socket
-import threading
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -33,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from skillpass import clock
+from skillpass import claims, clock
 from skillpass.extensions import db
 from skillpass.labels import Action
 from skillpass.models import ImportBatch, ImportKind, ImportRun, ImportRunStatus, Person
@@ -86,40 +82,10 @@ def launch(run_id: int) -> None:
         current_app.logger.exception("import run %s could not be queued: it is queued again later", run_id)
 
 
-# ---------------------------------------------------------------- claims (as print/bulk.py's)
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _gone(claimed_by: str | None) -> bool:
-    """Was the run claimed by a process of this host that no longer runs?"""
-    host, _, pid = (claimed_by or "").rpartition(":")[0].rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:     # alive, another user's
-        return False
-    return False
-
-
-_MAKING: set[str] = set()       # the claims this process holds while it makes their runs
-
-
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
-
+# ---------------------------------------------------------------- claims (skillpass/claims.py, as a bulk print's)
 
 def _claimable(run: ImportRun, now: dt.datetime) -> bool:
-    if run.status is ImportRunStatus.QUEUED:
-        return True
-    if run.status is not ImportRunStatus.RUNNING:
-        return False
-    return (now - (run.progressed_at or run.created_at) > _lease() or _gone(run.claimed_by)
-            or ((run.claimed_by or "").startswith(worker_name() + ":") and run.claimed_by not in _MAKING))
+    return claims.claimable(run, now, queued=ImportRunStatus.QUEUED, running=ImportRunStatus.RUNNING)
 
 
 def _claim(run_id: int) -> tuple[int, str] | None:
@@ -129,39 +95,8 @@ def _claim(run_id: int) -> tuple[int, str] | None:
     if run is None or not _claimable(run, clock.now()):
         db.session.rollback()
         return None
-    seen, status = run.attempts, run.status
-    name = f"{worker_name()}:{secrets.token_hex(4)}"
-    _MAKING.add(name)
-    table = ImportRun.__table__
-    won = db.session.execute(
-        update(table).where(table.c.id == run_id, table.c.attempts == seen, table.c.status == status)
-        .values(status=ImportRunStatus.RUNNING, attempts=seen + 1, claimed_by=name,
-                progressed_at=clock.now())).rowcount == 1
-    if not won:
-        _MAKING.discard(name)
-        db.session.rollback()
-        return None
-    db.session.commit()
-    db.session.expire_all()
-    return seen + 1, name
-
-
-def _heartbeat(app: Flask, run_id: int, mine: int, stop: threading.Event) -> None:
-    """Every third of a lease, say the worker lives (checking a large file again may take longer than a lease
-    without a batch): a run whose worker lives is never taken over."""
-    with app.app_context():
-        table = ImportRun.__table__
-        every = app.config["JOBS_LEASE_SECONDS"] / 3
-        try:
-            while not stop.wait(every):
-                db.session.execute(update(table).where(table.c.id == run_id, table.c.attempts == mine,
-                                                       table.c.status == ImportRunStatus.RUNNING)
-                                   .values(progressed_at=clock.now()))
-                db.session.commit()
-        except Exception:  # noqa: BLE001 - a missed beat at worst lets another worker take the run over
-            app.logger.exception("import run %s: heartbeat stopped", run_id)
-        finally:
-            db.session.remove()
+    return claims.take(ImportRun.__table__, run_id, seen=run.attempts, status=run.status,
+                       running=ImportRunStatus.RUNNING)
 
 
 def requeue_stranded() -> int:
@@ -172,7 +107,7 @@ def requeue_stranded() -> int:
         ImportRun.status.in_((ImportRunStatus.QUEUED, ImportRunStatus.RUNNING)),
         ImportRun.created_at >= now - RECENT_FOR).order_by(ImportRun.id)).all()
     stranded = [run.id for run in runs if _claimable(run, now) and (
-        run.status is ImportRunStatus.RUNNING or now - (run.enqueued_at or run.created_at) > _lease())]
+        run.status is ImportRunStatus.RUNNING or now - (run.enqueued_at or run.created_at) > claims.lease())]
     if stranded:
         db.session.execute(update(ImportRun.__table__).where(ImportRun.__table__.c.id.in_(stranded))
                            .values(enqueued_at=now))
@@ -226,9 +161,8 @@ def run(app: Flask, run_id: int) -> None:
             db.session.remove()
             return
         mine, name = held
-        beating = threading.Event()
-        threading.Thread(target=_heartbeat, args=(app, run_id, mine, beating), name=f"import-run-{run_id}-heartbeat",
-                         daemon=True).start()
+        beating = claims.beat(app, ImportRun.__table__, run_id, mine, running=ImportRunStatus.RUNNING,
+                              what="import run")
         try:
             _make(app, run_id)
         except StaleDataError:      # another worker took the run over (this one went a lease without a batch)
@@ -245,7 +179,7 @@ def run(app: Flask, run_id: int) -> None:
             _end(app, run_id, mine, ImportRunStatus.FAILED)
         finally:
             beating.set()
-            _MAKING.discard(name)
+            claims.release(name)
             db.session.remove()
 
 
