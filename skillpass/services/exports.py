@@ -210,12 +210,6 @@ class _Memo(dict):
         return value
 
 
-def _as_read(column, dialect):
-    """A memo of what SQLAlchemy reads a driver's value of *column* as (an enum member, a date …)."""
-    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-    return _Memo(process or (lambda value: value))
-
-
 def _expiry(key):
     completed_on, frequency, own_expiry = key
     expires = expiry_date(completed_on, frequency)
@@ -230,8 +224,9 @@ def _record_rows(rows, dialect) -> Iterator[list]:
     read = {column: column.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda value: value)
             for column in (Entry.status, Entry.method, Entry.activity, Entry.completed_on, Entry.decided_at)}
     statuses = _Memo(lambda raw: (read[Entry.status](raw).label, read[Entry.status](raw) is EntryStatus.ACCEPTED))
-    self_declared = _Memo(lambda raw: read[Entry.method](raw) is EntryMethod.HERE)
-    activities = _Memo(lambda raw: (read[Entry.activity](raw).label, read[Entry.activity](raw) is EntryActivity.REFRESHER))
+    completed_here = _Memo(lambda raw: read[Entry.method](raw) is EntryMethod.HERE)
+    activities = _Memo(lambda raw: (read[Entry.activity](raw).label,
+                                    read[Entry.activity](raw) is EntryActivity.REFRESHER))
     dates = _Memo(read[Entry.completed_on])
     hows = _Memo(lambda key: read[Entry.method](key[0]).describe(key[1], session=bool(key[2]), by_staff=bool(key[3]),
                                                                   verified=bool(key[4])))   # the passport's words
@@ -252,7 +247,7 @@ def _record_rows(rows, dialect) -> Iterator[list]:
         if is_accepted:
             expires = expiries[completed_on, frequency, dates[own_expiry]]
             signed = decided_by
-            if not decided_by and self_declared[method]:
+            if not decided_by and completed_here[method]:
                 signed = SELF_DECLARED      # counted at once, nobody checked it: as the print says
         else:
             expires, signed = None, ""

@@ -51,7 +51,8 @@ def _reference_rows(person_ids, template_id=None):
              code, frequency, number, name, job_role, team, passport, archived_at, live, own_expiry, email,
              activity, refresher) in db.session.execute(stmt):
             expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
-            if status is EntryStatus.ACCEPTED and own_expiry is not None and (expires is None or own_expiry < expires):
+            if (status is EntryStatus.ACCEPTED and own_expiry is not None
+                    and (expires is None or own_expiry < expires)):
                 expires = own_expiry
             how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff),
                                   verified=bool(verified))
@@ -115,7 +116,8 @@ def _varied(world):
     db.session.flush()
 
     methods = [(EntryMethod.HERE, ""), (EntryMethod.EQUIVALENT, "Leeds \"Teaching\" Hospitals, NHS"),
-               (EntryMethod.EQUIVALENT, "Ünïversity Trust"), (EntryMethod.OBSERVED, ""), (EntryMethod.IMPORTED, "=cmd|' /C calc'!A0")]
+               (EntryMethod.EQUIVALENT, "Ünïversity Trust"), (EntryMethod.OBSERVED, ""),
+               (EntryMethod.IMPORTED, "=cmd|' /C calc'!A0")]
     statuses = list(EntryStatus)
     people = [world.learner, world.other_learner, world.educator, nobody_team, same_a, same_b, formula, left]
     items = [world.fire, world.stress, world.competency, world.optional, plain, oneoff, archived, other_item]
