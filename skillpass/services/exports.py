@@ -170,7 +170,7 @@ def records_table(people: Select | list[int], *, template_id: int | None = None)
     return Table(header=RECORD_HEADER, rows=_record_rows(tuples(), db.session.get_bind().dialect))
 
 
-YIELD_PER = 5000       # rows fetched from the cursor at a time
+YIELD_PER = 2000       # rows fetched from the cursor at a time (as the export read them before: memory as before)
 MEMO_LIMIT = 20000     # distinct values a memo keeps before it starts again
 _AS_GIVEN = String()   # a type with no result processing on SQLite and PostgreSQL: the driver's value as it is
 
