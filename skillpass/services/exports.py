@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, String, and_, select, type_coerce
 
 from skillpass.extensions import db
 from skillpass.inputs import printable
@@ -138,64 +138,159 @@ RECORD_HEADER = ["Employee number", "Name", "Team", "Job role", "Item", "Code", 
                  "Email", "Activity"]
 
 
-def records_table(person_ids: list[int], *, template_id: int | None = None) -> Table:
-    """Every entry of these people, oldest person first, in chunks of people so memory stays bounded."""
+def records_table(people: Select | list[int], *, template_id: int | None = None) -> Table:
+    """Every entry of these people, by person (name, then id), item title, completion date: *people* a select of
+    person ids (figures.people_query: one query, streamed) or a list of ids in that order (read in chunks).
 
-    def body():
-        for start in range(0, len(person_ids), CHUNK):
-            chunk = person_ids[start:start + CHUNK]
-            # Which passport each record belongs to, and whether it is still required: the person still holds
-            # that passport (one live assignment at most) and the item is not archived.
-            stmt = (select(Entry.status, Entry.completed_on, Entry.method, Entry.equivalent_source,
-                           Entry.session_id, Entry.recorded_by_id != Entry.person_id, Entry.verified_credential, Entry.decided_by_name, Entry.decided_at, Item.title, Item.code, Item.frequency_months,
-                           Person.employee_number, Person.name, Person.job_role, Team.name,
-                           PassportTemplate.name, Item.archived_at, Assignment.id, Entry.certificate_expires_on,
-                           Person.email, Entry.activity, Item.refresher_title)
-                    .join(Item, Item.id == Entry.item_id)
-                    .join(PassportTemplate, PassportTemplate.id == Item.template_id)
-                    .join(Person, Person.id == Entry.person_id)
-                    .outerjoin(Team, Team.id == Person.team_id)
-                    .outerjoin(Assignment, and_(Assignment.person_id == Entry.person_id,
-                                                Assignment.template_id == Item.template_id,
-                                                Assignment.removed_on.is_(None)))
-                    .where(Entry.person_id.in_(chunk))
-                    .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
+    The rows come through one cursor as plain tuples (Core, no ORM objects; a server-side cursor on PostgreSQL),
+    and what is worked out from them is worked out once per distinct value: a person's cells once per person, an
+    item's once per item, an expiry once per completion date, frequency and certificate expiry, the words of how
+    once per method. Memory stays bounded: the cursor streams, and every memo is as large as the distinct values
+    it holds (emptied past MEMO_LIMIT)."""
+    if isinstance(people, Select):
+        chunks = [Entry.person_id.in_(people)]
+    else:
+        chunks = [Entry.person_id.in_(people[start:start + CHUNK]) for start in range(0, len(people), CHUNK)]
+
+    def tuples():
+        connection = db.session.connection()
+        for where in chunks:
+            stmt = _records_select().where(where)
             if template_id:
                 stmt = stmt.where(Item.template_id == template_id)
-            for (status, completed_on, method, source, session_id, by_staff, verified, decided_by, decided_at, title, code, frequency,
-                 number, name, job_role, team, passport, archived_at, live, own_expiry, email, activity,
-                 refresher) in db.session.execute(
-                    stmt.execution_options(yield_per=2000)):
-                expires = expiry_date(completed_on, frequency) if status is EntryStatus.ACCEPTED else None
-                if status is EntryStatus.ACCEPTED and own_expiry is not None and (expires is None or own_expiry < expires):
-                    expires = own_expiry    # the certificate's own expiry, when earlier (PRODUCT.md §6.3)
-                how = method.describe(source, session=session_id is not None, by_staff=bool(by_staff),
-                                      verified=bool(verified))  # the passport's words
-                signed = decided_by if status is EntryStatus.ACCEPTED else ""
-                if status is EntryStatus.ACCEPTED and method is EntryMethod.HERE and not decided_by:
-                    signed = SELF_DECLARED      # counted at once, nobody checked it: as the print says
-                yield [number or "", name, team or "", job_role, title, code or "", status.label,
-                       completed_on, expires, how, signed,
-                       decided_at.date() if (decided_at and signed and signed != SELF_DECLARED) else None,
-                       passport, "Yes" if live is not None and archived_at is None else "No", email,
-                       activity.label if refresher or activity is EntryActivity.REFRESHER else ""]
+            # Fetched YIELD_PER rows at a time from a server-side cursor where the database has them, as the driver
+            # gives them (no type of SQLAlchemy's turns each value into a date or an enum: _record_rows does, once
+            # per distinct value).
+            result = connection.execute(stmt.with_only_columns(*(type_coerce(c, _AS_GIVEN) for c in RECORD_COLUMNS),
+                                                               maintain_column_froms=True)
+                                        .execution_options(stream_results=True))
+            for rows in result.tuples().partitions(YIELD_PER):
+                yield from rows
 
-    return Table(header=RECORD_HEADER, rows=body())
+    return Table(header=RECORD_HEADER, rows=_record_rows(tuples(), db.session.get_bind().dialect))
+
+
+YIELD_PER = 2000       # rows fetched from the cursor at a time (as the export read them before: memory as before)
+MEMO_LIMIT = 20000     # distinct values a memo keeps before it starts again
+_AS_GIVEN = String()   # a type with no result processing on SQLite and PostgreSQL: the driver's value as it is
+
+RECORD_COLUMNS = (Person.id, Person.employee_number, Person.name, Team.name, Person.job_role, Person.email,
+                  Item.id, Item.title, Item.code, Item.frequency_months, Item.refresher_title, Item.archived_at,
+                  PassportTemplate.name, Assignment.id,
+                  Entry.status, Entry.completed_on, Entry.certificate_expires_on, Entry.method,
+                  Entry.equivalent_source, Entry.session_id.is_not(None), Entry.recorded_by_id != Entry.person_id,
+                  Entry.verified_credential, Entry.decided_by_name, Entry.decided_at, Entry.activity)
+
+
+def _records_select() -> Select:
+    # Which passport each record belongs to, and whether it is still required: the person still holds that
+    # passport (one live assignment at most) and the item is not archived.
+    return (select(*RECORD_COLUMNS)
+            .join(Item, Item.id == Entry.item_id)
+            .join(PassportTemplate, PassportTemplate.id == Item.template_id)
+            .join(Person, Person.id == Entry.person_id)
+            .outerjoin(Team, Team.id == Person.team_id)
+            .outerjoin(Assignment, and_(Assignment.person_id == Entry.person_id,
+                                        Assignment.template_id == Item.template_id,
+                                        Assignment.removed_on.is_(None)))
+            .order_by(Person.name, Person.id, Item.title, Entry.completed_on, Entry.id))
+
+
+class _Memo(dict):
+    """make(key), worked out once per distinct key; emptied when it holds MEMO_LIMIT keys (bounded memory)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        if len(self) >= MEMO_LIMIT:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+def _expiry(key):
+    completed_on, frequency, own_expiry = key
+    expires = expiry_date(completed_on, frequency)
+    if own_expiry is not None and (expires is None or own_expiry < expires):
+        expires = own_expiry    # the certificate's own expiry, when earlier (PRODUCT.md §6.3)
+    return expires
+
+
+def _record_rows(rows, dialect) -> Iterator[list]:
+    """The export's rows from RECORD_COLUMNS as the driver gives them (see records_table). An enum is looked up
+    by the driver's value (a string hashes faster than an enum member) for what the rows need of it."""
+    read = {column: column.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda value: value)
+            for column in (Entry.status, Entry.method, Entry.activity, Entry.completed_on, Entry.decided_at)}
+    statuses = _Memo(lambda raw: (read[Entry.status](raw).label, read[Entry.status](raw) is EntryStatus.ACCEPTED))
+    completed_here = _Memo(lambda raw: read[Entry.method](raw) is EntryMethod.HERE)
+    activities = _Memo(lambda raw: (read[Entry.activity](raw).label,
+                                    read[Entry.activity](raw) is EntryActivity.REFRESHER))
+    dates = _Memo(read[Entry.completed_on])
+    hows = _Memo(lambda key: read[Entry.method](key[0]).describe(key[1], session=bool(key[2]), by_staff=bool(key[3]),
+                                                                  verified=bool(key[4])))   # the passport's words
+    expiries = _Memo(_expiry)
+    items = {}
+    person_id, who, email = None, [], ""
+    for (pid, number, name, team, job_role, person_email, item_id, title, code, frequency, refresher, archived_at,
+         passport, live, status, completed_on, own_expiry, method, source, session, by_staff, verified, decided_by,
+         decided_at, activity) in rows:
+        if pid != person_id:
+            person_id, who, email = pid, [number or "", name, team or "", job_role], person_email
+        item = items.get(item_id)
+        if item is None:
+            item = items[item_id] = (title, code or "", passport, archived_at is None, bool(refresher))
+        title, code, passport, current, has_refresher = item
+        label, is_accepted = statuses[status]
+        completed_on = dates[completed_on]
+        if is_accepted:
+            expires = expiries[completed_on, frequency, dates[own_expiry]]
+            signed = decided_by
+            if not decided_by and completed_here[method]:
+                signed = SELF_DECLARED      # counted at once, nobody checked it: as the print says
+        else:
+            expires, signed = None, ""
+        activity, refresher_entry = activities[activity]
+        yield [*who, title, code, label, completed_on, expires, hows[method, source, session, by_staff, verified],
+               signed,
+               read[Entry.decided_at](decided_at).date() if (decided_at and signed and signed != SELF_DECLARED)
+               else None,
+               passport, "Yes" if live is not None and current else "No", email,
+               activity if has_refresher or refresher_entry else ""]
 
 
 def csv_chunks(table: Table) -> Iterator[str]:
-    """CSV text, a few hundred rows at a time (with a BOM, so Excel reads UTF-8)."""
+    """CSV text, a few hundred rows at a time (with a BOM, so Excel reads UTF-8).
+
+    Each distinct text, date or status cell is made safe and written out once (a memo of at most MEMO_LIMIT
+    values): the same name, item, status word and date come back on row after row of a large export."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow([safe(h) for h in table.header])
+    seen = {}
+
+    def cell(value):
+        out = _csv_value(value)
+        if type(value) in _MEMO_TYPES:
+            if len(seen) > MEMO_LIMIT:
+                seen.clear()
+            seen[value] = out
+        return out
+
     for index, row in enumerate(table.rows, 1):
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([seen[v] if v in seen else cell(v) for v in row])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+# Cells written the same way wherever they stand, whose equal values are equal cells (not bool, int, float:
+# True == 1 == 1.0 are written "True", "1", "1.0"; not datetime, a subclass of date).
+_MEMO_TYPES = frozenset({str, dt.date, type(None), Tagged})
 
 
 def _csv_value(value):

@@ -233,11 +233,11 @@ def export_records():
     if filters.status or filters.out:
         # Filters on statuses need the statuses: the matrix says who is shown.
         _, rows = _matrix(filters)
-        person_ids = [r.person.id for r in rows]
+        people = [r.person.id for r in rows]
     else:
-        person_ids = figures.people_ids(_scope(filters))
+        people = figures.people_query(_scope(filters))    # read in the same query as the records
     template_id = filters.template
-    table = exports.records_table(person_ids, template_id=template_id)
+    table = exports.records_table(people, template_id=template_id)
     return _send(table, f"records-{_slug(title)}-{_stamp()}", request.args.get("format", "csv"), sheet="Records")
 
 
