@@ -9,7 +9,10 @@ from skillpass.extensions import db
 
 
 _KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FROM ITEM_DATES",
-                      "INSERT INTO PASSPORT_DATES", "UPDATE PASSPORT_DATES", "DELETE FROM PASSPORT_DATES")
+                      "INSERT INTO PASSPORT_DATES", "UPDATE PASSPORT_DATES", "DELETE FROM PASSPORT_DATES",
+                      # The trend's month ends (services/trend_months.py): the same, and one upsert of their sums.
+                      "INSERT INTO TREND_MONTHS ", "UPDATE TREND_MONTHS ", "DELETE FROM TREND_MONTHS ",
+                      "INSERT INTO TREND_MONTH_COUNTS ")
 
 
 class QueryLog:
@@ -22,8 +25,8 @@ class QueryLog:
 
     @property
     def kept_dates_writes(self) -> int:
-        """The kept dates' own writes (services/item_dates.py): 0 to 3 statements a table (rows removed, changed,
-        added), by what a write changed, never by how many rows."""
+        """The kept dates' own writes (services/item_dates.py, services/trend_months.py): 0 to 3 statements a table
+        (rows removed, changed, added), by what a write changed, never by how many rows."""
         return sum(1 for s in self.statements if s.lstrip().upper().startswith(_KEPT_DATES_WRITES))
 
     @property
