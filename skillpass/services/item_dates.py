@@ -261,31 +261,38 @@ def refresh(ids) -> Written:
     fresh = derive(ids)
     kept = stored(ids)
     written = Written()
-    connection = db.session.connection()
     for (table, keys, values), new_rows, old_rows in ((ITEM_ROWS, fresh.items, kept.items),
                                                       (PASSPORT_ROWS, fresh.passports, kept.passports)):
-        match = [table.c[k] == bindparam(f"k_{k}") for k in keys]
-
-        def params(key, row=None):
-            out = {f"k_{k}": v for k, v in zip(keys, key)}
-            if row is not None:
-                out.update({f"v_{v}": value for v, value in zip(values, row)})
-            return out
-
-        gone = [params(key) for key in old_rows.keys() - new_rows.keys()]
-        added = [params(key, row) for key, row in new_rows.items() if key not in old_rows]
-        changed = [params(key, row) for key, row in new_rows.items() if key in old_rows and old_rows[key] != row]
-        if gone:
-            connection.execute(table.delete().where(*match), gone)
-        if changed:
-            connection.execute(table.update().where(*match).values({v: bindparam(f"v_{v}") for v in values}), changed)
-        if added:
-            connection.execute(table.insert().values({**{k: bindparam(f"k_{k}") for k in keys},
-                                                      **{v: bindparam(f"v_{v}") for v in values}}), added)
-        written.added += len(added)
-        written.changed += len(changed)
-        written.removed += len(gone)
+        found = write_difference(table, keys, values, new_rows, old_rows)
+        written.added += found.added
+        written.changed += found.changed
+        written.removed += found.removed
     return written
+
+
+def write_difference(table, keys: tuple[str, ...], values: tuple[str, ...], new_rows: dict, old_rows: dict) -> Written:
+    """Make *table*'s rows *old_rows* into *new_rows* (each by its key columns → its value columns), writing only
+    what differs: at most three statements (rows removed, changed, added), whatever the number of rows."""
+    match = [table.c[k] == bindparam(f"k_{k}") for k in keys]
+
+    def params(key, row=None):
+        out = {f"k_{k}": v for k, v in zip(keys, key)}
+        if row is not None:
+            out.update({f"v_{v}": value for v, value in zip(values, row)})
+        return out
+
+    connection = db.session.connection()
+    gone = [params(key) for key in old_rows.keys() - new_rows.keys()]
+    added = [params(key, row) for key, row in new_rows.items() if key not in old_rows]
+    changed = [params(key, row) for key, row in new_rows.items() if key in old_rows and old_rows[key] != row]
+    if gone:
+        connection.execute(table.delete().where(*match), gone)
+    if changed:
+        connection.execute(table.update().where(*match).values({v: bindparam(f"v_{v}") for v in values}), changed)
+    if added:
+        connection.execute(table.insert().values({**{k: bindparam(f"k_{k}") for k in keys},
+                                                  **{v: bindparam(f"v_{v}") for v in values}}), added)
+    return Written(added=len(added), changed=len(changed), removed=len(gone))
 
 
 def _lock(ids) -> None:

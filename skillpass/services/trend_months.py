@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from skillpass import clock
 from skillpass.extensions import db
@@ -85,29 +85,12 @@ def stored(ids, ends: list[dt.date]) -> dict[tuple[int, int, dt.date], tuple]:
 def _write(new_rows: dict, old_rows: dict, *, counts: bool = True) -> int:
     """Write what differs, at most three statements, whatever the number of rows; and add the difference to the
     sums the trend reads (one more)."""
-    keys, values = ("person_id", "template_id", "month_end"), ROW_VALUES
-    match = [TABLE.c[k] == bindparam(f"k_{k}") for k in keys]
+    from skillpass.services.item_dates import write_difference
 
-    def params(key, row=None):
-        out = {f"k_{k}": v for k, v in zip(keys, key)}
-        if row is not None:
-            out.update({f"v_{v}": value for v, value in zip(values, row)})
-        return out
-
-    connection = db.session.connection()
-    gone = [params(key) for key in old_rows.keys() - new_rows.keys()]
-    added = [params(key, row) for key, row in new_rows.items() if key not in old_rows]
-    changed = [params(key, row) for key, row in new_rows.items() if key in old_rows and old_rows[key] != row]
-    if gone:
-        connection.execute(TABLE.delete().where(*match), gone)
-    if changed:
-        connection.execute(TABLE.update().where(*match).values({v: bindparam(f"v_{v}") for v in values}), changed)
-    if added:
-        connection.execute(TABLE.insert().values({**{k: bindparam(f"k_{k}") for k in keys},
-                                                  **{v: bindparam(f"v_{v}") for v in values}}), added)
+    written = write_difference(TABLE, ("person_id", "template_id", "month_end"), ROW_VALUES, new_rows, old_rows)
     if counts:
         _add_to_sums(new_rows, old_rows)
-    return len(gone) + len(added) + len(changed)
+    return written.total
 
 
 def _group(key, row) -> tuple:
