@@ -135,6 +135,20 @@ def test_each_kind_of_write_keeps_the_month_ends(app, world):
     assert trend_months.differences() == []
 
 
+def test_a_team_everyone_has_left_draws_no_line(app, world):
+    """Its sums stay, at nothing: the trend neither draws them nor fails on a team no one in view is in."""
+    _varied(world)
+    from skillpass.models import Person
+    for person in db.session.scalars(select(Person).where(Person.team_id == world.team_b.id)):
+        person.active = False
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(trend_months.SUMS)
+                             .where(trend_months.SUMS.c.team_id == world.team_b.id)) > 0
+    lines = figures.trend(Scope(team_ids=None), today=TODAY, warning_days=WARNING)
+    assert world.team_b.name not in _points(lines)
+    assert _points(lines) == _points(trend_walked(Scope(team_ids=None), today=TODAY, warning_days=WARNING))
+
+
 def test_a_month_end_not_built_is_walked_for_a_few_people_and_shown_as_being_counted_for_many(app, world):
     second, _ = _varied(world)
     scope = Scope(team_ids=None)

@@ -58,7 +58,8 @@ def trend(scope: Scope, *, today: dt.date, warning_days: int, months: int = 12,
         name: {m: [0] * TALLY_SIZE for m in ends} for name in set(names.values())}
     built = trend_months.built(past, warning_days)
     for month_end, team_id, tally in trend_months.counted(scope, sorted(built)):
-        _add(tallies[names[team_id]][month_end], tally)
+        if any(tally):      # a sum left at nothing (everyone it counted has left, or moved team) names no line
+            _add(tallies[names[team_id]][month_end], tally)
     walked = [m for m in past if m not in built]
     counted_today = not item_dates.needs_rebuild()
     if not counted_today:
