@@ -150,14 +150,19 @@ def _learner(person: Person, *, today: dt.date, warning_days: int, passport_link
                                      link=passport_link))
 
 
+DIGEST_QUEUE_ROWS = 50   # entries named in an educator's digest; the rest are counted
+
+
 def _queue(person: Person, *, today: dt.date):
-    rows = decisions.awaiting_for(person)
-    if not rows:
+    # The oldest 50 and how many wait, as the queue's first page reads them: never the whole queue (an admin's
+    # is every awaiting entry of the trust).
+    queue = decisions.awaiting_page(person, size=DIGEST_QUEUE_ROWS, total=decisions.awaiting_count(person))
+    if not queue.waiting:
         return None
     link = mail.link("signoff.index")
     waiting = [dict(person=p.name, title=i.title, kind=decisions.queue_kind(e, i), entry=e.description,
-                    since=e.recorded_at.date()) for e, p, i, _ in rows[:50]]
-    n = len(rows)
+                    since=e.recorded_at.date()) for e, p, i, _ in queue.rows]
+    n = queue.waiting
     return _send_digest(person, choice="queue_digest", key=f"digest:queue:{person.id}:{today.isoformat()}",
                         template="digest_queue", subject=f"{n} {'entry' if n == 1 else 'entries'} awaiting sign-off",
                         context=dict(rows=waiting, total=n, link=link))

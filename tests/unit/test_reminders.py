@@ -116,6 +116,31 @@ def test_running_twice_on_one_day_sends_each_digest_once(app, world, mailbox):
     assert new == ["eve@example.test"]
 
 
+def test_the_queue_digest_names_the_oldest_and_counts_the_rest_without_reading_the_whole_queue(
+        app, world, mailbox, monkeypatch):
+    """An educator's digest names the oldest entries (50; 2 here) and says how many more wait: the count comes
+    from the queue's own count and the rows from its first page, never from loading every awaiting entry."""
+    app.config["BASE_URL"] = BASE
+    monkeypatch.setattr(reminders, "DIGEST_QUEUE_ROWS", 2)
+    then = dt.datetime(2026, 2, 20, 9, 0, tzinfo=dt.timezone.utc)
+    for days, source, item in ((2, "Second oldest course", world.stress), (0, "Oldest course", world.fire),
+                               (5, "Newest course", world.optional)):
+        db.session.add(Entry(person_id=world.learner.id, item_id=item.id, completed_on=TODAY - dt.timedelta(days=9),
+                             method=EntryMethod.EQUIVALENT, equivalent_source=source, status=EntryStatus.AWAITING,
+                             recorded_by_id=world.learner.id, recorded_at=then + dt.timedelta(days=days)))
+    db.session.commit()
+    loaded = []
+    real = reminders.decisions.awaiting_for
+    monkeypatch.setattr(reminders.decisions, "awaiting_for", lambda *a, **k: loaded.append(a) or real(*a, **k))
+    _run(app)
+    [digest] = [m for m in mailbox.to("eve@example.test") if "awaiting" in m["Subject"]]
+    assert digest["Subject"] == "3 entries awaiting sign-off"
+    text = Mailbox.text(digest)
+    assert text.index("Oldest course") < text.index("Second oldest course")
+    assert "Newest course" not in text and "… and 1 more." in text
+    assert loaded == []
+
+
 def test_every_digest_carries_one_click_unsubscribe(app, world, mailbox):
     app.config["BASE_URL"] = BASE
     _run(app)
