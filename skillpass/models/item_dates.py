@@ -57,6 +57,14 @@ class PassportDates(db.Model):
     optional: Mapped[int]                       # optional items (shown, never counted)
     first_expiry: Mapped[dt.date | None]        # the earliest expiry of the counted mandatory completions
 
+    __table_args__ = (
+        # What today moves for a passport with every mandatory item done: its first expiry (the admin home reads
+        # the rows from the kept counts' cutoff to the warning window's end, services/date_counts.py).
+        Index("ix_passport_dates_expiry", "first_expiry", "template_id", "team_id",
+              sqlite_where=text("missing = 0 AND first_expiry IS NOT NULL"),
+              postgresql_where=text("missing = 0 AND first_expiry IS NOT NULL")),
+    )
+
 
 class ItemDatesState(db.Model):
     """One row: when the kept dates were last built whole. None: never, or a migration changed what they
@@ -112,4 +120,43 @@ class TrendMonthBuilt(db.Model):
 
     month_end: Mapped[dt.date] = mapped_column(primary_key=True)
     warning_days: Mapped[int]
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ItemDateCount(db.Model):
+    """ItemDates' rows added up by team and item, against a cutoff day (DateCountsBuilt): what the admin home
+    reads instead of the rows themselves, a few tens of thousands of rows for a trust of 30,000. Kept with them
+    (each write adds the difference it made, services/date_counts.py). Nothing here turns on today or the
+    warning window: only the rows from the cutoff on are read from ItemDates when counting."""
+    __tablename__ = "item_date_counts"
+
+    team_id: Mapped[int] = mapped_column(primary_key=True)     # 0: no team (a key cannot be NULL)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    held: Mapped[int]                           # rows: holders of the item's passport
+    not_done: Mapped[int]                       # of those, with no completion counted
+    expired_before: Mapped[int]                 # done, expiring before the cutoff
+    overdue_before: Mapped[int]                 # not done, due before the cutoff
+
+
+class PassportDateCount(db.Model):
+    """PassportDates' rows added up by team and passport, against the same cutoff, kept the same way."""
+    __tablename__ = "passport_date_counts"
+
+    team_id: Mapped[int] = mapped_column(primary_key=True)     # 0: no team
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    held: Mapped[int]                           # rows: holders of the passport
+    done: Mapped[int]
+    missing: Mapped[int]
+    optional: Mapped[int]
+    stopped_before: Mapped[int]                 # an item not done, or a first expiry before the cutoff
+
+
+class DateCountsBuilt(db.Model):
+    """One row, when the counts above are built: the cutoff they count against (the day they were built; the
+    job worker builds them again each day). No row: not built, and the admin home counts the kept dates."""
+    __tablename__ = "date_counts_built"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cutoff: Mapped[dt.date]
     built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
