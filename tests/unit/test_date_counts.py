@@ -39,8 +39,8 @@ def _figures(overview):
 
 
 def _agree(*, today=TODAY, warning_days=60, team_ids=None):
-    """The counts give what the kept dates give, and something is being counted."""
-    kept = counted_overview(Counted(), today=today, warning_days=warning_days, team_ids=team_ids)
+    """The counts give what the kept dates give."""
+    kept = counted_overview(Counted(date_counts.current(today)), today=today, warning_days=warning_days, team_ids=team_ids)
     reference = counted_overview(Aggregated(), today=today, warning_days=warning_days, team_ids=team_ids)
     assert _figures(kept) == _figures(reference)
     return reference
@@ -76,7 +76,7 @@ def _trust(world):
 def test_the_suites_databases_have_them_built_against_today(app, world):
     """The migrated template builds the kept dates, and with them their counts: every test's writes keep them,
     and the check after each test holds them to the kept dates."""
-    assert date_counts.cutoff() == TODAY
+    assert [(b.cutoff, b.window_end) for b in date_counts.builds()] == [(TODAY, TODAY + dt.timedelta(days=60))]
     _trust(world)
     assert db.session.scalar(select(func.sum(ItemDateCount.held))) == db.session.scalar(
         text("SELECT count(*) FROM item_dates"))
@@ -154,14 +154,19 @@ def test_scoped_to_teams(app, world, team_ids):
     _agree(today=TODAY + dt.timedelta(days=70), warning_days=14, team_ids=ids)
 
 
-def test_built_against_an_older_cutoff_they_still_agree(app, world):
+@pytest.mark.parametrize("cutoff, window", [(D(2024, 5, 1), 60), (D(2025, 6, 30), 30), (TODAY, 0), (TODAY, 90),
+                                             (TODAY - dt.timedelta(days=1), 60), (TODAY - dt.timedelta(days=70), 14)])
+def test_built_against_an_older_cutoff_or_another_window_they_still_agree(app, world, cutoff, window):
     _trust(world)
-    for cutoff in (D(2024, 5, 1), D(2025, 6, 30), TODAY - dt.timedelta(days=1)):
-        date_counts.build(cutoff)
-        db.session.commit()
-        assert date_counts.differences() == []
-        _agree()
-        _agree(today=TODAY + dt.timedelta(days=3), warning_days=0)
+    date_counts.build(cutoff, window)
+    db.session.commit()
+    _accepted(world.learner, world.stress, D(2024, 3, 20))                   # a write with that build kept
+    db.session.commit()
+    assert date_counts.differences() == []
+    assert date_counts.current(TODAY).cutoff == cutoff
+    for warning_days in (0, 14, 60, 90):
+        for days_on in (0, 1, 61):
+            _agree(today=TODAY + dt.timedelta(days=days_on), warning_days=warning_days)
 
 
 def test_before_the_cutoff_or_unbuilt_the_home_counts_the_kept_dates(app, world, monkeypatch):
@@ -171,35 +176,49 @@ def test_before_the_cutoff_or_unbuilt_the_home_counts_the_kept_dates(app, world,
                         lambda source, **kw: used.append(type(source).__name__) or counted_overview(source, **kw))
     admin_overview.compute_overview(today=TODAY, warning_days=60, team_ids=None)
     admin_overview.compute_overview(today=TODAY - dt.timedelta(days=1), warning_days=60, team_ids=None)
-    db.session.execute(date_counts.BUILT.delete())
+    for table in (date_counts.ITEMS, date_counts.PASSPORTS, date_counts.BUILT):
+        db.session.execute(table.delete())
     db.session.commit()
     admin_overview.compute_overview(today=TODAY, warning_days=60, team_ids=None)
     assert used == ["Counted", "Aggregated", "Aggregated"]
-    _accepted(world.learner, world.stress, D(2026, 2, 1))                     # unbuilt: writes leave them be
+    _accepted(world.learner, world.stress, D(2026, 2, 1))                     # none built: writes add nothing
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(date_counts.ITEMS)) > 0
+    assert db.session.scalar(select(func.count()).select_from(date_counts.ITEMS)) == 0
     assert date_counts.ensure_built(TODAY)
     db.session.commit()
     assert date_counts.differences() == []
 
 
-def test_built_once_a_day(app, world):
+def test_built_once_a_day_and_when_the_window_changes_keeping_the_one_before(app, world):
+    from skillpass.services.settings import set_setting
+
     _trust(world)
-    assert date_counts.ensure_built(TODAY) is False                          # built against today already
-    assert date_counts.ensure_built(TODAY + dt.timedelta(days=1)) is True
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert date_counts.ensure_built(TODAY) is None                           # built against today already
+    assert date_counts.ensure_built(tomorrow) is not None
     db.session.commit()
-    assert date_counts.cutoff() == TODAY + dt.timedelta(days=1)
-    assert date_counts.ensure_built(TODAY + dt.timedelta(days=1)) is False
+    assert date_counts.ensure_built(tomorrow) is None
+    set_setting("warning_days", "30")
+    db.session.commit()
+    assert date_counts.ensure_built(tomorrow).window_end == tomorrow + dt.timedelta(days=30)
+    db.session.commit()
+    assert [(b.cutoff, b.window_end) for b in date_counts.builds()] == [        # the one before kept, no more
+        (tomorrow, tomorrow + dt.timedelta(days=60)), (tomorrow, tomorrow + dt.timedelta(days=30))]
+    assert db.session.scalar(select(func.count(func.distinct(ItemDateCount.generation)))) == 2
+    _accepted(world.learner, world.stress, D(2024, 3, 20))                   # kept in both
+    db.session.commit()
+    assert date_counts.differences() == []
 
 
 def test_the_job_workers_minute_builds_them(app, world):
     from skillpass.jobs import EXTENSION
 
-    db.session.execute(date_counts.BUILT.delete())
+    for table in (date_counts.ITEMS, date_counts.PASSPORTS, date_counts.BUILT):
+        db.session.execute(table.delete())
     db.session.commit()
     app.extensions[EXTENSION]._build_date_counts()
     db.session.remove()
-    assert date_counts.cutoff() == TODAY
+    assert [b.cutoff for b in date_counts.builds()] == [TODAY]
 
 
 @pytest.mark.kept_dates_unchecked
@@ -210,7 +229,9 @@ def test_differences_name_a_count_written_behind_the_apps_back(app, world):
     db.session.commit()
     found = date_counts.differences()
     assert found and "item_date_counts" in found[0]
-    date_counts.build(TODAY)
+    for table in (date_counts.ITEMS, date_counts.PASSPORTS, date_counts.BUILT):
+        db.session.execute(table.delete())
+    date_counts.build(TODAY, 60)
     db.session.commit()
     assert date_counts.differences() == []
 
@@ -262,7 +283,7 @@ def test_a_build_beside_a_write_counts_it_once(app, world, monkeypatch):
     def build():
         try:
             with app.app_context():
-                date_counts.build(TODAY + dt.timedelta(days=1))
+                date_counts.build(TODAY + dt.timedelta(days=1), 60)
                 db.session.commit()
                 db.session.remove()
         except BaseException as error:      # noqa: BLE001 - reported below
@@ -286,6 +307,6 @@ def test_a_build_beside_a_write_counts_it_once(app, world, monkeypatch):
     assert not failures and not any(t.is_alive() for t in (writer, builder)), failures
     monkeypatch.setattr(date_counts, "add_difference", add_difference)
     db.session.rollback()
-    assert date_counts.cutoff() == TODAY + dt.timedelta(days=1)
+    assert date_counts.builds()[-1].cutoff == TODAY + dt.timedelta(days=1)
     assert date_counts.differences() == []
     assert db.session.get(Person, learner_id) is not None

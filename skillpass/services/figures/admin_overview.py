@@ -77,16 +77,14 @@ def compute_overview(*, today: dt.date, warning_days: int, team_ids: tuple[int, 
     the window's end from the kept dates (Counted); otherwise every row in the ranges is read from the kept
     dates through their indexes (Aggregated, also the reference the tests hold the counts to). Either way, a
     constant number of queries."""
-    cut = date_counts.cutoff()
-    source = Counted() if cut is not None and cut <= today else Aggregated()
+    build = date_counts.current(today)
+    source = Aggregated() if build is None else Counted(build)
     return counted_overview(source, today=today, warning_days=warning_days, team_ids=team_ids)
 
 
 def counted_overview(source, *, today: dt.date, warning_days: int, team_ids: tuple[int, ...] | None) -> Overview:
     """The overview from *source*'s counts (Aggregated or Counted: the same rows, counted two ways)."""
     soon = today + dt.timedelta(days=warning_days)
-    dates = item_dates.TABLE.c
-    held = item_dates.PASSPORTS.c
     scoped = (lambda column: [column.in_(team_ids)]) if team_ids is not None else (lambda column: [])
     teams: dict[int | None, tuple[TeamFigure, list[int]]] = {}
     people = 0
@@ -100,16 +98,19 @@ def counted_overview(source, *, today: dt.date, warning_days: int, team_ids: tup
     for team_id, done, missing, optional in source.held(scoped):
         tally = teams[team_id][1]
         tally[COMPLETE], tally[TODO], tally[OPTIONAL_INDEX] = done or 0, missing or 0, optional or 0
+    # Of those, Expired, Expiring and Overdue, by team and by item.
+    by_team, by_item_ranges = source.ranges(today=today, soon=soon, scoped=scoped)
     by_item: dict[int, list[int]] = {}
-    for team_id, item_id, is_expired, count in source.expiring(today=today, soon=soon, scoped=scoped):
-        place = EXPIRED if is_expired else EXPIRING
-        for tally in (teams[team_id][1], by_item.setdefault(item_id, [0] * TALLY_SIZE)):
-            tally[place] += count
-            tally[COMPLETE] -= count
-    for team_id, item_id, count in source.overdue(today=today, scoped=scoped):
-        for tally in (teams[team_id][1], by_item.setdefault(item_id, [0] * TALLY_SIZE)):
-            tally[OVERDUE] += count
-            tally[TODO] -= count
+    for found, tally_of in ((by_team, lambda team_id: teams[team_id][1]),
+                            (by_item_ranges, lambda item_id: by_item.setdefault(item_id, [0] * TALLY_SIZE))):
+        for key, expired, expiring, overdue in found:
+            if expired or expiring or overdue:
+                tally = tally_of(key)
+                tally[EXPIRED] += expired
+                tally[EXPIRING] += expiring
+                tally[COMPLETE] -= expired + expiring
+                tally[OVERDUE] += overdue
+                tally[TODO] -= overdue
     overall = [0] * TALLY_SIZE
     for figure, tally in teams.values():
         figure.compliance = rules.Compliance.of_tally(tally)
@@ -168,7 +169,7 @@ def _standings(source, *, today: dt.date, soon: dt.date, scoped) -> list[Passpor
 
 class Aggregated:
     """The admin home's counts read from the kept dates themselves: every row in the ranges, through their
-    indexes (about 450,000 rows for a trust of 30,000)."""
+    indexes (about 490,000 rows for a trust of 30,000)."""
 
     def held(self, scoped):
         """(team id, mandatory done, mandatory not done, optional) of the passports held."""
@@ -177,23 +178,28 @@ class Aggregated:
             select(held.team_id, func.sum(held.done), func.sum(held.missing), func.sum(held.optional))
             .where(*scoped(held.team_id)).group_by(held.team_id)).all()
 
-    def expiring(self, *, today, soon, scoped):
-        """(team id, item id, expired, count) of the items done that expire on or before *soon*."""
+    def ranges(self, *, today, soon, scoped):
+        """(team id, expired, expiring, overdue) of each team and (item id, …) of each item: the items done that
+        expire on or before *soon* (on or before *today*: expired), and those not done due before *today*."""
         dates = item_dates.TABLE.c
+        by_team: dict[int | None, list[int]] = {}
+        by_item: dict[int, list[int]] = {}
         expired = (dates.expires_on <= today).label("expired")
-        return db.session.execute(
-            select(dates.team_id, dates.item_id, expired, func.count())
-            .where(dates.completed_on.is_not(None), dates.expires_on.is_not(None), dates.expires_on <= soon,
-                   *scoped(dates.team_id))
-            .group_by(dates.team_id, dates.item_id, expired)).all()
-
-    def overdue(self, *, today, scoped):
-        """(team id, item id, count) of the items not done, due before *today*."""
-        dates = item_dates.TABLE.c
-        return db.session.execute(
-            select(dates.team_id, dates.item_id, func.count())
-            .where(dates.completed_on.is_(None), dates.due_on < today, *scoped(dates.team_id))
-            .group_by(dates.team_id, dates.item_id)).all()
+        for team_id, item_id, is_expired, count in db.session.execute(
+                select(dates.team_id, dates.item_id, expired, func.count())
+                .where(dates.completed_on.is_not(None), dates.expires_on.is_not(None), dates.expires_on <= soon,
+                       *scoped(dates.team_id))
+                .group_by(dates.team_id, dates.item_id, expired)):
+            for tally in (by_team.setdefault(team_id, [0, 0, 0]), by_item.setdefault(item_id, [0, 0, 0])):
+                tally[0 if is_expired else 1] += count
+        for team_id, item_id, count in db.session.execute(
+                select(dates.team_id, dates.item_id, func.count())
+                .where(dates.completed_on.is_(None), dates.due_on < today, *scoped(dates.team_id))
+                .group_by(dates.team_id, dates.item_id)):
+            for tally in (by_team.setdefault(team_id, [0, 0, 0]), by_item.setdefault(item_id, [0, 0, 0])):
+                tally[2] += count
+        return ([(key, *tally) for key, tally in by_team.items()],
+                [(key, *tally) for key, tally in by_item.items()])
 
     def holders(self, template_ids, scoped) -> dict[int, int]:
         held = item_dates.PASSPORTS.c
@@ -218,10 +224,19 @@ class Aggregated:
 
 
 class Counted:
-    """The same counts from the kept dates' counts (services/date_counts.py): the totals and everything before
-    the cutoff from them (a row per team and item, or team and passport), and only the rows from the cutoff to
-    today, or to the window's end, from the kept dates. Each statement reads the cutoff itself, so a build
-    committed between two statements cannot count a row twice."""
+    """The same counts from a build of the kept dates' counts (services/date_counts.py, which says how they add
+    up): the totals and the ranges as of the build's cutoff C and window's end E from the counts, a row per team
+    and item (or team and passport); from the kept dates, only the rows between C and today, and between E and
+    today's window's end: on the day of a build, one day's rows."""
+
+    def __init__(self, build: date_counts.Build):
+        self.build = build
+
+    def _spans(self, today, soon):
+        """(from, to, sign): the rows expiring from C to today (inclusive) move from Expiring to Expired; those
+        after E up to today's window's end (or after it up to E) come into (or leave) Expiring."""
+        cut, end = self.build.cutoff, self.build.window_end
+        return (cut, today), (min(end, soon), max(end, soon), 1 if soon >= end else -1)
 
     @staticmethod
     def _team(column):
@@ -232,68 +247,73 @@ class Counted:
         team = self._team(c.team_id)
         return [row[:4] for row in db.session.execute(
             select(team, func.sum(c.done), func.sum(c.missing), func.sum(c.optional), func.sum(c.held))
-            .where(*scoped(c.team_id)).group_by(team)) if row[4]]
+            .where(c.generation == self.build.generation, *scoped(c.team_id)).group_by(team)) if row[4]]
 
-    def expiring(self, *, today, soon, scoped):
+    def ranges(self, *, today, soon, scoped):
         c, dates = date_counts.ITEMS.c, item_dates.TABLE.c
-        cut = date_counts.cutoff_column()
-        before = select(self._team(c.team_id).label("team_id"), c.item_id, literal(True).label("expired"),
-                        c.expired_before.label("n")).where(c.expired_before > 0, *scoped(c.team_id))
-        expired = (dates.expires_on <= today)
-        since = select(dates.team_id, dates.item_id, expired.label("expired"), func.count().label("n")).where(
-            dates.completed_on.is_not(None), dates.expires_on.is_not(None), dates.expires_on >= cut,
-            dates.expires_on <= soon, *scoped(dates.team_id)).group_by(dates.team_id, dates.item_id, expired)
-        return [(team_id, item_id, bool(is_expired), n)
-                for team_id, item_id, is_expired, n in db.session.execute(union_all(before, since))]
+        (cut, _), (low, high, sign) = self._spans(today, soon)
+        done = [dates.completed_on.is_not(None), dates.expires_on.is_not(None), *scoped(dates.team_id)]
+        zero = literal(0)
 
-    def overdue(self, *, today, scoped):
-        c, dates = date_counts.ITEMS.c, item_dates.TABLE.c
-        cut = date_counts.cutoff_column()
-        before = select(self._team(c.team_id).label("team_id"), c.item_id, c.overdue_before.label("n")).where(
-            c.overdue_before > 0, *scoped(c.team_id))
-        since = select(dates.team_id, dates.item_id, func.count().label("n")).where(
-            dates.completed_on.is_(None), dates.due_on >= cut, dates.due_on < today, *scoped(dates.team_id)
-        ).group_by(dates.team_id, dates.item_id)
-        return db.session.execute(union_all(before, since)).all()
+        def parts(key_of_counts, key_of_dates):
+            counts = select(key_of_counts.label("k"), c.expired_before.label("expired"), c.expiring.label("expiring"),
+                            c.overdue_before.label("overdue")).where(c.generation == self.build.generation,
+                                                                     *scoped(c.team_id))
+            passed = select(key_of_dates.label("k"), func.count().label("expired"), (-func.count()).label("expiring"),
+                            zero.label("overdue")).where(*done, dates.expires_on >= cut, dates.expires_on <= today
+                                                         ).group_by(key_of_dates)
+            window = select(key_of_dates.label("k"), zero.label("expired"), (sign * func.count()).label("expiring"),
+                            zero.label("overdue")).where(*done, dates.expires_on > low, dates.expires_on <= high
+                                                         ).group_by(key_of_dates)
+            overdue = select(key_of_dates.label("k"), zero.label("expired"), zero.label("expiring"),
+                             func.count().label("overdue")).where(
+                dates.completed_on.is_(None), dates.due_on >= cut, dates.due_on < today, *scoped(dates.team_id)
+            ).group_by(key_of_dates)
+            every = union_all(counts, passed, window, overdue).subquery()
+            return db.session.execute(select(every.c.k, func.sum(every.c.expired), func.sum(every.c.expiring),
+                                             func.sum(every.c.overdue)).group_by(every.c.k)).all()
+
+        return parts(self._team(c.team_id), dates.team_id), parts(c.item_id, dates.item_id)
 
     def holders(self, template_ids, scoped) -> dict[int, int]:
         c = date_counts.PASSPORTS.c
         return dict(db.session.execute(
-            select(c.template_id, func.sum(c.held)).where(c.template_id.in_(template_ids),
-                                                          *scoped(c.team_id))
+            select(c.template_id, func.sum(c.held)).where(c.generation == self.build.generation,
+                                                          c.template_id.in_(template_ids), *scoped(c.team_id))
             .group_by(c.template_id)).all())
 
     def not_done(self, item_ids, scoped) -> dict[int, int]:
         c = date_counts.ITEMS.c
         return dict(db.session.execute(
-            select(c.item_id, func.sum(c.not_done)).where(c.item_id.in_(item_ids), *scoped(c.team_id))
+            select(c.item_id, func.sum(c.not_done)).where(c.generation == self.build.generation,
+                                                          c.item_id.in_(item_ids), *scoped(c.team_id))
             .group_by(c.item_id)).all())
 
     def standings(self, *, today, soon, scoped):
-        """Stopped before the cutoff, and every holder, from the counts; the passports with every mandatory item
-        done whose first expiry falls from the cutoff to the window's end, from the kept rows (their index): the
-        rest meet it."""
+        """Every holder, those stopped and those about to lose it as of C, from the counts; the passports with
+        every item done whose first expiry falls between C and today, or between E and today's window's end,
+        from the kept rows (their index): the rest meet it."""
         c, held = date_counts.PASSPORTS.c, item_dates.PASSPORTS.c
-        cut = date_counts.cutoff_column()
-        counts = select(c.template_id, self._team(c.team_id).label("team_id"), literal(-1).label("place"),
-                        c.held.label("n")).where(c.held > 0, *scoped(c.team_id))
-        stopped = select(c.template_id, self._team(c.team_id).label("team_id"), literal(2).label("place"),
-                         c.stopped_before.label("n")).where(c.stopped_before > 0, *scoped(c.team_id))
-        place = case((held.first_expiry <= today, 2), else_=1)
-        since = select(held.template_id, held.team_id, place.label("place"), func.count().label("n")).where(
-            held.missing == 0, held.first_expiry.is_not(None), held.first_expiry >= cut,
-            held.first_expiry <= soon, *scoped(held.team_id)).group_by(held.template_id, held.team_id, place)
-        found: dict[tuple, list[int]] = {}
-        for template_id, team_id, where, n in db.session.execute(union_all(counts, stopped, since)):
-            places = found.setdefault((template_id, team_id), [0, 0, 0, 0])
-            if where == -1:
-                places[3] += n          # every holder; those neither stopped nor about to lose it meet it
-                places[0] += n
-            else:
-                places[where] += n
-                places[0] -= n
-        return [(template_id, team_id, where, places[where])
-                for (template_id, team_id), places in found.items() for where in (0, 1, 2) if places[where]]
+        (cut, _), (low, high, sign) = self._spans(today, soon)
+        zero = literal(0)
+        every_done = [held.missing == 0, held.first_expiry.is_not(None), *scoped(held.team_id)]
+        team = self._team(c.team_id)
+        counts = select(c.template_id.label("t"), team.label("team"), c.held.label("held"),
+                        c.stopped_before.label("stopped"), c.expiring.label("expiring")).where(
+            c.generation == self.build.generation, *scoped(c.team_id))
+        passed = select(held.template_id, held.team_id, zero, func.count(), -func.count()).where(
+            *every_done, held.first_expiry >= cut, held.first_expiry <= today).group_by(held.template_id, held.team_id)
+        window = select(held.template_id, held.team_id, zero, zero, sign * func.count()).where(
+            *every_done, held.first_expiry > low, held.first_expiry <= high).group_by(held.template_id, held.team_id)
+        every = union_all(counts, passed, window).subquery()
+        found = []
+        for template_id, team_id, holders, stopped, expiring in db.session.execute(
+                select(every.c.t, every.c.team, func.sum(every.c.held), func.sum(every.c.stopped),
+                       func.sum(every.c.expiring)).group_by(every.c.t, every.c.team)):
+            for place, count in ((0, holders - stopped - expiring), (1, expiring), (2, stopped)):
+                if count:
+                    found.append((template_id, team_id, place, count))
+        return found
 
 
 COMPLETE, EXPIRING, OVERDUE, EXPIRED, TODO = (TALLY_INDEX[status] for status in (
