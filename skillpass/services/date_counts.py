@@ -165,9 +165,12 @@ def _counted(build: Build):
     return items, passports
 
 
-def build(today: dt.date, warning_days: int) -> Build:
-    """A new build against *today* and this warning window (a few seconds at 30,000 people), letting go of all
-    but the one before it; the caller commits."""
+def build(today: dt.date, warning_days: int | None = None, *, alone: bool = False) -> Build:
+    """A new build against *today* and this warning window (None: the setting's), a few seconds at 30,000
+    people, letting go of all but the one before it (*alone*: of every other, when the kept dates may have
+    been wrong: `flask rebuild-item-dates`); the caller commits."""
+    if warning_days is None:
+        warning_days = _warning_days()
     _lock(exclusive=True)
     connection = db.session.connection()
     made = Build(generation=(db.session.scalar(select(func.max(BUILT.c.generation))) or 0) + 1, cutoff=today,
@@ -178,7 +181,7 @@ def build(today: dt.date, warning_days: int) -> Build:
         inner = counted.subquery()
         connection.execute(table.insert().from_select(list(table.c.keys()),
                                                       select(literal(made.generation), *inner.c)))
-    old = [b.generation for b in builds()][:-2]
+    old = [b.generation for b in builds()][:-1 if alone else -2]
     if old:
         for table in (ITEMS, PASSPORTS, BUILT):
             connection.execute(table.delete().where(table.c.generation.in_(old)))
@@ -189,13 +192,17 @@ def ensure_built(today: dt.date, warning_days: int | None = None) -> Build | Non
     """A new build unless the newest is against *today* and this window (the job worker, every minute: so once
     a day, and when the window changes); the caller commits. Returns the build made, if any."""
     if warning_days is None:
-        from skillpass.services.settings import get_settings
-
-        warning_days = get_settings().warning_days
+        warning_days = _warning_days()
     newest = builds()[-1:]
     if newest and newest[0].cutoff == today and newest[0].window_end == today + dt.timedelta(days=warning_days):
         return None
     return build(today, warning_days)
+
+
+def _warning_days() -> int:
+    from skillpass.services.settings import get_settings
+
+    return get_settings().warning_days
 
 
 def differences(*, limit: int = 20) -> list[str]:
