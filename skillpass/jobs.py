@@ -148,6 +148,7 @@ class Jobs:
         mail.send_stranded()
         self._requeue_imports()
         self._build_trend_months()
+        self._build_date_counts()
 
     def _build_trend_months(self) -> None:
         """The trend's past month ends (services/trend_months.py): the month just ended, and any marked unbuilt
@@ -163,6 +164,19 @@ class Jobs:
             return
         if built:
             self.app.logger.info("trend months built: %s", ", ".join(m.isoformat() for m in built))
+
+    def _build_date_counts(self) -> None:
+        """The admin home's counts of the kept dates (services/date_counts.py), against today: once a day."""
+        from skillpass import clock
+        from skillpass.services import date_counts
+
+        try:
+            with self.huey.lock_task("date_counts"):
+                if date_counts.ensure_built(clock.today()):
+                    db.session.commit()
+                    self.app.logger.info("the admin home's counts built against %s", clock.today().isoformat())
+        except TaskLockedException:
+            return
 
     def _requeue_imports(self) -> int:
         """Hand stranded imports to the queue again (services/import_runs.py): they go on where they stopped."""

@@ -12,7 +12,9 @@ _KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FRO
                       "INSERT INTO PASSPORT_DATES", "UPDATE PASSPORT_DATES", "DELETE FROM PASSPORT_DATES",
                       # The trend's month ends (services/trend_months.py): the same, and one upsert of their sums.
                       "INSERT INTO TREND_MONTHS ", "UPDATE TREND_MONTHS ", "DELETE FROM TREND_MONTHS ",
-                      "INSERT INTO TREND_MONTH_COUNTS ")
+                      "INSERT INTO TREND_MONTH_COUNTS ",
+                      # The admin home's counts of the kept dates (services/date_counts.py): one upsert a table.
+                      "INSERT INTO ITEM_DATE_COUNTS ", "INSERT INTO PASSPORT_DATE_COUNTS ")
 
 
 class QueryLog:

@@ -4,7 +4,8 @@ from skillpass.models.calendar import CalendarFeed
 from skillpass.models.credit import CreditMapping, CreditTarget
 from skillpass.models.credentials import ImportedCredential, SigningKey, TrustedIssuer, VerifyLink
 from skillpass.models.entries import Entry, EntryActivity, EntryMethod, EntryStatus, Evidence, InformalEntry
-from skillpass.models.item_dates import ItemDates, PassportDates, TrendMonth, TrendMonthBuilt, TrendMonthCount
+from skillpass.models.item_dates import (DateCountsBuilt, ItemDateCount, ItemDates, PassportDateCount, PassportDates,
+                                        TrendMonth, TrendMonthBuilt, TrendMonthCount)
 from skillpass.models.imports import ImportBatch, import_batch_entry
 from skillpass.models.import_runs import ImportKind, ImportRun, ImportRunStatus
 from skillpass.models.mail import LinkPurpose, Message, MessageStatus, OneTimeLink
@@ -66,4 +67,5 @@ __all__ = [
     "OptionPassport", "Question", "QuestionAnswer", "QuestionKind", "QuestionOption", "Recommendation",
     "RecommendationKind", "RecommendationStatus",
     "ItemDates", "PassportDates", "TrendMonth", "TrendMonthBuilt", "TrendMonthCount",
+    "ItemDateCount", "PassportDateCount", "DateCountsBuilt",
 ]

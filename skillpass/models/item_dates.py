@@ -57,6 +57,14 @@ class PassportDates(db.Model):
     optional: Mapped[int]                       # optional items (shown, never counted)
     first_expiry: Mapped[dt.date | None]        # the earliest expiry of the counted mandatory completions
 
+    __table_args__ = (
+        # What today moves for a passport with every mandatory item done: its first expiry (the admin home reads
+        # the rows from the kept counts' cutoff to the warning window's end, services/date_counts.py).
+        Index("ix_passport_dates_expiry", "first_expiry", "template_id", "team_id",
+              sqlite_where=text("missing = 0 AND first_expiry IS NOT NULL"),
+              postgresql_where=text("missing = 0 AND first_expiry IS NOT NULL")),
+    )
+
 
 class ItemDatesState(db.Model):
     """One row: when the kept dates were last built whole. None: never, or a migration changed what they
@@ -113,3 +121,51 @@ class TrendMonthBuilt(db.Model):
     month_end: Mapped[dt.date] = mapped_column(primary_key=True)
     warning_days: Mapped[int]
     built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class DateCountsBuilt(db.Model):
+    """A build of the counts below: counted against a cutoff day C and the warning window's end E then (C and E:
+    the day it was built, and that day's window), services/date_counts.py. The job worker makes a new one each
+    day (and when the window changes) and lets go of all but the last two; none: the admin home counts the kept
+    dates themselves."""
+    __tablename__ = "date_counts_built"
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cutoff: Mapped[dt.date]
+    window_end: Mapped[dt.date]
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ItemDateCount(db.Model):
+    """ItemDates' rows added up by team and item, for each build: what the admin home reads instead of the rows
+    themselves, a few tens of thousands of rows for a trust of 30,000. Kept with them (each write adds the
+    difference it made to every build, services/date_counts.py). Nothing here turns on today: the admin home
+    reads only the rows between the build's days and today's from ItemDates."""
+    __tablename__ = "item_date_counts"
+
+    generation: Mapped[int] = mapped_column(ForeignKey("date_counts_built.generation", ondelete="CASCADE"),
+                                            primary_key=True)
+    team_id: Mapped[int] = mapped_column(primary_key=True)     # 0: no team (a key cannot be NULL)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    held: Mapped[int]                           # rows: holders of the item's passport
+    not_done: Mapped[int]                       # of those, with no completion counted
+    expired_before: Mapped[int]                 # done, expiring before the cutoff
+    expiring: Mapped[int]                       # done, expiring from the cutoff to the window's end
+    overdue_before: Mapped[int]                 # not done, due before the cutoff
+
+
+class PassportDateCount(db.Model):
+    """PassportDates' rows added up by team and passport, for each build, kept the same way."""
+    __tablename__ = "passport_date_counts"
+
+    generation: Mapped[int] = mapped_column(ForeignKey("date_counts_built.generation", ondelete="CASCADE"),
+                                            primary_key=True)
+    team_id: Mapped[int] = mapped_column(primary_key=True)     # 0: no team
+    template_id: Mapped[int] = mapped_column(ForeignKey("passport_template.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    held: Mapped[int]                           # rows: holders of the passport
+    done: Mapped[int]
+    missing: Mapped[int]
+    optional: Mapped[int]
+    stopped_before: Mapped[int]                 # an item not done, or a first expiry before the cutoff
+    expiring: Mapped[int]                       # every item done, the first expiry from the cutoff to the window's end

@@ -39,7 +39,7 @@ from skillpass import clock
 from skillpass.extensions import db
 from skillpass.models import Assignment, CreditMapping, CreditTarget, Entry, Item, ItemDates, PassportTemplate, Person, Section
 from skillpass.models.item_dates import ItemDatesState, PassportDates
-from skillpass.services import trend_months
+from skillpass.services import date_counts, trend_months
 
 _KEY = "skillpass.item_dates"
 TABLE = ItemDates.__table__
@@ -260,6 +260,8 @@ def refresh(ids) -> Written:
     _lock(ids)
     fresh = derive(ids)
     kept = stored(ids)
+    # The admin home's counts of these rows (services/date_counts.py), in the same transaction.
+    date_counts.add_difference(fresh, kept)
     written = Written()
     for (table, keys, values), new_rows, old_rows in ((ITEM_ROWS, fresh.items, kept.items),
                                                       (PASSPORT_ROWS, fresh.passports, kept.passports)):
@@ -310,6 +312,7 @@ def rebuild() -> Written:
     """Everyone's rows worked out again (flask rebuild-item-dates; migrations/env.py after the migration that
     made or reset them); the caller commits."""
     written = refresh(None)
+    date_counts.build(clock.today(), alone=True)     # the admin home's counts built again, whatever was kept
     state = db.session.get(ItemDatesState, 1)
     if state is None:
         db.session.add(ItemDatesState(id=1, built_at=clock.now()))
