@@ -104,6 +104,8 @@ class Column:
     offset: rules.Offset
     escaped_title: str = ""     # the title escaped once, for the cells drawn in Python
     compliance: rules.Compliance = field(default_factory=rules.Compliance)
+    # The column's fixed parts of its cells' HTML, made the first time it is drawn (team/views.row_cells).
+    drawn: tuple | None = field(default=None, compare=False, repr=False)
 
 
 def columns_of(template_ids: set[int]) -> list[Column]:
