@@ -61,9 +61,22 @@ def passports_on_offer(team_ids: tuple[int, ...] | None, *, keep: int | None = N
 
 def job_roles(team_ids: tuple[int, ...] | None) -> list[str]:
     """The job roles of the active people in these teams (everyone for None), A to Z."""
+    if team_ids is None:
+        return everyones_job_roles()
     return list(db.session.scalars(select(Person.job_role).where(
-        Person.job_role != "", Person.active.is_(True),
-        *([Person.team_id.in_(team_ids)] if team_ids is not None else [])).distinct().order_by(Person.job_role)))
+        Person.job_role != "", Person.active.is_(True), Person.team_id.in_(team_ids)).distinct()
+        .order_by(Person.job_role)))
+
+
+def everyones_job_roles() -> list[str]:
+    """The job roles of every active person, A to Z: each one the least role after the one before, one step down
+    the index of (active, job role) a role (a few dozen), rather than every person read and sorted (30,000)."""
+    roles = select(func.min(Person.job_role).label("role")).where(
+        Person.active == True, Person.job_role > "").cte("roles", recursive=True)  # noqa: E712 (the index's form)
+    following = select(func.min(Person.job_role)).where(
+        Person.active == True, Person.job_role > roles.c.role).scalar_subquery()  # noqa: E712
+    roles = roles.union_all(select(following).where(roles.c.role.is_not(None)))
+    return list(db.session.scalars(select(roles.c.role).where(roles.c.role.is_not(None)).order_by(roles.c.role)))
 
 
 # ---------------------------------------------------------------- columns
