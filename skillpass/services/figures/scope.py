@@ -252,11 +252,14 @@ def latest_completions(ids: Select | None, template_ids: set[int], *, credit=Non
             .join(Item, Item.id == Entry.item_id)
             .where(*where).group_by(Entry.person_id, Entry.item_id, Item.code)).all()
     latest: dict[int, dict[Hashable, dt.date]] = {}
+    keys: dict[int, Hashable] = {}     # each item's subject worked out once, not once per person
     for person_id, item_id, code, on in rows:
         mine = latest.get(person_id)
         if mine is None:
             mine = latest[person_id] = {}
-        key = subject_key(item_id, code) if code else item_id
+        key = keys.get(item_id)
+        if key is None:
+            key = keys[item_id] = subject_key(item_id, code) if code else item_id
         known = mine.get(key)
         if known is None or on > known:
             mine[key] = on
