@@ -161,6 +161,11 @@ class Entry(db.Model):
               postgresql_where=text("certificate_expires_on IS NOT NULL")),
         Index("ix_entry_refresher", "activity",
               sqlite_where=text("activity = 'refresher'"), postgresql_where=text("activity = 'refresher'")),
+        # A team's few entries with a certificate's own expiry, found by person (the team matrix asks which of its
+        # people's subjects the chain rule reads whole): without it, every entry of those people was read.
+        Index("ix_entry_person_certificate", "person_id", "item_id",
+              sqlite_where=text("certificate_expires_on IS NOT NULL"),
+              postgresql_where=text("certificate_expires_on IS NOT NULL")),
         CheckConstraint(
             "certificate_expires_on IS NULL OR certificate_expires_on > completed_on",
             name="certificate_expires_after_completion",

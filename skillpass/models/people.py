@@ -7,7 +7,7 @@ import secrets
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,6 +52,9 @@ class Team(db.Model):
 
 
 class Person(UserMixin, db.Model):
+    # The job roles of everyone active, found a role at a time (figures.scope.everyones_job_roles).
+    __table_args__ = (Index("ix_person_active_job_role", "active", "job_role"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)

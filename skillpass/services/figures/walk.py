@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Hashable, Iterable, Iterator
 
 from skillpass import rules
@@ -22,6 +22,8 @@ COMPLETE = Status.COMPLETE
 
 @dataclass(slots=True)
 class Cell:
+    """One person's item as the matrix shows it. Cells of equal values are one object, shared between people
+    (ColumnRules hands them out): nothing changes a cell once made."""
     status: Status
     due_on: dt.date | None          # no accepted entry: when it is (was) due
     expires_on: dt.date | None      # accepted and recurring: when it expires
@@ -29,6 +31,9 @@ class Cell:
     awaiting: bool
     mandatory: bool
     date_line: str                  # rules.short_date_line, worked out once per distinct date
+    # The cell's own part of its HTML (status words and date line), made the first time it is drawn
+    # (team/views.row_cells): a shared cell is drawn for every person who has it.
+    drawn: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -68,8 +73,9 @@ class ColumnRules:
     one frequency share them); the date A of a person's passport (rules.assignment_anchor) gives a
     due date and the status of an item not yet done (shared by the columns of one offset and one
     arrival date). Everything comes from rules.py, so the figures follow exactly the rules every
-    passport follows. Each answer carries its place in a tally (rules.TALLY_INDEX) and, when cells
-    are drawn, its date line."""
+    passport follows. Each answer carries its place in a tally (rules.TALLY_INDEX), when cells
+    are drawn its date line, and the cells made from it: four at most (awaiting or not, mandatory or not), each
+    made once and shared by every person whose item gives that answer (most cells of a team repeat)."""
 
     __slots__ = ("frequency", "offset", "added_on", "today", "warning_days", "lines", "done", "due", "grace",
                  "has_refresher", "chains")
@@ -85,15 +91,15 @@ class ColumnRules:
         self.due: dict[dt.date, tuple] = shared.setdefault(("due", self.offset, self.added_on), {})
         self.chains: dict = shared.setdefault(("chain", self.frequency, self.grace, self.has_refresher), {})
 
-    def chained(self, links) -> tuple[dt.date | None, dt.date | None, Status | None, int, str | None]:
+    def chained(self, links) -> tuple[dt.date | None, dt.date | None, Status | None, int, str | None, list | None]:
         """What a subject's links (scope.Links) give this column under the chain rule (PRODUCT.md §6.3):
-        (the completion counted, E, status, its place in a tally, the date line); nothing counted gives
-        (None, None, None, 0, None), and the column's due date applies."""
+        (the completion counted, E, status, its place in a tally, the date line, its cells); nothing counted gives
+        (None, None, None, 0, None, None), and the column's due date applies."""
         chain = rules.chain_of(links, frequency_months=self.frequency, grace_months=self.grace,
                                has_refresher=self.has_refresher)
         completed, expires = chain.completed_on, chain.expires_on
         if completed is None:
-            found = self.chains[links] = (None, None, None, 0, None)
+            found = self.chains[links] = (None, None, None, 0, None, None)
             return found
         status = rules.status_of(today=self.today, due_on=self.today, expires_on=expires,
                                  latest_accepted_on=completed, warning_days=self.warning_days)
@@ -105,10 +111,10 @@ class ColumnRules:
             line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
                                          refresher=chain.counted.refresher, by_certificate=chain.by_certificate,
                                          renewal=renewal)
-        found = self.chains[links] = (completed, expires, status, TALLY_INDEX[status], line)
+        found = self.chains[links] = (completed, expires, status, TALLY_INDEX[status], line, [None] * 4)
         return found
 
-    def after(self, completed: dt.date) -> tuple[dt.date | None, Status, int, str | None]:
+    def after(self, completed: dt.date) -> tuple[dt.date | None, Status, int, str | None, list]:
         expires = rules.expiry_date(completed, self.frequency)
         status = rules.status_of(today=self.today, due_on=self.today, expires_on=expires,
                                  latest_accepted_on=completed, warning_days=self.warning_days)
@@ -120,15 +126,15 @@ class ColumnRules:
                                           completed_on=completed, frequency_months=self.frequency)
             line = rules.short_date_line(status, due_on=None, expires_on=expires, completed_on=completed,
                                          renewal=renewal)
-        found = self.done[completed] = (expires, status, TALLY_INDEX[status], line)
+        found = self.done[completed] = (expires, status, TALLY_INDEX[status], line, [None] * 4)
         return found
 
-    def before(self, a: dt.date) -> tuple[dt.date, Status, int, str | None]:
+    def before(self, a: dt.date) -> tuple[dt.date, Status, int, str | None, list]:
         due = rules.due_on(start_date=a, assigned_on=a, item_added_on=self.added_on, offset=self.offset)
         status = rules.status_of(today=self.today, due_on=due, expires_on=None, latest_accepted_on=None,
                                  warning_days=self.warning_days)
         line = rules.short_date_line(status, due_on=due, expires_on=None, completed_on=None) if self.lines else None
-        found = self.due[a] = (due, status, TALLY_INDEX[status], line)
+        found = self.due[a] = (due, status, TALLY_INDEX[status], line, [None] * 4)
         return found
 
 
@@ -193,20 +199,25 @@ def walk(plan: Plan, people: Iterable, held: dict[int, list[tuple[int, dt.date]]
                     completed = mine.get(subject)
                     if completed is not None and type(completed) is not dt.date:
                         # A subject the chain rule reads whole (a refresher, a certificate's own expiry).
-                        completed, expires, status, at, line = (column_rules.chains.get(completed)
-                                                                or column_rules.chained(completed))
+                        completed, expires, status, at, line, made = (column_rules.chains.get(completed)
+                                                                      or column_rules.chained(completed))
                         due = None
                         if completed is None:
-                            due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
+                            due, status, at, line, made = column_rules.due.get(a) or column_rules.before(a)
                     elif completed is None:
-                        due, status, at, line = column_rules.due.get(a) or column_rules.before(a)
+                        due, status, at, line, made = column_rules.due.get(a) or column_rules.before(a)
                         expires = None
                     else:
-                        expires, status, at, line = column_rules.done.get(completed) or column_rules.after(completed)
+                        expires, status, at, line, made = (column_rules.done.get(completed)
+                                                           or column_rules.after(completed))
                         due = None
                     if cells is not None:
-                        cells[item_id] = Cell(status, due, expires, completed, subject in waiting_items, mandatory,
-                                              line)
+                        waiting = subject in waiting_items
+                        which = 2 * waiting + mandatory
+                        cell = made[which]
+                        if cell is None:
+                            cell = made[which] = Cell(status, due, expires, completed, waiting, mandatory, line)
+                        cells[item_id] = cell
                     if not mandatory:
                         at = OPTIONAL_INDEX
                     elif status is not COMPLETE:
