@@ -6,8 +6,8 @@
 - Person (active, job role): the team page's job-role filter offers every active person's role; it read and sorted
   all 30,000 people (30 ms), and now steps down this index a role at a time.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-01 16:05:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
