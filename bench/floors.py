@@ -7,7 +7,8 @@ moment before on the same machine does not.
   bytes: no database, no sign-in, no hooks.
 - The CSV of every record: one plain DB-API cursor over the same join, its rows written by ``csv.writer``.
 - A passport PDF: WeasyPrint laying out the very HTML the app printed (saved from the print page) with the print
-  stylesheet, nothing of the app loaded around it.
+  stylesheet and the app's user-agent stylesheet (skillpass/print/print-ua.css: the same inputs as the app's
+  layout), nothing of the app loaded around it.
 - The admin home: one SQL aggregate over the kept dates (services/item_dates.py): every kept row's status as of
   the day, counted. (The page reads only the date ranges today moves, through their indexes, plus one row per
   passport held: it can come in under this floor.)
@@ -128,17 +129,28 @@ def csv_floor(engine) -> dict:
 
 def pdf_floor(html: str, static_folder: str, repeat: int) -> dict:
     """WeasyPrint alone laying out the app's own print HTML with the print stylesheet, and writing the PDF."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS
+    from weasyprint import HTML as WeasyHTML
 
     static = Path(static_folder)
     sheet = CSS(filename=str(static / "css" / "print.css"))
+    # The user-agent stylesheet the app lays its printed pages out with, in place of WeasyPrint's own (print/pdf.py):
+    # the same boxes, a sixth of the styling. A floor given WeasyPrint's own would be slower than the app.
+    user_agent = [CSS(filename=str(Path(__file__).resolve().parent.parent / "skillpass" / "print" / "print-ua.css"))]
 
-    def fetch(url):
-        from weasyprint import default_url_fetcher
+    class HTML(WeasyHTML):
+        def _ua_stylesheets(self, forms=False):
+            return user_agent
 
-        if url.startswith("data:"):
-            return default_url_fetcher(url)
-        raise ValueError("offline")
+    from weasyprint.urls import URLFetcher
+
+    class Offline(URLFetcher):      # data: URIs (the verify link's QR code), nothing else
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError("offline")
+
+    fetch = Offline()
 
     # Laid out and written: the page it stands beside answers with the PDF's bytes, not a layout.
     def call():
