@@ -136,15 +136,8 @@ def index():
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page_number(request.args.get("page")), pages)
-    # One forecast over the longest window; the shorter windows' counts are read from it, side by side. Over
-    # everyone in scope it is counted by the database over the kept dates, as are the standings; filtered by
-    # status, from the matrix's rows shown.
-    warning_days = get_settings().warning_days
-    if filters.status or filters.out:
-        forecast = figures.forecast(matrix, rows, days=FORECAST_DAYS[-1])
-    else:
-        forecast = figures.counted.forecast(_scope(filters), today=matrix.today, days=FORECAST_DAYS[-1],
-                                            windows=FORECAST_DAYS, warning_days=warning_days)
+    # One forecast over the longest window; the shorter windows' counts are read from it, side by side.
+    forecast = figures.forecast(matrix, rows, days=FORECAST_DAYS[-1])
     windows = [(days, *forecast.within(days)) for days in FORECAST_DAYS]
     weeks = forecast.weeks
     chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
@@ -160,9 +153,7 @@ def index():
                    out_count=out_count,
                    title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES,
                    # Who meets, is about to lose or does not meet each passport (PRODUCT.md §6.3), each count a link.
-                   standings=figures.counted.standing_figures(_scope(filters), today=matrix.today,
-                                                              warning_days=warning_days),
-                   standing_url=standing_url)
+                   standings=figures.standing_figures(matrix), standing_url=standing_url)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
     # The passports and job roles of the people this viewer can see: an educator is offered only what
