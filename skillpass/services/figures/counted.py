@@ -6,10 +6,9 @@ The walk (walk.py, lapse_forecast.forecast, standing.standing_figures) stays the
 out from the entries, and tests/unit/test_counted_figures.py checks these counts equal its counts on varied
 data. Only mandatory items are kept, which is all a forecast or a standing is about.
 
-The team page does not use them yet: it builds the whole matrix of its scope anyway (for its rows, figures and
-filters), and given the matrix the walk's forecast costs less than these queries (30,000 people, SQLite: the
-forecast from a built matrix about 2.4 s of CPU, these 3.2 s; the matrix itself 14 s). They are for a page that
-builds only the rows it shows."""
+The team page uses them with figures/team_page.py, which builds matrix rows only for the people of the page shown
+(given the whole matrix, the walk's forecast would cost less than these queries: at 30,000 people on SQLite about
+2.4 s of CPU against 3.2 s; but the matrix itself costs 14 s)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,10 +19,10 @@ from sqlalchemy import and_, case, func, literal, select, union_all
 
 from skillpass import rules
 from skillpass.extensions import db
-from skillpass.models import Item, Person, Team
+from skillpass.models import Entry, EntryStatus, Item, Person, Team
 from skillpass.services import item_dates
 from skillpass.services.figures.lapse_forecast import Lapse, week_counts
-from skillpass.services.figures.scope import Member, ItemInfo, Scope, awaiting_items, passports_named, people_query
+from skillpass.services.figures.scope import Member, ItemInfo, Scope, passports_named, people_query
 from skillpass.services.figures.standing import STANDINGS, PassportFigure, Tally
 from skillpass.services.figures.walk import Cell
 from skillpass.subjects import subject_key
@@ -33,11 +32,12 @@ NAMED = 100
 EXPIRES, DUE = "expires", "due"
 
 
-def _kept_rows(scope: Scope) -> list:
-    """Conditions on item_dates for the people and passports of *scope* (its columns are live items only). Kept
-    rows are of active people only, with their team beside them: the people are read only for a job role."""
+def _kept_rows(scope: Scope, people=None) -> list:
+    """Conditions on item_dates for the people and passports of *scope* (its columns are live items only), and
+    only the people *people* selects if given (the team page's status filters). Kept rows are of active people
+    only, with their team beside them: the people are read only for a job role."""
     dates = item_dates.TABLE.c
-    where = []
+    where = [] if people is None else [dates.person_id.in_(people)]
     if scope.team_ids is not None:
         where.append(dates.team_id.in_(scope.team_ids))
     if scope.job_role or scope.template_id:
@@ -47,12 +47,12 @@ def _kept_rows(scope: Scope) -> list:
     return where
 
 
-def _lapsing(scope: Scope, *, today: dt.date, end: dt.date):
+def _lapsing(scope: Scope, *, today: dt.date, end: dt.date, people=None):
     """(person id, item id, day, kind) of each mandatory item now in date that lapses by *end*: a completion
     that is Complete or Expiring today (its expiry after today) and expires on or before *end*; an item not
     done that is To do today (due today or later) and falls due before *end* (it is overdue the day after)."""
     dates = item_dates.TABLE.c
-    where = _kept_rows(scope)
+    where = _kept_rows(scope, people)
     return union_all(
         select(dates.person_id, dates.item_id, dates.expires_on.label("day"), literal(EXPIRES).label("kind"))
         .where(dates.completed_on.is_not(None), dates.expires_on > today, dates.expires_on <= end, *where),
@@ -80,11 +80,12 @@ class CountedForecast:
 
 
 def forecast(scope: Scope, *, today: dt.date, days: int, windows: tuple[int, ...], warning_days: int,
-             ) -> CountedForecast:
-    """Mandatory items of the people in *scope* now in date that lapse within *days* (lapse_forecast.forecast's
-    rule), and (items, people) within each of *windows* (each at most *days*). Four queries."""
+             people=None) -> CountedForecast:
+    """Mandatory items of the people in *scope* (and *people*, a select of person ids, if given) now in date that
+    lapse within *days* (lapse_forecast.forecast's rule), and (items, people) within each of *windows* (each at
+    most *days*). Four queries."""
     end = today + dt.timedelta(days=days)
-    lapsing = _lapsing(scope, today=today, end=end)
+    lapsing = _lapsing(scope, today=today, end=end, people=people)
     by_day: dict[tuple[dt.date, str], int] = {}
     for day, kind, count in db.session.execute(
             select(lapsing.c.day, lapsing.c.kind, func.count()).group_by(lapsing.c.day, lapsing.c.kind)):
@@ -114,9 +115,8 @@ def forecast(scope: Scope, *, today: dt.date, days: int, windows: tuple[int, ...
 
 
 def _named(scope: Scope, person_ids: list[int], lapsing, *, today: dt.date, warning_days: int) -> list:
-    """The lapses of these people, grouped as Forecast.by_person groups them (in the order given)."""
-    if not person_ids:
-        return []
+    """The lapses of these people, grouped as Forecast.by_person groups them (in the order given). Asked even for
+    no one, so that a page costs the same queries whether anyone lapses or not."""
     dates = item_dates.TABLE.c
     rows = db.session.execute(
         select(Person.id, Person.name, Person.job_role, Person.employee_number, Person.start_date, Team.name,
@@ -125,8 +125,12 @@ def _named(scope: Scope, person_ids: list[int], lapsing, *, today: dt.date, warn
         .join(lapsing, and_(lapsing.c.person_id == dates.person_id, lapsing.c.item_id == dates.item_id))
         .join(Person, Person.id == dates.person_id).outerjoin(Team, Team.id == Person.team_id)
         .join(Item, Item.id == dates.item_id).where(dates.person_id.in_(person_ids))).all()
-    template_ids = {row[9] for row in rows}
-    waiting = awaiting_items(select(Person.id).where(Person.id.in_(person_ids)), template_ids)
+    # Their entries awaiting sign-off, by subject (only the subjects of the items named are looked up).
+    waiting: dict[int, set] = defaultdict(set)
+    for person_id, item_id, code in db.session.execute(
+            select(Entry.person_id, Entry.item_id, Item.code).join(Item, Item.id == Entry.item_id)
+            .where(Entry.person_id.in_(person_ids), Entry.status == EntryStatus.AWAITING)):
+        waiting[person_id].add(subject_key(item_id, code))
     groups: dict[int, list[Lapse]] = defaultdict(list)
     people: dict[int, tuple[Member, str]] = {}
     for (person_id, name, job_role, employee_number, start_date, team_name, item_id, title, code, template_id,
