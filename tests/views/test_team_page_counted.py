@@ -109,6 +109,7 @@ def _page(client, url: str) -> str:
 
 def test_the_page_counted_is_the_page_walked(app, world, trust, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 7)     # a later page with a few dozen people
+    monkeypatch.setattr(team_page, "WALK_UP_TO", 0)  # counted whatever the size of the scope
     admin = sign_in(app.test_client(), world.admin)
     educator = sign_in(app.test_client(), world.educator)
     built = []
@@ -141,6 +142,7 @@ def test_the_page_counted_is_the_page_walked(app, world, trust, monkeypatch):
 
 def test_the_page_counted_shows_what_the_walk_shows_in_words(app, world, trust, monkeypatch):
     """A few plain facts of the counted page, so that both pages being wrong the same way would still fail."""
+    monkeypatch.setattr(team_page, "WALK_UP_TO", 0)
     admin = sign_in(app.test_client(), world.admin)
     html = _page(admin, "/team/")
     assert "people shown;" in html and "hold no passport" in html and "Who, soonest first" in html
@@ -153,6 +155,7 @@ def test_the_page_counted_shows_what_the_walk_shows_in_words(app, world, trust, 
 
 
 def test_the_page_counted_takes_the_same_queries_for_few_people_as_for_many(app, world, monkeypatch):
+    monkeypatch.setattr(team_page, "WALK_UP_TO", 0)
     admin = sign_in(app.test_client(), world.admin)
 
     def queries(url):

@@ -86,19 +86,28 @@ def forecast(scope: Scope, *, today: dt.date, days: int, windows: tuple[int, ...
     most *days*). Four queries."""
     end = today + dt.timedelta(days=days)
     lapsing = _lapsing(scope, today=today, end=end, people=people)
+    dates = item_dates.TABLE.c
+    where = _kept_rows(scope, people)
+    # The two kinds apart, each a range of its own index (ix_item_dates_expiry, ix_item_dates_due), which holds
+    # every column these read: a union of them, grouped, read each row of the table as well.
+    expiring = [dates.completed_on.is_not(None), dates.expires_on > today, dates.expires_on <= end, *where]
+    falling_due = [dates.completed_on.is_(None), dates.due_on >= today, dates.due_on < end, *where]
     by_day: dict[tuple[dt.date, str], int] = {}
-    for day, kind, count in db.session.execute(
-            select(lapsing.c.day, lapsing.c.kind, func.count()).group_by(lapsing.c.day, lapsing.c.kind)):
-        by_day[(day, kind)] = count
+    for kind, column, conditions in ((EXPIRES, dates.expires_on, expiring), (DUE, dates.due_on, falling_due)):
+        for day, count in db.session.execute(select(column, func.count()).where(*conditions).group_by(column)):
+            by_day[(day, kind)] = count
 
-    # Each person's first expiry and first due date in the window, in one pass: who lapses within each window,
-    # and who first (soonest, then by name, as Forecast.by_person sorts: sorted here, so the order is Python's
-    # whatever the database's collation).
-    first_expiry = func.min(case((lapsing.c.kind == EXPIRES, lapsing.c.day)))
-    first_due = func.min(case((lapsing.c.kind == DUE, lapsing.c.day)))
-    firsts = db.session.execute(
-        select(lapsing.c.person_id, first_expiry, first_due, Person.name)
-        .join(Person, Person.id == lapsing.c.person_id).group_by(lapsing.c.person_id, Person.name)).all()
+    # Each person's first expiry and first due date in the window: who lapses within each window, and who first
+    # (soonest, then by name, as Forecast.by_person sorts: sorted here, so the order is Python's whatever the
+    # database's collation). Grouped by person first, their names joined after.
+    first: dict[int, list] = {}
+    for place, column, conditions in ((0, dates.expires_on, expiring), (1, dates.due_on, falling_due)):
+        each = select(dates.person_id, func.min(column).label("day")).where(*conditions) \
+            .group_by(dates.person_id).subquery()
+        for person_id, day, name in db.session.execute(
+                select(each.c.person_id, each.c.day, Person.name).join(Person, Person.id == each.c.person_id)):
+            first.setdefault(person_id, [person_id, None, None, name])[1 + place] = day
+    firsts = list(first.values())
     found = {}
     for window in windows:
         edge = today + dt.timedelta(days=window)

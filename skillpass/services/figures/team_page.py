@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, literal, select, union
+from sqlalchemy import func, literal, select, union
 
 from skillpass import rules
 from skillpass.extensions import db
@@ -45,9 +45,18 @@ class Page:
     standings: list[PassportFigure] = field(default_factory=list)
 
 
+# Up to this many people in scope, the page walks the whole matrix (kept per worker): for a team that costs less
+# than counting over the kept dates, whose ranges span the whole trust (30,000 people on SQLite, a 300-person team:
+# about 0.8 s walked afresh against 1.2 s counted).
+WALK_UP_TO = 1000
+
+
 def exact(scope: Scope, status: Status | Awaiting | None) -> bool:
-    """Whether the kept dates answer this status filter exactly: no status, awaiting sign-off, or a status when
-    none of the scope's passports has an optional item (only mandatory items are kept)."""
+    """Whether the page is counted (build) rather than walked: a scope of more than WALK_UP_TO people, and a
+    filter the kept dates answer exactly: no status, awaiting sign-off, or a status when none of the scope's
+    passports has an optional item (only mandatory items are kept; an optional item can have any status)."""
+    if db.session.scalar(select(func.count()).select_from(people_query(scope).subquery())) <= WALK_UP_TO:
+        return False
     if status is None or status is AWAITING:
         return True
     held = item_dates.PASSPORTS.c
@@ -113,21 +122,20 @@ def build(scope: Scope, *, status: Status | Awaiting | None, out_only: bool, pag
     dates = item_dates.TABLE.c
     kept_where = counted._kept_rows(scope)
     # Each holder of a passport has one kept row for each of its mandatory items: Complete until read otherwise.
-    not_done_place = case((dates.due_on < today, OVERDUE), else_=TODO)
-    for item_id, place, count in db.session.execute(
-            select(dates.item_id, not_done_place, func.count()).where(dates.completed_on.is_(None), *kept_where)
-            .group_by(dates.item_id, not_done_place)):
-        if item_id in tallies:
-            tallies[item_id][place] += count
-            tallies[item_id][COMPLETE] -= count
-    ending_place = case((dates.expires_on <= today, EXPIRED), else_=EXPIRING)
-    for item_id, place, count in db.session.execute(
-            select(dates.item_id, ending_place, func.count())
-            .where(dates.completed_on.is_not(None), dates.expires_on.is_not(None), dates.expires_on <= soon,
-                   *kept_where).group_by(dates.item_id, ending_place)):
-        if item_id in tallies:
-            tallies[item_id][place] += count
-            tallies[item_id][COMPLETE] -= count
+    # Not done (Overdue, To do) and ending (Expired, Expiring): each a range of an index of the kept dates
+    # (ix_item_dates_due, ix_item_dates_expiry). Grouped by item_id + 0, not item_id: by item_id itself SQLite
+    # reads every row in the order of ix_item_dates_item instead (1.4 s against 0.2 s at 30,000 people).
+    item = (dates.item_id + 0).label("item")
+    for place, range_ in ((OVERDUE, [dates.completed_on.is_(None), dates.due_on < today]),
+                          (TODO, [dates.completed_on.is_(None), dates.due_on >= today]),
+                          (EXPIRED, [dates.completed_on.is_not(None), dates.expires_on <= today]),
+                          (EXPIRING, [dates.completed_on.is_not(None), dates.expires_on > today,
+                                      dates.expires_on <= soon])):
+        for item_id, count in db.session.execute(
+                select(item, func.count()).where(*range_, *kept_where).group_by(item)):
+            if item_id in tallies:
+                tallies[item_id][place] += count
+                tallies[item_id][COMPLETE] -= count
     overall = [0] * TALLY_SIZE
     for column in columns:
         tally = tallies[column.item.id]
