@@ -140,7 +140,8 @@ def index():
         total, page, pages, holders = built.total, built.page, built.pages, built.holders
         no_passport, out_count = built.no_passport, built.out_count
     else:
-        # A status an optional item can have (not kept): the whole matrix, walked.
+        # A team or so (walking costs it less, and its matrix is kept), or a status an optional item can have
+        # (not kept): the whole matrix, walked.
         matrix, rows = _matrix(filters, keep=True)
         # Staff who hold no passport have no row in the matrix: they are named apart, with why.
         no_passport = [r.person for r in rows if not r.cells]
