@@ -36,10 +36,11 @@ class ItemDates(db.Model):
     __table_args__ = (
         # What today moves: the counted completions by expiry, the items not done by due date (figures read
         # only the ranges before today and the warning window's end).
-        Index("ix_item_dates_expiry", "expires_on", "team_id", "item_id",
+        # The person last (migration 0029): the team page counts who lapses, and who is out, person by person.
+        Index("ix_item_dates_expiry", "expires_on", "team_id", "item_id", "person_id",
               sqlite_where=text("completed_on IS NOT NULL AND expires_on IS NOT NULL"),
               postgresql_where=text("completed_on IS NOT NULL AND expires_on IS NOT NULL")),
-        Index("ix_item_dates_due", "due_on", "team_id", "item_id",
+        Index("ix_item_dates_due", "due_on", "team_id", "item_id", "person_id",
               sqlite_where=text("completed_on IS NULL"), postgresql_where=text("completed_on IS NULL")),
         Index("ix_item_dates_item", "item_id", "completed_on"),
     )

@@ -150,31 +150,46 @@ def _matrix(filters: Filters, *, keep: bool = False):
 def index():
     filters = _filters()
     teams = access.visible_teams(current_user)
-    matrix, rows = _matrix(filters, keep=True)
-    # Staff who hold no passport have no row in the matrix: they are named apart, with why.
-    no_passport = [r.person for r in rows if not r.cells]
-    rows = [r for r in rows if r.cells]
-    total = len(rows)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page_number(request.args.get("page")), pages)
-    # One forecast over the longest window; the shorter windows' counts are read from it, side by side.
-    forecast = figures.forecast(matrix, rows, days=FORECAST_DAYS[-1])
+    scope = _scope(filters)
+    if figures.team_page.exact(scope, filters.status):
+        # Counted by the database over the kept dates; matrix rows built for the people of this page only.
+        built = figures.team_page.build(scope, status=filters.status, out_only=filters.out,
+                                        page=page_number(request.args.get("page")), size=PAGE_SIZE, today=today(),
+                                        warning_days=get_settings().warning_days, forecast_days=FORECAST_DAYS[-1],
+                                        windows=FORECAST_DAYS)
+        matrix, shown, forecast, standings = built.matrix, built.matrix.rows, built.forecast, built.standings
+        total, page, pages, holders = built.total, built.page, built.pages, built.holders
+        no_passport, out_count = built.no_passport, built.out_count
+    else:
+        # A team or so (walking costs it less, and its matrix is kept), or a status an optional item can have
+        # (not kept): the whole matrix, walked.
+        matrix, rows = _matrix(filters, keep=True)
+        # Staff who hold no passport have no row in the matrix: they are named apart, with why.
+        no_passport = [r.person for r in rows if not r.cells]
+        rows = [r for r in rows if r.cells]
+        total = len(rows)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page_number(request.args.get("page")), pages)
+        # One forecast over the longest window; the shorter windows' counts are read from it, side by side.
+        forecast = figures.forecast(matrix, rows, days=FORECAST_DAYS[-1])
+        shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        out_count = sum(1 for r in rows if r.out_of_compliance)
+        holders = sum(1 for r in matrix.rows if r.cells)
+        standings = figures.standing_figures(matrix)
     windows = [(days, *forecast.within(days)) for days in FORECAST_DAYS]
     weeks = forecast.weeks
     chart = charts.stacked_bars([(format_date(monday), [("app-bar--expiry", expiring), ("app-bar--due", due)])
                                  for monday, expiring, due in weeks])
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    out_count = sum(1 for r in rows if r.out_of_compliance)
     printable = total   # everyone shown holds a passport to print
     context = dict(filters=filters, matrix=matrix, rows=shown, row_cells=row_cells, total=total, page=page, pages=pages,
                    printable=printable,
                    page_url=lambda n: url_for("team.index", **filters.query(page=n)),
-                   holders=sum(1 for r in matrix.rows if r.cells),
+                   holders=holders,
                    forecast=forecast, windows=windows, no_passport=no_passport, weeks=weeks, chart=chart,
                    out_count=out_count,
                    title=_title(filters, {t.id: t for t in teams}), statuses=STATUSES,
                    # Who meets, is about to lose or does not meet each passport (PRODUCT.md §6.3), each count a link.
-                   standings=figures.standing_figures(matrix), standing_url=standing_url)
+                   standings=standings, standing_url=standing_url)
     if htmx.is_htmx():
         return htmx.add_vary(Response(render_template("team/_results.html", **context)))
     # The passports and job roles of the people this viewer can see: an educator is offered only what

@@ -12,6 +12,9 @@ awaiting entry of each (person, item), computed in Python. One module per questi
   monthly_trend.py   compliance as of each month's end
   admin_overview.py  the admin home's figures, counted by the database over the kept dates
   standing.py        who meets, is about to lose, does not meet each passport, and who they are
+  counted.py         the team page's forecast and standings of a whole scope, counted by the database over the
+                     kept dates (the walk's figures, checked against it)
+  team_page.py       the team page counted by the database, with matrix rows for the people of the page only
 """
 from skillpass.services.figures.admin_overview import (
     ItemFigure,
@@ -45,10 +48,11 @@ from skillpass.services.figures.scope import (
     people_query,
 )
 from skillpass.services.figures.walk import Cell
+from skillpass.services.figures import counted, team_page
 from skillpass.services.figures.standing import STANDINGS, Counts, Holder, PassportFigure, holders, standing_figures
 
 __all__ = ["Scope", "Cell", "Column", "Row", "Matrix", "build_matrix", "filter_rows", "forecast", "Forecast",
            "trend", "TrendLine", "overview", "Overview", "month_ends", "AWAITING", "Awaiting", "KEPT",
            "KEEP_MATRIX_CELLS", "Member", "ItemInfo", "TemplateInfo", "Lapse", "TeamFigure", "ItemFigure",
            "compute_matrix", "compute_overview", "people_query", "people_ids", "passports_on_offer",
-           "job_roles", "STANDINGS", "Counts", "Holder", "PassportFigure", "holders", "standing_figures"]
+           "job_roles", "counted", "team_page", "STANDINGS", "Counts", "Holder", "PassportFigure", "holders", "standing_figures"]

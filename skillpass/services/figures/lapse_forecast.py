@@ -32,20 +32,10 @@ class Forecast:
     @property
     def weeks(self) -> list[tuple[dt.date, int, int]]:
         """(Monday, expiries, due dates) for each week from this one to the end of the window."""
-        start = self.today - dt.timedelta(days=self.today.weekday())
-        end = self.today + dt.timedelta(days=self.days)
-        weeks = []
-        monday = start
-        while monday <= end:
-            weeks.append(monday)
-            monday += dt.timedelta(days=7)
-        expiring = defaultdict(int)
-        due = defaultdict(int)
+        by_day: dict[tuple[dt.date, str], int] = defaultdict(int)
         for lapse in self.lapses:
-            on = lapse.cell.lapse_on
-            week = on - dt.timedelta(days=on.weekday())
-            (expiring if lapse.kind == "expires" else due)[week] += 1
-        return [(w, expiring[w], due[w]) for w in weeks]
+            by_day[(lapse.cell.lapse_on, lapse.kind)] += 1
+        return week_counts(self.today, self.days, by_day)
 
     @property
     def by_person(self) -> list[tuple[Member, str, list[Lapse]]]:
@@ -68,6 +58,24 @@ class Forecast:
         inside = [lapse for lapse in self.lapses
                   if lapse.cell.lapse_on < end or lapse.kind == "expires" and lapse.cell.lapse_on == end]
         return len(inside), len({lapse.person.id for lapse in inside})
+
+
+def week_counts(today: dt.date, days: int, by_day: dict[tuple[dt.date, str], int]) -> list[tuple[dt.date, int, int]]:
+    """(Monday, expiries, due dates) for each week from today's to the end of the window, from the lapses counted
+    by (day, "expires" or "due")."""
+    start = today - dt.timedelta(days=today.weekday())
+    end = today + dt.timedelta(days=days)
+    weeks = []
+    monday = start
+    while monday <= end:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    expiring: dict[dt.date, int] = defaultdict(int)
+    due: dict[dt.date, int] = defaultdict(int)
+    for (on, kind), count in by_day.items():
+        week = on - dt.timedelta(days=on.weekday())
+        (expiring if kind == "expires" else due)[week] += count
+    return [(w, expiring[w], due[w]) for w in weeks]
 
 
 def forecast(matrix: Matrix, rows: list[Row], *, days: int) -> Forecast:

@@ -88,7 +88,13 @@ def build_matrix(scope: Scope, *, today: dt.date, warning_days: int, keep: bool 
 
 
 def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix:
-    ids = people_query(scope)
+    return matrix_of(people_query(scope), template_id=scope.template_id, today=today, warning_days=warning_days)
+
+
+def matrix_of(ids, *, template_id: int | None, today: dt.date, warning_days: int) -> Matrix:
+    """The matrix of the people *ids* selects (a select of person ids), over their live assignments (of
+    *template_id* only, if given): their rows by name, the columns of the passports they hold, and the figures of
+    those rows. The team page builds it for the people of the page it shows (figures/team_page.py)."""
     people = db.session.execute(
         select(Person.id, Person.name, Person.job_role, Person.employee_number, Person.start_date,
                Team.name.label("team_name"), Person.team_id)
@@ -96,8 +102,8 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
         .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
     assignment_q = select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on).where(
         Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))
-    if scope.template_id:
-        assignment_q = assignment_q.where(Assignment.template_id == scope.template_id)
+    if template_id:
+        assignment_q = assignment_q.where(Assignment.template_id == template_id)
     assignments = db.session.execute(assignment_q).all()
     template_ids = {template_id for _, template_id, _ in assignments}
     plan = Plan(columns_of(template_ids), today=today, warning_days=warning_days, cells=True)
