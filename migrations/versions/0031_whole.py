@@ -4,8 +4,8 @@ The team page counts who lapses next, and who is out of compliance, person by pe
 ix_item_dates_expiry and ix_item_dates_due: without the person in the index each of those rows (560,000 expiring
 within 90 days at 30,000 people) was read from the table as well. The same indexes, the person added last.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-01 16:20:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0029'
-down_revision = '0028'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
