@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from skillpass import rules
@@ -34,6 +34,7 @@ from skillpass.models import (
     Section,
 )
 from skillpass.models.entries import EntryRecord, entry_record_columns
+from skillpass.models.templates import ItemRecord, item_record_columns
 
 
 @dataclass
@@ -249,6 +250,19 @@ def _offset(section: Section) -> rules.Offset:
     return rules.Offset(section.offset_amount, section.offset_unit.value)
 
 
+# The passport's entries and items, only ever read: plain rows (EntryRecord, ItemRecord), not mapped objects, which
+# cost ten times as much to make. Each statement is built once: building it, and its cache key, on every request
+# cost more than running it. Items: those of the passports held now, and any the person has history against.
+_ENTRIES = (select(*entry_record_columns())
+            .where(Entry.person_id == bindparam("person_id"))
+            .order_by(Entry.completed_on, Entry.recorded_at, Entry.id))
+_ITEMS = (select(*item_record_columns())
+          .where(or_(Item.template_id.in_(select(Assignment.template_id).where(
+                         Assignment.person_id == bindparam("person_id"), Assignment.removed_on.is_(None))),
+                     Item.id.in_(select(Entry.item_id).where(Entry.person_id == bindparam("person_id")))))
+          .order_by(Item.position, Item.id))
+
+
 def build_passport(person: Person, *, today: dt.date, warning_days: int, with_informal: bool = True) -> Passport:
     assignments = db.session.scalars(
         select(Assignment)
@@ -258,23 +272,12 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     ).all()
     live = {a.template_id: a for a in assignments if a.removed_on is None}
 
-    # Entries are only read here: plain rows (EntryRecord), not mapped objects, which cost ten times as much.
-    entries = [EntryRecord._make(r) for r in db.session.execute(
-        select(*entry_record_columns())
-        .where(Entry.person_id == person.id)
-        .order_by(Entry.completed_on, Entry.recorded_at, Entry.id)
-    )]
+    entries = [EntryRecord._make(r) for r in db.session.execute(_ENTRIES, {"person_id": person.id})]
     entry_item_ids = {e.item_id for e in entries}
 
     # Items of live templates, plus any item this person has history against.
-    item_filter = [Item.template_id.in_(live.keys())] if live else []
-    if entry_item_ids:
-        item_filter.append(Item.id.in_(entry_item_ids))
-    items = (
-        db.session.scalars(select(Item).where(or_(*item_filter)).order_by(Item.position, Item.id)).all()
-        if item_filter
-        else []
-    )
+    items = [ItemRecord._make(r) for r in db.session.execute(_ITEMS, {"person_id": person.id})] \
+        if live or entry_item_ids else []
     section_ids = {i.section_id for i in items}
     sections = {
         s.id: s
@@ -333,12 +336,13 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
         if not t_items and assignment is None:
             continue
         section_views: list[SectionView] = []
-        for sid in sorted({i.section_id for i in t_items}, key=lambda s: (sections[s].position, s)):
+        by_section: dict[int, list] = {}
+        for item in t_items:
+            by_section.setdefault(item.section_id, []).append(item)
+        for sid in sorted(by_section, key=lambda s: (sections[s].position, s)):
             section = sections[sid]
             rows = []
-            for item in t_items:
-                if item.section_id != sid:
-                    continue
+            for item in by_section[sid]:
                 key = subject_of[item.id]
                 row = _row(person, item, section, assignment, by_subject.get(key, []), today,
                            warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()))
