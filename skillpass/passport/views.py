@@ -54,19 +54,22 @@ def _row_flags(person) -> dict:
 _STAND_IN = 987654321987654321
 
 
-def _per_item(endpoint: str, person_id: int):
-    """url_for(endpoint, person_id=…, item_id=…) for every item of one passport at the cost of one url_for."""
-    head, tail = url_for(endpoint, person_id=person_id, item_id=_STAND_IN).split(str(_STAND_IN))
-    return lambda item_id: f"{head}{item_id}{tail}"
+def _per_id(endpoint: str, person_id: int, name: str):
+    """url_for(endpoint, person_id=…, <name>=…) for every item (or entry) of one passport at the cost of one url_for."""
+    head, tail = url_for(endpoint, person_id=person_id, **{name: _STAND_IN}).split(str(_STAND_IN))
+    return lambda id_: f"{head}{id_}{tail}"
 
 
 class _RowUrls:
-    """The addresses each passport row links to: its Record form and its history (a page of 90 rows otherwise
-    spends a millisecond or two in url_for)."""
+    """The addresses each passport row links to: its Record form, its history and, for an educator or admin, its
+    decisions and observed practice (a page of 90 rows otherwise spends milliseconds in url_for)."""
 
     def __init__(self, person_id: int):
-        self.record = _per_item("passport.record", person_id)
-        self.history = _per_item("audit_log.item_history", person_id)
+        self.record = _per_id("passport.record", person_id, "item_id")
+        self.history = _per_id("audit_log.item_history", person_id, "item_id")
+        self.observed = _per_id("passport.observed", person_id, "item_id")
+        self.decide = _per_id("passport.decide", person_id, "entry_id")
+        self.revoke = _per_id("passport.revoke", person_id, "entry_id")
 
 
 def _passport(person):

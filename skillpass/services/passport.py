@@ -341,11 +341,12 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
             by_section.setdefault(item.section_id, []).append(item)
         for sid in sorted(by_section, key=lambda s: (sections[s].position, s)):
             section = sections[sid]
+            offset = _offset(section)
             rows = []
             for item in by_section[sid]:
                 key = subject_of[item.id]
                 row = _row(person, item, section, assignment, by_subject.get(key, []), today,
-                           warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()))
+                           warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()), offset=offset)
                 if row.accepted is not None and (row.accepted.id, key) in credit_words:
                     row.met_by = credit_words[(row.accepted.id, key)]
                     row.credit_from = credit_from[(row.accepted.id, key)]
@@ -353,7 +354,7 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
                     row.recorded_in = made_in(row.accepted, item)
                 row.pending_in = made_in(row.pending, item)
                 rows.append(row)
-            section_views.append(SectionView(section=section, rows=rows, offset=_offset(section)))
+            section_views.append(SectionView(section=section, rows=rows, offset=offset))
         views.append(TemplateView(template=template, assignment=assignment, sections=section_views))
 
     informal = []
@@ -404,9 +405,11 @@ def refreshers_too_late(person_id: int, item: Item) -> frozenset:
     return chain_of_entries(accepted, item).too_late
 
 
-def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=()) -> Row:
+def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=(),
+         offset: rules.Offset | None = None) -> Row:
     """A row from the entries of the item's subject (what counts, what awaits) and its own history;
-    *credited*: accepted entries of other subjects mapped onto this one."""
+    *credited*: accepted entries of other subjects mapped onto this one; *offset*: the section's, worked out once
+    for all its rows."""
     history = own
     accepted = [e for e in subject_history if e.status is EntryStatus.ACCEPTED]
     accepted += [e for e in credited if e not in accepted]
@@ -425,7 +428,7 @@ def _row(person, item, section, assignment, subject_history, today, warning_days
             start_date=person.start_date,
             assigned_on=assignment.assigned_on,
             item_added_on=item.added_on,
-            offset=_offset(section),
+            offset=_offset(section) if offset is None else offset,
         )
     else:
         due = rules.Due(on=today, reason="no longer assigned")

@@ -97,3 +97,7 @@ def test_row_addresses_are_the_addresses_url_for_gives(app, person_id, item_id):
         urls = _RowUrls(person_id)
         assert urls.record(item_id) == url_for("passport.record", person_id=person_id, item_id=item_id)
         assert urls.history(item_id) == url_for("audit_log.item_history", person_id=person_id, item_id=item_id)
+        assert urls.observed(item_id) == url_for("passport.observed", person_id=person_id, item_id=item_id)
+        # An entry's decisions, by the entry's id.
+        assert urls.decide(item_id) == url_for("passport.decide", person_id=person_id, entry_id=item_id)
+        assert urls.revoke(item_id) == url_for("passport.revoke", person_id=person_id, entry_id=item_id)
