@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.qualification import PassportStanding, passport_standing
 from skillpass.services.corrections import can_correct
-from skillpass.services import credit_mappings
+from skillpass.services import credit_mappings, passport_reads
 from skillpass.services.credit import credit_map
 from skillpass.services.entries import queue_kind
 from skillpass.services.subjects import same_subject
@@ -33,8 +33,6 @@ from skillpass.models import (
     Person,
     Section,
 )
-from skillpass.models.entries import EntryRecord, entry_record_columns
-from skillpass.models.templates import ItemRecord, item_record_columns
 
 
 @dataclass
@@ -250,19 +248,6 @@ def _offset(section: Section) -> rules.Offset:
     return rules.Offset(section.offset_amount, section.offset_unit.value)
 
 
-# The passport's entries and items, only ever read: plain rows (EntryRecord, ItemRecord), not mapped objects, which
-# cost ten times as much to make. Each statement is built once: building it, and its cache key, on every request
-# cost more than running it. Items: those of the passports held now, and any the person has history against.
-_ENTRIES = (select(*entry_record_columns())
-            .where(Entry.person_id == bindparam("person_id"))
-            .order_by(Entry.completed_on, Entry.recorded_at, Entry.id))
-_ITEMS = (select(*item_record_columns())
-          .where(or_(Item.template_id.in_(select(Assignment.template_id).where(
-                         Assignment.person_id == bindparam("person_id"), Assignment.removed_on.is_(None))),
-                     Item.id.in_(select(Entry.item_id).where(Entry.person_id == bindparam("person_id")))))
-          .order_by(Item.position, Item.id))
-
-
 def build_passport(person: Person, *, today: dt.date, warning_days: int, with_informal: bool = True) -> Passport:
     assignments = db.session.scalars(
         select(Assignment)
@@ -272,12 +257,11 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     ).all()
     live = {a.template_id: a for a in assignments if a.removed_on is None}
 
-    entries = [EntryRecord._make(r) for r in db.session.execute(_ENTRIES, {"person_id": person.id})]
+    entries = passport_reads.entries_of(person.id)     # plain rows: a passport only reads them
     entry_item_ids = {e.item_id for e in entries}
 
     # Items of live templates, plus any item this person has history against.
-    items = [ItemRecord._make(r) for r in db.session.execute(_ITEMS, {"person_id": person.id})] \
-        if live or entry_item_ids else []
+    items = passport_reads.items_of(person.id) if live or entry_item_ids else []
     section_ids = {i.section_id for i in items}
     sections = {
         s.id: s
