@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import namedtuple
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
@@ -95,7 +96,40 @@ class Evidence(db.Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Entry(db.Model):
+class EntryWords:
+    """What an entry says, worked out from its columns alone: shared by the mapped Entry and the plain read-only
+    rows a page reads entries as (EntryRecord), so both say the same words."""
+    __slots__ = ()
+
+    @property
+    def is_refresher(self) -> bool:
+        return self.activity is EntryActivity.REFRESHER
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (EntryStatus.ACCEPTED, EntryStatus.AWAITING)
+
+    @property
+    def self_declared(self) -> bool:
+        """An accepted record of the learner's own that counted at once, without anyone checking it."""
+        return (self.status is EntryStatus.ACCEPTED and self.method is EntryMethod.HERE
+                and self.decided_by_id is None)
+
+    @property
+    def how(self) -> str:
+        """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
+        return self.method.describe(self.equivalent_source, session=self.session_id is not None,
+                                    by_staff=self.recorded_by_id != self.person_id,
+                                    verified=self.verified_credential)
+
+    @property
+    def description(self) -> str:
+        """The entry in words, how and when: "Equivalent training demonstrated at …, 1 Jun 2025". The same on
+        the passport, the sign-off queue and the print (the export's "How" column is ``how``)."""
+        return f"{self.how}, {format_date(self.completed_on)}"
+
+
+class Entry(EntryWords, db.Model):
     """One record against an item. Never edited in place: a correction is a new entry.
 
     Only the decision fields change, once, as the entry moves out of
@@ -172,33 +206,6 @@ class Entry(db.Model):
         ),
     )
 
-    @property
-    def is_refresher(self) -> bool:
-        return self.activity is EntryActivity.REFRESHER
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in (EntryStatus.ACCEPTED, EntryStatus.AWAITING)
-
-    @property
-    def self_declared(self) -> bool:
-        """An accepted record of the learner's own that counted at once, without anyone checking it."""
-        return (self.status is EntryStatus.ACCEPTED and self.method is EntryMethod.HERE
-                and self.decided_by_id is None)
-
-    @property
-    def how(self) -> str:
-        """How it was made, in words: "Completed here", "Equivalent training demonstrated at …" …"""
-        return self.method.describe(self.equivalent_source, session=self.session_id is not None,
-                                    by_staff=self.recorded_by_id != self.person_id,
-                                    verified=self.verified_credential)
-
-    @property
-    def description(self) -> str:
-        """The entry in words, how and when: "Equivalent training demonstrated at …, 1 Jun 2025". The same on
-        the passport, the sign-off queue and the print (the export's "How" column is ``how``)."""
-        return f"{self.how}, {format_date(self.completed_on)}"
-
     def stamp(self, status: EntryStatus, *, by, at: dt.datetime, reason: str | None = None) -> None:
         """Record a decision on this entry (a sign-off, an approval, a rejection, a revocation, a withdrawal,
         an observer's own sign-off): its new status, who made it, with their name and job title as they are
@@ -229,3 +236,18 @@ class InformalEntry(db.Model):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),)
+
+
+# The columns an EntryRecord carries: every column of Entry but its optimistic lock.
+ENTRY_RECORD_FIELDS = tuple(c.key for c in Entry.__table__.columns if c.key != "version")
+
+
+class EntryRecord(namedtuple("EntryRecord", ENTRY_RECORD_FIELDS), EntryWords):
+    """An entry read as a plain row, for the pages that only read entries (a passport: services/passport.py):
+    the same attributes and words as Entry, at a tenth of the cost of a mapped object. Read with
+    ``select(*entry_record_columns())``; write through Entry."""
+    __slots__ = ()
+
+
+def entry_record_columns():
+    return [Entry.__table__.c[name] for name in ENTRY_RECORD_FIELDS]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import namedtuple
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -97,7 +98,24 @@ class Section(db.Model):
     __table_args__ = (CheckConstraint("offset_amount >= 0", name="offset_not_negative"),)
 
 
-class Item(db.Model):
+class ItemWords:
+    """What an item says, worked out from its columns alone: shared by the mapped Item and the plain read-only rows
+    a passport reads items as (ItemRecord)."""
+    __slots__ = ()
+
+    @property
+    def has_refresher(self) -> bool:
+        return bool(self.refresher_title)
+
+    @property
+    def counts_how(self) -> str:
+        """How a learner's own record of it counts, in words: the editor, the record form."""
+        if self.kind is ItemKind.COMPETENCY:
+            return "After an educator's sign-off"
+        return self.confirmation.label
+
+
+class Item(ItemWords, db.Model):
     """One learning topic or competency."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,17 +171,6 @@ class Item(db.Model):
                                       and values.get("kind", ItemKind.LEARNING) is ItemKind.LEARNING
                                       else Confirmation.AT_ONCE)
         super().__init__(**values)
-
-    @property
-    def has_refresher(self) -> bool:
-        return bool(self.refresher_title)
-
-    @property
-    def counts_how(self) -> str:
-        """How a learner's own record of it counts, in words: the editor, the record form."""
-        if self.kind is ItemKind.COMPETENCY:
-            return "After an educator's sign-off"
-        return self.confirmation.label
 
 
 class ItemName(db.Model):
@@ -234,3 +241,17 @@ class Assignment(db.Model):
         if getattr(self, "rule_archived", False):
             return f"assigned by a rule since archived ({self.source_detail})"
         return f"assigned by rule: {self.source_detail}"
+
+
+# The columns an ItemRecord carries: every column of Item.
+ITEM_RECORD_FIELDS = tuple(c.key for c in Item.__table__.columns)
+
+
+class ItemRecord(namedtuple("ItemRecord", ITEM_RECORD_FIELDS), ItemWords):
+    """An item read as a plain row, for a passport, which only reads its items (services/passport.py): the same
+    attributes and words as Item. Read with ``select(*item_record_columns())``; write through Item."""
+    __slots__ = ()
+
+
+def item_record_columns():
+    return [Item.__table__.c[name] for name in ITEM_RECORD_FIELDS]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from skillpass import rules
 from skillpass.extensions import db
 from skillpass.qualification import PassportStanding, passport_standing
 from skillpass.services.corrections import can_correct
-from skillpass.services import credit_mappings
+from skillpass.services import credit_mappings, passport_reads
 from skillpass.services.credit import credit_map
 from skillpass.services.entries import queue_kind
 from skillpass.services.subjects import same_subject
@@ -257,22 +257,11 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
     ).all()
     live = {a.template_id: a for a in assignments if a.removed_on is None}
 
-    entries = db.session.scalars(
-        select(Entry)
-        .where(Entry.person_id == person.id)
-        .order_by(Entry.completed_on, Entry.recorded_at, Entry.id)
-    ).all()
+    entries = passport_reads.entries_of(person.id)     # plain rows: a passport only reads them
     entry_item_ids = {e.item_id for e in entries}
 
     # Items of live templates, plus any item this person has history against.
-    item_filter = [Item.template_id.in_(live.keys())] if live else []
-    if entry_item_ids:
-        item_filter.append(Item.id.in_(entry_item_ids))
-    items = (
-        db.session.scalars(select(Item).where(or_(*item_filter)).order_by(Item.position, Item.id)).all()
-        if item_filter
-        else []
-    )
+    items = passport_reads.items_of(person.id) if live or entry_item_ids else []
     section_ids = {i.section_id for i in items}
     sections = {
         s.id: s
@@ -331,15 +320,17 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
         if not t_items and assignment is None:
             continue
         section_views: list[SectionView] = []
-        for sid in sorted({i.section_id for i in t_items}, key=lambda s: (sections[s].position, s)):
+        by_section: dict[int, list] = {}
+        for item in t_items:
+            by_section.setdefault(item.section_id, []).append(item)
+        for sid in sorted(by_section, key=lambda s: (sections[s].position, s)):
             section = sections[sid]
+            offset = _offset(section)
             rows = []
-            for item in t_items:
-                if item.section_id != sid:
-                    continue
+            for item in by_section[sid]:
                 key = subject_of[item.id]
                 row = _row(person, item, section, assignment, by_subject.get(key, []), today,
-                           warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()))
+                           warning_days, own=by_item.get(item.id, []), credited=credited.get(key, ()), offset=offset)
                 if row.accepted is not None and (row.accepted.id, key) in credit_words:
                     row.met_by = credit_words[(row.accepted.id, key)]
                     row.credit_from = credit_from[(row.accepted.id, key)]
@@ -347,7 +338,7 @@ def build_passport(person: Person, *, today: dt.date, warning_days: int, with_in
                     row.recorded_in = made_in(row.accepted, item)
                 row.pending_in = made_in(row.pending, item)
                 rows.append(row)
-            section_views.append(SectionView(section=section, rows=rows, offset=_offset(section)))
+            section_views.append(SectionView(section=section, rows=rows, offset=offset))
         views.append(TemplateView(template=template, assignment=assignment, sections=section_views))
 
     informal = []
@@ -398,9 +389,11 @@ def refreshers_too_late(person_id: int, item: Item) -> frozenset:
     return chain_of_entries(accepted, item).too_late
 
 
-def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=()) -> Row:
+def _row(person, item, section, assignment, subject_history, today, warning_days, *, own, credited=(),
+         offset: rules.Offset | None = None) -> Row:
     """A row from the entries of the item's subject (what counts, what awaits) and its own history;
-    *credited*: accepted entries of other subjects mapped onto this one."""
+    *credited*: accepted entries of other subjects mapped onto this one; *offset*: the section's, worked out once
+    for all its rows."""
     history = own
     accepted = [e for e in subject_history if e.status is EntryStatus.ACCEPTED]
     accepted += [e for e in credited if e not in accepted]
@@ -419,7 +412,7 @@ def _row(person, item, section, assignment, subject_history, today, warning_days
             start_date=person.start_date,
             assigned_on=assignment.assigned_on,
             item_added_on=item.added_on,
-            offset=_offset(section),
+            offset=_offset(section) if offset is None else offset,
         )
     else:
         due = rules.Due(on=today, reason="no longer assigned")
