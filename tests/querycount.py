@@ -14,7 +14,12 @@ _KEPT_DATES_WRITES = ("INSERT INTO ITEM_DATES", "UPDATE ITEM_DATES", "DELETE FRO
                       "INSERT INTO TREND_MONTHS ", "UPDATE TREND_MONTHS ", "DELETE FROM TREND_MONTHS ",
                       "INSERT INTO TREND_MONTH_COUNTS ",
                       # The admin home's counts of the kept dates (services/date_counts.py): one upsert a table.
-                      "INSERT INTO ITEM_DATE_COUNTS ", "INSERT INTO PASSPORT_DATE_COUNTS ")
+                      "INSERT INTO ITEM_DATE_COUNTS ", "INSERT INTO PASSPORT_DATE_COUNTS ",
+                      # ... and, only when a write changed a kept row, the builds those upserts add to and (on
+                      # PostgreSQL) the lock they share (date_counts.add_difference): never read by a page.
+                      "SELECT DATE_COUNTS_BUILT.GENERATION, DATE_COUNTS_BUILT.CUTOFF, DATE_COUNTS_BUILT.WINDOW_END "
+                      "\nFROM DATE_COUNTS_BUILT ORDER BY",
+                      "SELECT PG_ADVISORY_XACT_LOCK_SHARED(")
 
 
 class QueryLog:

@@ -116,4 +116,7 @@ def test_record_post_query_count_does_not_grow(app):
         counts.append(log)
     # The kept dates write what changed (0 to 3 statements a table, services/item_dates.py): all else is the same.
     assert counts[0].without_kept_dates_writes == counts[1].without_kept_dates_writes, f"{counts[0]!r}\n\n{counts[1]!r}"
-    assert all(log.kept_dates_writes <= 6 for log in counts)
+    # One recorded entry: a statement for each kept table it changes (item and passport dates, the trend's
+    # month ends), an upsert for each table of sums (the trend's, the admin home's two), the admin home's
+    # builds read (and on PostgreSQL their lock): 7 here, 8 on PostgreSQL, whatever the passport's size.
+    assert all(log.kept_dates_writes <= 8 for log in counts), [log.kept_dates_writes for log in counts]
