@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, literal, select, union
+from sqlalchemy import bindparam, func, literal, select, union
 
 from skillpass import rules
 from skillpass.extensions import db
@@ -162,7 +162,10 @@ def build(scope: Scope, *, status: Status | Awaiting | None, out_only: bool, pag
     # Who is shown: in scope, holding a passport, with the filters.
     shown_where = [Person.id.in_(in_scope), Person.id.in_(holding)]
     if status is AWAITING:
-        shown_where.append(Person.id.in_([p for p, n in awaiting_by_person.items() if n]))
+        # Written into the statement, not bound: a whole trust's people waiting would pass the drivers' limits on
+        # bound values (32,766 on SQLite, 65,535 on PostgreSQL).
+        shown_where.append(Person.id.in_(bindparam("waiting_people", [p for p, n in awaiting_by_person.items() if n],
+                                                   expanding=True, literal_execute=True)))
     elif status is not None:
         shown_where.append(Person.id.in_(_with_status(scope, status, today=today, soon=soon)))
     filtered = bool(status or out_only)
