@@ -103,3 +103,31 @@ def test_everyones_job_roles_are_those_of_active_people_a_to_z(app, world):
     assert roles == plain and roles[0] == "Anaesthetist" and roles[-1] == "Zoologist"
     assert "Archivist" not in roles and "" not in roles
     assert figures.job_roles((world.team_b.id,)) == ["Anaesthetist", "Practice Educator", "Support Worker"]
+
+
+def test_a_teams_matrix_names_its_people_in_its_queries_and_a_larger_one_selects_them(app, world, monkeypatch):
+    """Given a subquery of the team's people, PostgreSQL read every kept date of the trust to join a team's (at
+    30,000 people: 210-270 ms against 9 ms for the same rows by id), so up to LISTED_PEOPLE the matrix's queries
+    list the people it read; a larger scope (the whole organisation's exports) selects them again, whatever its
+    size. The cells are the same either way."""
+    from skillpass.services.figures import matrix as matrix_module
+    from tests.querycount import count_queries
+
+    _entry(world.learner, world.fire, dt.date(2025, 6, 1))
+    db.session.commit()
+    team_id = world.team_a.id
+
+    def kept_dates_read(log) -> str:
+        [statement] = [s for s in log.statements if s.lstrip().upper().startswith("SELECT ITEM_DATES.PERSON_ID")]
+        return statement.upper()
+
+    with count_queries() as listed:
+        small = _matrix(team_ids=(team_id,))
+    monkeypatch.setattr(matrix_module, "LISTED_PEOPLE", 1)
+    with count_queries() as selected:
+        large = _matrix(team_ids=(team_id,))
+    assert "FROM PERSON" not in kept_dates_read(listed)
+    assert "FROM PERSON" in kept_dates_read(selected)
+    assert listed.count == selected.count
+    assert [(r.person.name, {i: (c.status, c.date_line) for i, c in r.cells.items()}) for r in small.rows] == \
+        [(r.person.name, {i: (c.status, c.date_line) for i, c in r.cells.items()}) for r in large.rows]

@@ -91,6 +91,10 @@ def compute_matrix(scope: Scope, *, today: dt.date, warning_days: int) -> Matrix
     return matrix_of(people_query(scope), template_id=scope.template_id, today=today, warning_days=warning_days)
 
 
+# Up to this many people, a matrix's queries list them by id (bound values, well under any driver's limit).
+LISTED_PEOPLE = 1000
+
+
 def matrix_of(ids, *, template_id: int | None, today: dt.date, warning_days: int) -> Matrix:
     """The matrix of the people *ids* selects (a select of person ids), over their live assignments (of
     *template_id* only, if given): their rows by name, the columns of the passports they hold, and the figures of
@@ -100,6 +104,10 @@ def matrix_of(ids, *, template_id: int | None, today: dt.date, warning_days: int
                Team.name.label("team_name"), Person.team_id)
         .outerjoin(Team, Team.id == Person.team_id)
         .where(Person.id.in_(ids)).order_by(Person.name, Person.id)).all()
+    if len(people) <= LISTED_PEOPLE:
+        # The rest of the matrix's queries name these people rather than select them again: given a subquery,
+        # PostgreSQL read every kept date of the trust to join a team's (300 people: 210-270 ms, named: 9 ms).
+        ids = [person.id for person in people]
     assignment_q = select(Assignment.person_id, Assignment.template_id, Assignment.assigned_on).where(
         Assignment.person_id.in_(ids), Assignment.removed_on.is_(None))
     if template_id:
