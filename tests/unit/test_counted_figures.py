@@ -10,12 +10,10 @@ import random
 
 import pytest
 
-from skillpass import rules
 from skillpass.extensions import db
-from skillpass.models import CreditMapping, CreditTarget, Entry, EntryActivity, EntryMethod, EntryStatus
 from skillpass.services import figures
 from skillpass.services.figures import counted
-from tests import factories
+from tests import edge_histories, factories
 from tests.conftest import TODAY
 
 WARNING_DAYS = 60
@@ -23,31 +21,12 @@ WINDOWS = (30, 60, 90)
 D = dt.date
 
 
-def _entry(person, item, on, *, status=EntryStatus.ACCEPTED, refresher=False, own_expiry=None):
-    db.session.add(Entry(person_id=person.id, item_id=item.id, completed_on=on, method=EntryMethod.HERE,
-                         status=status, recorded_by_id=person.id,
-                         activity=EntryActivity.REFRESHER if refresher else EntryActivity.INITIAL,
-                         certificate_expires_on=own_expiry))
-
-
 @pytest.fixture
 def trust(app, world):
     """Forty people over two teams and none, two job roles, two passports (one with a refresher item and a
     certificate item), their dates on and beside each window's edges."""
-    second = factories.template("Resuscitation and manual handling")
-    week2 = factories.section(second, "Within 2 weeks", 2, "weeks")
-    month1 = factories.section(second, "Within 1 month", 1, "months", position=1)
-    bls = factories.item(week2, "Basic life support", frequency_months=12, code="BLS")
-    bls.refresher_title, bls.grace_months = "BLS update", 3
-    handling = factories.item(month1, "Manual handling", frequency_months=36, code="MH", position=1)
-    certificate = factories.item(month1, "Driving licence check", frequency_months=60, position=2)
-    optional = factories.item(month1, "Journal club", mandatory=False, position=3)
-    # Credit across passports: manual handling done counts for the first passport's stress item.
-    mapping = CreditMapping(source_item_id=handling.id, created_by_id=world.admin.id)
-    db.session.add(mapping)
-    db.session.flush()
-    db.session.add(CreditTarget(mapping_id=mapping.id, item_id=world.stress.id))
-    edges = [TODAY + dt.timedelta(days=d) for d in (-1, 0, 1, 29, 30, 31, 59, 60, 61, 89, 90, 91, 200)]
+    second = edge_histories.second_passport(world)
+    edges = edge_histories.EDGES
     pick = random.Random(19)
     for n in range(40):
         team = (world.team_a, world.team_b, None)[n % 3]
@@ -56,30 +35,14 @@ def trust(app, world):
         start = edge - dt.timedelta(days=14) if n % 4 == 0 else D(2021, 3, 1) + dt.timedelta(days=n)
         person = factories.person(name=f"{pick.choice('ABCD')}. Person {n:02d}", team=team, start_date=start,
                                   job_role=("Nurse", "Porter")[n % 2])
-        held = [t for t, wanted in ((world.template, n % 5 != 4), (second, n % 3 != 1)) if wanted]
+        held = [t for t, wanted in ((world.template, n % 5 != 4), (second.template, n % 3 != 1)) if wanted]
         for template in held:
             factories.assign(person, template, on=start)
         if n % 4 == 0:
             continue        # a starter: every item due from the start
-        # Expiring on an edge (completed its frequency before it), or long ago, or not at all.
-        for item, months in ((world.fire, 24), (bls, 12), (handling, 36)):
-            choice = pick.random()
-            if choice < 0.6:
-                _entry(person, item, rules.add_months(pick.choice(edges), -months))
-            elif choice < 0.75:
-                _entry(person, item, D(2020, 6, 1))
-        if pick.random() < 0.4:
-            _entry(person, bls, pick.choice(edges) - dt.timedelta(days=300), refresher=True)
-        if pick.random() < 0.5:
-            _entry(person, certificate, D(2025, 1, 1), own_expiry=pick.choice(edges))
-        if pick.random() < 0.5:
-            _entry(person, world.stress, D(2025, 6, 1))
-        if pick.random() < 0.3:
-            _entry(person, optional, D(2025, 6, 1))
-        if pick.random() < 0.3:
-            _entry(person, world.competency, TODAY - dt.timedelta(days=3), status=EntryStatus.AWAITING)
+        edge_histories.history(person, world, second, pick)
     db.session.commit()
-    return {"second": second}
+    return {"second": second.template}
 
 
 def _walked(scope):

@@ -13,12 +13,12 @@ import re
 
 import pytest
 
-from skillpass import clock, rules
+from skillpass import clock
 from skillpass.extensions import db
-from skillpass.models import CreditMapping, CreditTarget, Entry, EntryActivity, EntryMethod, EntryStatus
+from skillpass.models import EntryStatus
 from skillpass.services.figures import team_page
 from skillpass.team import views
-from tests import factories
+from tests import edge_histories, factories
 from tests.conftest import HTMX, TODAY, sign_in
 from tests.querycount import count_queries
 
@@ -26,11 +26,7 @@ D = dt.date
 TOKENS = re.compile(r'(name="(?:csrf_token|[a-z_]*submission[a-z_]*)" value=")[^"]*"')
 
 
-def _entry(person, item, on, *, status=EntryStatus.ACCEPTED, refresher=False, own_expiry=None):
-    db.session.add(Entry(person_id=person.id, item_id=item.id, completed_on=on, method=EntryMethod.HERE,
-                         status=status, recorded_by_id=person.id,
-                         activity=EntryActivity.REFRESHER if refresher else EntryActivity.INITIAL,
-                         certificate_expires_on=own_expiry))
+_entry = edge_histories.entry
 
 
 @pytest.fixture(params=["with optional items", "mandatory items only"])
@@ -38,22 +34,12 @@ def trust(request, app, world):
     """Sixty people over two teams and none, two job roles, three passports (one with a refresher item, a
     certificate item and an optional one; one with no live item left), dates on and beside the forecast's
     window edges and the warning window; leavers, starters not yet started, people without a passport."""
-    second = factories.template("Resuscitation and manual handling")
-    week2 = factories.section(second, "Within 2 weeks", 2, "weeks")
-    month1 = factories.section(second, "Within 1 month", 1, "months", position=1)
-    bls = factories.item(week2, "Basic life support", frequency_months=12, code="BLS")
-    bls.refresher_title, bls.grace_months = "BLS update", 3
-    handling = factories.item(month1, "Manual handling", frequency_months=36, code="MH", position=1)
-    certificate = factories.item(month1, "Driving licence check", frequency_months=60, position=2)
-    optional = factories.item(month1, "Journal club", mandatory=False, position=3)
+    second = edge_histories.second_passport(world)
+    optional = second.optional
     empty = factories.template("Retired passport")
     gone = factories.item(factories.section(empty, "Within 1 week", 1, "weeks"), "Old induction")
     gone.archived_at = clock.now()
-    mapping = CreditMapping(source_item_id=handling.id, created_by_id=world.admin.id)
-    db.session.add(mapping)
-    db.session.flush()
-    db.session.add(CreditTarget(mapping_id=mapping.id, item_id=world.stress.id))
-    edges = [TODAY + dt.timedelta(days=d) for d in (-1, 0, 1, 29, 30, 31, 59, 60, 61, 89, 90, 91, 200)]
+    edges = edge_histories.EDGES
     pick = random.Random(1919)
     for n in range(60):
         team = (world.team_a, world.team_b, None)[n % 3]
@@ -68,28 +54,13 @@ def trust(request, app, world):
                                   job_role=("Nurse", "Porter")[n % 2])
         if n % 11 == 3:
             continue                                         # no passport
-        held = [t for t, wanted in ((world.template, n % 5 != 4), (second, n % 3 != 1), (empty, n % 7 == 2))
-                if wanted]
+        held = [t for t, wanted in ((world.template, n % 5 != 4), (second.template, n % 3 != 1),
+                                    (empty, n % 7 == 2)) if wanted]
         for template in held:
             factories.assign(person, template, on=start)
         if n % 4 == 0:
             continue
-        for item, months in ((world.fire, 24), (bls, 12), (handling, 36)):
-            choice = pick.random()
-            if choice < 0.6:
-                _entry(person, item, rules.add_months(pick.choice(edges), -months))
-            elif choice < 0.75:
-                _entry(person, item, D(2020, 6, 1))
-        if pick.random() < 0.4:
-            _entry(person, bls, pick.choice(edges) - dt.timedelta(days=300), refresher=True)
-        if pick.random() < 0.5:
-            _entry(person, certificate, D(2025, 1, 1), own_expiry=pick.choice(edges))
-        if pick.random() < 0.5:
-            _entry(person, world.stress, D(2025, 6, 1))
-        if pick.random() < 0.3:
-            _entry(person, optional, D(2025, 6, 1))
-        if pick.random() < 0.3:
-            _entry(person, world.competency, TODAY - dt.timedelta(days=3), status=EntryStatus.AWAITING)
+        edge_histories.history(person, world, second, pick)
         if pick.random() < 0.2:
             _entry(person, world.fire, TODAY - dt.timedelta(days=2), status=EntryStatus.AWAITING)
         if n % 17 == 6:
@@ -98,7 +69,7 @@ def trust(request, app, world):
         for item in (optional, world.optional):
             item.archived_at = clock.now()
     db.session.commit()
-    return {"second": second, "optional": request.param == "with optional items"}
+    return {"second": second.template, "optional": request.param == "with optional items"}
 
 
 def _page(client, url: str) -> str:
