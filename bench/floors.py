@@ -9,6 +9,7 @@ moment before on the same machine does not.
 - A passport PDF: WeasyPrint laying out the very HTML the app printed (saved from the print page) with the print
   stylesheet and the app's user-agent stylesheet (skillpass/print/print-ua.css: the same inputs as the app's
   layout), nothing of the app loaded around it.
+- A bulk print: the same, for the very passports the bulk print made, in as many worker processes as it uses.
 - The admin home: one SQL aggregate over the kept dates (services/item_dates.py): every kept row's status as of
   the day, counted. (The page reads only the date ranges today moves, through their indexes, plus one row per
   passport held: it can come in under this floor.)
@@ -127,35 +128,40 @@ def csv_floor(engine) -> dict:
     return row
 
 
-def pdf_floor(html: str, static_folder: str, repeat: int) -> dict:
-    """WeasyPrint alone laying out the app's own print HTML with the print stylesheet, and writing the PDF."""
+def _weasyprint_alone(static_folder: str):
+    """WeasyPrint with the print stylesheet and the app's user-agent stylesheet, fetching data: URIs only (the
+    verify link's QR code): (an HTML class, the print stylesheet, the fetcher). Nothing of the app is imported."""
     from weasyprint import CSS
     from weasyprint import HTML as WeasyHTML
+    from weasyprint.urls import URLFetcher
 
     static = Path(static_folder)
     sheet = CSS(filename=str(static / "css" / "print.css"))
     # The user-agent stylesheet the app lays its printed pages out with, in place of WeasyPrint's own (print/pdf.py):
     # the same boxes, a sixth of the styling. A floor given WeasyPrint's own would be slower than the app.
-    user_agent = [CSS(filename=str(Path(__file__).resolve().parent.parent / "skillpass" / "print" / "print-ua.css"))]
+    user_agent = [CSS(filename=str(ROOT / "skillpass" / "print" / "print-ua.css"))]
 
     class HTML(WeasyHTML):
         def _ua_stylesheets(self, forms=False):
             return user_agent
 
-    from weasyprint.urls import URLFetcher
-
-    class Offline(URLFetcher):      # data: URIs (the verify link's QR code), nothing else
+    class Offline(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             raise ValueError("offline")
 
-    fetch = Offline()
+    return HTML, sheet, Offline()
+
+
+def pdf_floor(html: str, static_folder: str, repeat: int) -> dict:
+    """WeasyPrint alone laying out the app's own print HTML with the print stylesheet, and writing the PDF."""
+    HTML, sheet, fetch = _weasyprint_alone(static_folder)
 
     # Laid out and written: the page it stands beside answers with the PDF's bytes, not a layout.
     def call():
         started = time.perf_counter()
-        document = HTML(string=html, base_url=str(static), url_fetcher=fetch).render(stylesheets=[sheet])
+        document = HTML(string=html, base_url=static_folder, url_fetcher=fetch).render(stylesheets=[sheet])
         laid_out = time.perf_counter()
         document.write_pdf()
         call.pages = len(document.pages)
@@ -166,6 +172,40 @@ def pdf_floor(html: str, static_folder: str, repeat: int) -> dict:
     row["note"] = (f"{call.pages} pages: {row['median'] / max(1, call.pages):.0f} ms a page ({layout / max(1, call.pages):.0f} "
                    f"to lay out, {write / max(1, call.pages):.0f} to write)")
     return row
+
+
+_ALONE = {}
+
+
+def _one_alone(html: str, static_folder: str) -> int:
+    """In a worker process: one passport's HTML laid out and written by WeasyPrint alone; its number of pages."""
+    if static_folder not in _ALONE:
+        _ALONE[static_folder] = _weasyprint_alone(static_folder)
+    HTML, sheet, fetch = _ALONE[static_folder]
+    document = HTML(string=html, base_url=static_folder, url_fetcher=fetch).render(stylesheets=[sheet])
+    document.write_pdf()
+    return len(document.pages)
+
+
+def bulk_pdf_floor(htmls: list[str], static_folder: str, processes: int) -> dict:
+    """WeasyPrint alone laying out and writing the very passports a bulk print made, in as many worker processes
+    as the app's print uses (from a fork server, as the app's are): what a bulk print cannot go under on this
+    machine. No database, no merging into one file, no progress written."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["weasyprint"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        pages = sum(pool.map(_one_alone, htmls, [static_folder] * len(htmls)))
+    elapsed = (time.perf_counter() - started) * 1000
+    return {"median": elapsed, "p95": elapsed, "runs": 1,
+            "note": (f"{len(htmls)} passports, {pages} pages in {processes} processes: {pages / (elapsed / 1000):.1f} "
+                     f"pages a second")}
 
 
 ADMIN_HOME_SQL = """
