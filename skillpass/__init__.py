@@ -50,10 +50,13 @@ def register_extensions(app: Flask) -> None:
     from skillpass import sqlite_mode
 
     sqlite_mode.register()      # a SQLite file in WAL mode: readers never wait for a writer (issue 19)
-    data_version.register()     # its session hooks raise the data version at each commit that writes data
     from skillpass.services import item_dates
 
     item_dates.register()       # the kept dates: written at each commit that changes them (issue 19)
+    # After the kept dates' hooks (listeners run in the order registered): raising the data version is the
+    # commit's last statement, so other writers queue on its one row only for the moment of the commit, not
+    # while a write's kept dates are worked out (an import's batch of 500 people on PostgreSQL).
+    data_version.register()     # its session hooks raise the data version at each commit that writes data
     from skillpass.services import evidence
 
     evidence.register()         # files written by a transaction that does not commit go with it

@@ -105,3 +105,29 @@ def test_the_factory_registers_the_hooks_once_however_many_apps_it_makes(app, db
                              completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
         db.session.commit()
         assert _now(db) == start + 1
+
+
+def test_it_is_raised_as_the_commits_last_statement_after_the_kept_dates(app, db, world):
+    """Other writers queue on the version's one row from its raise to the commit: only for that moment, not while
+    the write's kept dates are worked out and written (an import's batch of 500 people; services/item_dates.py)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()).lower())
+
+    with app.test_request_context():
+        entries.record_entry(actor=world.learner, person=world.learner, item=world.fire,
+                             completed_on=dt.date(2026, 2, 20), method=EntryMethod.HERE, today=TODAY)
+        db.session.flush()
+        engine = db.session.get_bind()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            db.session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    kept = [i for i, s in enumerate(statements) if "item_dates" in s and not s.startswith("select")]
+    raised = [i for i, s in enumerate(statements) if s.startswith("update data_version")]
+    assert kept, statements                 # the commit wrote this learner's kept dates
+    assert raised == [len(statements) - 1], statements
