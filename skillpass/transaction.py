@@ -6,7 +6,8 @@ it wrote is rolled back. Views do not commit or roll back by hand. A view that r
 a redirect calls ``discard()``. The few that must end a transaction part way say so where they do it: an
 import or a bulk print commits its row before handing it to the job worker, a failed sign-in is kept for
 the throttle, and a decision that lost a race rolls back before it reads the entry again to say who
-decided it first.
+decided it first. A success that wrote nothing ends with a commit too, which keeps the database driver's
+prepared statements (``_end_reading``).
 
 A commit that fails (two people saving the same unique value at once) raises inside the view's call, so
 the application's error pages answer it as they answer any error of the view; the messages the view
@@ -73,6 +74,20 @@ def _roll_back_quietly() -> None:
         current_app.logger.info("rollback after an error failed too: %s", failed)
 
 
+def _end_reading() -> None:
+    """A request that succeeded and wrote nothing ends its transaction with a commit, not with the rollback its
+    teardown would send. To the database the two are the same: nothing was written. To psycopg they are not: a
+    rollback makes it forget every statement it has prepared on that connection, so PostgreSQL would parse and
+    plan each of a page's statements again on every request; across commits it prepares a statement after its
+    fifth use and plans it once. (A streamed export reads on after its view has returned, so it is left to the
+    teardown.) If the database went away after the page was made, the page still goes out: nothing was lost."""
+    try:
+        db.session.commit()
+    except Exception as failed:  # noqa: BLE001 - nothing was written; the answer is already made
+        current_app.logger.info("ending a request that only read failed: %s", failed)
+        _roll_back_quietly()
+
+
 def _restore_flashes(flashed: list) -> None:
     if flashed:
         session["_flashes"] = flashed
@@ -104,6 +119,8 @@ def one_transaction(view):
                     raise
             else:
                 db.session.rollback()
+        elif response.status_code < 400 and not response.is_streamed:
+            _end_reading()
         if response.status_code < 400:
             _after_commit()
         return response
