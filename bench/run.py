@@ -134,8 +134,8 @@ def _pace_loop() -> None:
 class _Pace:
     """How fast the machine is right now: the same fixed Python loop (no I/O, no allocation that grows), timed
     before each row is measured. On the 2-core machine the bench was written on, it took from 26 to 47 ms in
-    rounds seconds apart with nothing else running, and every page's time followed it: a figure in milliseconds
-    is read beside the pace it was measured at."""
+    rounds seconds apart with nothing else running, and the passport page's time afresh followed it round by round
+    (measured): a figure in milliseconds is read beside the pace it was measured at."""
 
     samples: list[float] = []
 
